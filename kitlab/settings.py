@@ -1,0 +1,45 @@
+"""Administrator settings for the kitlab server extension, as traitlets.
+
+Set them like any Jupyter server option, e.g. in ``jupyter_server_config.py``::
+
+    c.Kitlab.kitops_home = "/srv/kitops"
+    c.Kitlab.allowed_registries = ["ghcr.io", "registry.example.com"]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets import Integer, List, Unicode
+from traitlets.config import Configurable
+
+from kitlab.modelkit.home import kitops_home
+
+
+class Kitlab(Configurable):
+    kitops_home = Unicode(
+        "",
+        help="Directory holding kit's state (storage/, credentials.json). Empty: the same default as the "
+        "kit CLI ($KITOPS_HOME, then $XDG_DATA_HOME/kitops, then ~/.local/share/kitops): one shared store.",
+    ).tag(config=True)
+
+    allowed_registries = List(
+        Unicode(),
+        default_value=[],
+        help="Registries users may push to or pull from (host[:port]). Empty: any registry.",
+    ).tag(config=True)
+
+    max_concurrent_jobs = Integer(
+        2, help="Background jobs (pack, push, pull, unpack) that run at once; the rest wait in order."
+    ).tag(config=True)
+
+    scan_max_files = Integer(200_000, help="A workspace scan stops after this many files.").tag(config=True)
+
+    scan_max_seconds = Integer(10, help="A workspace scan stops after this many seconds.").tag(config=True)
+
+    default_compression = Unicode(
+        "none", help="Layer compression when the user picks none: none (kit's default), gzip or zstd."
+    ).tag(config=True)
+
+    def home(self) -> Path:
+        return kitops_home(self.kitops_home or None)

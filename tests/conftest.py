@@ -1,0 +1,48 @@
+"""Shared fixtures: a Jupyter server with kitlab and authentication on, isolation of every user-level
+directory kit or Docker would touch, and the real external components (registry, kit oracle)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+def require_executable(name: str) -> str:
+    """The path of a program the tests need. Missing means the test FAILS: the project's own setup
+    (`make test`) installs every component, so absence is a broken setup, never a reason to skip."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"required program {name!r} is not on PATH; run `make test` to install it")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point kit's home, XDG data and Docker's config at fresh temp dirs so no test reads or writes
+    the developer's real store or credentials."""
+    base = tmp_path_factory.mktemp("userdirs")
+    monkeypatch.setenv("KITOPS_HOME", str(base / "kitops"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg-data"))
+    monkeypatch.setenv("DOCKER_CONFIG", str(base / "docker"))
+    return base
+
+
+@pytest.fixture
+def kitops_home() -> Path:
+    return Path(os.environ["KITOPS_HOME"])
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict) -> dict:
+    return {
+        "ServerApp": {
+            "jpserver_extensions": {"kitlab": True},
+            # Every kitlab endpoint must demand authentication; this turns a forgotten decorator into a 403.
+            "allow_unauthenticated_access": False,
+        }
+    }
