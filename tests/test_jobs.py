@@ -1,0 +1,157 @@
+"""The job manager with real worker threads and real state files."""
+
+import threading
+import time
+
+import pytest
+
+from kitlab.errors import Conflict, InvalidInput, NotFound
+from kitlab.jobs import JobManager
+from kitlab.modelkit.progress import ProgressEvent
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError("condition not reached in time")
+
+
+def chunked(params, reporter):
+    """A job that does `chunks` units of work, reporting bytes and honouring cancel between units."""
+    total = params["chunks"] * 100
+    reporter.stage("work")
+    for i in range(params["chunks"]):
+        reporter.cancel.check()
+        time.sleep(params.get("delay", 0.0))
+        reporter.progress(ProgressEvent("write", "layer-a", 0, 1, (i + 1) * 100, total))
+    return {"written": total}
+
+
+def failing(params, reporter):
+    raise InvalidInput("the Kitfile has 2 problems", details={"problems": 2})
+
+
+def crashing(params, reporter):
+    raise RuntimeError("boom")
+
+
+RUNNERS = {"chunked": chunked, "failing": failing, "crashing": crashing}
+
+
+@pytest.fixture
+def events():
+    return []
+
+
+@pytest.fixture
+def manager(tmp_path, events):
+    m = JobManager(tmp_path / "jobs", RUNNERS, max_concurrent=1, on_change=events.append)
+    yield m
+    m.shutdown()
+
+
+def test_job_runs_off_thread_reports_progress_and_succeeds(manager, events):
+    job = manager.create("chunked", {"chunks": 5})
+    wait_for(lambda: manager.get(job.id).state == "succeeded")
+    done = manager.get(job.id).to_dict()
+    assert done["result"] == {"written": 500}
+    assert done["progress"]["done"] == done["progress"]["total"] == 500
+    assert events[0]["state"] == "queued"
+    assert events[-1]["state"] == "succeeded"
+    assert "running" in {e["state"] for e in events}
+
+
+def test_jobs_queue_in_order_beyond_the_concurrency_limit(manager):
+    first = manager.create("chunked", {"chunks": 20, "delay": 0.02})
+    second = manager.create("chunked", {"chunks": 1})
+    wait_for(lambda: manager.get(first.id).state == "running")
+    assert manager.get(second.id).state == "queued"
+    wait_for(lambda: manager.get(second.id).state == "succeeded")
+    assert manager.get(first.id).finished_at <= manager.get(second.id).started_at
+
+
+def test_cancel_stops_a_running_job_within_a_second(manager):
+    job = manager.create("chunked", {"chunks": 10_000, "delay": 0.01})
+    wait_for(lambda: manager.get(job.id).state == "running")
+    asked = time.monotonic()
+    manager.cancel(job.id)
+    wait_for(lambda: manager.get(job.id).state == "cancelled", timeout=1.0)
+    assert time.monotonic() - asked < 1.0
+    with pytest.raises(Conflict):
+        manager.cancel(job.id)
+
+
+def test_cancel_of_a_queued_job_means_it_never_runs(manager):
+    started = threading.Event()
+
+    def blocker(params, reporter):
+        started.set()
+        while not reporter.cancel.cancelled:
+            time.sleep(0.01)
+        reporter.cancel.check()
+        return {}
+
+    manager._runners["blocker"] = blocker
+    running = manager.create("blocker", {})
+    started.wait(2)
+    queued = manager.create("chunked", {"chunks": 1})
+    assert manager.cancel(queued.id).state == "cancelled"
+    manager.cancel(running.id)
+    wait_for(lambda: manager.get(running.id).state == "cancelled")
+    assert manager.get(queued.id).started_at is None
+
+
+def test_library_errors_fail_the_job_with_their_code(manager):
+    job = manager.create("failing", {})
+    wait_for(lambda: manager.get(job.id).state == "failed")
+    assert manager.get(job.id).error == {
+        "code": "invalid",
+        "message": "the Kitfile has 2 problems",
+        "details": {"problems": 2},
+    }
+
+
+def test_unexpected_errors_fail_the_job_not_the_manager(manager):
+    job = manager.create("crashing", {})
+    wait_for(lambda: manager.get(job.id).state == "failed")
+    assert manager.get(job.id).error["code"] == "internal"
+    ok = manager.create("chunked", {"chunks": 1})
+    wait_for(lambda: manager.get(ok.id).state == "succeeded")
+
+
+def test_unknown_kind_and_unknown_id_are_clear_errors(manager):
+    with pytest.raises(InvalidInput, match="unknown job kind"):
+        manager.create("frobnicate", {})
+    with pytest.raises(NotFound):
+        manager.get("nope")
+
+
+def test_history_survives_a_restart_and_running_jobs_become_interrupted(tmp_path):
+    directory = tmp_path / "jobs"
+    release = threading.Event()
+
+    def hang(params, reporter):
+        release.wait(5)
+        return {}
+
+    seen = []
+    first = JobManager(directory, {"hang": hang, **RUNNERS}, max_concurrent=2, on_change=seen.append)
+    done = first.create("chunked", {"chunks": 1})
+    hanging = first.create("hang", {})
+    # Change events are sent after the state file is written: wait on those, as the browser does.
+    wait_for(lambda: {(done.id, "succeeded"), (hanging.id, "running")} <= {(e["id"], e["state"]) for e in seen})
+
+    # A second manager over the same directory is what a restarted server sees.
+    restarted = JobManager(directory, RUNNERS)
+    try:
+        assert restarted.get(done.id).state == "succeeded"
+        assert restarted.get(done.id).result == {"written": 100}
+        assert restarted.get(hanging.id).state == "interrupted"
+        assert {j.id for j in restarted.list()} == {done.id, hanging.id}
+    finally:
+        release.set()
+        first.shutdown()
+        restarted.shutdown()
