@@ -1,6 +1,6 @@
 """kitlab: package a JupyterLab workspace as a KitOps ModelKit, and pull kits back into notebooks.
 
-This module only wires the Jupyter server and lab extensions; the library lives in ``kitlab.kitfile``,
+This module only names the Jupyter server and lab extensions; the library lives in ``kitlab.kitfile``,
 ``kitlab.modelkit``, ``kitlab.scan`` and ``kitlab.loaders``, none of which imports the server.
 """
 
@@ -17,16 +17,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
     return [{"src": "labextension", "dest": "kitlab"}]
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
-    return [{"module": "kitlab"}]
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
+    # Imported lazily so that `import kitlab` (the library, the CLI) never pulls in the server.
+    from kitlab.app import KitlabApp
 
-
-def _load_jupyter_server_extension(server_app: Any) -> None:
-    # Imported here so that `import kitlab` (the library, the CLI) never pulls in the server.
-    from kitlab.routes import setup_routes
-    from kitlab.settings import Kitlab
-
-    settings = Kitlab(parent=server_app)
-    server_app.web_app.settings["kitlab_settings"] = settings
-    setup_routes(server_app.web_app)
-    server_app.log.info("kitlab %s: store at %s", __version__, settings.home() / "storage")
+    return [{"module": "kitlab", "app": KitlabApp}]

@@ -8,12 +8,14 @@ HTTP statuses and to the response shape ``{"error": {"code", "message", "details
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from kitlab import errors
+from kitlab.jobs import JobManager
 from kitlab.settings import Kitlab
 
 # Codes not listed map to 500. Library subclasses inherit their parent's code unless they set their own.
@@ -41,6 +43,15 @@ class KitlabHandler(APIHandler):
     @property
     def kitlab(self) -> Kitlab:
         return self.settings["kitlab_settings"]
+
+    @property
+    def jobs(self) -> JobManager:
+        return self.settings["kitlab_jobs"]
+
+    @property
+    def root(self) -> Path:
+        """The server's root directory: every path a request names is confined to it."""
+        return self.settings["kitlab_root"]
 
     def write_json(self, body: Any, status: int = 200) -> None:
         self.set_status(status)

@@ -1,0 +1,68 @@
+"""The Jupyter server extension: settings, the job manager, the event schema and the routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jupyter_core.paths import jupyter_data_dir
+from jupyter_server.extension.application import ExtensionApp
+from tornado.ioloop import IOLoop
+
+from kitlab._version import __version__
+from kitlab.jobs import JobManager
+from kitlab.operations import job_runners
+from kitlab.routes import ROUTES
+from kitlab.settings import Kitlab
+
+JOB_EVENT_SCHEMA = Path(__file__).parent / "events" / "job.yaml"
+JOB_EVENT_ID = "https://events.kitlab.dev/job"
+
+
+def job_event(job: dict[str, Any]) -> dict[str, Any]:
+    """The compact form of a job sent on the event bus (no log, no params)."""
+    progress = job["progress"]
+    event = {
+        "id": job["id"],
+        "kind": job["kind"],
+        "state": job["state"],
+        "stage": job["stage"],
+        "done": progress["done"],
+        "total": progress["total"],
+        "bytesPerSecond": progress["bytesPerSecond"],
+        "items": job["items"],
+    }
+    if job["error"]:
+        event["error"] = job["error"]
+    return event
+
+
+class KitlabApp(ExtensionApp):
+    name = "kitlab"
+    load_other_extensions = True
+
+    def initialize_settings(self) -> None:
+        settings = Kitlab(parent=self.serverapp)
+        root = Path(self.serverapp.root_dir)
+        event_logger = self.serverapp.event_logger
+        event_logger.register_event_schema(JOB_EVENT_SCHEMA)
+        loop = IOLoop.current()
+
+        def emit(job: dict[str, Any]) -> None:
+            # Called from worker threads; the event bus writes to websockets, so hop onto the loop.
+            loop.add_callback(event_logger.emit, schema_id=JOB_EVENT_ID, data=job_event(job))
+
+        self.jobs = JobManager(
+            Path(jupyter_data_dir()) / "kitlab" / "jobs",
+            job_runners(settings, root),
+            max_concurrent=settings.max_concurrent_jobs,
+            on_change=emit,
+        )
+        self.settings.update({"kitlab_settings": settings, "kitlab_jobs": self.jobs, "kitlab_root": root})
+        self.log.info("kitlab %s: store at %s", __version__, settings.home() / "storage")
+
+    def initialize_handlers(self) -> None:
+        self.handlers.extend((f"/kitlab/{path}", handler) for path, handler in ROUTES)
+
+    async def stop_extension(self) -> None:
+        self.jobs.shutdown()
