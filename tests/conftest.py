@@ -9,7 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kit import KitCLI, build_kitref, find_real_kit
+
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
+
+
+def pytest_report_header() -> str:
+    real = find_real_kit()
+    if real is not None:
+        return f"kit CLI under test: {real}"
+    return (
+        "kit CLI under test: tools/kitref (the real kit is not installable here; kitref implements kit "
+        "v1.7.0's pack/unpack on kit's own libraries)"
+    )
 
 
 def require_executable(name: str) -> str:
@@ -35,6 +47,19 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
 @pytest.fixture
 def kitops_home() -> Path:
     return Path(os.environ["KITOPS_HOME"])
+
+
+@pytest.fixture(scope="session")
+def kitref_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tools/kitref, built once per run (Go must be installed: a missing toolchain fails the tests)."""
+    return build_kitref(tmp_path_factory.mktemp("kitref-bin"))
+
+
+@pytest.fixture(scope="session")
+def kit(kitref_bin: Path) -> KitCLI:
+    """The kit CLI for interop tests: the real one when installed, else the kitref oracle."""
+    real = find_real_kit()
+    return KitCLI(real, "kit") if real is not None else KitCLI(kitref_bin, "kitref")
 
 
 @pytest.fixture
