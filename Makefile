@@ -85,8 +85,8 @@ test: system-deps kit $(STAMPS)/python-test
 	$(MAKE) --no-print-directory lint jest ui-test pytest
 
 lint:
-	ruff check kitlab tests benchmarks scripts ui-tests/jupyter_server_test_config.py
-	ruff format --check kitlab tests benchmarks scripts
+	ruff check .
+	ruff format --check .
 	jlpm typecheck
 	jlpm lint:check
 

@@ -21,14 +21,27 @@ logistic regression, and saves both under `models/`. Open the **ModelKit** panel
 """
 
 CELLS = [
-    ("markdown", "# Churn model\n\nPredict which customers will leave, from tenure, charges and support calls."),
-    ("code", "import joblib\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
-             "from sklearn.preprocessing import StandardScaler"),
-    ("code", "df = pd.read_csv('data/churn.csv')\nfeatures = ['tenure_months', 'monthly_charges', 'support_calls']\n"
-             "df.head()"),
-    ("code", "scaler = StandardScaler().fit(df[features])\n"
-             "model = LogisticRegression().fit(scaler.transform(df[features]), df['churned'])\n"
-             "print(f'training accuracy: {model.score(scaler.transform(df[features]), df[\"churned\"]):.3f}')"),
+    (
+        "markdown",
+        "# Churn model\n\nPredict which customers will leave, from tenure, charges and support calls.",
+    ),
+    (
+        "code",
+        "import joblib\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.preprocessing import StandardScaler",
+    ),
+    (
+        "code",
+        "df = pd.read_csv('data/churn.csv')\n"
+        "features = ['tenure_months', 'monthly_charges', 'support_calls']\n"
+        "df.head()",
+    ),
+    (
+        "code",
+        "scaler = StandardScaler().fit(df[features])\n"
+        "model = LogisticRegression().fit(scaler.transform(df[features]), df['churned'])\n"
+        "print(f'training accuracy: {model.score(scaler.transform(df[features]), df[\"churned\"]):.3f}')",
+    ),
     ("code", "joblib.dump(scaler, 'models/scaler.joblib')\njoblib.dump(model, 'models/churn.joblib')"),
 ]
 

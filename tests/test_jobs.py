@@ -142,7 +142,8 @@ def test_history_survives_a_restart_and_running_jobs_become_interrupted(tmp_path
     done = first.create("chunked", {"chunks": 1})
     hanging = first.create("hang", {})
     # Change events are sent after the state file is written: wait on those, as the browser does.
-    wait_for(lambda: {(done.id, "succeeded"), (hanging.id, "running")} <= {(e["id"], e["state"]) for e in seen})
+    expected = {(done.id, "succeeded"), (hanging.id, "running")}
+    wait_for(lambda: expected <= {(e["id"], e["state"]) for e in seen})
 
     # A second manager over the same directory is what a restarted server sees.
     restarted = JobManager(directory, RUNNERS)

@@ -39,8 +39,14 @@ def test_routes_are_enumerated():
 async def test_route_refuses_unauthenticated_requests(jp_fetch, path, method):
     body = b"{}" if method in ("POST", "PUT", "PATCH") else None
     with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
-        await jp_fetch("kitlab", *path.split("/"), method=method, body=body,
-                       headers={"Authorization": ""}, allow_nonstandard_methods=True)
+        await jp_fetch(
+            "kitlab",
+            *path.split("/"),
+            method=method,
+            body=body,
+            headers={"Authorization": ""},
+            allow_nonstandard_methods=True,
+        )
     assert excinfo.value.code == 403
 
 
@@ -48,8 +54,9 @@ async def test_route_refuses_unauthenticated_requests(jp_fetch, path, method):
 async def test_route_accepts_authenticated_requests(jp_fetch, path, method):
     body = b"{}" if method in ("POST", "PUT", "PATCH") else None
     try:
-        response = await jp_fetch("kitlab", *path.split("/"), method=method, body=body,
-                                  allow_nonstandard_methods=True)
+        response = await jp_fetch(
+            "kitlab", *path.split("/"), method=method, body=body, allow_nonstandard_methods=True
+        )
         code = response.code
     except tornado.httpclient.HTTPClientError as exc:
         code = exc.code
