@@ -1,0 +1,618 @@
+"""OCI distribution client for one repository: blobs (streamed both ways), manifests, tags.
+
+Why not oras-py on the data path (measured in registry-and-limits.md): its default push holds the
+whole layer in memory (``fd.read()``), pull never verifies digests, there are no timeouts, no
+progress, no cross-repo mount, retries ignore 429/503 and ``Retry-After``, a dropped chunked upload
+restarts blindly, and Basic-auth registries either fail (the realm is taken for a URL) or get every
+body sent twice. This client, on ``requests``:
+
+* uploads from a file object in bounded pieces: one monolithic ``PUT`` for blobs under 100 MiB or
+  for hosts that need it (kit's list: ghcr.io, Google, ECR), otherwise ``PATCH`` chunks of
+  ``chunk_size`` (≥ ``OCI-Chunk-Min-Length``); after a dropped chunk it asks the registry
+  (``GET`` upload URL → ``Range``) how much it kept and resumes there, opening the source again at
+  that offset; if the registry discarded the session (distribution 2.8 does after a partial chunk:
+  "upload resumed at wrong offset") it starts a new one;
+* downloads in 8 MiB pieces into ``<dest>.part``, hashing and counting while writing, resumes a
+  ``.part`` with a ``Range`` request, renames into place only when size and digest match, and
+  deletes the ``.part`` when they do not;
+* reports progress and honours cancellation between pieces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO, NoReturn
+
+import requests
+import urllib3
+
+from kitlab.errors import InvalidInput
+from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn
+from kitlab.modelkit.registry.credentials import Credential, CredentialSource, DefaultCredentials
+from kitlab.modelkit.registry.errors import DigestMismatch, RegistryError, RegistryUnreachable
+from kitlab.modelkit.registry.transport import RETRYABLE_STATUS, RetryPolicy, Transport
+
+MiB = 1 << 20
+MONOLITHIC_LIMIT = 100 * MiB
+DEFAULT_CHUNK_SIZE = 100 * MiB  # kit's chunk size (pkg/lib/repo/remote/upload-format.go)
+PIECE = 8 * MiB  # unit of reads, writes, progress events and cancellation checks
+MAX_MANIFEST_BYTES = 8 * MiB
+
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+MANIFEST_ACCEPT = ", ".join((OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST))
+
+OpenFn = Callable[[int], BinaryIO]
+_DIGEST_RE = re.compile(r"^(sha256|sha384|sha512):([a-f0-9]+)$")
+_STREAM_ERRORS = (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError, ConnectionError)
+
+
+def needs_monolithic_upload(host: str) -> bool:
+    """Hosts that reject or mishandle chunked uploads (kit: upload-format.go; kitops#821 for ECR)."""
+    name = host.rsplit(":", 1)[0].lower() if host.count(":") == 1 else host.lower()
+    return (
+        name == "ghcr.io"
+        or name.endswith(".pkg.dev")
+        or name.endswith("gcr.io")
+        or name.endswith(".amazonaws.com")
+        or name.endswith(".amazonaws.com.cn")
+    )
+
+
+def _parse_digest(digest: str) -> tuple[str, str]:
+    m = _DIGEST_RE.match(digest)
+    if not m:
+        raise InvalidInput(f"not a supported digest: {digest!r}")
+    return m.group(1), m.group(2)
+
+
+def _with_query(url: str, **params: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+def _range_end(value: str | None) -> int | None:
+    """``Range: 0-<end>`` from an upload status → the last byte index the registry holds."""
+    if not value:
+        return None
+    m = re.match(r"^(?:bytes=)?0-(\d+)$", value.strip())
+    return int(m.group(1)) if m else None
+
+
+class _Reporter:
+    def __init__(
+        self, progress: ProgressFn | None, stage: str, item: str, index: int, count: int, total: int
+    ) -> None:
+        self._progress = progress
+        self._fixed = (stage, item, index, count)
+        self.total = total
+        self.done = 0
+
+    def set(self, done: int) -> None:
+        self.done = done
+        if self._progress is not None:
+            stage, item, index, count = self._fixed
+            self._progress(ProgressEvent(stage, item, index, count, done, self.total))
+
+    def advance(self, n: int) -> None:
+        self.set(self.done + n)
+
+
+class _StreamBody:
+    """A request body of exactly ``length`` bytes read from ``fh`` in pieces.
+
+    ``__len__`` makes requests send ``Content-Length`` instead of chunked transfer encoding, and having
+    no ``read`` makes urllib3 iterate it (our piece size) rather than read 16 KiB at a time.
+    """
+
+    def __init__(self, fh: BinaryIO, length: int, reporter: _Reporter, cancel: CancelToken) -> None:
+        self._fh = fh
+        self._length = length
+        self._reporter = reporter
+        self._cancel = cancel
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[bytes]:
+        remaining = self._length
+        while remaining:
+            self._cancel.check()
+            data = self._fh.read(min(PIECE, remaining))
+            if not data:
+                raise InvalidInput(f"the blob source ended {remaining} bytes early; was the file changed?")
+            remaining -= len(data)
+            yield data
+            self._reporter.advance(len(data))
+
+
+class RegistryClient:
+    """One repository on one registry. ``host`` is ``name[:port]``; ``repository`` the path below it.
+
+    ``tls_verify`` is a bool or a CA bundle path; ``client_cert`` a PEM path or ``(cert, key)`` paths.
+    ``credentials`` is a ``Credential``, anything with ``lookup(host)``, or None for kit's/Docker's files.
+    Use one client per thread: it owns a ``requests.Session`` and per-host auth state.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        repository: str,
+        *,
+        plain_http: bool = False,
+        tls_verify: bool | str = True,
+        client_cert: str | tuple[str, str] | None = None,
+        credentials: Credential | CredentialSource | None = None,
+        timeout: tuple[float, float] = (10, 60),
+        retries: RetryPolicy | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        monolithic_limit: int = MONOLITHIC_LIMIT,
+    ) -> None:
+        if isinstance(credentials, Credential):
+            credential: Credential | None = credentials
+        else:
+            credential = (credentials or DefaultCredentials()).lookup(host)
+        self.host = host
+        self.repository = repository
+        self.chunk_size = chunk_size
+        self.monolithic_limit = monolithic_limit
+        self._t = Transport(
+            host,
+            repository=repository,
+            credential=credential,
+            plain_http=plain_http,
+            tls_verify=tls_verify,
+            client_cert=client_cert,
+            timeout=timeout,
+            retry=retries,
+        )
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._t.close()
+
+    @property
+    def transport(self) -> Transport:
+        return self._t
+
+    def _path(self, suffix: str) -> str:
+        return self._t.url(f"/v2/{self.repository}/{suffix}")
+
+    def _resolve(self, location: str) -> str:
+        return urllib.parse.urljoin(self._t.base_url + "/", location)
+
+    # -- simple calls -------------------------------------------------------------------------------
+    def ping(self) -> None:
+        """Check that the registry speaks the v2 API and accepts our credentials."""
+        resp = self._t.request("GET", self._t.url("/v2/"))
+        if resp.status_code != 200:
+            self._t.raise_for(resp, "connect")
+        resp.close()
+
+    def blob_exists(self, digest: str) -> bool:
+        resp = self._t.request("HEAD", self._path(f"blobs/{digest}"))
+        resp.close()
+        if resp.status_code == 200:
+            return True
+        if resp.status_code == 404:
+            return False
+        self._t.raise_for(resp, f"check blob {digest}")
+
+    def mount_blob(self, digest: str, from_repo: str) -> bool:
+        """Link a blob another repository of this registry already has. False: the registry declined
+        (unknown blob, no access, or mounting unsupported); the caller then uploads."""
+        _parse_digest(digest)
+        resp = self._t.request(
+            "POST",
+            self._path("blobs/uploads/"),
+            params={"mount": digest, "from": from_repo},
+            headers={"Content-Length": "0"},
+            scopes=(f"repository:{from_repo}:pull",),
+        )
+        resp.close()
+        if resp.status_code == 201:
+            return True
+        if resp.status_code == 202:
+            # The registry opened an ordinary upload instead; do not leave it dangling.
+            self._cancel_upload(resp.headers.get("Location"))
+            return False
+        self._t.raise_for(resp, f"mount blob {digest} from {from_repo}")
+
+    def list_tags(self, *, page_size: int | None = None) -> list[str]:
+        tags: list[str] = []
+        url: str | None = self._path("tags/list")
+        params = {"n": str(page_size)} if page_size else None
+        while url:
+            resp = self._t.request("GET", url, params=params)
+            if resp.status_code != 200:
+                self._t.raise_for(resp, f"list tags of {self.repository}")
+            try:
+                tags.extend(resp.json().get("tags") or [])
+            except (ValueError, AttributeError):
+                raise RegistryError(f"{self.host} returned a malformed tag list") from None
+            following = resp.links.get("next", {}).get("url")
+            resp.close()
+            url, params = (self._resolve(following), None) if following else (None, None)
+        return tags
+
+    # -- manifests ----------------------------------------------------------------------------------
+    def put_manifest(self, ref: str, data: bytes, media_type: str) -> str:
+        """Store a manifest under a tag or digest; returns its digest."""
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        resp = self._t.request(
+            "PUT", self._path(f"manifests/{ref}"), headers={"Content-Type": media_type}, body=data
+        )
+        if resp.status_code not in (200, 201):
+            self._t.raise_for(resp, f"push manifest {self.repository}:{ref}")
+        resp.close()
+        echoed = resp.headers.get("Docker-Content-Digest")
+        if echoed and echoed.startswith("sha256:") and echoed != digest:
+            raise DigestMismatch(f"{self.host} stored the manifest under {echoed}, expected {digest}")
+        return digest
+
+    def get_manifest(self, ref: str) -> tuple[bytes, str, str]:
+        """``(bytes, media_type, digest)``; verified against ``ref`` when ``ref`` is a digest."""
+        resp = self._t.request(
+            "GET", self._path(f"manifests/{ref}"), headers={"Accept": MANIFEST_ACCEPT}, stream=True
+        )
+        if resp.status_code != 200:
+            self._t.raise_for(resp, f"get manifest {self.repository}:{ref}")
+        try:
+            buf = bytearray()
+            for piece in resp.iter_content(1 << 16):
+                buf += piece
+                if len(buf) > MAX_MANIFEST_BYTES:
+                    raise RegistryError(
+                        f"manifest {ref} on {self.host} is larger than {MAX_MANIFEST_BYTES} bytes"
+                    )
+        except _STREAM_ERRORS as exc:
+            raise self._t.unreachable(exc) from None
+        finally:
+            resp.close()
+        body = bytes(buf)
+        media_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
+        if not media_type or media_type in ("application/json", "application/octet-stream"):
+            with contextlib.suppress(ValueError, AttributeError):
+                media_type = str(json.loads(body).get("mediaType") or media_type)
+        expected = ref if _DIGEST_RE.match(ref) else resp.headers.get("Docker-Content-Digest")
+        algo = expected.split(":", 1)[0] if expected and _DIGEST_RE.match(expected) else "sha256"
+        digest = f"{algo}:{hashlib.new(algo, body).hexdigest()}"
+        if expected and _DIGEST_RE.match(expected) and expected != digest:
+            raise DigestMismatch(f"manifest {ref} from {self.host} does not match its digest {expected}")
+        return body, media_type, digest
+
+    def delete_manifest(self, digest: str) -> None:
+        _parse_digest(digest)
+        resp = self._t.request(
+            "DELETE", self._path(f"manifests/{digest}"), scopes=(f"repository:{self.repository}:delete",)
+        )
+        resp.close()
+        if resp.status_code in (200, 202):
+            return
+        if resp.status_code == 405:
+            raise RegistryError(f"{self.host} does not allow deleting manifests (deletion is disabled)")
+        self._t.raise_for(resp, f"delete manifest {digest}")
+
+    # -- blob upload --------------------------------------------------------------------------------
+    def upload_blob(
+        self,
+        digest: str,
+        size: int,
+        open_fn: OpenFn,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        item: str | None = None,
+        index: int = 0,
+        count: int = 1,
+        check_exists: bool = True,
+    ) -> bool:
+        """Upload a blob streamed from ``open_fn(offset)`` (a binary file positioned at ``offset``).
+
+        Returns False if the registry already had it (nothing sent), True once it is stored.
+        """
+        _parse_digest(digest)
+        cancel = cancel or CancelToken()
+        reporter = _Reporter(progress, "upload", item or digest, index, count, size)
+        if check_exists and self.blob_exists(digest):
+            reporter.set(size)
+            return False
+        if size < self.monolithic_limit or needs_monolithic_upload(self.host):
+            self._upload_monolithic(digest, size, open_fn, reporter, cancel)
+        else:
+            self._upload_chunked(digest, size, open_fn, reporter, cancel)
+        return True
+
+    def _start_upload(self) -> tuple[str, int]:
+        resp = self._t.request("POST", self._path("blobs/uploads/"), headers={"Content-Length": "0"})
+        resp.close()
+        if resp.status_code != 202 or not resp.headers.get("Location"):
+            self._t.raise_for(resp, f"start an upload to {self.repository}")
+        min_chunk = int(resp.headers.get("OCI-Chunk-Min-Length", "0") or 0)
+        return self._resolve(resp.headers["Location"]), min_chunk
+
+    def _cancel_upload(self, location: str | None) -> None:
+        if not location:
+            return
+        # Best effort: registries garbage-collect abandoned uploads anyway.
+        with contextlib.suppress(RegistryError):
+            self._t.request("DELETE", self._resolve(location), retry=False).close()
+
+    def _backoff(self, attempt: int, failure: BaseException | requests.Response) -> None:
+        """Sleep before retry ``attempt`` (1-based), or give up with the right error."""
+        if attempt >= self._t.retry.attempts:
+            if isinstance(failure, requests.Response):
+                self._t.raise_for(failure, f"transfer with {self.repository}")
+            raise self._t.unreachable(failure) from None
+        resp = failure if isinstance(failure, requests.Response) else None
+        time.sleep(self._t.retry.delay(attempt - 1, resp))
+
+    def _finish_upload(self, location: str, digest: str) -> None:
+        resp = self._t.request("PUT", _with_query(location, digest=digest), headers={"Content-Length": "0"})
+        resp.close()
+        if resp.status_code == 201:
+            return
+        if resp.status_code == 404 and self.blob_exists(digest):
+            return  # an earlier attempt completed but its answer was lost
+        self._raise_upload_failure(resp, digest)
+
+    def _raise_upload_failure(self, resp: requests.Response, digest: str) -> NoReturn:
+        if resp.status_code == 400 and "DIGEST_INVALID" in resp.text:
+            raise DigestMismatch(
+                f"{self.host} computed a different digest than {digest} for the uploaded data; "
+                "did the file change while uploading?"
+            )
+        self._t.raise_for(resp, f"upload blob {digest}")
+
+    def _upload_monolithic(
+        self, digest: str, size: int, open_fn: OpenFn, reporter: _Reporter, cancel: CancelToken
+    ) -> None:
+        """POST for a session, then one PUT carrying the whole blob. A failed PUT leaves the session
+        unusable (the registry may hold part of the body), so each retry starts a new one."""
+        attempt = 0
+        reauthenticated = False
+        while True:
+            cancel.check()
+            location, _ = self._start_upload()
+            reporter.set(0)
+            failure: BaseException | requests.Response
+            try:
+                with open_fn(0) as fh:
+                    resp = self._t.request(
+                        "PUT",
+                        _with_query(location, digest=digest),
+                        headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
+                        body=_StreamBody(fh, size, reporter, cancel) if size else b"",
+                        retry=False,
+                    )
+            except RegistryUnreachable as exc:
+                failure = exc.__context__ or exc
+            except BaseException:
+                self._cancel_upload(location)
+                raise
+            else:
+                resp.close()
+                if resp.status_code == 201:
+                    return
+                if resp.status_code == 401 and not reauthenticated:
+                    reauthenticated = True  # e.g. the token expired mid-body; auth has renewed it
+                    continue
+                if resp.status_code not in RETRYABLE_STATUS:
+                    self._raise_upload_failure(resp, digest)
+                failure = resp
+            attempt += 1
+            self._backoff(attempt, failure)
+
+    def _upload_chunked(
+        self, digest: str, size: int, open_fn: OpenFn, reporter: _Reporter, cancel: CancelToken
+    ) -> None:
+        location, min_chunk = self._start_upload()
+        chunk = max(self.chunk_size, min_chunk)
+        offset = 0
+        attempt = 0
+        fh: BinaryIO | None = None
+        try:
+            while offset < size:
+                cancel.check()
+                if fh is None:
+                    fh = open_fn(offset)
+                    reporter.set(offset)
+                n = min(chunk, size - offset)
+                headers = {
+                    "Content-Type": "application/octet-stream",
+                    "Content-Range": f"{offset}-{offset + n - 1}",
+                    "Content-Length": str(n),
+                }
+                failure: BaseException | requests.Response
+                try:
+                    # Not replayable: the body is a live read of fh, so the transport must not resend it.
+                    resp = self._t.request(
+                        "PATCH",
+                        location,
+                        headers=headers,
+                        body=_StreamBody(fh, n, reporter, cancel),
+                        retry=False,
+                    )
+                except RegistryUnreachable as exc:
+                    failure = exc.__context__ or exc
+                else:
+                    resp.close()
+                    if resp.status_code == 202 and resp.headers.get("Location"):
+                        location = self._resolve(resp.headers["Location"])
+                        offset += n
+                        end = _range_end(resp.headers.get("Range"))
+                        if end is not None and end + 1 != offset:
+                            offset = end + 1  # the registry kept a different amount: follow it
+                            fh.close()
+                            fh = None
+                        continue
+                    if resp.status_code not in (*RETRYABLE_STATUS, 401, 416):
+                        self._raise_upload_failure(resp, digest)
+                    failure = resp
+                # Something went wrong mid-chunk: ask the registry what it kept and go on from there.
+                attempt += 1
+                self._backoff(attempt, failure)
+                fh.close()
+                fh = None
+                location, offset = self._recover(location, offset)
+        except BaseException:
+            if fh is not None:
+                fh.close()
+                fh = None
+            self._cancel_upload(location)
+            raise
+        if fh is not None:
+            fh.close()
+        self._finish_upload(location, digest)
+
+    def _recover(self, location: str, last_offset: int) -> tuple[str, int]:
+        """Upload status after a failed chunk: ``(location, offset)`` to continue from; a fresh upload
+        at offset 0 if the registry dropped the session."""
+        resp = self._t.request("GET", location)
+        resp.close()
+        if resp.status_code in (200, 204):
+            end = _range_end(resp.headers.get("Range"))
+            # distribution reports "0-0" for an empty upload as well as for one byte.
+            offset = 0 if end is None or (end == 0 and last_offset == 0) else end + 1
+            return self._resolve(resp.headers.get("Location") or location), offset
+        if resp.status_code in (400, 404):
+            new_location, _ = self._start_upload()
+            return new_location, 0
+        self._t.raise_for(resp, "resume the upload")
+
+    # -- blob download ------------------------------------------------------------------------------
+    def fetch_blob(
+        self,
+        digest: str,
+        dest: Path,
+        *,
+        size: int | None = None,
+        progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+        item: str | None = None,
+        index: int = 0,
+        count: int = 1,
+    ) -> Path:
+        """Download a blob to ``dest``, verified. ``<dest>.part`` holds the bytes so far: it survives a
+        failure or cancel so the next call resumes, and is deleted if the content proves wrong."""
+        algo, expected_hex = _parse_digest(digest)
+        cancel = cancel or CancelToken()
+        dest = Path(dest)
+        partial = _Partial.load(dest.with_name(dest.name + ".part"), algo, size, cancel)
+        reporter = _Reporter(progress, "download", item or digest, index, count, size or 0)
+        reporter.set(partial.have)
+        url = self._path(f"blobs/{digest}")
+        attempt = 0
+        while size is None or partial.have < size:
+            cancel.check()
+            headers = {"Accept-Encoding": "identity"}
+            if partial.have:
+                headers["Range"] = f"bytes={partial.have}-"
+            resp = self._t.request("GET", url, headers=headers, stream=True)
+            failure: BaseException | requests.Response = resp
+            try:
+                if resp.status_code == 416 and partial.have:
+                    break  # nothing beyond what we hold; verification below decides
+                if resp.status_code not in (200, 206):
+                    if resp.status_code not in RETRYABLE_STATUS:
+                        self._t.raise_for(resp, f"download blob {digest}")
+                else:
+                    if resp.status_code == 200 and partial.have:
+                        partial.restart()  # the server ignored Range
+                    length = resp.headers.get("Content-Length", "")
+                    if reporter.total == 0 and length.isdigit():
+                        reporter.total = partial.have + int(length)
+                    try:
+                        self._stream_into(resp, partial, size, reporter, cancel, digest)
+                    except _STREAM_ERRORS as exc:
+                        failure = exc  # keep what arrived; the next round asks for the rest
+                    else:
+                        if size is None or partial.have >= size:
+                            break
+                        failure = ConnectionError("response ended early")
+            finally:
+                resp.close()
+            attempt += 1
+            self._backoff(attempt, failure)
+        if (size is not None and partial.have != size) or partial.hasher.hexdigest() != expected_hex:
+            partial.discard()
+            raise DigestMismatch(
+                f"blob {digest} from {self.host} failed verification ({partial.have} bytes, "
+                f"{algo}:{partial.hasher.hexdigest()[:12]}…); the download was discarded"
+            )
+        os.replace(partial.path, dest)
+        return dest
+
+    def _stream_into(
+        self,
+        resp: requests.Response,
+        partial: _Partial,
+        size: int | None,
+        reporter: _Reporter,
+        cancel: CancelToken,
+        digest: str,
+    ) -> None:
+        with partial.path.open("ab" if partial.have else "wb") as out:
+            for piece in resp.raw.stream(PIECE, decode_content=False):
+                cancel.check()
+                if size is not None and partial.have + len(piece) > size:
+                    out.close()
+                    partial.discard()
+                    raise DigestMismatch(
+                        f"blob {digest} from {self.host} is larger than the expected {size} bytes; discarded"
+                    )
+                out.write(piece)
+                partial.hasher.update(piece)
+                partial.have += len(piece)
+                reporter.set(partial.have)
+
+
+class _Partial:
+    """A ``.part`` file and the running hash of exactly the bytes it holds."""
+
+    def __init__(self, path: Path, algo: str) -> None:
+        self.path = path
+        self.algo = algo
+        self.hasher = hashlib.new(algo)
+        self.have = 0
+
+    @classmethod
+    def load(cls, path: Path, algo: str, size: int | None, cancel: CancelToken) -> _Partial:
+        partial = cls(path, algo)
+        try:
+            held = path.stat().st_size
+        except FileNotFoundError:
+            return partial
+        if size is not None and held > size:
+            partial.discard()
+            return partial
+        with path.open("rb") as fh:
+            while data := fh.read(PIECE):
+                cancel.check()
+                partial.hasher.update(data)
+                partial.have += len(data)
+        return partial
+
+    def restart(self) -> None:
+        self.hasher = hashlib.new(self.algo)
+        self.have = 0
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.restart()
