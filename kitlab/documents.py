@@ -1,0 +1,89 @@
+"""A folder's Kitfile as the form sees it: text, JSON, and every problem with its field path.
+
+Problems come from three places, merged so the form shows them all at once: the strict parser (line,
+column, unknown fields), the validator (kit's rules and what kit misses) and the layer walk (entries
+that would pack nothing, files another layer swallows, symlinks, differences from kit).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kitlab.errors import InvalidInput
+from kitlab.kitfile import (
+    KITFILE_NAMES,
+    Kitfile,
+    KitfileError,
+    Problem,
+    compatibility_warnings,
+    find_kitfile,
+    kitfile_from_dict,
+    kitfile_to_dict,
+    load_kitfile,
+    save_kitfile,
+    validate_kitfile,
+)
+from kitlab.kitfile.dump import write_text_atomically
+from kitlab.modelkit.layers import plan_layers
+
+
+def _layer_problems(kf: Kitfile, folder: Path) -> list[Problem]:
+    plan = plan_layers(kf, folder)
+    return [Problem(path=p.field, message=p.message, severity=p.severity) for p in plan.problems]
+
+
+def check(folder: Path, payload: dict[str, Any]) -> tuple[Kitfile | None, list[Problem]]:
+    """Parse ``{"text": yaml}`` or ``{"kitfile": json}`` and collect every problem (errors first)."""
+    try:
+        if isinstance(payload.get("text"), str):
+            kf = load_kitfile(payload["text"])
+        elif isinstance(payload.get("kitfile"), dict):
+            kf = kitfile_from_dict(payload["kitfile"])
+        else:
+            raise InvalidInput('expected {"text": "<yaml>"} or {"kitfile": {...}}')
+    except KitfileError as exc:
+        return None, [Problem(**p) for p in exc.details["problems"]]
+    problems = validate_kitfile(kf, folder) + compatibility_warnings(kf)
+    if not any(p.severity == "error" for p in problems):
+        # The walk needs paths that exist inside the folder, which validation has just confirmed.
+        problems += _layer_problems(kf, folder)
+    problems.sort(key=lambda p: (p.severity != "error", p.path))
+    return kf, problems
+
+
+def read(folder: Path) -> dict[str, Any]:
+    """The folder's Kitfile document (``exists: False`` and no problems when there is none).
+
+    ``name`` is the Kitfile's file name in ``folder`` (kit looks for Kitfile, kitfile, .kitfile).
+    """
+    path = find_kitfile(folder)
+    if path is None:
+        return {"name": KITFILE_NAMES[0], "exists": False, "problems": []}
+    text = path.read_text(encoding="utf-8")
+    kf, problems = check(folder, {"text": text})
+    return {
+        "name": path.name,
+        "exists": True,
+        "text": text,
+        "kitfile": kitfile_to_dict(kf) if kf else None,
+        "problems": [p.to_dict() for p in problems],
+    }
+
+
+def save(folder: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    """Validate and write the folder's Kitfile; refuse (with every problem) when anything is an error.
+
+    Form edits keep the user's comments and key order; raw YAML is written as given.
+    """
+    kf, problems = check(folder, payload)
+    errors = [p for p in problems if p.severity == "error"]
+    if kf is None or errors:
+        raise KitfileError(problems, source="Kitfile")
+    path = find_kitfile(folder) or folder / KITFILE_NAMES[0]
+    if isinstance(payload.get("text"), str):
+        write_text_atomically(path, payload["text"])
+    else:
+        original = path.read_text(encoding="utf-8") if path.exists() else None
+        save_kitfile(path, payload["kitfile"], original_text=original)
+    return read(folder)

@@ -1,0 +1,177 @@
+"""validate_kitfile: kit's rules, the extra checks, and on-disk checks against real files."""
+
+from __future__ import annotations
+
+import os
+
+from kitlab.kitfile import is_modelkit_reference, load_kitfile, locate_problems, validate_kitfile
+from kitlab.kitfile.spdx import check_license
+
+
+def found(text: str, context_dir=None, severity: str = "error") -> dict[str, str]:
+    return {
+        p.path: p.message for p in validate_kitfile(load_kitfile(text), context_dir) if p.severity == severity
+    }
+
+
+def test_clean_kitfile_has_no_problems(tmp_path):
+    (tmp_path / "model.bin").write_bytes(b"x")
+    (tmp_path / "src").mkdir()
+    text = "manifestVersion: 1.0.0\nmodel:\n  path: model.bin\n  license: Apache-2.0\ncode:\n  - path: src\n"
+    assert validate_kitfile(load_kitfile(text), tmp_path) == []
+
+
+def test_duplicate_raw_and_cleaned_paths_and_empty_as_dot():
+    errors = found("code:\n  - path: a\n  - path: a\n  - path: ./a/\ndocs:\n  - path: ''\n  - path: .\n")
+    assert "code[0].path uses the same path 'a'" in errors["code[1].path"]
+    assert "newer kit refuses it" in errors["code[2].path"]
+    assert "'.'" in errors["docs[1].path"]
+
+
+def test_absolute_and_outside_paths():
+    errors = found("code:\n  - path: /etc\n  - path: ../x\n  - path: a/../../y\n  - path: a/../b\n")
+    assert "absolute" in errors["code[0].path"]
+    assert "leaves the context" in errors["code[1].path"]
+    assert "leaves the context" in errors["code[2].path"]
+    assert "code[3].path" not in errors
+
+
+def test_part_type_rules():
+    text = (
+        "model:\n  parts:\n    - path: a\n      type: lora-weights.v1\n    - path: b\n      type: -bad\n"
+        + (f"    - path: c\n      type: {'x' * 65}\n")
+    )
+    errors = found(text)
+    assert "model.parts[0].type" not in errors
+    assert "must start" in errors["model.parts[1].type"]
+    assert "too long" in errors["model.parts[2].type"]
+
+
+def test_modelkit_references_only_in_model_path():
+    assert is_modelkit_reference("registry.example.com/org/base:v1")
+    assert is_modelkit_reference("base@sha256:" + "a" * 64)
+    assert not is_modelkit_reference("models/model.h5")
+    assert not is_modelkit_reference("https://example.com/x")
+    errors = found(
+        "model:\n  path: myrepo:v1\n  parts:\n    - path: data:v1\ncode:\n  - path: org/repo:latest\n"
+    )
+    assert "model.path" not in errors
+    assert "only allowed in model.path" in errors["model.parts[0].path"]
+    assert "only allowed in model.path" in errors["code[0].path"]
+
+
+def test_urls_are_rejected_except_remote_path():
+    errors = found(
+        "model:\n  path: https://example.com/m\ndatasets:\n  - path: s3://bucket/key\n"
+        "  - path: local\n    remotePath: s3://bucket/key\n    remoteHash: abc\ndocs:\n  - path: http://x.org/y\n"
+    )
+    assert "HTTP" in errors["model.path"]
+    assert "remotePath" in errors["datasets[0].path"]
+    assert "datasets[1].path" not in errors
+    assert "datasets[1].remotePath" not in errors
+    assert "HTTP" in errors["docs[0].path"]
+
+
+def test_remote_dataset_rules():
+    errors = found(
+        "datasets:\n  - path: a\n    remotePath: s3://b/k\n  - path: b\n    remoteHash: h\n"
+        "  - path: c\n    remotePath: ftp://x/y\n"
+        "  - path: data/train\n    remotePath: docker.io/org/repo:latest\n"
+        "code:\n  - path: data/train/code\n  - path: data/train-eval\n"
+    )
+    assert "required" in errors["datasets[0].remoteHash"]
+    assert "only applies" in errors["datasets[1].remoteHash"]
+    assert "s3:// URL or a ModelKit reference" in errors["datasets[2].remotePath"]
+    assert "inside the path of the remote dataset" in errors["code[0].path"]
+    assert "code[1].path" not in errors
+
+
+def test_mcp_server_rules():
+    errors = found(
+        "mcpServers:\n  - name: a\n    path: a.mcpb\n  - name: a\n    path: b.mcpb\n  - path: c.mcpb\n"
+        "  - name: d\n    path: d.zip\n"
+    )
+    assert "same name" in errors["mcpServers[1].name"]
+    assert "needs a name" in errors["mcpServers[2].name"]
+    assert ".mcpb" in errors["mcpServers[3].path"]
+
+
+def test_warnings_manifest_version_names_licenses_and_compat():
+    text = (
+        "manifestVersion: v2\npackage:\n  license: Apache-2.0 OR MIT\nmodel:\n  license: mit\n"
+        "datasets:\n  - name: d\n    path: a\n    license: My Custom\n"
+        "  - name: d\n    path: b\n    license: LicenseRef-mine\n"
+        "prompts:\n  - path: p.md\n"
+    )
+    warnings = found(text, severity="warning")
+    assert "1.0.0" in warnings["manifestVersion"]
+    assert "package.license" not in warnings
+    assert "'MIT'" in warnings["model.license"]
+    assert "not an SPDX license identifier" in warnings["datasets[0].license"]
+    assert "datasets[1].license" not in warnings
+    assert "same name" in warnings["datasets[1].name"]
+    assert warnings["prompts"] == "`prompts` needs kit ≥ 1.15; kit 1.7–1.14 cannot read this Kitfile"
+
+
+def test_spdx_expressions():
+    assert check_license("Apache-2.0") is None
+    assert check_license("(MIT OR Apache-2.0) AND BSD-3-Clause") is None
+    assert check_license("GPL-2.0-or-later WITH Classpath-exception-2.0") is None
+    assert check_license("GPL-2.0+") is not None  # deprecated id
+    assert check_license("DocumentRef-x:LicenseRef-y") is None
+    assert "exception" in (check_license("MIT WITH Nope") or "")
+    assert check_license("MIT AND") is not None
+    assert check_license("MIT and Apache-2.0") is not None
+
+
+def test_paths_on_disk_including_symlinks(tmp_path):
+    context = tmp_path / "ctx"
+    context.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("x")
+    (context / "data").mkdir()
+    (context / "data" / "ok.csv").write_text("a\n")
+    os.symlink(outside, context / "escape")
+    os.symlink(outside / "secret.txt", context / "data" / "link.csv")
+    (context / "bundle.mcpb").mkdir()
+    text = (
+        "model:\n  path: registry.example.com/org/base:v1\n"
+        "datasets:\n  - path: data/ok.csv\n  - path: data/link.csv\n  - path: escape/secret.txt\n"
+        "  - path: missing.csv\n  - path: remote\n    remotePath: s3://b/k\n    remoteHash: h\n"
+        "mcpServers:\n  - name: s\n    path: bundle.mcpb\n"
+    )
+    errors = found(text, context)
+    assert "model.path" not in errors
+    assert "datasets[0].path" not in errors
+    assert "symbolic link" in errors["datasets[1].path"]
+    assert "symbolic link" in errors["datasets[2].path"]
+    assert "does not exist" in errors["datasets[3].path"]
+    assert "datasets[4].path" not in errors  # remote data is not expected locally
+    assert "not a folder" in errors["mcpServers[0].path"]
+
+
+def test_compat_warnings_for_newer_fields():
+    text = (
+        "mcpServers:\n  - name: s\n    path: s.mcpb\n"
+        "datasets:\n  - path: d\n    remotePath: s3://b/k\n    remoteHash: h\n"
+    )
+    warnings = found(text, severity="warning")
+    assert warnings["mcpServers"] == "`mcpServers` needs kit ≥ 1.15; kit 1.7–1.14 cannot read this Kitfile"
+    assert warnings["datasets[0].remotePath"] == (
+        "`remotePath` needs a kit newer than 1.16; kit 1.7–1.16 cannot read this Kitfile"
+    )
+    assert "datasets[0].remoteHash" in warnings
+
+
+def test_locate_problems_points_at_the_key():
+    text = (
+        "manifestVersion: 1.0.0\ndatasets:\n  - path: a\n    license: Bogus License\n"
+        "mcpServers:\n  - path: x.mcpb\n"
+    )
+    located = {
+        p.path: (p.line, p.column) for p in locate_problems(validate_kitfile(load_kitfile(text)), text)
+    }
+    assert located["datasets[0].license"] == (4, 5)
+    assert located["mcpServers[0].name"] == (6, 5)  # missing key: the entry itself
+    assert located["mcpServers"] == (5, 1)
