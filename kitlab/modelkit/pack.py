@@ -1,0 +1,370 @@
+"""``kit pack`` in Python: Kitfile → layer tars → config → manifest → local store, streaming.
+
+Each layer is produced in one pass: ``TarWriter`` → (gzip/zstd compressor) → hashing ``BlobWriter``,
+so memory stays flat and the data is read exactly once. With compression ``none`` (kit's default) the
+layer bytes, digests, config and manifest equal ``kit pack``'s for the same tree and CLI version.
+
+Failure semantics: the Kitfile and the layer plan (missing or unreadable paths) are checked before
+anything is written. On cancel or error no temp file remains and no index or tag changes; layer blobs
+finished before that point stay in ``blobs/`` — content-addressed and harmless, reused by the next pack,
+collectable by ``kit``/kitlab ``remove`` only once a manifest references them (they are not yet GC'd).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import zstandard
+
+from kitlab._version import __version__
+from kitlab.errors import InvalidInput, NotFound
+from kitlab.kitfile import (
+    KitfileError,
+    find_kitfile,
+    load_kitfile,
+    load_kitfile_file,
+    to_config_json,
+    validate_kitfile,
+)
+from kitlab.kitfile.model import Kitfile, LayerInfo
+from kitlab.modelkit.layers import LayerPlan, plan_layers, write_layer_tar
+from kitlab.modelkit.manifest import Descriptor, build_manifest
+from kitlab.modelkit.mediatypes import (
+    KIT_CONFIG,
+    LAYER_SUBTYPE_ANNOTATION,
+    LAYER_SUBTYPE_PROMPT,
+    OCI_MANIFEST,
+    layer_media_type,
+)
+from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
+from kitlab.modelkit.reference import (
+    DEFAULT_REGISTRY,
+    DEFAULT_REPOSITORY,
+    is_modelkit_reference,
+    parse_reference,
+    validate_tag,
+)
+from kitlab.modelkit.statcache import CachedLayer, LayerKey, StatCache, layer_key
+from kitlab.modelkit.store import BlobWriter, LocalStore
+from kitlab.modelkit.tarwriter import FileChangedWhilePacking
+from kitlab.modelkit.unpack import MAX_MODEL_REF_CHAIN, load_kit
+
+DEFAULT_CLI_VERSION = f"kitlab-{__version__}"
+UNTAGGED_REPO = f"{DEFAULT_REGISTRY}/{DEFAULT_REPOSITORY}"
+# Bump when the tar bytes for the same inputs could change (writer fix), to invalidate the stat cache.
+TAR_POLICY = "kit-v1.7-tar/1"
+CHUNK = 1 << 20
+_GZIP_LEVELS = {"gzip": 6, "gzip-fastest": 1}  # Go's DefaultCompression is level 6
+
+
+class PackedLayer(NamedTuple):
+    media_type: str
+    digest: str
+    size: int
+    path: str
+    kind: str
+    diff_id: str
+    cached: bool
+
+
+@dataclass
+class PlannedLayer:
+    """What ``plan_only`` reports per layer: files (context-relative names), bytes, and whether the
+    stat cache says it is unchanged since the last pack (its blob is still in the store)."""
+
+    kind: str
+    path: str
+    files: list[str]
+    size: int
+    unchanged: bool
+    digest: str = ""
+
+
+@dataclass
+class PackResult:
+    reference: str | None
+    manifest_digest: str
+    config_digest: str
+    layers: list[PackedLayer]
+    warnings: list[str]
+    plan: list[PlannedLayer] = field(default_factory=list)
+    manifest_size: int = 0
+    repositories: list[str] = field(default_factory=list)
+
+
+def _entry_for(kf: Kitfile, layer: LayerPlan) -> Any:
+    """The Kitfile entry a planned layer belongs to (where its LayerInfo goes)."""
+    kind, i = layer.kind, layer.entry_index
+    if kind == "model":
+        return kf.model
+    if kind == "modelpart":
+        assert kf.model is not None
+        return kf.model.parts[i]
+    table: dict[str, list[Any]] = {
+        "code": kf.code,
+        "dataset": kf.datasets,
+        "docs": kf.docs,
+        "prompt": kf.prompts,
+        "mcpb": kf.mcp_servers,
+    }
+    return table[kind][i]
+
+
+class _LayerSink:
+    """Receives the uncompressed tar: hashes it (diffId) and forwards it, compressed or not, to the blob."""
+
+    def __init__(self, blob: BlobWriter, compression: str) -> None:
+        # Uncompressed: diffId == digest, which the BlobWriter already computes; don't hash twice.
+        self.diff_hash = hashlib.sha256() if compression != "none" else None
+        self._blob = blob
+        self._compressor: Any = None
+        if compression in _GZIP_LEVELS:
+            # mtime 0, no name, OS 255 — Go's header; the deflate bytes differ from Go's (§1.3).
+            self._compressor = gzip.GzipFile(
+                filename="", fileobj=blob, mode="wb", compresslevel=_GZIP_LEVELS[compression], mtime=0
+            )
+        elif compression == "zstd":
+            self._compressor = zstandard.ZstdCompressor(level=3).stream_writer(blob, closefd=False)
+        elif compression != "none":
+            raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        if self.diff_hash is not None:
+            self.diff_hash.update(data)
+        if self._compressor is not None:
+            self._compressor.write(data)
+        else:
+            self._blob.write(data)
+        return len(data)
+
+    def finish(self) -> None:
+        if self._compressor is not None:
+            self._compressor.close()
+
+
+def _write_layer(
+    store: LocalStore,
+    layer: LayerPlan,
+    compression: str,
+    cancel: CancelToken | None,
+    report: Callable[[int], None],
+) -> CachedLayer:
+    done = 0
+
+    def on_bytes(n: int) -> None:
+        nonlocal done
+        done += n
+        report(done)
+
+    with store.blob_writer(cancel=cancel) as blob:
+        if layer.kind == "mcpb":
+            # Raw layer: the single file verbatim, never compressed; digest == diffId.
+            entry = next(e for e in layer.entries if not e.is_dir)
+            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as src:
+                for chunk in iter(lambda: src.read(CHUNK), b""):
+                    blob.write(chunk)
+                    on_bytes(len(chunk))
+            if blob.bytes_written != entry.size:
+                raise FileChangedWhilePacking(f"{entry.name} changed size while packing")
+            diff_id = ""
+        else:
+            sink = _LayerSink(blob, compression)
+            write_layer_tar(layer, sink, on_bytes=on_bytes, cancel=cancel)
+            sink.finish()
+            diff_id = "sha256:" + sink.diff_hash.hexdigest() if sink.diff_hash is not None else ""
+    return CachedLayer(blob.digest, blob.size, diff_id or blob.digest)
+
+
+def _parent_layer_paths(store: LocalStore, kf: Kitfile) -> list[str]:
+    """Model and part paths of the parent kit chain named by ``model.path`` (local store only).
+
+    kit excludes them from the child's layers; chains are limited to 10 and cycles refused, like kit.
+    """
+    paths: list[str] = []
+    seen: list[str] = []
+    current = kf
+    while current.model is not None and is_modelkit_reference(current.model.path):
+        ref_text = current.model.path
+        if ref_text in seen:
+            raise InvalidInput(f"found cycle in modelkit references: [{'=>'.join([*seen, ref_text])}]")
+        if len(seen) >= MAX_MODEL_REF_CHAIN:
+            raise InvalidInput(f"reached maximum number of model references: [{'=>'.join(seen)}]")
+        seen.append(ref_text)
+        try:
+            _desc, _manifest, current = load_kit(store, parse_reference(ref_text))
+        except NotFound as exc:
+            raise NotFound(
+                f"parent ModelKit {ref_text} (model.path) is not in the local store; pull it first"
+            ) from exc
+        if current.model is not None:
+            if current.model.path and not is_modelkit_reference(current.model.path):
+                paths.append(current.model.path)
+            paths.extend(part.path for part in current.model.parts)
+    return paths
+
+
+def _load(
+    context: Path, kitfile_path: str | os.PathLike[str] | None, kitfile_text: str | None
+) -> tuple[Kitfile, list[str]]:
+    """Read and validate the Kitfile; errors raise before anything is written, warnings are returned.
+
+    A relative ``kitfile_path`` is resolved against the context directory: kit chdirs there first.
+    """
+    if kitfile_text is not None:
+        source = "<kitfile text>"
+        kf = load_kitfile(kitfile_text, source=source)
+    else:
+        path = context / kitfile_path if kitfile_path is not None else find_kitfile(context)
+        if path is None:
+            raise NotFound(f"no Kitfile found in {context} (Kitfile, kitfile or .kitfile)")
+        source = str(path)
+        kf = load_kitfile_file(path)
+    problems = validate_kitfile(kf, context)
+    if any(p.severity == "error" for p in problems):
+        raise KitfileError(problems, source=source)
+    return kf, [str(p) for p in problems]
+
+
+def pack(
+    context_dir: str | os.PathLike[str],
+    *,
+    kitfile_path: str | os.PathLike[str] | None = None,
+    kitfile_text: str | None = None,
+    tags: Sequence[str] = (),
+    compression: str = "none",
+    store: LocalStore | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    cli_version: str = DEFAULT_CLI_VERSION,
+    annotations: Mapping[str, str] | None = None,
+    plan_only: bool = False,
+    stat_cache: StatCache | None = None,
+) -> PackResult:
+    """Pack ``context_dir`` into the local store; see the module docstring for failure semantics.
+
+    The Kitfile is ``kitfile_text`` (kit's ``-f -``), else ``kitfile_path`` (relative to the context,
+    like kit's ``-f``), else the context's ``Kitfile``/``kitfile``/``.kitfile``.
+
+    ``tags`` are kit ``-t`` references (``repo:tag[,tag2…]``, registry defaults to ``localhost``); a
+    reference without tag stores the kit untagged in that repo (kit v1.7.0) and no tags at all store it
+    untagged in ``localhost/_``. A ModelKit reference in ``model.path`` is kept verbatim and produces no
+    model layer; the parent chain must be in the local store, and its model/part paths are excluded
+    from this kit's layers (as kit does).
+    """
+    context = Path(context_dir)
+    if not context.is_dir():
+        raise NotFound(f"context directory {context} does not exist")
+    if compression not in ("none", "zstd", *_GZIP_LEVELS):
+        raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")
+    refs = [parse_reference(t) for t in tags]
+    for ref in refs:
+        if ref.digest:
+            raise InvalidInput(f"cannot pack to a digest reference ({ref.display()})")
+        for tag in ref.extra_tags:
+            validate_tag(tag)
+    store = store or LocalStore()
+    cache = stat_cache or StatCache.for_home(store.home)
+    kf, warnings = _load(context, kitfile_path, kitfile_text)
+
+    # A parent-kit reference in model.path yields no model layer; the parents' paths are excluded.
+    plan = plan_layers(kf, context, extra_layer_paths=_parent_layer_paths(store, kf))
+    plan.raise_for_errors()
+    warnings += [f"{w.field}: {w.message}" for w in plan.warnings]
+
+    keys: list[LayerKey] = [
+        layer_key(f"{TAR_POLICY}|{'raw' if layer.kind == 'mcpb' else compression}", layer.entries)
+        for layer in plan.layers
+    ]
+    hits: list[CachedLayer | None] = []
+    for key in keys:
+        hit = cache.get(key)
+        hits.append(hit if hit is not None and store.has_blob(hit.digest) else None)
+
+    planned = [
+        PlannedLayer(
+            kind=layer.kind,
+            path=layer.path,
+            files=[e.name for e in layer.entries if not e.is_dir],
+            size=layer.size,
+            unchanged=hit is not None,
+            digest=hit.digest if hit else "",
+        )
+        for layer, hit in zip(plan.layers, hits, strict=True)
+    ]
+    if plan_only:
+        return PackResult(None, "", "", [], warnings, plan=planned)
+
+    count = len(plan.layers)
+    packed: list[PackedLayer] = []
+    for index, (layer, key, hit) in enumerate(zip(plan.layers, keys, hits, strict=True)):
+        if cancel is not None:
+            cancel.check()
+        item = layer.path
+
+        def report(done: int, *, _i: int = index, _item: str = item, _total: int = layer.size) -> None:
+            progress(ProgressEvent("write", _item, _i, count, done, _total))
+
+        if hit is None:
+            report(0)
+            result = _write_layer(store, layer, compression, cancel, report)
+            cache.put(key, result)
+        else:
+            result = hit
+        report(layer.size)
+        if layer.kind == "mcpb":
+            media_type = layer_media_type("mcpb", "none", raw=True)
+        else:
+            media_type = layer_media_type(layer.kind, compression)
+        _entry_for(kf, layer).layer = LayerInfo(digest=result.digest, diff_id=result.diff_id)
+        packed.append(
+            PackedLayer(
+                media_type,
+                result.digest,
+                result.size,
+                layer.path,
+                layer.kind,
+                result.diff_id,
+                hit is not None,
+            )
+        )
+
+    if cancel is not None:
+        cancel.check()
+    config = store.put_blob_bytes(to_config_json(kf), media_type=KIT_CONFIG)
+    # kit ≥ 1.15 marks prompt layers (code media type) with a layer-subtype annotation.
+    layer_descs = [
+        Descriptor(
+            p.media_type,
+            p.digest,
+            p.size,
+            {LAYER_SUBTYPE_ANNOTATION: LAYER_SUBTYPE_PROMPT} if p.kind == "prompt" else None,
+        )
+        for p in packed
+    ]
+    manifest_bytes = build_manifest(config, layer_descs, cli_version, annotations)
+    cache.save()
+    if cancel is not None:
+        cancel.check()
+
+    targets = [(r.repo_key, r.tags) for r in refs] or [(UNTAGGED_REPO, [])]
+    desc = None
+    for repo_key, repo_tags in targets:
+        desc = store.add_manifest(repo_key, manifest_bytes, repo_tags, media_type=OCI_MANIFEST)
+    assert desc is not None
+    return PackResult(
+        reference=refs[0].display() if refs else None,
+        manifest_digest=desc.digest,
+        config_digest=config.digest,
+        layers=packed,
+        warnings=warnings,
+        plan=planned,
+        manifest_size=desc.size,
+        repositories=[t[0] for t in targets],
+    )
