@@ -7,16 +7,22 @@ HTTP statuses and to the response shape ``{"error": {"code", "message", "details
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from kitlab import errors
 from kitlab.jobs import JobManager
+from kitlab.paths import resolve_in_root
 from kitlab.settings import Kitlab
+
+T = TypeVar("T")
 
 # Codes not listed map to 500. Library subclasses inherit their parent's code unless they set their own.
 STATUS_BY_CODE = {
@@ -74,6 +80,17 @@ class KitlabHandler(APIHandler):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"error": body}))
+
+    def folder_argument(self, name: str = "path") -> Path:
+        """The ``?path=`` query argument as an existing folder inside the server root."""
+        folder = resolve_in_root(self.root, self.get_query_argument(name, ""))
+        if not folder.is_dir():
+            raise errors.NotFound(f"no folder {self.get_query_argument(name, '')!r} in the workspace")
+        return folder
+
+    async def run_blocking(self, func: Callable[..., T], *args: Any) -> T:
+        """Run file-system or network work on a thread so the event loop keeps serving."""
+        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(func, *args))
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400 that says why not."""
