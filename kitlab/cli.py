@@ -52,12 +52,10 @@ def cmd_version(args: argparse.Namespace) -> int:
 def cmd_pack(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pack import pack
 
-    tags = args.tag.split(",") if args.tag else []
-    # kit's -t takes "repo:tag1,tag2": later comma parts are bare tags of the first reference.
     result = pack(
         args.directory,
         kitfile_path=args.file,
-        tags=[",".join(tags)] if tags else [],
+        tags=[args.tag] if args.tag else [],
         compression=args.compression,
         store=_store(args),
         progress=_print_progress,
