@@ -48,3 +48,9 @@ class Cancelled(KitlabError):
     """The operation was cancelled; whatever it had started has been rolled back."""
 
     code = "cancelled"
+
+
+class NotAllowed(KitlabError):
+    """An administrator's setting forbids this (e.g. a registry outside ``allowed_registries``)."""
+
+    code = "not_allowed"

@@ -8,7 +8,6 @@ HTTP statuses and to the response shape ``{"error": {"code", "message", "details
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from jupyter_server.base.handlers import APIHandler
 
 from kitlab import errors
 from kitlab.jobs import JobManager
+from kitlab.modelkit.store import LocalStore
 from kitlab.paths import resolve_in_root
 from kitlab.settings import Kitlab
 
@@ -28,13 +28,19 @@ T = TypeVar("T")
 STATUS_BY_CODE = {
     errors.InvalidInput.code: 400,
     errors.PathOutsideRoot.code: 403,
+    errors.NotAllowed.code: 403,
     errors.NotFound.code: 404,
     errors.Conflict.code: 409,
     errors.Cancelled.code: 409,
+    # Registry failures, mapped to what the user can do: log in, ask for access, retry later.
     "auth_required": 401,
     "denied": 403,
-    "registry_unavailable": 502,
-    "unreachable": 502,
+    "registry_error": 502,
+    "registry_unavailable": 503,
+    "registry_unreachable": 502,
+    "digest_mismatch": 502,
+    # A kit whose archive kitlab refuses to extract (hostile or corrupt).
+    "extract_failed": 422,
 }
 
 
@@ -53,6 +59,9 @@ class KitlabHandler(APIHandler):
     @property
     def jobs(self) -> JobManager:
         return self.settings["kitlab_jobs"]
+
+    def store(self) -> LocalStore:
+        return LocalStore(self.kitlab.home())
 
     @property
     def root(self) -> Path:
@@ -90,7 +99,7 @@ class KitlabHandler(APIHandler):
 
     async def run_blocking(self, func: Callable[..., T], *args: Any) -> T:
         """Run file-system or network work on a thread so the event loop keeps serving."""
-        return await asyncio.get_running_loop().run_in_executor(None, functools.partial(func, *args))
+        return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
     def json_body(self) -> dict[str, Any]:
         """The request body as a JSON object, or a 400 that says why not."""

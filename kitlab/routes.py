@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,16 @@ from kitlab._version import __version__
 from kitlab.errors import InvalidInput
 from kitlab.handlers import KitlabHandler
 from kitlab.kitfile import kitfile_json_schema, kitfile_to_dict, ui_schema
+from kitlab.modelkit.inspect import inspect_kit
+from kitlab.modelkit.pack import pack
+from kitlab.modelkit.reference import parse_reference
+from kitlab.modelkit.registry import known_hosts, login, logout, status
+from kitlab.modelkit.store import KitSummary
 from kitlab.paths import to_api_path
 
 API_VERSION = 1
+# The plan lists at most this many files per layer; the count is always exact.
+PLAN_FILES_SHOWN = 200
 
 
 class VersionHandler(KitlabHandler):
@@ -79,6 +87,134 @@ class KitfileValidateHandler(KitlabHandler):
         )
 
 
+class PlanHandler(KitlabHandler):
+    """What packing the folder would write, layer by layer; nothing is written or read twice."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        folder = self.folder_argument()
+        result = await self.run_blocking(functools.partial(pack, folder, store=self.store(), plan_only=True))
+        layers = [
+            {
+                "kind": layer.kind,
+                "path": layer.path,
+                "size": layer.size,
+                "fileCount": len(layer.files),
+                "files": layer.files[:PLAN_FILES_SHOWN],
+                "unchanged": layer.unchanged,
+            }
+            for layer in result.plan
+        ]
+        self.write_json(
+            {
+                "layers": layers,
+                "warnings": [{"path": "", "message": w, "severity": "warning"} for w in result.warnings],
+                "totalSize": sum(layer.size for layer in result.plan),
+                "unchangedSize": sum(layer.size for layer in result.plan if layer.unchanged),
+            }
+        )
+
+
+class KitsHandler(KitlabHandler):
+    """The kits in the local store that kitlab shares with the kit CLI."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        kits = await self.run_blocking(self.store().list_kits)
+        self.write_json({"kits": [kit_summary(k) for k in kits]})
+
+
+class KitHandler(KitlabHandler):
+    """One kit by reference: GET inspects, PUT tags (``{"source": ref}``), DELETE removes."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, ref: str) -> None:
+        detail = await self.run_blocking(inspect_kit, self.store(), ref)
+        self.write_json({"reference": ref, **detail})
+
+    @tornado.web.authenticated
+    @authorized
+    async def put(self, ref: str) -> None:
+        source = self.json_body().get("source")
+        if not isinstance(source, str) or not source:
+            raise InvalidInput('expected {"source": "<reference of the kit to tag>"}')
+        store = self.store()
+        await self.run_blocking(store.tag, source, ref)
+        kits = await self.run_blocking(store.list_kits)
+        target = parse_reference(ref)
+        match = next(k for k in kits if k.repo_key == target.repo_key and target.tag in k.tags)
+        self.write_json(kit_summary(match))
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, ref: str) -> None:
+        await self.run_blocking(self.store().remove, ref)
+        self.set_status(204)
+        self.finish()
+
+
+class RegistriesHandler(KitlabHandler):
+    """Stored logins (never the secrets) and login, which verifies credentials before saving them."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        home = self.kitlab.home()
+        hosts = await self.run_blocking(known_hosts, home)
+        statuses = [await self.run_blocking(registry_status, host, home) for host in hosts]
+        self.write_json({"registries": statuses})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        host, username, password = (body.get(k) for k in ("host", "username", "password"))
+        if not all(isinstance(v, str) and v for v in (host, username, password)):
+            raise InvalidInput("host, username and password are required")
+        self.kitlab.check_registry_allowed(host)
+        await self.run_blocking(
+            functools.partial(
+                login,
+                host,
+                username,
+                password,
+                plain_http=bool(body.get("plainHttp", False)),
+                tls_verify=bool(body.get("tlsVerify", True)),
+                kitops_home=self.kitlab.home(),
+            )
+        )
+        self.write_json(await self.run_blocking(registry_status, host, self.kitlab.home()))
+
+
+class RegistryHandler(KitlabHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, host: str) -> None:
+        await self.run_blocking(functools.partial(logout, host, kitops_home=self.kitlab.home()))
+        self.set_status(204)
+        self.finish()
+
+
+def kit_summary(kit: KitSummary) -> dict[str, Any]:
+    return {
+        "repository": kit.repo_key,
+        "display": kit.repo,
+        "tags": kit.tags,
+        "digest": kit.digest,
+        "name": kit.model_name,
+        "author": kit.author,
+        "size": kit.size,
+    }
+
+
+def registry_status(host: str, home: Path) -> dict[str, Any]:
+    state = status(host, kitops_home=home)
+    return {"host": host, "loggedIn": state["logged_in"], "username": state["username"]}
+
+
 class JobsHandler(KitlabHandler):
     """POST creates a job (202: it runs in the background); GET lists every job, newest first."""
 
@@ -120,6 +256,11 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("schema", SchemaHandler),
     ("kitfile", KitfileHandler),
     ("kitfile/validate", KitfileValidateHandler),
+    ("plan", PlanHandler),
+    ("kits", KitsHandler),
+    (r"kits/(?P<ref>.+)", KitHandler),
+    ("registries", RegistriesHandler),
+    (r"registries/(?P<host>[^/]+)", RegistryHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[^/]+)", JobHandler),
 ]

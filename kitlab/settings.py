@@ -13,6 +13,7 @@ from pathlib import Path
 from traitlets import Integer, List, Unicode
 from traitlets.config import Configurable
 
+from kitlab.errors import NotAllowed
 from kitlab.modelkit.home import kitops_home
 
 
@@ -43,3 +44,9 @@ class Kitlab(Configurable):
 
     def home(self) -> Path:
         return kitops_home(self.kitops_home or None)
+
+    def check_registry_allowed(self, host: str) -> None:
+        """Refuse registries outside ``allowed_registries`` (when the administrator set any)."""
+        if self.allowed_registries and host not in self.allowed_registries:
+            allowed = ", ".join(self.allowed_registries)
+            raise NotAllowed(f"registry {host} is not allowed here; allowed: {allowed}")

@@ -5,7 +5,7 @@ lives in ``kitlab.modelkit.reference``.
 """
 
 from kitlab.modelkit.registry.client import RegistryClient, needs_monolithic_upload
-from kitlab.modelkit.registry.credentials import Credential, CredentialSource, DefaultCredentials
+from kitlab.modelkit.registry.credentials import Credential, CredentialSource, DefaultCredentials, known_hosts
 from kitlab.modelkit.registry.errors import (
     AccessDenied,
     AuthenticationRequired,
@@ -33,6 +33,7 @@ __all__ = [
     "RegistryUnreachable",
     "RetryPolicy",
     "Secret",
+    "known_hosts",
     "login",
     "logout",
     "needs_monolithic_upload",

@@ -240,3 +240,15 @@ def delete_credential(host: str, home: str | os.PathLike[str] | None = None) -> 
     if removed:
         _write_config_atomically(path, config)
     return removed
+
+
+def known_hosts(home: str | os.PathLike[str] | None = None) -> list[str]:
+    """Registries with a stored login in kit's file or Docker's config (names only, never secrets)."""
+    hosts: set[str] = set()
+    for path in (kit_credentials_path(home), docker_config_path()):
+        config = _read_config(path)
+        keys = [*config.get("auths", {}), *config.get("credHelpers", {})]
+        for key in keys:
+            bare = urllib.parse.urlsplit(key).netloc if "://" in key else key.split("/", 1)[0]
+            hosts.add("docker.io" if bare in _DOCKER_HUB_HOSTS else bare)
+    return sorted(hosts)

@@ -1,0 +1,216 @@
+"""Jobs, kits, plan and registries through a real Jupyter server (authentication on), with the
+progress events observed on jupyter_server's event bus and a real registry for logins."""
+
+import asyncio
+import json
+import os
+
+import pytest
+import tornado.httpclient
+
+from tests.support.registry import run_registry
+
+KITFILE = """\
+manifestVersion: 1.0.0
+package:
+  name: churn
+model:
+  name: churn
+  path: models/churn.joblib
+datasets:
+  - name: train
+    path: data/train.csv
+"""
+JOB_EVENT = "https://events.kitlab.dev/job"
+
+
+@pytest.fixture
+def project(jp_root_dir):
+    folder = jp_root_dir / "project"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models" / "churn.joblib").write_bytes(os.urandom(256 * 1024))
+    (folder / "data").mkdir()
+    (folder / "data" / "train.csv").write_text("a,b\n1,2\n")
+    (folder / "Kitfile").write_text(KITFILE)
+    return folder
+
+
+@pytest.fixture
+def job_events(jp_serverapp):
+    events = []
+
+    async def listener(logger, schema_id, data):
+        events.append(data)
+
+    jp_serverapp.event_logger.add_listener(schema_id=JOB_EVENT, listener=listener)
+    return events
+
+
+async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
+    payload = None if body is None else json.dumps(body)
+    response = await jp_fetch("kitlab", *parts, method=method, body=payload, **kwargs)
+    return response.code, (json.loads(response.body) if response.body else None)
+
+
+async def wait_job(jp_fetch, job_id, states=("succeeded", "failed", "cancelled"), timeout=30):
+    for _ in range(int(timeout / 0.05)):
+        _, job = await call(jp_fetch, "jobs", job_id)
+        if job["state"] in states:
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} stuck in {job['state']}")
+
+
+async def test_pack_job_reports_progress_and_the_kit_is_listed(jp_fetch, project, job_events):
+    code, job = await call(
+        jp_fetch,
+        "jobs",
+        method="POST",
+        body={"kind": "pack", "params": {"path": "project", "reference": "churn:v1"}},
+    )
+    assert code == 202
+    assert job["state"] in ("queued", "running")
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["result"]["reference"].endswith("churn:v1")
+    assert done["progress"]["done"] == done["progress"]["total"] > 256 * 1024
+
+    await asyncio.sleep(0.1)  # events hop through the IOLoop
+    mine = [e for e in job_events if e["id"] == job["id"]]
+    assert mine[0]["state"] == "queued"
+    assert mine[-1]["state"] == "succeeded"
+    assert mine[-1]["done"] == mine[-1]["total"]
+
+    _, kits = await call(jp_fetch, "kits")
+    assert [(k["display"], k["tags"], k["digest"]) for k in kits["kits"]] == [
+        ("churn", ["v1"], done["result"]["digest"])
+    ]
+    _, listed = await call(jp_fetch, "jobs")
+    assert listed["jobs"][0]["id"] == job["id"]
+
+
+async def test_kits_inspect_tag_and_remove(jp_fetch, project):
+    _, job = await call(
+        jp_fetch,
+        "jobs",
+        method="POST",
+        body={"kind": "pack", "params": {"path": "project", "reference": "churn:v1"}},
+    )
+    await wait_job(jp_fetch, job["id"])
+    _, detail = await call(jp_fetch, "kits", "churn:v1")
+    assert detail["kitfile"]["model"]["path"] == "models/churn.joblib"
+    assert detail["manifest"]["config"]["mediaType"] == "application/vnd.kitops.modelkit.config.v1+json"
+
+    code, tagged = await call(jp_fetch, "kits", "churn:prod", method="PUT", body={"source": "churn:v1"})
+    assert code == 200
+    assert sorted(tagged["tags"]) == ["prod", "v1"]
+    code, _ = await call(jp_fetch, "kits", "churn:v1", method="DELETE")
+    assert code == 204
+    _, kits = await call(jp_fetch, "kits")
+    assert kits["kits"][0]["tags"] == ["prod"]
+
+
+async def test_unpack_job_writes_the_files_into_the_workspace(jp_fetch, project, jp_root_dir):
+    _, job = await call(
+        jp_fetch,
+        "jobs",
+        method="POST",
+        body={"kind": "pack", "params": {"path": "project", "reference": "churn:v1"}},
+    )
+    await wait_job(jp_fetch, job["id"])
+    _, job = await call(
+        jp_fetch,
+        "jobs",
+        method="POST",
+        body={"kind": "unpack", "params": {"reference": "churn:v1", "path": "copy"}},
+    )
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["result"]["path"] == "copy"
+    assert (jp_root_dir / "copy" / "models" / "churn.joblib").read_bytes() == (
+        project / "models" / "churn.joblib"
+    ).read_bytes()
+
+
+async def test_jobs_cannot_escape_the_root(jp_fetch, project):
+    _, job = await call(
+        jp_fetch,
+        "jobs",
+        method="POST",
+        body={"kind": "unpack", "params": {"reference": "churn:v1", "path": "../evil"}},
+    )
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    assert done["error"]["code"] == "forbidden_path"
+
+
+async def test_cancel_a_running_pack_leaves_no_kit_and_no_temp_files(
+    jp_fetch, jp_root_dir, job_events, kitops_home
+):
+    folder = jp_root_dir / "big"
+    (folder / "models").mkdir(parents=True)
+    with open(folder / "models" / "weights.bin", "wb") as f:
+        f.truncate(2 << 30)  # 2 GiB, sparse: cheap to create, real bytes to tar and hash
+    (folder / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models/weights.bin\n")
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": {"path": "big"}})
+    for _ in range(400):
+        if any(e["id"] == job["id"] and e["done"] > 0 for e in job_events):
+            break
+        await asyncio.sleep(0.01)
+    code, _ = await call(jp_fetch, "jobs", job["id"], method="DELETE")
+    assert code == 202
+    done = await wait_job(jp_fetch, job["id"], timeout=5)
+    assert done["state"] == "cancelled"
+    assert done["progress"]["done"] < done["progress"]["total"]
+    _, kits = await call(jp_fetch, "kits")
+    assert kits["kits"] == []
+    temp_dir = kitops_home / "storage" / ".kitlab-tmp"
+    assert not temp_dir.exists() or list(temp_dir.iterdir()) == []
+
+
+async def test_plan_lists_layers_and_what_is_unchanged(jp_fetch, project):
+    _, plan = await call(jp_fetch, "plan", params={"path": "project"})
+    assert [(layer["kind"], layer["path"], layer["unchanged"]) for layer in plan["layers"]] == [
+        ("model", "models/churn.joblib", False),
+        ("dataset", "data/train.csv", False),
+    ]
+    assert (
+        plan["layers"][0]["files"] == ["models", "models/churn.joblib"] or plan["layers"][0]["fileCount"] >= 1
+    )
+    assert plan["totalSize"] >= 256 * 1024
+
+
+async def test_unknown_job_kind_is_a_clear_400(jp_fetch):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
+        await call(jp_fetch, "jobs", method="POST", body={"kind": "frobnicate"})
+    assert excinfo.value.code == 400
+    assert "unknown job kind" in json.loads(excinfo.value.response.body)["error"]["message"]
+
+
+async def test_registry_login_is_verified_and_never_echoes_the_secret(jp_fetch, tmp_path):
+    with run_registry("htpasswd", tmp_path / "reg") as registry:
+        wrong = {
+            "host": registry.host,
+            "username": registry.username,
+            "password": "not-the-password",
+            "plainHttp": True,
+        }
+        with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
+            await call(jp_fetch, "registries", method="POST", body=wrong)
+        assert excinfo.value.code == 401
+        assert b"not-the-password" not in excinfo.value.response.body
+        _, listed = await call(jp_fetch, "registries")
+        assert listed["registries"] == []
+
+        right = {**wrong, "password": registry.password}
+        code, state = await call(jp_fetch, "registries", method="POST", body=right)
+        assert code == 200
+        assert state == {"host": registry.host, "loggedIn": True, "username": registry.username}
+        response = await jp_fetch("kitlab", "registries")
+        assert registry.password.encode() not in response.body
+        assert json.loads(response.body)["registries"] == [state]
+
+        code, _ = await call(jp_fetch, "registries", registry.host, method="DELETE")
+        assert code == 204
+        _, listed = await call(jp_fetch, "registries")
+        assert listed["registries"] == []
