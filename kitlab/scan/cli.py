@@ -1,0 +1,115 @@
+"""Command-line entry points for ``kitlab scan DIR`` and ``kitlab init DIR`` (wired by ``kitlab.cli``).
+
+``init`` writes the drafted Kitfile and refuses to overwrite one without ``--force``; when the folder has
+no ``.kitignore`` and the scan suggests one (secrets, caches), it is written too so nothing flagged is
+packed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kitlab.errors import Conflict, KitlabError
+from kitlab.scan.compare import KITFILE_NAMES
+from kitlab.scan.types import ScanLimits
+from kitlab.scan.workspace import ScanReport, scan_workspace
+
+
+def init_workspace(
+    folder: Path, root: Path, *, force: bool = False, limits: ScanLimits | None = None
+) -> tuple[Path, ScanReport, list[Path]]:
+    """Scan ``folder`` and write its Kitfile (and a suggested ``.kitignore`` if it has none).
+
+    Returns the Kitfile path, the report and every file written. Raises ``Conflict`` when a Kitfile
+    exists and ``force`` is false.
+    """
+    report = scan_workspace(folder, root, limits=limits)
+    target_dir = root.resolve() / report.folder if report.folder != "." else root.resolve()
+    existing = next((target_dir / n for n in KITFILE_NAMES if (target_dir / n).exists()), None)
+    if existing is not None and not force:
+        raise Conflict(
+            f"{existing.name} already exists in {report.folder}; use --force to overwrite",
+            details={"existing_kitfile": report.existing_kitfile},
+        )
+    kitfile_path = existing or target_dir / "Kitfile"
+    from kitlab.kitfile import dump_kitfile_yaml
+
+    assert report.kitfile_object is not None
+    kitfile_path.write_text(dump_kitfile_yaml(report.kitfile_object), encoding="utf-8")
+    written = [kitfile_path]
+    suggestion = report.hygiene.get("suggested_kitignore", "")
+    ignore_path = target_dir / ".kitignore"
+    if suggestion and not ignore_path.exists():
+        ignore_path.write_text(suggestion, encoding="utf-8")
+        written.append(ignore_path)
+    return kitfile_path, report, written
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kitlab", description="Scan a workspace and draft its Kitfile.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("scan", "print the draft with reasons, warnings and the hygiene report"),
+        ("init", "write the drafted Kitfile into DIR"),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("dir", type=Path)
+        cmd.add_argument(
+            "--root",
+            type=Path,
+            default=None,
+            help="nothing outside this folder is read (default: DIR itself)",
+        )
+        cmd.add_argument(
+            "--include-noise", action="store_true", help="walk caches, virtualenvs and run logs too"
+        )
+        cmd.add_argument("--max-files", type=int, default=ScanLimits.max_files)
+        cmd.add_argument("--max-seconds", type=float, default=ScanLimits.max_seconds)
+        cmd.add_argument("--no-pins", action="store_true", help="skip the pinned requirements")
+        if name == "scan":
+            cmd.add_argument("--format", choices=("json", "yaml"), default="json")
+        else:
+            cmd.add_argument("--force", action="store_true", help="overwrite an existing Kitfile")
+    return parser
+
+
+def scan_cli(argv: list[str]) -> int:
+    """``scan_cli(["scan", "DIR", "--format", "yaml"])`` or ``scan_cli(["init", "DIR", "--force"])``."""
+    args = _parser().parse_args(argv)
+    limits = ScanLimits(
+        max_files=args.max_files,
+        max_seconds=args.max_seconds,
+        include_noise=args.include_noise,
+        pinned_requirements=not args.no_pins,
+    )
+    folder = args.dir.resolve()
+    root = (args.root or args.dir).resolve()
+    try:
+        if args.command == "scan":
+            report = scan_workspace(folder, root, limits=limits)
+            if args.format == "json":
+                print(json.dumps(report.to_dict(), indent=2))
+            else:
+                import yaml
+
+                print(
+                    yaml.safe_dump(report.to_dict(), sort_keys=False, allow_unicode=True, width=110), end=""
+                )
+            return 0
+        _path, report, written = init_workspace(folder, root, force=args.force, limits=limits)
+    except KitlabError as exc:
+        print(f"kitlab: {exc.message}", file=sys.stderr)
+        return 1
+    for item in written:
+        print(f"wrote {item}")
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for secret in report.hygiene.get("secrets", []):
+        print(
+            f"warning: possible secret ({secret['kind']}) in {secret['path']}: kept out of the ModelKit",
+            file=sys.stderr,
+        )
+    return 0

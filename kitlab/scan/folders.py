@@ -1,0 +1,238 @@
+"""Folders that are one artifact: a model folder (Hugging Face transformers/diffusers/sentence-transformers,
+spaCy, MLflow, TensorFlow SavedModel, Core ML package, PEFT adapter), a training checkpoint, or a dataset
+folder (many files of one kind: images, audio, shards)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kitlab.scan.sniff import EXT_KIND, SHARD_EXTS
+from kitlab.scan.types import Sniffed
+from kitlab.scan.walk import DirListing
+
+HF_WEIGHTS = re.compile(
+    r"^(model|pytorch_model|tf_model|flax_model|diffusion_pytorch_model|adapter_model)"
+    r"(-\d+-of-\d+)?\.(safetensors|bin|h5|msgpack)$"
+)
+SHARD = re.compile(r"^.+-\d{3,5}-of-\d{3,5}\.(safetensors|bin|gguf|pt|pth)$")
+TOKENIZER_FILES = {"tokenizer.json", "tokenizer_config.json", "vocab.txt", "spiece.model", "merges.txt"}
+DATASET_MIN_FILES = 10
+DATASET_SHARE = 0.9
+SMALL_JSON = 4 * 1024 * 1024
+CHECKPOINT_DIR = re.compile(r"^(checkpoint|ckpt|epoch)[-_]?\d+$")
+
+
+@dataclass
+class FolderFinding:
+    path: str
+    sniffed: Sniffed
+    name: str = ""
+    checkpoint: bool = False
+    files: list[str] = field(default_factory=list)
+
+
+def _json(path: Path) -> dict[str, object]:
+    try:
+        if path.stat().st_size > SMALL_JSON:
+            return {}
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _mlflow(path: Path) -> Sniffed:
+    import yaml
+
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        spec = {}
+    flavors = [f for f in (spec.get("flavors") or {}) if f != "python_function"]
+    flavor = flavors[0] if flavors else "python_function"
+    framework = {
+        "sklearn": "scikit-learn",
+        "pytorch": "PyTorch",
+        "xgboost": "XGBoost",
+        "lightgbm": "LightGBM",
+        "tensorflow": "TensorFlow",
+        "keras": "Keras",
+        "transformers": "transformers",
+    }.get(flavor, flavor)
+    version = str(spec.get("mlflow_version", ""))
+    return Sniffed(
+        "model",
+        "mlflow",
+        f"MLflow model folder (MLmodel: flavor {flavor}, mlflow {version or '?'})",
+        framework=framework,
+    )
+
+
+def _huggingface(folder: Path, names: set[str]) -> Sniffed | None:
+    weights = sorted(n for n in names if HF_WEIGHTS.match(n))
+    index = next((n for n in sorted(names) if n.endswith(".index.json")), "")
+    if "model_index.json" in names:
+        meta = _json(folder / "model_index.json")
+        cls = str(meta.get("_class_name", "pipeline"))
+        version = str(meta.get("_diffusers_version", ""))
+        return Sniffed(
+            "model",
+            "diffusers",
+            f"diffusers pipeline folder (model_index.json: {cls}, diffusers {version or '?'})",
+            framework="diffusers",
+        )
+    if "adapter_config.json" in names and weights:
+        meta = _json(folder / "adapter_config.json")
+        base = meta.get("base_model_name_or_path", "")
+        return Sniffed(
+            "model",
+            "peft-adapter",
+            f"PEFT {meta.get('peft_type', 'adapter')} adapter for {base}",
+            framework="PEFT",
+        )
+    if "config.json" in names and (weights or index):
+        config = _json(folder / "config.json")
+        archs = config.get("architectures") or []
+        model_type = str(config.get("model_type", ""))
+        if not archs and not model_type:
+            return None
+        arch = ", ".join(str(a) for a in archs) if isinstance(archs, list) else str(archs)
+        sentence = "modules.json" in names or "config_sentence_transformers.json" in names
+        framework = "sentence-transformers" if sentence else "transformers"
+        summary = (
+            f"{'sentence-transformers' if sentence else 'Hugging Face transformers'} folder "
+            f"(config.json: {arch or model_type}"
+        )
+        if index:
+            shards = set(_json(folder / index).get("weight_map", {}).values())  # type: ignore[union-attr]
+            summary += f"; {len(shards)} weight shards listed in {index}"
+        elif weights:
+            summary += f"; weights {', '.join(weights[:3])}"
+        if TOKENIZER_FILES & names:
+            summary += "; with tokenizer"
+        version = str(config.get("transformers_version", ""))
+        if version:
+            summary += f"; transformers {version}"
+        return Sniffed(
+            "model",
+            "huggingface",
+            summary + ")",
+            framework=framework,
+            details={"architecture": arch, "model_type": model_type},
+        )
+    shards = [n for n in names if SHARD.match(n)]
+    if index or len(shards) >= 2:
+        listed = set(_json(folder / index).get("weight_map", {}).values()) if index else set(shards)  # type: ignore[union-attr]
+        source = f"listed in {index}" if index else "named -NNNNN-of-NNNNN"
+        return Sniffed(
+            "model",
+            "safetensors" if any(n.endswith(".safetensors") for n in listed) else "sharded",
+            f"sharded weights folder: {len(listed)} shards {source}",
+        )
+    if {"tokenizer_config.json"} <= names or {"tokenizer.json"} <= names:
+        return Sniffed(
+            "modelpart",
+            "huggingface-tokenizer",
+            "Hugging Face tokenizer folder (tokenizer files)",
+            framework="transformers",
+            part_type="tokenizer",
+        )
+    return None
+
+
+def detect_model_folder(folder: Path, rel: str, listing: DirListing) -> FolderFinding | None:
+    names = set(listing.files)
+    base = os.path.basename(rel)
+    if CHECKPOINT_DIR.match(base) and ("trainer_state.json" in names or "optimizer.pt" in names):
+        return FolderFinding(
+            rel,
+            Sniffed("other", "checkpoint", "training checkpoint (trainer_state.json/optimizer state)"),
+            checkpoint=True,
+        )
+    sniffed: Sniffed | None = None
+    if "MLmodel" in names:
+        sniffed = _mlflow(folder / "MLmodel")
+    elif "saved_model.pb" in names or "saved_model.pbtxt" in names:
+        has_vars = "variables" in listing.subdirs
+        sniffed = Sniffed(
+            "model",
+            "saved_model",
+            "TensorFlow SavedModel folder (saved_model.pb" + (" + variables/)" if has_vars else ")"),
+            framework="TensorFlow",
+        )
+    elif base.endswith(".mlpackage") and "Manifest.json" in names:
+        sniffed = Sniffed(
+            "model", "coreml", "Core ML package (.mlpackage with Manifest.json)", framework="Core ML"
+        )
+    elif "meta.json" in names and "config.cfg" in names:
+        meta = _json(folder / "meta.json")
+        if "lang" in meta and "pipeline" in meta:
+            pipes = ", ".join(str(p) for p in meta.get("pipeline") or [])  # type: ignore[union-attr]
+            sniffed = Sniffed(
+                "model",
+                "spacy",
+                f"spaCy pipeline folder (meta.json: lang {meta['lang']}, pipeline {pipes or 'empty'})",
+                framework="spaCy",
+                version=str(meta.get("version", "")),
+            )
+    else:
+        sniffed = _huggingface(folder, names)
+    if sniffed is None:
+        return None
+    return FolderFinding(rel, sniffed, name=base)
+
+
+def _file_kind(name: str) -> str:
+    """The kind a dataset folder is made of: "image", "audio", a shard extension, "meta" or "other"."""
+    dot = name.rfind(".")
+    ext = name[dot:].lower() if dot > 0 else ""
+    kind = EXT_KIND.get(ext, "")
+    if kind in ("image", "audio"):
+        return kind
+    if ext in SHARD_EXTS:
+        return ext
+    if kind or ext == ".json" or name.upper().startswith(("README", "LICENSE", "REQUIREMENTS")):
+        return "meta"
+    return "other"
+
+
+def subtree_kinds(dirs: dict[str, DirListing]) -> dict[str, Counter[str]]:
+    """Counts of file kinds in each directory's whole subtree (bottom-up, one pass over each listing)."""
+    totals: dict[str, Counter[str]] = {}
+    for rel in sorted(dirs, key=lambda d: d.count("/") if d else -1, reverse=True):
+        listing = dirs[rel]
+        counts: Counter[str] = Counter(_file_kind(n) for n in listing.files)
+        prefix = rel + "/" if rel else ""
+        for sub in listing.subdirs:
+            counts.update(totals.get(prefix + sub, Counter()))
+        totals[rel] = counts
+    return totals
+
+
+def detect_dataset_folders(dirs: dict[str, DirListing], claimed: set[str]) -> list[tuple[str, str, int]]:
+    """Topmost folders whose files are ≥ 90 % one data kind: (path, kind, file count)."""
+    totals = subtree_kinds(dirs)
+    found: list[tuple[str, str, int]] = []
+    for rel in sorted(dirs):
+        if not rel or any(rel == c or rel.startswith(c + "/") for c in claimed):
+            continue
+        if any(rel == f or rel.startswith(f + "/") for f, _, _ in found):
+            continue
+        counts = totals[rel]
+        meaningful = sum(v for k, v in counts.items() if k != "meta")
+        if meaningful < DATASET_MIN_FILES:
+            continue
+        kind, count = counts.most_common(1)[0] if counts else ("", 0)
+        if kind == "meta" and len(counts) > 1:
+            kind, count = next((k, v) for k, v in counts.most_common() if k != "meta")
+        if kind not in ("other", "meta") and count >= DATASET_SHARE * meaningful:
+            # data/ holding only images/ is the images/ dataset: walk down single-child wrappers.
+            while not dirs[rel].files and len(dirs[rel].subdirs) == 1:
+                rel = f"{rel}/{dirs[rel].subdirs[0]}"
+            found.append((rel, kind, count))
+    return found

@@ -1,0 +1,89 @@
+"""Reading notebooks and scripts for what they write and read (nbformat-written notebooks, ast)."""
+
+from __future__ import annotations
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from kitlab.scan.notebooks import read_notebook, read_script, strip_magics
+
+
+def notebook(path, *cells, kernel="python3", authors=None):
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": kernel, "display_name": kernel, "language": "python"}
+    if authors:
+        nb.metadata["authors"] = [{"name": a} for a in authors]
+    nb.cells = [new_markdown_cell(c[3:]) if c.startswith("md:") else new_code_cell(c) for c in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_magics_and_shell_lines_are_blanked_keeping_line_numbers():
+    src = "%matplotlib inline\n!pip install x\nfiles = !ls\nmodel?\nx = 1"
+    assert strip_magics(src) == "pass\npass\nfiles = None\npass\nx = 1"
+    assert strip_magics("%%bash\nrm -rf /") == ""
+    assert strip_magics("%%time\njoblib.dump(m, 'a')") == "\njoblib.dump(m, 'a')"
+
+
+def test_writes_and_reads_with_constant_paths(tmp_path):
+    path = notebook(
+        tmp_path / "nb" / "train.ipynb",
+        "md:# Churn model\n\nPredicts churn from usage.\n\n## Details",
+        "%matplotlib inline\n!pip install lightgbm\nimport os\nimport pandas as pd\n"
+        "import joblib, pickle, json\n"
+        "from pathlib import Path\nimport numpy as np\nDATA = 'data'\nOUT = Path('..') / 'models'\n"
+        "df = pd.read_csv(f'{DATA}/churn.csv')\nfeats = pd.read_parquet(os.path.join(DATA, 'feats.parquet'))",
+        "joblib.dump(model, OUT / 'churn.joblib')\nwith open('../models/labels.pkl', 'wb') as fh:\n"
+        "    pickle.dump(label_map, fh)\nnp.save('emb.npy', emb)\nmodel.save_pretrained('hf_out')\n"
+        "preds.to_csv(str(OUT) + '/preds.csv', index=False)\nremote = pd.read_csv('https://example.org/x.csv')",
+        "for epoch in range(3):\n    torch.save(net.state_dict(), f'ckpt_{epoch}.pt')",
+        kernel="churn-env",
+        authors=["Ada Lovelace"],
+    )
+    info = read_notebook(path, "nb/train.ipynb")
+    assert (info.title, info.summary) == ("Churn model", "Predicts churn from usage.")
+    assert (info.kernel, info.authors) == ("churn-env", ["Ada Lovelace"])
+    assert {"os", "pandas", "joblib", "pickle", "json", "pathlib", "numpy"} <= info.imports
+    got = [(e.op, e.func, e.raw, e.cell, e.obj) for e in info.events]
+    assert got == [
+        ("read", "pd.read_csv", "data/churn.csv", 2, ""),
+        ("read", "pd.read_parquet", "data/feats.parquet", 2, ""),
+        ("write", "joblib.dump", "../models/churn.joblib", 3, "model"),
+        ("write", "pickle.dump", "../models/labels.pkl", 3, "label_map"),
+        ("write", "np.save", "emb.npy", 3, "emb"),
+        ("write", "model.save_pretrained", "hf_out", 3, "model"),
+        ("write", "preds.to_csv", "../models/preds.csv", 3, "preds"),
+        ("read", "pd.read_csv", "https://example.org/x.csv", 3, ""),
+    ]
+    labels = info.events[3]
+    assert labels.snippet == "open('../models/labels.pkl', 'wb') … pickle.dump(label_map, fh)"
+    assert labels.where() == "nb/train.ipynb cell 3"
+    assert info.unresolved == ["nb/train.ipynb cell 4: torch.save(net.state_dict(), f'ckpt_{epoch}.pt')"]
+
+
+def test_syntax_errors_do_not_stop_the_other_cells(tmp_path):
+    path = notebook(tmp_path / "a.ipynb", "def broken(:", "import pandas as pd\npd.read_csv('x.csv')")
+    info = read_notebook(path, "a.ipynb")
+    assert info.syntax_errors == 1
+    assert [e.raw for e in info.events] == ["x.csv"]
+
+
+def test_hub_loads_and_builtin_dataset_loaders(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text(
+        "from datasets import load_dataset\nfrom transformers import AutoModel\n"
+        "a = load_dataset('csv', data_files={'train': 'data/train.csv', 'test': 'data/test.csv'})\n"
+        "b = load_dataset('imdb')\nm = AutoModel.from_pretrained('bert-base-uncased')\n"
+        "open('out.txt', 'w').write('x')\nPath('notes.md').write_text('y')\n"
+    )
+    info = read_script(script, "s.py")
+    got = [(e.op, e.raw, e.hub, e.cell, e.line) for e in info.events]
+    assert got == [
+        ("read", "data/train.csv", False, None, 3),
+        ("read", "data/test.csv", False, None, 3),
+        ("read", "imdb", True, None, 4),
+        ("read", "bert-base-uncased", True, None, 5),
+        ("write", "out.txt", False, None, 6),
+        ("write", "notes.md", False, None, 7),
+    ]
