@@ -33,7 +33,7 @@ from kitlab.kitfile import (
     validate_kitfile,
 )
 from kitlab.kitfile.model import Kitfile, LayerInfo
-from kitlab.modelkit.layers import LayerPlan, plan_layers, write_layer_tar
+from kitlab.modelkit.layers import LayerPlan, PackPlan, plan_layers, write_layer_tar
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.mediatypes import (
     KIT_CONFIG,
@@ -51,8 +51,8 @@ from kitlab.modelkit.reference import (
     validate_tag,
 )
 from kitlab.modelkit.statcache import CachedLayer, LayerKey, StatCache, layer_key
-from kitlab.modelkit.store import BlobWriter, LocalStore
-from kitlab.modelkit.tarwriter import FileChangedWhilePacking
+from kitlab.modelkit.store import LocalStore
+from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink
 from kitlab.modelkit.unpack import MAX_MODEL_REF_CHAIN, load_kit
 
 DEFAULT_CLI_VERSION = f"kitlab-{__version__}"
@@ -119,8 +119,8 @@ def _entry_for(kf: Kitfile, layer: LayerPlan) -> Any:
 class _LayerSink:
     """Receives the uncompressed tar: hashes it (diffId) and forwards it, compressed or not, to the blob."""
 
-    def __init__(self, blob: BlobWriter, compression: str) -> None:
-        # Uncompressed: diffId == digest, which the BlobWriter already computes; don't hash twice.
+    def __init__(self, blob: Sink, compression: str) -> None:
+        # Uncompressed: diffId == digest, which the blob sink already computes; don't hash twice.
         self.diff_hash = hashlib.sha256() if compression != "none" else None
         self._blob = blob
         self._compressor: Any = None
@@ -148,6 +148,41 @@ class _LayerSink:
             self._compressor.close()
 
 
+def stream_layer(
+    layer: LayerPlan,
+    out: Sink,
+    compression: str,
+    *,
+    cancel: CancelToken | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> str:
+    """Write ``layer``'s blob bytes (tar, compressed as asked; raw layers verbatim) into ``out``.
+
+    Returns the diffId, or "" when it equals the blob digest (uncompressed and raw layers), which
+    ``out`` is in a position to compute. Deterministic: the same files give the same bytes.
+    """
+    if layer.kind == "mcpb":
+        # Raw layer: the single file verbatim, never compressed; digest == diffId.
+        entry = next(e for e in layer.entries if not e.is_dir)
+        fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        written = 0
+        with os.fdopen(fd, "rb") as src:
+            for chunk in iter(lambda: src.read(CHUNK), b""):
+                if cancel is not None:
+                    cancel.check()
+                out.write(chunk)
+                written += len(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
+        if written != entry.size:
+            raise FileChangedWhilePacking(f"{entry.name} changed size while packing")
+        return ""
+    sink = _LayerSink(out, compression)
+    write_layer_tar(layer, sink, on_bytes=on_bytes, cancel=cancel)
+    sink.finish()
+    return "sha256:" + sink.diff_hash.hexdigest() if sink.diff_hash is not None else ""
+
+
 def _write_layer(
     store: LocalStore,
     layer: LayerPlan,
@@ -163,23 +198,39 @@ def _write_layer(
         report(done)
 
     with store.blob_writer(cancel=cancel) as blob:
-        if layer.kind == "mcpb":
-            # Raw layer: the single file verbatim, never compressed; digest == diffId.
-            entry = next(e for e in layer.entries if not e.is_dir)
-            fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-            with os.fdopen(fd, "rb") as src:
-                for chunk in iter(lambda: src.read(CHUNK), b""):
-                    blob.write(chunk)
-                    on_bytes(len(chunk))
-            if blob.bytes_written != entry.size:
-                raise FileChangedWhilePacking(f"{entry.name} changed size while packing")
-            diff_id = ""
-        else:
-            sink = _LayerSink(blob, compression)
-            write_layer_tar(layer, sink, on_bytes=on_bytes, cancel=cancel)
-            sink.finish()
-            diff_id = "sha256:" + sink.diff_hash.hexdigest() if sink.diff_hash is not None else ""
+        diff_id = stream_layer(layer, blob, compression, cancel=cancel, on_bytes=on_bytes)
     return CachedLayer(blob.digest, blob.size, diff_id or blob.digest)
+
+
+def layer_cache_key(layer: LayerPlan, compression: str) -> LayerKey:
+    """The stat-cache key of a layer: its files' identities plus everything that shapes its bytes."""
+    return layer_key(f"{TAR_POLICY}|{'raw' if layer.kind == 'mcpb' else compression}", layer.entries)
+
+
+def record_layer(
+    kf: Kitfile, layer: LayerPlan, compression: str, result: CachedLayer, *, cached: bool = False
+) -> PackedLayer:
+    """Note a finished layer's digest/diffId in its Kitfile entry (the config) and describe it."""
+    if layer.kind == "mcpb":
+        media_type = layer_media_type("mcpb", "none", raw=True)
+    else:
+        media_type = layer_media_type(layer.kind, compression)
+    _entry_for(kf, layer).layer = LayerInfo(digest=result.digest, diff_id=result.diff_id)
+    return PackedLayer(media_type, result.digest, result.size, layer.path, layer.kind, result.diff_id, cached)
+
+
+def layer_descriptors(packed: Sequence[PackedLayer]) -> list[Descriptor]:
+    """Manifest descriptors of packed layers; kit ≥ 1.15 marks prompt layers (code media type) with a
+    layer-subtype annotation."""
+    return [
+        Descriptor(
+            p.media_type,
+            p.digest,
+            p.size,
+            {LAYER_SUBTYPE_ANNOTATION: LAYER_SUBTYPE_PROMPT} if p.kind == "prompt" else None,
+        )
+        for p in packed
+    ]
 
 
 def _parent_layer_paths(store: LocalStore, kf: Kitfile) -> list[str]:
@@ -232,6 +283,32 @@ def _load(
     return kf, [str(p) for p in problems]
 
 
+def plan_pack(
+    context_dir: str | os.PathLike[str],
+    *,
+    kitfile_path: str | os.PathLike[str] | None = None,
+    kitfile_text: str | None = None,
+    compression: str = "none",
+    store: LocalStore,
+) -> tuple[Kitfile, PackPlan, list[str]]:
+    """Check the options, load and validate the Kitfile and plan its layers; nothing is written.
+
+    ``store`` is only read, for the parent chain named by ``model.path``. Returns the Kitfile, the
+    error-free layer plan and the warnings.
+    """
+    context = Path(context_dir)
+    if not context.is_dir():
+        raise NotFound(f"context directory {context} does not exist")
+    if compression not in ("none", "zstd", *_GZIP_LEVELS):
+        raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")
+    kf, warnings = _load(context, kitfile_path, kitfile_text)
+    # A parent-kit reference in model.path yields no model layer; the parents' paths are excluded.
+    plan = plan_layers(kf, context, extra_layer_paths=_parent_layer_paths(store, kf))
+    plan.raise_for_errors()
+    warnings += [f"{w.field}: {w.message}" for w in plan.warnings]
+    return kf, plan, warnings
+
+
 def pack(
     context_dir: str | os.PathLike[str],
     *,
@@ -258,11 +335,6 @@ def pack(
     model layer; the parent chain must be in the local store, and its model/part paths are excluded
     from this kit's layers (as kit does).
     """
-    context = Path(context_dir)
-    if not context.is_dir():
-        raise NotFound(f"context directory {context} does not exist")
-    if compression not in ("none", "zstd", *_GZIP_LEVELS):
-        raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")
     refs = [parse_reference(t) for t in tags]
     for ref in refs:
         if ref.digest:
@@ -271,17 +343,15 @@ def pack(
             validate_tag(tag)
     store = store or LocalStore()
     cache = stat_cache or StatCache.for_home(store.home)
-    kf, warnings = _load(context, kitfile_path, kitfile_text)
+    kf, plan, warnings = plan_pack(
+        context_dir,
+        kitfile_path=kitfile_path,
+        kitfile_text=kitfile_text,
+        compression=compression,
+        store=store,
+    )
 
-    # A parent-kit reference in model.path yields no model layer; the parents' paths are excluded.
-    plan = plan_layers(kf, context, extra_layer_paths=_parent_layer_paths(store, kf))
-    plan.raise_for_errors()
-    warnings += [f"{w.field}: {w.message}" for w in plan.warnings]
-
-    keys: list[LayerKey] = [
-        layer_key(f"{TAR_POLICY}|{'raw' if layer.kind == 'mcpb' else compression}", layer.entries)
-        for layer in plan.layers
-    ]
+    keys = [layer_cache_key(layer, compression) for layer in plan.layers]
     hits: list[CachedLayer | None] = []
     for key in keys:
         hit = cache.get(key)
@@ -318,37 +388,12 @@ def pack(
         else:
             result = hit
         report(layer.size)
-        if layer.kind == "mcpb":
-            media_type = layer_media_type("mcpb", "none", raw=True)
-        else:
-            media_type = layer_media_type(layer.kind, compression)
-        _entry_for(kf, layer).layer = LayerInfo(digest=result.digest, diff_id=result.diff_id)
-        packed.append(
-            PackedLayer(
-                media_type,
-                result.digest,
-                result.size,
-                layer.path,
-                layer.kind,
-                result.diff_id,
-                hit is not None,
-            )
-        )
+        packed.append(record_layer(kf, layer, compression, result, cached=hit is not None))
 
     if cancel is not None:
         cancel.check()
     config = store.put_blob_bytes(to_config_json(kf), media_type=KIT_CONFIG)
-    # kit ≥ 1.15 marks prompt layers (code media type) with a layer-subtype annotation.
-    layer_descs = [
-        Descriptor(
-            p.media_type,
-            p.digest,
-            p.size,
-            {LAYER_SUBTYPE_ANNOTATION: LAYER_SUBTYPE_PROMPT} if p.kind == "prompt" else None,
-        )
-        for p in packed
-    ]
-    manifest_bytes = build_manifest(config, layer_descs, cli_version, annotations)
+    manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
     cache.save()
     if cancel is not None:
         cancel.check()

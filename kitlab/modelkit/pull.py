@@ -1,0 +1,278 @@
+"""``kit pull REF``: copy a ModelKit (classic or CNCF ModelPack) and its parent chain into the store.
+
+Two phases, so a refused pull changes nothing a user can see:
+
+1. resolve the chain: each manifest (must be an OCI image manifest of a ModelKit or ModelPack, else
+   "not a ModelKit") and the Kitfile (config blob, or ModelPack annotation); a ``model.path`` that is a
+   ModelKit reference names the parent — at most 10 parents, cycles refused, as kit does;
+2. from the root parent down to the kit asked for: download every blob the store lacks, verified,
+   through ``fetch_blob`` into the store's temp dir, rename it into ``blobs/``, then list the manifest
+   (``add_manifest``) with its tag.
+
+A pull stopped by the network keeps its downloads' ``.part`` files in the store's temp dir and the next
+pull resumes them; any other failure (cancel, full disk, corrupt data) deletes them. Nothing unverified
+ever reaches ``blobs/``, and no index entry is written before all of a kit's blobs are in place.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kitlab.errors import InvalidInput, KitlabError
+from kitlab.kitfile import from_config_json
+from kitlab.kitfile.model import Kitfile
+from kitlab.modelkit.manifest import FORMAT_KIT, Descriptor, Manifest, NotAModelKit, parse_manifest
+from kitlab.modelkit.mediatypes import KIT_CONFIG, KITFILE_ANNOTATION, OCI_MANIFEST
+from kitlab.modelkit.progress import CancelToken, ProgressFn, no_progress
+from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
+from kitlab.modelkit.registry import (
+    Credential,
+    CredentialSource,
+    RegistryClient,
+    RegistryUnavailable,
+    RegistryUnreachable,
+    RetryPolicy,
+)
+from kitlab.modelkit.store import LocalStore, require_tag_or_digest
+from kitlab.modelkit.transfer import Remote, as_reference, require_remote, run_parallel
+from kitlab.modelkit.unpack import MAX_MODEL_REF_CHAIN
+
+MAX_CONFIG_BYTES = 16 << 20
+_TMP_PREFIX = "pull-"  # not the store's "blob-<pid>-" prefix: these files outlive the process to resume
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+
+
+class StorageFull(KitlabError):
+    """The local store's filesystem ran out of space (or a file size limit was hit)."""
+
+    code = "storage_full"
+
+
+@dataclass
+class PullResult:
+    reference: str
+    digest: str
+    downloaded_bytes: int = 0
+    skipped_blobs: int = 0
+    parents: list[str] = field(default_factory=list)  # parent references pulled, nearest first
+
+
+@dataclass
+class _RemoteKit:
+    ref: Reference
+    manifest_bytes: bytes
+    digest: str
+    manifest: Manifest
+
+
+def _tmp_path(store: LocalStore, digest: str) -> Path:
+    return store.tmp_dir / f"{_TMP_PREFIX}{digest.removeprefix('sha256:')}"
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".part").unlink(missing_ok=True)
+
+
+def _adopt(store: LocalStore, path: Path, digest: str) -> None:
+    """Move a verified download into ``blobs/`` (same filesystem: a rename), durably."""
+    final = store.blob_path(digest)
+    if final.exists():
+        path.unlink(missing_ok=True)
+        return
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+    path.chmod(0o600)  # kit chmods pulled blobs 0600
+    os.replace(path, final)
+    fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fetch(
+    client: RegistryClient,
+    store: LocalStore,
+    desc: Descriptor,
+    *,
+    progress: ProgressFn,
+    cancel: CancelToken,
+    index: int,
+    count: int,
+) -> Path:
+    """Download one blob into the store's temp dir (verified); translate local write failures."""
+    dest = _tmp_path(store, desc.digest)
+    try:
+        return client.fetch_blob(
+            desc.digest,
+            dest,
+            size=desc.size,
+            progress=progress,
+            cancel=cancel,
+            item=desc.digest,
+            index=index,
+            count=count,
+        )
+    except OSError as exc:
+        _discard(dest)
+        if exc.errno in _DISK_FULL:
+            raise StorageFull(
+                f"no space left for blob {desc.digest} ({desc.size} bytes) in {store.storage}; "
+                "free some space (e.g. remove unused kits) and pull again"
+            ) from exc
+        raise KitlabError(f"cannot write blob {desc.digest} into {store.storage}: {exc.strerror}") from exc
+
+
+def _kitfile_of(
+    client: RegistryClient,
+    store: LocalStore,
+    kit: _RemoteKit,
+    prefetched: dict[str, Path],
+    cancel: CancelToken,
+) -> Kitfile | None:
+    """The Kitfile, to find a parent reference: config blob (classic) or annotation (ModelPack)."""
+    manifest = kit.manifest
+    if manifest.format != FORMAT_KIT:
+        annotation = manifest.annotations.get(KITFILE_ANNOTATION)
+        return from_config_json(annotation.encode("utf-8")) if annotation else None
+    config = manifest.config
+    if config.media_type != KIT_CONFIG:
+        raise NotAModelKit(f"{kit.ref.display()} is not a ModelKit: its config is {config.media_type!r}")
+    if config.size > MAX_CONFIG_BYTES:
+        raise InvalidInput(f"{kit.ref.display()}: config of {config.size} bytes is implausibly large")
+    if store.has_blob(config.digest):
+        return from_config_json(store.read_blob(config))
+    path = prefetched.get(config.digest)
+    if path is None:
+        path = _fetch(client, store, config, progress=no_progress, cancel=cancel, index=0, count=1)
+        prefetched[config.digest] = path
+    return from_config_json(path.read_bytes())
+
+
+def _get_manifest(client: RegistryClient, ref: Reference) -> _RemoteKit:
+    data, media_type, digest = client.get_manifest(ref.reference)
+    if media_type and media_type != OCI_MANIFEST:
+        raise NotAModelKit(
+            f"{ref.display()} is not a ModelKit: it is a {media_type} (a ModelKit is an OCI image "
+            "manifest with a Kitfile or ModelPack config)"
+        )
+    try:
+        manifest = parse_manifest(data)
+    except NotAModelKit as exc:
+        raise NotAModelKit(f"{ref.display()} is not a ModelKit: {exc.message}") from None
+    return _RemoteKit(ref, data, digest, manifest)
+
+
+def _resolve_chain(
+    top: Reference, remote: Remote, store: LocalStore, prefetched: dict[str, Path], cancel: CancelToken
+) -> list[_RemoteKit]:
+    """The kit and its parents, child first."""
+    chain: list[_RemoteKit] = []
+    seen_refs = [str(top)]
+    names = [top.display()]
+    ref = top
+    while True:
+        cancel.check()
+        with remote.client(ref) as client:
+            kit = _get_manifest(client, ref)
+            if any(k.digest == kit.digest for k in chain):
+                raise InvalidInput(f"found cycle in modelkit references: [{'=>'.join(names)}]")
+            chain.append(kit)
+            kitfile = _kitfile_of(client, store, kit, prefetched, cancel)
+        parent = kitfile.model.path if kitfile is not None and kitfile.model is not None else ""
+        if not is_modelkit_reference(parent):
+            return chain
+        parent_ref = parse_reference(parent)
+        names.append(parent)
+        if str(parent_ref) in seen_refs:
+            raise InvalidInput(f"found cycle in modelkit references: [{'=>'.join(names)}]")
+        if len(seen_refs) > MAX_MODEL_REF_CHAIN:
+            raise InvalidInput(f"reached maximum number of model references: [{'=>'.join(names[:-1])}]")
+        require_tag_or_digest(parent_ref)
+        require_remote(parent_ref, f"pull the parent ModelKit of {ref.display()}:")
+        seen_refs.append(str(parent_ref))
+        ref = parent_ref
+
+
+def pull(
+    ref: Reference | str,
+    *,
+    store: LocalStore | None = None,
+    plain_http: bool = False,
+    tls_verify: bool | str = True,
+    client_cert: str | tuple[str, str] | None = None,
+    credentials: Credential | CredentialSource | None = None,
+    retries: RetryPolicy | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    concurrency: int = 2,
+) -> PullResult:
+    """Pull ``ref`` (and its parent chain) into ``store``; see the module docstring.
+
+    ``progress`` may be called from several worker threads.
+    """
+    top = as_reference(ref)
+    require_tag_or_digest(top)
+    require_remote(top, "pull")
+    store = store or LocalStore()
+    store.ensure_layout()
+    remote = Remote(plain_http, tls_verify, client_cert, credentials, retries)
+    token = cancel or CancelToken()
+    prefetched: dict[str, Path] = {}
+    result = PullResult(reference=str(top), digest="")
+    chain: list[_RemoteKit] = []
+    try:
+        chain = _resolve_chain(top, remote, store, prefetched, token)
+        for kit in reversed(chain):  # parents first: a child is never listed before its parents
+            _pull_one(kit, remote, store, prefetched, result, progress, token, concurrency)
+    except (RegistryUnreachable, RegistryUnavailable):
+        raise  # the network failed: keep the partial downloads for the next pull to resume
+    except BaseException:
+        # Cancelled, disk full, corrupt data, refused chain …: leave no temp file behind.
+        for kit in chain:
+            for desc in [kit.manifest.config, *kit.manifest.layers]:
+                _discard(_tmp_path(store, desc.digest))
+        raise
+    finally:
+        for path in prefetched.values():
+            path.unlink(missing_ok=True)
+    result.digest = chain[0].digest
+    result.parents = [str(k.ref) for k in chain[1:]]
+    return result
+
+
+def _pull_one(
+    kit: _RemoteKit,
+    remote: Remote,
+    store: LocalStore,
+    prefetched: dict[str, Path],
+    result: PullResult,
+    progress: ProgressFn,
+    cancel: CancelToken,
+    concurrency: int,
+) -> None:
+    blobs: dict[str, Descriptor] = {}
+    for desc in [kit.manifest.config, *kit.manifest.layers]:
+        blobs.setdefault(desc.digest, desc)
+    missing = [d for d in blobs.values() if not store.has_blob(d.digest)]
+    result.skipped_blobs += len(blobs) - len(missing)
+    count = len(missing)
+
+    def work(job: tuple[int, Descriptor], client: RegistryClient, token: CancelToken) -> int:
+        index, desc = job
+        path = prefetched.pop(desc.digest, None)
+        if path is None:
+            path = _fetch(client, store, desc, progress=progress, cancel=token, index=index, count=count)
+        _adopt(store, path, desc.digest)
+        return desc.size
+
+    sizes = run_parallel(
+        list(enumerate(missing)), work, lambda: remote.client(kit.ref), concurrency=concurrency, cancel=cancel
+    )
+    result.downloaded_bytes += sum(sizes)
+    cancel.check()
+    store.add_manifest(kit.ref.repo_key, kit.manifest_bytes, [kit.ref.tag] if kit.ref.tag else [])

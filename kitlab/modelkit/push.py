@@ -1,0 +1,133 @@
+"""``kit push SRC [DST]``: copy a ModelKit from the local store to a registry.
+
+Every blob (layers and config) is checked with ``HEAD`` and skipped when the registry has it; else it
+is mounted from another repository of the same registry where it is known to be (the source
+repository when pushing to a different one, or where kitlab pushed it before); else it is streamed
+from its file in the store, up to ``concurrency`` blobs at a time. The manifest goes last, as the exact
+bytes in the store, so its digest does not change.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from kitlab.errors import InvalidInput
+from kitlab.modelkit.manifest import Descriptor, parse_manifest
+from kitlab.modelkit.mediatypes import OCI_MANIFEST
+from kitlab.modelkit.progress import CancelToken, ProgressFn, no_progress
+from kitlab.modelkit.reference import Reference
+from kitlab.modelkit.registry import Credential, CredentialSource, RegistryClient, RetryPolicy
+from kitlab.modelkit.registry.client import OpenFn
+from kitlab.modelkit.store import LocalStore, require_tag_or_digest
+from kitlab.modelkit.transfer import (
+    MOUNTED,
+    SKIPPED,
+    UPLOADED,
+    BlobLocations,
+    PushResult,
+    Remote,
+    as_reference,
+    require_remote,
+    run_parallel,
+    upload_one,
+)
+
+
+@dataclass(frozen=True)
+class _BlobJob:
+    desc: Descriptor
+    index: int
+    count: int
+    mount_from: tuple[str, ...]
+
+
+def push(
+    ref: Reference | str,
+    destination: Reference | str | None = None,
+    *,
+    store: LocalStore | None = None,
+    plain_http: bool = False,
+    tls_verify: bool | str = True,
+    client_cert: str | tuple[str, str] | None = None,
+    credentials: Credential | CredentialSource | None = None,
+    retries: RetryPolicy | None = None,
+    progress: ProgressFn = no_progress,
+    cancel: CancelToken | None = None,
+    concurrency: int = 2,
+) -> PushResult:
+    """Push the local kit ``ref`` to ``destination`` (default: ``ref`` itself, which then must name a
+    registry). A digest destination must be the kit's own digest; the manifest is then pushed untagged.
+
+    ``progress`` may be called from several worker threads.
+    """
+    store = store or LocalStore()
+    src = as_reference(ref)
+    require_tag_or_digest(src)
+    dst = as_reference(destination) if destination is not None else src
+    require_tag_or_digest(dst)
+    require_remote(dst, "push")
+    remote = Remote(plain_http, tls_verify, client_cert, credentials, retries)
+
+    desc = store.resolve(src)
+    manifest_bytes = store.get_manifest_bytes(desc)
+    manifest = parse_manifest(manifest_bytes)
+    if dst.digest and dst.digest != desc.digest:
+        raise InvalidInput(f"{src.display()} is {desc.digest}, not {dst.digest}")
+
+    blobs: dict[str, Descriptor] = {}
+    for blob in [*manifest.layers, manifest.config]:
+        if not store.has_blob(blob.digest):
+            raise InvalidInput(
+                f"{src.display()} is incomplete in the local store: blob {blob.digest} is missing"
+            )
+        blobs.setdefault(blob.digest, blob)
+
+    locations = BlobLocations.for_home(store.home)
+    same_registry_source = (src.repository,) if src.registry == dst.registry else ()
+    jobs = [
+        _BlobJob(
+            blob,
+            i,
+            len(blobs),
+            tuple(dict.fromkeys([*same_registry_source, *locations.candidates(dst.registry, blob.digest)])),
+        )
+        for i, blob in enumerate(blobs.values())
+    ]
+
+    def open_at(digest: str) -> OpenFn:
+        def open_fn(offset: int) -> BinaryIO:
+            fh = store.open_blob(digest)
+            fh.seek(offset, io.SEEK_SET)
+            return fh  # type: ignore[return-value]
+
+        return open_fn
+
+    def work(job: _BlobJob, client: RegistryClient, token: CancelToken) -> str:
+        return upload_one(
+            client,
+            digest=job.desc.digest,
+            size=job.desc.size,
+            open_fn=open_at(job.desc.digest),
+            mount_from=job.mount_from,
+            progress=progress,
+            cancel=token,
+            item=job.desc.digest,
+            index=job.index,
+            count=job.count,
+        )
+
+    outcomes = run_parallel(jobs, work, lambda: remote.client(dst), concurrency=concurrency, cancel=cancel)
+    if cancel is not None:
+        cancel.check()
+    with remote.client(dst) as client:
+        client.put_manifest(dst.reference or desc.digest, manifest_bytes, desc.media_type or OCI_MANIFEST)
+    locations.record(dst.registry, dst.repository, blobs)
+    return PushResult(
+        reference=str(dst),
+        digest=desc.digest,
+        uploaded_bytes=sum(j.desc.size for j, o in zip(jobs, outcomes, strict=True) if o == UPLOADED),
+        skipped_blobs=outcomes.count(SKIPPED),
+        mounted_blobs=outcomes.count(MOUNTED),
+    )
