@@ -107,6 +107,8 @@ class KitlabHandler(APIHandler):
             body = json.loads(self.request.body or b"{}")
         except json.JSONDecodeError as exc:
             raise errors.InvalidInput(f"request body is not JSON: {exc.msg} at line {exc.lineno}") from exc
+        except UnicodeDecodeError as exc:
+            raise errors.InvalidInput("request body is not UTF-8 JSON") from exc
         if not isinstance(body, dict):
             raise errors.InvalidInput("request body must be a JSON object")
         return body
