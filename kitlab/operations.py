@@ -1,4 +1,4 @@
-"""Job kinds: each turns a job's JSON params into one library call, with paths confined to the root.
+"""Job kinds: each turns a job's JSON params into library calls, with paths confined to the root.
 
 Runners execute on worker threads (see ``kitlab.jobs``); they receive a ``Reporter`` for progress and
 cancellation and return a JSON-serialisable result. Param errors raise ``InvalidInput`` so the job
@@ -7,12 +7,23 @@ fails with a message the user can act on.
 
 from __future__ import annotations
 
+import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from kitlab.errors import InvalidInput
+import nbformat
+
+from kitlab.errors import InvalidInput, NotFound
 from kitlab.jobs import JobRunner, Reporter
-from kitlab.modelkit.pack import pack
+from kitlab.kitfile.dump import write_text_atomically
+from kitlab.loaders.notebook import write_notebook
+from kitlab.loaders.pickle_safety import NOT_A_PICKLE, PickleReport, scan_pickle_file, scan_tree
+from kitlab.modelkit.pack import pack, plan_pack
+from kitlab.modelkit.packpush import pack_and_push
+from kitlab.modelkit.pull import pull
+from kitlab.modelkit.push import push
+from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from kitlab.paths import resolve_in_root, to_api_path
@@ -35,6 +46,29 @@ def bool_param(params: dict[str, Any], key: str, default: bool = False) -> bool:
     return value
 
 
+def safety_summary(reports: list[PickleReport], root: Path) -> list[dict[str, Any]]:
+    """The pickle findings worth showing: dangerous and unknown files, with the globals that decided."""
+    return [
+        {
+            "path": to_api_path(root, Path(r.path)),
+            "verdict": r.verdict,
+            "globals": [f"{g.module}.{g.name}" for g in r.globals if g.classification != "expected"],
+        }
+        for r in reports
+        if r.verdict in ("dangerous", "unknown")
+    ]
+
+
+def record_lineage(notebook: Path, reference: str, digest: str) -> None:
+    """Append the pushed kit to the notebook's metadata, so the notebook knows where it went."""
+    nb = nbformat.read(notebook, as_version=4)
+    lineage = nb.metadata.setdefault("kitlab", {}).setdefault("pushed", [])
+    lineage.append(
+        {"reference": reference, "digest": digest, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    )
+    write_text_atomically(notebook, nbformat.writes(nb))
+
+
 class Operations:
     """The job kinds of one server: its root, its store, its settings."""
 
@@ -46,17 +80,58 @@ class Operations:
         return LocalStore(self.settings.home())
 
     def runners(self) -> dict[str, JobRunner]:
-        return {"pack": self.run_pack, "unpack": self.run_unpack}
+        return {
+            "pack": self.run_pack,
+            "push": self.run_push,
+            "pack-push": self.run_pack_push,
+            "pull": self.run_pull,
+            "unpack": self.run_unpack,
+        }
 
+    # --------------------------------------------------------------------------------- parameters
     def compression(self, params: dict[str, Any]) -> str:
         value = text_param(params, "compression", default=self.settings.default_compression)
         if value not in COMPRESSIONS:
             raise InvalidInput(f"compression must be one of {', '.join(COMPRESSIONS)}")
         return value
 
+    def remote(self, params: dict[str, Any], reference: str) -> dict[str, Any]:
+        """Network options for a remote reference, after the administrator's registry allow-list."""
+        self.settings.check_registry_allowed(parse_reference(reference).registry)
+        return {
+            "plain_http": bool_param(params, "plainHttp"),
+            "tls_verify": bool_param(params, "tlsVerify", True),
+        }
+
+    def folder(self, params: dict[str, Any]) -> Path:
+        return resolve_in_root(self.root, text_param(params, "path", default=""))
+
+    def warn_unsafe_pickles(self, folder: Path, reporter: Reporter) -> list[dict[str, Any]]:
+        """The pickle scan that guards pulled kits runs before packing, on exactly the files the kit
+        will hold, and warns (packing goes on: the user may be shipping their own trusted pickles)."""
+        reporter.stage("safety scan")
+        _, plan, _ = plan_pack(folder, store=self.store())
+        files = (entry.path for layer in plan.layers for entry in layer.entries if not entry.is_dir)
+        reports = [r for r in map(scan_pickle_file, files) if r.verdict != NOT_A_PICKLE]
+        findings = safety_summary(reports, self.root)
+        for finding in findings:
+            names = ", ".join(finding["globals"]) or "unresolved imports"
+            reporter.log(f"warning: {finding['path']} is a {finding['verdict']} pickle ({names})")
+        return findings
+
+    def after_push(self, params: dict[str, Any], reference: str, digest: str) -> str | None:
+        notebook = params.get("notebook")
+        if not notebook:
+            return None
+        path = resolve_in_root(self.root, text_param(params, "notebook"))
+        record_lineage(path, reference, digest)
+        return to_api_path(self.root, path)
+
+    # ------------------------------------------------------------------------------------ runners
     def run_pack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
-        folder = resolve_in_root(self.root, text_param(params, "path", default=""))
+        folder = self.folder(params)
         reference = params.get("reference") or None
+        safety = self.warn_unsafe_pickles(folder, reporter)
         reporter.stage("pack")
         result = pack(
             folder,
@@ -73,35 +148,102 @@ class Operations:
             "digest": result.manifest_digest,
             "layers": [
                 {
-                    "kind": layer.kind,
-                    "path": layer.path,
-                    "digest": layer.digest,
-                    "size": layer.size,
-                    "unchanged": layer.cached,
+                    "kind": lay.kind,
+                    "path": lay.path,
+                    "digest": lay.digest,
+                    "size": lay.size,
+                    "unchanged": lay.cached,
                 }
-                for layer in result.layers
+                for lay in result.layers
             ],
             "warnings": result.warnings,
+            "safety": safety,
         }
 
+    def run_push(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+        reference = text_param(params, "reference")
+        destination = params.get("destination") or reference
+        remote = self.remote(params, destination)
+        reporter.stage("push")
+        result = push(
+            reference,
+            destination,
+            store=self.store(),
+            progress=reporter.progress,
+            cancel=reporter.cancel,
+            **remote,
+        )
+        return {**asdict(result), "notebook": self.after_push(params, result.reference, result.digest)}
+
+    def run_pack_push(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+        folder = self.folder(params)
+        reference = text_param(params, "reference")
+        remote = self.remote(params, reference)
+        safety = self.warn_unsafe_pickles(folder, reporter)
+        reporter.stage("pack and push")
+        result = pack_and_push(
+            folder,
+            reference,
+            compression=self.compression(params),
+            store=self.store(),
+            progress=reporter.progress,
+            cancel=reporter.cancel,
+            **remote,
+        )
+        notebook = self.after_push(params, result.reference, result.digest)
+        return {**asdict(result), "safety": safety, "notebook": notebook}
+
+    def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+        reference = text_param(params, "reference")
+        remote = self.remote(params, reference)
+        reporter.stage("pull")
+        result = pull(
+            reference, store=self.store(), progress=reporter.progress, cancel=reporter.cancel, **remote
+        )
+        return asdict(result)
+
     def run_unpack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+        """Unpack into a workspace folder, pulling first when the kit is not in the local store (as
+        kit does), and optionally write a notebook that loads it, after a pickle safety scan."""
         reference = text_param(params, "reference")
         dest = resolve_in_root(self.root, text_param(params, "path"))
         filters = params.get("filters", [])
         if not isinstance(filters, list) or not all(isinstance(f, str) for f in filters):
             raise InvalidInput("job parameter 'filters' must be a list of kit filters, e.g. ['model']")
+        store = self.store()
+        try:
+            digest = store.resolve(reference).digest
+        except NotFound:
+            if parse_reference(reference).registry == "localhost":
+                raise
+            reporter.stage("pull")
+            remote = self.remote(params, reference)
+            digest = pull(
+                reference, store=store, progress=reporter.progress, cancel=reporter.cancel, **remote
+            ).digest
         reporter.stage("unpack")
         unpack(
             reference,
             dest,
-            store=self.store(),
+            store=store,
             filters=filters,
             overwrite=bool_param(params, "overwrite"),
             ignore_existing=bool_param(params, "ignoreExisting"),
             progress=reporter.progress,
             cancel=reporter.cancel,
         )
-        return {"reference": reference, "path": to_api_path(self.root, dest)}
+        result: dict[str, Any] = {
+            "reference": reference,
+            "digest": digest,
+            "path": to_api_path(self.root, dest),
+        }
+        if bool_param(params, "notebook"):
+            reporter.stage("safety scan")
+            reports = scan_tree(dest)
+            notebook = write_notebook(dest, reference=reference, digest=digest, safety=reports)
+            result["notebook"] = to_api_path(self.root, notebook)
+            result["safety"] = safety_summary(reports, self.root)
+        return result
 
 
 def job_runners(settings: Kitlab, root: Path) -> dict[str, JobRunner]:

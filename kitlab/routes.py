@@ -18,11 +18,15 @@ from kitlab.kitfile import kitfile_json_schema, kitfile_to_dict, ui_schema
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.reference import parse_reference
-from kitlab.modelkit.registry import known_hosts, login, logout, status
+from kitlab.modelkit.registry import RetryPolicy, known_hosts, login, logout, status
 from kitlab.modelkit.store import KitSummary
+from kitlab.modelkit.transfer import remote_tags
 from kitlab.paths import to_api_path
+from kitlab.scan import ScanLimits, scan_workspace
 
 API_VERSION = 1
+# A person is waiting on these requests: fail within a few seconds rather than retry like a transfer.
+INTERACTIVE_RETRIES = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1.0, max_retry_after=2.0)
 # The plan lists at most this many files per layer; the count is always exact.
 PLAN_FILES_SHOWN = 200
 
@@ -85,6 +89,36 @@ class KitfileValidateHandler(KitlabHandler):
         self.write_json(
             {"problems": [p.to_dict() for p in problems], "kitfile": kitfile_to_dict(kf) if kf else None}
         )
+
+
+class ScanHandler(KitlabHandler):
+    """Scan a folder and draft a Kitfile, with a reason per entry and a hygiene report."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        folder = self.folder_argument()
+        limits = ScanLimits(max_files=self.kitlab.scan_max_files, max_seconds=self.kitlab.scan_max_seconds)
+        report = await self.run_blocking(functools.partial(scan_workspace, folder, self.root, limits=limits))
+        self.write_json(camel_keys(report.to_dict()))
+
+
+class RemoteHandler(KitlabHandler):
+    """Tags of a repository on a registry (``?repository=host/name``)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        repository = self.get_query_argument("repository", "")
+        if not repository:
+            raise InvalidInput("the repository parameter is required, e.g. ghcr.io/org/model")
+        ref = parse_reference(repository)
+        self.kitlab.check_registry_allowed(ref.registry)
+        plain_http = self.get_query_argument("plainHttp", "false") == "true"
+        tags = await self.run_blocking(
+            functools.partial(remote_tags, ref, plain_http=plain_http, retries=INTERACTIVE_RETRIES)
+        )
+        self.write_json({"repository": repository, "tags": tags})
 
 
 class PlanHandler(KitlabHandler):
@@ -184,6 +218,7 @@ class RegistriesHandler(KitlabHandler):
                 plain_http=bool(body.get("plainHttp", False)),
                 tls_verify=bool(body.get("tlsVerify", True)),
                 kitops_home=self.kitlab.home(),
+                retries=INTERACTIVE_RETRIES,
             )
         )
         self.write_json(await self.run_blocking(registry_status, host, self.kitlab.home()))
@@ -196,6 +231,20 @@ class RegistryHandler(KitlabHandler):
         await self.run_blocking(functools.partial(logout, host, kitops_home=self.kitlab.home()))
         self.set_status(204)
         self.finish()
+
+
+def camel_keys(value: Any) -> Any:
+    """snake_case keys to the API's camelCase, recursively; a Kitfile keeps kit's own key names."""
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        head, *rest = key.split("_")
+        name = head + "".join(part.title() for part in rest)
+        out[name] = item if name == "kitfile" else camel_keys(item)
+    return out
 
 
 def kit_summary(kit: KitSummary) -> dict[str, Any]:
@@ -256,6 +305,8 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("schema", SchemaHandler),
     ("kitfile", KitfileHandler),
     ("kitfile/validate", KitfileValidateHandler),
+    ("scan", ScanHandler),
+    ("remote", RemoteHandler),
     ("plan", PlanHandler),
     ("kits", KitsHandler),
     (r"kits/(?P<ref>.+)", KitHandler),

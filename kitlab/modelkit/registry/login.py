@@ -12,7 +12,7 @@ from kitlab.modelkit.registry.credentials import (
 )
 from kitlab.modelkit.registry.errors import AuthenticationRequired
 from kitlab.modelkit.registry.secret import Secret
-from kitlab.modelkit.registry.transport import Transport
+from kitlab.modelkit.registry.transport import RetryPolicy, Transport
 
 Home = str | os.PathLike[str] | None
 
@@ -26,6 +26,7 @@ def login(
     tls_verify: bool | str = True,
     client_cert: str | tuple[str, str] | None = None,
     kitops_home: Home = None,
+    retries: RetryPolicy | None = None,
 ) -> None:
     """Verify the credentials against the registry (``GET /v2/`` through its auth challenge), then save
     them in kit's credentials.json. Wrong credentials raise ``AuthenticationRequired``; nothing is saved."""
@@ -37,6 +38,7 @@ def login(
         plain_http=plain_http,
         tls_verify=tls_verify,
         client_cert=client_cert,
+        retry=retries,
     )
     try:
         resp = transport.request("GET", transport.url("/v2/"))
