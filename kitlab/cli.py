@@ -7,16 +7,18 @@ code 1, like kit.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kitlab._version import __version__
-from kitlab.errors import KitlabError
+from kitlab.errors import InvalidInput, KitlabError
 from kitlab.modelkit.home import kitops_home
 from kitlab.modelkit.progress import ProgressEvent
 from kitlab.modelkit.store import LocalStore
+from kitlab.scan import cli as scan_cli
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -52,6 +54,23 @@ def cmd_version(args: argparse.Namespace) -> int:
 def cmd_pack(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pack import pack
 
+    if args.push:
+        from kitlab.modelkit.packpush import pack_and_push
+
+        if not args.tag:
+            raise InvalidInput("pack --push needs a reference to push to: -t registry/repository:tag")
+        result = pack_and_push(
+            args.directory,
+            args.tag,
+            kitfile_path=args.file,
+            compression=args.compression,
+            store=_store(args),
+            progress=_print_progress,
+            **_network(args),
+        )
+        print(f"Pushed {result.reference} ({result.digest}): {_size(result.uploaded_bytes)} uploaded")
+        return 0
+
     result = pack(
         args.directory,
         kitfile_path=args.file,
@@ -75,6 +94,15 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.repository:
+        from kitlab.modelkit.transfer import remote_tags
+
+        tags = remote_tags(args.repository, **_network(args))
+        if args.format == "json":
+            print(json.dumps({"repository": args.repository, "tags": tags}, indent=2))
+        else:
+            print("\n".join(tags))
+        return 0
     kits = _store(args).list_kits()
     if args.format == "json":
         rows = [
@@ -139,6 +167,81 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _network(args: argparse.Namespace) -> dict[str, object]:
+    """kit's network flags as library keyword arguments."""
+    cert = (args.cert, args.key) if args.cert and args.key else args.cert
+    return {"plain_http": args.plain_http, "tls_verify": args.tls_verify, "client_cert": cert}
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from kitlab.modelkit.push import push
+
+    result = push(
+        args.reference, args.destination, store=_store(args), progress=_print_progress, **_network(args)
+    )
+    print(f"Pushed {result.reference} ({result.digest}): {_size(result.uploaded_bytes)} uploaded")
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from kitlab.modelkit.pull import pull
+
+    store = _store(args)
+    result = pull(args.reference, store=store, progress=_print_progress, **_network(args))
+    print(f"Pulled {result.reference} ({result.digest}): {_size(result.downloaded_bytes)} downloaded")
+    if args.dir:
+        from kitlab.loaders.notebook import write_notebook
+        from kitlab.loaders.pickle_safety import scan_tree
+        from kitlab.modelkit.unpack import unpack
+
+        unpack(args.reference, args.dir, store=store, filters=args.filter or [], progress=_print_progress)
+        print(f"Unpacked to {Path(args.dir).resolve()}")
+        if args.notebook:
+            reports = scan_tree(args.dir)
+            notebook = write_notebook(
+                Path(args.dir), reference=result.reference, digest=result.digest, safety=reports
+            )
+            for report in reports:
+                if report.verdict != "safe":
+                    print(f"Warning: {report.path} is a {report.verdict} pickle", file=sys.stderr)
+            print(f"Notebook: {notebook}")
+    return 0
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    from kitlab.modelkit.registry import login
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else args.password
+    if not password:
+        password = getpass.getpass(f"Password for {args.username}@{args.registry}: ")
+    login(
+        args.registry,
+        args.username,
+        password,
+        plain_http=args.plain_http,
+        tls_verify=args.tls_verify,
+        kitops_home=kitops_home(args.config),
+    )
+    print("Log in successful")
+    return 0
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    from kitlab.modelkit.registry import logout
+
+    known = logout(args.registry, kitops_home=kitops_home(args.config))
+    print("Log out successful" if known else f"Not logged in to {args.registry}")
+    return 0
+
+
+def cmd_scan_pickle(args: argparse.Namespace) -> int:
+    from kitlab.loaders.pickle_safety import scan_pickle_cli
+
+    text, code = scan_pickle_cli(args.paths)
+    print(text)
+    return code
+
+
 def cmd_unpack(args: argparse.Namespace) -> int:
     from kitlab.modelkit.unpack import unpack
 
@@ -159,7 +262,7 @@ def cmd_unpack(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kitlab",
-        description="Pack, inspect and unpack KitOps ModelKits in the store shared with the kit CLI.",
+        description="Pack, push, pull and unpack KitOps ModelKits; the local store is the kit CLI's own.",
     )
     parser.add_argument(
         "--config", metavar="DIR", help="kit's home directory (default: as kit: $KITOPS_HOME, …)"
@@ -179,9 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-t", "--tag", help="reference to tag the kit with: [registry/]repository[:tag][,tag2…]")
     p.add_argument("--compression", default="none", choices=["none", "gzip", "gzip-fastest", "zstd"])
     p.add_argument("--plan", action="store_true", help="list each layer's files and sizes; write nothing")
+    p.add_argument(
+        "--push", action="store_true", help="stream the layers straight to the registry (no local copy)"
+    )
+    network_flags(p)
 
-    p = add("list", cmd_list, "List the ModelKits in the local store.")
+    p = add("list", cmd_list, "List the ModelKits in the local store, or a remote repository's tags.")
+    p.add_argument("repository", nargs="?", help="registry/repository to list tags of (default: local store)")
     p.add_argument("--format", default="table", choices=["table", "json"])
+    network_flags(p)
 
     p = add("inspect", cmd_inspect, "Print a kit's digest, manifest and Kitfile as JSON.")
     p.add_argument("reference")
@@ -205,7 +314,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f", "--filter", action="append", help="kit's filter syntax, e.g. model or datasets:train"
     )
+
+    p = add("push", cmd_push, "Push a kit from the local store to a registry.")
+    p.add_argument("reference")
+    p.add_argument("destination", nargs="?", help="push under another reference (default: the same)")
+    network_flags(p)
+
+    p = add("pull", cmd_pull, "Pull a kit (and its parent kits) from a registry into the local store.")
+    p.add_argument("reference")
+    p.add_argument("-d", "--dir", help="also unpack it into this directory")
+    p.add_argument("-f", "--filter", action="append", help="with --dir: what to unpack (kit's filter syntax)")
+    p.add_argument("--notebook", action="store_true", help="with --dir: write a notebook that loads the kit")
+    network_flags(p)
+
+    p = add("login", cmd_login, "Log in to a registry; the credentials are verified before they are saved.")
+    p.add_argument("registry")
+    p.add_argument("-u", "--username", required=True)
+    p.add_argument("-p", "--password", help="insecure: prefer --password-stdin or the prompt")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    network_flags(p)
+
+    p = add("logout", cmd_logout, "Forget the saved login for a registry.")
+    p.add_argument("registry")
+
+    p = add("init", scan_cli.run, "Scan a directory and write the Kitfile it drafts (never overwrites).")
+    scan_cli.add_arguments(p, "init")
+
+    p = add("scan", scan_cli.run, "Scan a directory: the drafted Kitfile with reasons and a hygiene report.")
+    scan_cli.add_arguments(p, "scan")
+
+    p = add("scan-pickle", cmd_scan_pickle, "Report what pickle files would import, without loading them.")
+    p.add_argument("paths", nargs="+", help="files or directories")
     return parser
+
+
+def network_flags(p: argparse.ArgumentParser) -> None:
+    """kit's network flags."""
+    p.add_argument("--plain-http", action="store_true", help="use HTTP, not HTTPS (local registries)")
+    p.add_argument(
+        "--tls-verify",
+        default=True,
+        type=lambda v: v.lower() not in ("false", "0", "no"),
+        help="verify the registry's TLS certificate (default true)",
+    )
+    p.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
+    p.add_argument("--key", help="client certificate key (PEM)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

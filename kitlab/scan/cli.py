@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from kitlab.errors import Conflict, KitlabError
+from kitlab.errors import Conflict
 from kitlab.scan.compare import KITFILE_NAMES
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.workspace import ScanReport, scan_workspace
@@ -48,37 +48,27 @@ def init_workspace(
     return kitfile_path, report, written
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kitlab", description="Scan a workspace and draft its Kitfile.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("scan", "print the draft with reasons, warnings and the hygiene report"),
-        ("init", "write the drafted Kitfile into DIR"),
-    ):
-        cmd = sub.add_parser(name, help=help_text)
-        cmd.add_argument("dir", type=Path)
-        cmd.add_argument(
-            "--root",
-            type=Path,
-            default=None,
-            help="nothing outside this folder is read (default: DIR itself)",
-        )
-        cmd.add_argument(
-            "--include-noise", action="store_true", help="walk caches, virtualenvs and run logs too"
-        )
-        cmd.add_argument("--max-files", type=int, default=ScanLimits.max_files)
-        cmd.add_argument("--max-seconds", type=float, default=ScanLimits.max_seconds)
-        cmd.add_argument("--no-pins", action="store_true", help="skip the pinned requirements")
-        if name == "scan":
-            cmd.add_argument("--format", choices=("json", "yaml"), default="json")
-        else:
-            cmd.add_argument("--force", action="store_true", help="overwrite an existing Kitfile")
-    return parser
+def add_arguments(cmd: argparse.ArgumentParser, name: str) -> None:
+    """The options of ``kitlab scan`` and ``kitlab init`` (registered by ``kitlab.cli``)."""
+    cmd.add_argument("dir", type=Path)
+    cmd.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="nothing outside this folder is read (default: DIR itself)",
+    )
+    cmd.add_argument("--include-noise", action="store_true", help="walk caches, virtualenvs and run logs too")
+    cmd.add_argument("--max-files", type=int, default=ScanLimits.max_files)
+    cmd.add_argument("--max-seconds", type=float, default=ScanLimits.max_seconds)
+    cmd.add_argument("--no-pins", action="store_true", help="skip the pinned requirements")
+    if name == "scan":
+        cmd.add_argument("--format", choices=("json", "yaml"), default="json")
+    else:
+        cmd.add_argument("--force", action="store_true", help="overwrite an existing Kitfile")
 
 
-def scan_cli(argv: list[str]) -> int:
-    """``scan_cli(["scan", "DIR", "--format", "yaml"])`` or ``scan_cli(["init", "DIR", "--force"])``."""
-    args = _parser().parse_args(argv)
+def run(args: argparse.Namespace) -> int:
+    """``kitlab scan`` / ``kitlab init``; a ``KitlabError`` propagates to the CLI's error printer."""
     limits = ScanLimits(
         max_files=args.max_files,
         max_seconds=args.max_seconds,
@@ -87,22 +77,16 @@ def scan_cli(argv: list[str]) -> int:
     )
     folder = args.dir.resolve()
     root = (args.root or args.dir).resolve()
-    try:
-        if args.command == "scan":
-            report = scan_workspace(folder, root, limits=limits)
-            if args.format == "json":
-                print(json.dumps(report.to_dict(), indent=2))
-            else:
-                import yaml
+    if args.command == "scan":
+        report = scan_workspace(folder, root, limits=limits)
+        if args.format == "json":
+            print(json.dumps(report.to_dict(), indent=2))
+        else:
+            import yaml
 
-                print(
-                    yaml.safe_dump(report.to_dict(), sort_keys=False, allow_unicode=True, width=110), end=""
-                )
-            return 0
-        _path, report, written = init_workspace(folder, root, force=args.force, limits=limits)
-    except KitlabError as exc:
-        print(f"kitlab: {exc.message}", file=sys.stderr)
-        return 1
+            print(yaml.safe_dump(report.to_dict(), sort_keys=False, allow_unicode=True, width=110), end="")
+        return 0
+    _path, report, written = init_workspace(folder, root, force=args.force, limits=limits)
     for item in written:
         print(f"wrote {item}")
     for warning in report.warnings:

@@ -1,5 +1,5 @@
-"""``scan_cli``: `scan DIR --format json|yaml` prints the draft; `init DIR` writes it, never overwriting
-an existing Kitfile without --force."""
+"""``kitlab scan`` and ``kitlab init``: `scan DIR --format json|yaml` prints the draft; `init DIR`
+writes it, never overwriting an existing Kitfile without --force."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import numpy as np
 import yaml
 from sklearn.linear_model import LinearRegression
 
+from kitlab.cli import main as scan_cli
 from kitlab.kitfile.parse import load_kitfile
-from kitlab.scan.cli import scan_cli
 
 
 def workspace(tmp_path):
