@@ -248,8 +248,12 @@ def camel_keys(value: Any) -> Any:
 
 
 def kit_summary(kit: KitSummary) -> dict[str, Any]:
+    # References that parse back to this kit: unqualified names mean localhost, untagged kits by digest.
+    name = kit.repo_key.removeprefix("localhost/") if kit.repo_key != "localhost/_" else ""
+    references = [f"{name}:{tag}" for tag in kit.tags] if name else []
     return {
         "repository": kit.repo_key,
+        "references": references or [f"{name}@{kit.digest}" if name else kit.digest],
         "display": kit.repo,
         "tags": kit.tags,
         "digest": kit.digest,

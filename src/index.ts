@@ -4,46 +4,122 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { KitlabActions, PanelTab } from './actions';
+import { registerCommands } from './commands';
+import { addFolderContextMenu, PackageButtonExtension } from './entrypoints';
 import { KitlabModel } from './model';
+import { SettingsHolder } from './settings';
+import { IKitlabModel } from './tokens';
 import { ModelKitPanel, PANEL_ID } from './widgets/panel';
 
-const CommandIds = {
-  openPanel: 'kitlab:open-panel'
-};
+const PLUGIN_ID = 'kitlab:plugin';
 
-/** Registers the ModelKit sidebar panel and its commands. */
-const plugin: JupyterFrontEndPlugin<void> = {
-  id: 'kitlab:plugin',
+/** The ModelKit panel, the model with its event subscription, and every command. */
+const plugin: JupyterFrontEndPlugin<KitlabModel> = {
+  id: PLUGIN_ID,
   description:
     'Package a workspace as a KitOps ModelKit and pull kits back into notebooks.',
   autoStart: true,
-  optional: [ILayoutRestorer, ICommandPalette, ITranslator],
+  provides: IKitlabModel,
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    ITranslator,
+    ISettingRegistry,
+    IStateDB,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
-    translator: ITranslator | null
-  ) => {
+    translator: ITranslator | null,
+    settingRegistry: ISettingRegistry | null,
+    state: IStateDB | null,
+    browser: IDefaultFileBrowser | null
+  ): KitlabModel => {
     const trans = (translator ?? nullTranslator).load('kitlab');
     const model = new KitlabModel();
-    const panel = new ModelKitPanel(model, trans);
+    const settings = new SettingsHolder();
+    void settings.load(settingRegistry, PLUGIN_ID);
+    const cwd = (): string => browser?.model.path ?? '';
+
+    const panel = new ModelKitPanel(model, trans, cwd);
+    const showTab = (tab: PanelTab): void => {
+      panel.setTab(tab);
+      app.shell.activateById(PANEL_ID);
+    };
+    const actions = new KitlabActions({
+      app,
+      model,
+      trans,
+      settings: () => settings.current(),
+      state,
+      cwd,
+      showTab
+    });
+    panel.actions = actions;
     app.shell.add(panel, 'left', { rank: 850 });
     restorer?.add(panel, PANEL_ID);
+    registerCommands(app, model, actions, trans, showTab, cwd, palette);
 
-    app.commands.addCommand(CommandIds.openPanel, {
-      label: trans.__('Show the ModelKit panel'),
-      execute: () => app.shell.activateById(PANEL_ID)
-    });
-    palette?.addItem({
-      command: CommandIds.openPanel,
-      category: trans.__('ModelKit')
-    });
-
+    // Progress arrives on jupyter_server's event bus; the job list is re-read on load and on finish.
+    app.serviceManager.events.stream.connect((_, emission) =>
+      model.handleEvent(emission)
+    );
     void model.connect();
+    void model.refreshJobs();
+    void app.restored.then(() => actions.restore());
     console.log('kitlab: frontend extension activated');
+    return model;
   }
 };
 
-export default plugin;
+/** "Package" in every notebook's toolbar. */
+const notebookToolbar: JupyterFrontEndPlugin<void> = {
+  id: 'kitlab:notebook-toolbar',
+  description: 'Adds a Package as ModelKit button to notebook toolbars.',
+  autoStart: true,
+  requires: [IKitlabModel],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    _model: KitlabModel,
+    translator: ITranslator | null
+  ) => {
+    const trans = (translator ?? nullTranslator).load('kitlab');
+    app.docRegistry.addWidgetExtension(
+      'Notebook',
+      new PackageButtonExtension(app.commands, trans)
+    );
+  }
+};
+
+/** "Package as ModelKit" on folders in the file browser. */
+const fileBrowserMenu: JupyterFrontEndPlugin<void> = {
+  id: 'kitlab:file-browser',
+  description:
+    'Adds Package as ModelKit to the file browser context menu on folders.',
+  autoStart: true,
+  requires: [IKitlabModel, IDefaultFileBrowser],
+  optional: [ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    _model: KitlabModel,
+    browser: IDefaultFileBrowser,
+    translator: ITranslator | null
+  ) => {
+    addFolderContextMenu(
+      app,
+      browser,
+      (translator ?? nullTranslator).load('kitlab')
+    );
+  }
+};
+
+export default [plugin, notebookToolbar, fileBrowserMenu];

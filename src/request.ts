@@ -8,7 +8,8 @@ export class KitlabRequestError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly code: string
+    readonly code: string,
+    readonly details?: unknown
   ) {
     super(message);
   }
@@ -31,7 +32,19 @@ export async function requestAPI<T>(
     throw new ServerConnection.NetworkError(error as TypeError);
   }
   const text = await response.text();
-  const data: unknown = text.length > 0 ? JSON.parse(text) : null;
+  let data: unknown = null;
+  try {
+    data = text.length > 0 ? JSON.parse(text) : null;
+  } catch (error) {
+    // Not JSON: a proxy's or tornado's HTML error page (e.g. a route this server does not have).
+    if (response.ok) {
+      throw new KitlabRequestError(
+        `invalid JSON from ${endPoint}`,
+        response.status,
+        'http_error'
+      );
+    }
+  }
   if (!response.ok) {
     const body = data as Partial<IErrorBody> | null;
     const message =
@@ -39,7 +52,8 @@ export async function requestAPI<T>(
     throw new KitlabRequestError(
       message,
       response.status,
-      body?.error?.code ?? 'http_error'
+      body?.error?.code ?? 'http_error',
+      body?.error?.details
     );
   }
   return data as T;

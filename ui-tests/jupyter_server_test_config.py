@@ -1,9 +1,21 @@
 """Jupyter server for the Galata UI tests: galata's test settings plus what this machine needs."""
 
 import os
+import subprocess
+import sys
 import tempfile
+from pathlib import Path
 
 from jupyterlab.galata import configure_jupyter_server
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The server root holds a fresh demo workspace (`demo/`: a churn notebook, its CSV and the trained
+# model) so the end-to-end tests scan, pack and unpack real files. Generated, not copied from the
+# repo, so a test can never change the checked-in demo.
+root = Path(os.environ.get("JUPYTERLAB_GALATA_ROOT_DIR") or tempfile.mkdtemp(prefix="kitlab-ui-root-"))
+os.environ["JUPYTERLAB_GALATA_ROOT_DIR"] = str(root)
+subprocess.run([sys.executable, str(REPO / "scripts" / "demo_workspace.py"), str(root / "demo")], check=True)
 
 c = get_config()  # noqa: F821 (injected by Jupyter's config loader)
 configure_jupyter_server(c)
@@ -12,5 +24,6 @@ c.ServerApp.ip = "127.0.0.1"
 c.ServerApp.port = int(os.environ.get("KITLAB_UI_PORT", "8888"))
 # CI machines run as root; Jupyter refuses that unless told.
 c.ServerApp.allow_root = True
-# The UI tests get their own kit store, never the developer's.
+# The UI tests get their own kit store and job history, never the developer's.
 os.environ.setdefault("KITOPS_HOME", tempfile.mkdtemp(prefix="kitlab-ui-kitops-"))
+os.environ["JUPYTER_DATA_DIR"] = tempfile.mkdtemp(prefix="kitlab-ui-data-")

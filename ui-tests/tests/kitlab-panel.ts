@@ -1,6 +1,8 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { Locator, TestInfo } from '@playwright/test';
 
+export type PanelTab = 'Package' | 'Jobs' | 'Kits' | 'Registries';
+
 /** Page object for the kitlab ModelKit sidebar panel. */
 export class KitlabPanel {
   constructor(
@@ -16,9 +18,109 @@ export class KitlabPanel {
     return this.page.locator('#kitlab-panel');
   }
 
+  /** Open the panel, wide enough for the Kitfile form (a user would drag the sidebar wider too). */
   async open(): Promise<void> {
-    await this.tab.click();
+    if (!(await this.root.isVisible())) {
+      await this.tab.click();
+    }
     await expect(this.root).toBeVisible();
+    await this.page.sidebar.setWidth(420, 'left');
+  }
+
+  /** Switch the panel to one of its tabs. */
+  async showTab(name: PanelTab): Promise<void> {
+    await this.root.getByRole('tab', { name, exact: false }).first().click();
+    await expect(
+      this.root.getByRole('tab', { name, exact: false }).first()
+    ).toHaveAttribute('aria-selected', 'true');
+  }
+
+  // ------------------------------------------------------------------------------ package flow
+
+  get scanReport(): Locator {
+    return this.root.getByTestId('kitlab-scan-report');
+  }
+
+  get form(): Locator {
+    return this.root.getByTestId('kitlab-kitfile-form');
+  }
+
+  get kitfileStatus(): Locator {
+    return this.root.getByTestId('kitlab-kitfile-status');
+  }
+
+  /** One entry of the scan report, by path. */
+  entry(path: string): Locator {
+    return this.scanReport.locator(`.jp-kitlab-entry[data-path="${path}"]`);
+  }
+
+  /** Type a folder into the Package tab and scan it. */
+  async scanFolder(folder: string): Promise<void> {
+    await this.showTab('Package');
+    await this.root.locator('input[name="folder"]').fill(folder);
+    await this.root.getByRole('button', { name: 'Scan', exact: true }).click();
+    await expect(this.scanReport).toBeVisible({ timeout: 30000 });
+  }
+
+  /** A form input by its rjsf id (`root_package_version`, `root_datasets_0_license`). */
+  field(id: string): Locator {
+    return this.form.locator(`#${id}`);
+  }
+
+  /** The error messages rjsf shows for a field. */
+  fieldErrors(id: string): Locator {
+    return this.form
+      .locator(`#${id}`)
+      .locator('xpath=ancestor::*[contains(@class,"form-group")][1]')
+      .locator('.error-detail, .text-danger');
+  }
+
+  async save(): Promise<void> {
+    await this.root.getByRole('button', { name: 'Save Kitfile' }).click();
+    await expect(this.kitfileStatus).toHaveText('Saved');
+  }
+
+  /** Pack from the Package tab into the local store under `repository:tag`. */
+  async pack(repository: string, tag: string): Promise<void> {
+    await this.root.getByRole('button', { name: 'Pack…', exact: true }).click();
+    const dialog = this.page.locator('.jp-Dialog');
+    await expect(dialog).toBeVisible();
+    await dialog.locator('input[name="registry"]').fill('');
+    await dialog.locator('input[name="repository"]').fill(repository);
+    await dialog.locator('input[name="tag"]').fill(tag);
+    await expect(dialog.getByTestId('kitlab-pack-reference')).toContainText(
+      `${repository}:${tag}`
+    );
+    await this.screenshot('pack-dialog');
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    await expect(dialog).toHaveCount(0);
+  }
+
+  // ------------------------------------------------------------------------------ jobs and kits
+
+  /** The newest job row. */
+  get latestJob(): Locator {
+    return this.root.locator('.jp-kitlab-job').first();
+  }
+
+  /**
+   * Wait until a job row ends and assert it succeeded; on failure the message carries the row's text
+   * (the server's error), not just "failed".
+   */
+  async expectJobSucceeded(job: Locator, timeout = 60000): Promise<void> {
+    // Pin the row by id: "the latest job" may change while we wait.
+    const id = await job.getAttribute('data-job-id');
+    const row = this.root.locator(`.jp-kitlab-job[data-job-id="${id}"]`);
+    const state = row.getByTestId('kitlab-job-state');
+    await expect(state).toHaveText(/succeeded|failed|cancelled|interrupted/, {
+      timeout
+    });
+    const text = (await row.textContent()) ?? '';
+    expect(await state.textContent(), `job ended: ${text}`).toBe('succeeded');
+  }
+
+  kit(repository: string): Locator {
+    return this.root.locator(`.jp-kitlab-kit[data-repository="${repository}"]`);
   }
 
   /** Save a screenshot of the whole page with the test's other outputs. */

@@ -1,0 +1,151 @@
+import {
+  applyJobEvent,
+  asJobEvent,
+  isActive,
+  jobReference,
+  jobSubject,
+  JOB_EVENT_SCHEMA,
+  jobsToAnnounce,
+  upsertJob
+} from '../jobs';
+import type { IJob, IJobEvent } from '../tokens';
+
+function job(id: string, createdAt: number, extra: Partial<IJob> = {}): IJob {
+  return {
+    id,
+    kind: 'pack',
+    params: { path: 'demo', reference: 'demo:v1' },
+    state: 'running',
+    createdAt,
+    stage: 'pack',
+    progress: { done: 0, total: 100, bytesPerSecond: 0 },
+    items: [],
+    log: [],
+    ...extra
+  };
+}
+
+describe('the job list', () => {
+  it('keeps jobs newest first and replaces by id', () => {
+    let jobs = upsertJob([], job('a', 1));
+    jobs = upsertJob(jobs, job('b', 2));
+    jobs = upsertJob(jobs, job('a', 1, { state: 'succeeded' }));
+    expect(jobs.map(j => [j.id, j.state])).toEqual([
+      ['b', 'running'],
+      ['a', 'succeeded']
+    ]);
+  });
+
+  it('applies progress from an event and derives the ETA', () => {
+    const event: IJobEvent = {
+      id: 'a',
+      kind: 'pack',
+      state: 'running',
+      stage: 'model',
+      done: 40,
+      total: 100,
+      bytesPerSecond: 20,
+      items: [
+        {
+          item: 'model',
+          index: 0,
+          count: 1,
+          stage: 'model',
+          done: 40,
+          total: 100
+        }
+      ]
+    };
+    const [updated] = applyJobEvent([job('a', 1)], event, 10);
+    expect(updated.progress).toEqual({
+      done: 40,
+      total: 100,
+      bytesPerSecond: 20,
+      etaSeconds: 3
+    });
+    expect(updated.items).toHaveLength(1);
+    expect(updated.params).toEqual({ path: 'demo', reference: 'demo:v1' });
+  });
+
+  it('adds a stub for a job started elsewhere', () => {
+    const jobs = applyJobEvent(
+      [job('a', 1)],
+      { id: 'z', kind: 'pull', state: 'queued' },
+      50
+    );
+    expect(jobs[0]).toMatchObject({
+      id: 'z',
+      kind: 'pull',
+      createdAt: 50,
+      state: 'queued'
+    });
+  });
+
+  it('records the end of a job and its error', () => {
+    const [failed] = applyJobEvent(
+      [job('a', 1)],
+      {
+        id: 'a',
+        kind: 'pack',
+        state: 'failed',
+        error: { code: 'auth_required', message: 'log in' }
+      },
+      99
+    );
+    expect(failed.state).toBe('failed');
+    expect(failed.error?.code).toBe('auth_required');
+    expect(failed.finishedAt).toBe(99);
+    expect(failed.progress.etaSeconds).toBeNull();
+  });
+
+  it('ignores a late progress tick after the job ended', () => {
+    const ended = [job('a', 1, { state: 'succeeded' })];
+    const jobs = applyJobEvent(
+      ended,
+      { id: 'a', kind: 'pack', state: 'running', done: 5 },
+      2
+    );
+    expect(jobs[0].state).toBe('succeeded');
+  });
+
+  it('announces a job once, only after this page saw it active', () => {
+    const jobs = [
+      job('a', 1, { state: 'succeeded' }),
+      job('b', 2, { state: 'failed' }),
+      job('c', 3, { state: 'running' })
+    ];
+    const seen = new Set(['a', 'c']);
+    expect(jobsToAnnounce(jobs, seen, new Set()).map(j => j.id)).toEqual(['a']);
+    expect(jobsToAnnounce(jobs, seen, new Set(['a']))).toEqual([]);
+  });
+});
+
+describe('job helpers', () => {
+  it('knows active states', () => {
+    expect(isActive('cancelling')).toBe(true);
+    expect(isActive('interrupted')).toBe(false);
+  });
+
+  it('reads only kitlab job events', () => {
+    expect(
+      asJobEvent({ schema_id: 'other', id: 'a', kind: 'x', state: 'running' })
+    ).toBeNull();
+    expect(asJobEvent({ schema_id: JOB_EVENT_SCHEMA, id: 1 })).toBeNull();
+    expect(
+      asJobEvent({
+        schema_id: JOB_EVENT_SCHEMA,
+        id: 'a',
+        kind: 'pack',
+        state: 'running'
+      })?.id
+    ).toBe('a');
+  });
+
+  it('prefers the result reference, then params', () => {
+    expect(
+      jobReference(job('a', 1, { result: { reference: 'localhost/demo:v1' } }))
+    ).toBe('localhost/demo:v1');
+    expect(jobReference(job('a', 1))).toBe('demo:v1');
+    expect(jobSubject(job('a', 1, { params: { path: 'demo' } }))).toBe('demo');
+  });
+});

@@ -1,0 +1,577 @@
+/**
+ * What the user can do, in one place: the panel's buttons and the commands both call these. Each
+ * action asks what it needs (dialogs), calls the model, and reports the outcome (notifications).
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  Clipboard,
+  Dialog,
+  InputDialog,
+  Notification,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import { IStateDB } from '@jupyterlab/statedb';
+import { TranslationBundle } from '@jupyterlab/translation';
+import type { ReadonlyJSONObject } from '@lumino/coreutils';
+
+import { jobKindLabel } from './components/JobsList';
+import { LoginForm } from './components/LoginDialog';
+import {
+  IPackValues,
+  PackForm,
+  packValuesValid
+} from './components/PackDialog';
+import { IPullValues, PullForm, pullProblem } from './components/PullDialog';
+import { jobReference } from './jobs';
+import { KitlabModel } from './model';
+import {
+  buildReference,
+  isLoopbackRegistry,
+  kitReference,
+  parseReference,
+  registryHost,
+  repositoryFromName,
+  storeRepository
+} from './reference';
+import { KitlabRequestError } from './request';
+import { IJob, IKitlabSettings, IKitSummary, JobKind } from './tokens';
+import {
+  defaultDestination,
+  uniqueFolder,
+  UNPACK_ALL,
+  unpackFilters
+} from './unpack';
+
+/** The panel's sections; actions switch to the one that shows their outcome. */
+export type PanelTab = 'package' | 'jobs' | 'kits' | 'registries';
+
+/** What the actions need from the rest of JupyterLab. */
+export interface IActionHost {
+  app: JupyterFrontEnd;
+  model: KitlabModel;
+  trans: TranslationBundle;
+  settings: () => IKitlabSettings;
+  state: IStateDB | null;
+  /** The file browser's current folder ('' = the server root). */
+  cwd: () => string;
+  /** Show the panel on a tab. */
+  showTab: (tab: PanelTab) => void;
+}
+
+/** A job this page started, kept so it can be retried after a login. */
+interface IStarted {
+  kind: JobKind;
+  params: Record<string, unknown>;
+  openNotebook: boolean;
+}
+
+const STATE_PREFIX = 'kitlab:pack-reference:';
+const LAST_FOLDER_KEY = 'kitlab:last-folder';
+
+export class KitlabActions {
+  private readonly _started = new Map<string, IStarted>();
+  /** Settles when every job start asked for so far has been registered (or failed). */
+  private _starting: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly _host: IActionHost) {
+    _host.model.jobFinished.connect((_, job) => void this._onJobFinished(job));
+  }
+
+  private get _trans(): TranslationBundle {
+    return this._host.trans;
+  }
+
+  private get _model(): KitlabModel {
+    return this._host.model;
+  }
+
+  // ---------------------------------------------------------------------------------- package
+
+  /** Open the Package flow for `folder` (scanning it when the setting says so). */
+  async packageFolder(folder: string): Promise<void> {
+    this._host.showTab('package');
+    void this._host.state?.save(LAST_FOLDER_KEY, folder);
+    await this._model.openFolder(folder, {
+      scan: this._host.settings().autoScan
+    });
+  }
+
+  /**
+   * After a page reload, reopen the folder that was being packaged, without scanning it again (the
+   * user may have left a large folder; Scan is one click away).
+   */
+  async restore(): Promise<void> {
+    const folder = await this._host.state?.fetch(LAST_FOLDER_KEY);
+    if (typeof folder === 'string' && this._model.folder === null) {
+      await this._model.openFolder(folder, { scan: false });
+    }
+  }
+
+  /** Save the Kitfile; true when it was saved. */
+  async save(): Promise<boolean> {
+    try {
+      await this._model.save();
+      Notification.success(this._trans.__('Kitfile saved'), {
+        autoClose: 3000
+      });
+      return true;
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('The Kitfile was not saved'),
+        errorText(error)
+      );
+      return false;
+    }
+  }
+
+  /** Ask for a reference, then pack (and push) the current folder in the background. */
+  async pack(push: boolean): Promise<void> {
+    const folder = this._model.folder;
+    if (folder === null) {
+      await showErrorMessage(
+        this._trans.__('Nothing to pack'),
+        this._trans.__('Open a folder in the ModelKit panel first.')
+      );
+      return;
+    }
+    if (this._model.dirty && !(await this.save())) {
+      return;
+    }
+    const values = await this._askPackValues(folder, push);
+    if (values === null) {
+      return;
+    }
+    const reference = buildReference(values);
+    const params: Record<string, unknown> = {
+      path: folder,
+      reference,
+      compression: values.compression
+    };
+    if (values.push) {
+      params.plainHttp = values.plainHttp;
+    }
+    await this._start(values.push ? 'pack-push' : 'pack', params, false);
+  }
+
+  // ---------------------------------------------------------------------------------- jobs
+
+  async cancel(job: IJob): Promise<void> {
+    try {
+      await this._model.cancelJob(job.id);
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('The job was not cancelled'),
+        errorText(error)
+      );
+    }
+  }
+
+  openNotebook(path: string): Promise<unknown> {
+    return this._host.app.commands.execute('docmanager:open', { path });
+  }
+
+  // ---------------------------------------------------------------------------------- kits
+
+  /** Ask what to pull and where; unpack it with a new notebook that loads it. */
+  async pull(initialReference = ''): Promise<void> {
+    const cwd = this._host.cwd();
+    let values: IPullValues = {
+      reference: initialReference,
+      destination: initialReference
+        ? defaultDestination(initialReference, cwd)
+        : '',
+      selection: { ...UNPACK_ALL },
+      plainHttp: initialReference
+        ? isLoopbackRegistry(registryHost(initialReference))
+        : false
+    };
+    let problem: string | null = null;
+    for (;;) {
+      const result = await showDialog({
+        title: this._trans.__('Pull ModelKit'),
+        body: new PullForm(values, cwd, this._trans, problem),
+        buttons: [
+          Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+          Dialog.okButton({ label: this._trans.__('Pull and open') })
+        ]
+      });
+      if (!result.button.accept || result.value === null) {
+        return;
+      }
+      values = result.value;
+      problem = pullProblem(values);
+      if (problem === null) {
+        break;
+      }
+    }
+    const reference = values.reference.trim();
+    let destination = values.destination.trim();
+    if (destination === defaultDestination(reference, cwd)) {
+      // The default is a new folder: never unpack over an earlier kit.
+      destination = await uniqueFolder(destination, path => this._exists(path));
+    }
+    const params: Record<string, unknown> = {
+      reference,
+      path: destination,
+      filters: unpackFilters(values.selection) ?? [],
+      notebook: true
+    };
+    if (values.plainHttp) {
+      params.plainHttp = true;
+    }
+    await this._start('unpack', params, true);
+  }
+
+  /** Push a kit of the local store to a registry, under a reference the user confirms. */
+  async push(kit: IKitSummary, tag?: string): Promise<void> {
+    const source = kitReference(kit, tag);
+    const { repository, tag: sourceTag } = parseReference(source);
+    const settings = this._host.settings();
+    const suggestion = buildReference({
+      registry: settings.defaultRegistry || 'registry.example.com',
+      repository: settings.defaultRepository || repository,
+      tag: sourceTag || 'latest'
+    });
+    const result = await InputDialog.getText({
+      title: this._trans.__('Push %1', source),
+      label: this._trans.__('Push to (registry/repository:tag)'),
+      text: suggestion,
+      okLabel: this._trans.__('Push')
+    });
+    if (!result.button.accept || !result.value) {
+      return;
+    }
+    const destination = result.value.trim();
+    const params: Record<string, unknown> = { reference: source, destination };
+    if (isLoopbackRegistry(registryHost(destination))) {
+      params.plainHttp = true;
+    }
+    await this._start('push', params, false);
+  }
+
+  /** Give a kit another tag (like `kit tag`). */
+  async tag(kit: IKitSummary, tag?: string): Promise<void> {
+    const source = kitReference(kit, tag);
+    const result = await InputDialog.getText({
+      title: this._trans.__('Tag %1', source),
+      label: this._trans.__('New tag, or a full reference'),
+      placeholder: 'v2',
+      okLabel: this._trans.__('Tag')
+    });
+    if (!result.button.accept || !result.value) {
+      return;
+    }
+    const value = result.value.trim();
+    const target =
+      value.includes(':') || value.includes('/')
+        ? value
+        : `${storeRepository(kit.repository)}:${value}`;
+    try {
+      await this._model.tagKit(source, target);
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('The kit was not tagged'),
+        errorText(error)
+      );
+    }
+  }
+
+  /** Remove a tag (the kit itself goes with its last tag), after confirmation. */
+  async remove(kit: IKitSummary, tag?: string): Promise<void> {
+    const reference = kitReference(kit, tag);
+    const result = await showDialog({
+      title: this._trans.__('Remove %1?', reference),
+      body: this._trans.__(
+        'The tag is removed from the local store; the kit goes too when this is its last tag.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+        Dialog.warnButton({ label: this._trans.__('Remove') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    try {
+      await this._model.removeKit(reference);
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('The kit was not removed'),
+        errorText(error)
+      );
+    }
+  }
+
+  /** Tags of a remote repository; asks for a login when the registry wants one. */
+  async remoteTags(
+    repository: string,
+    plainHttp: boolean
+  ): Promise<string[] | null> {
+    try {
+      return (await this._model.remoteTags(repository, plainHttp)).tags;
+    } catch (error) {
+      if (
+        error instanceof KitlabRequestError &&
+        error.code === 'auth_required'
+      ) {
+        const host = registryHost(repository);
+        if (
+          await this.login(host, this._trans.__('%1 asks you to log in.', host))
+        ) {
+          return this.remoteTags(repository, plainHttp);
+        }
+        return null;
+      }
+      await showErrorMessage(
+        this._trans.__('Could not list the tags'),
+        errorText(error)
+      );
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- registries
+
+  /** Ask for credentials and log in; true when logged in. */
+  async login(host = '', message = ''): Promise<boolean> {
+    let prompt = message;
+    let currentHost = host;
+    for (;;) {
+      const result = await showDialog({
+        title: this._trans.__('Log in to a registry'),
+        body: new LoginForm(currentHost, prompt, this._trans),
+        buttons: [
+          Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+          Dialog.okButton({ label: this._trans.__('Log in') })
+        ]
+      });
+      if (!result.button.accept || result.value === null) {
+        return false;
+      }
+      const request = result.value;
+      currentHost = request.host.trim();
+      try {
+        await this._model.login({ ...request, host: currentHost });
+        Notification.success(this._trans.__('Logged in to %1', currentHost), {
+          autoClose: 3000
+        });
+        return true;
+      } catch (error) {
+        prompt = this._trans.__('Login failed: %1', errorText(error));
+      }
+    }
+  }
+
+  async logout(host: string): Promise<void> {
+    try {
+      await this._model.logout(host);
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('Could not log out'),
+        errorText(error)
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- internals
+
+  /** Whether a path exists in the server's contents (a 404 means it does not). */
+  private async _exists(path: string): Promise<boolean> {
+    try {
+      await this._host.app.serviceManager.contents.get(path, {
+        content: false
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async _askPackValues(
+    folder: string,
+    push: boolean
+  ): Promise<IPackValues | null> {
+    const settings = this._host.settings();
+    const remembered = await this._rememberedReference(folder);
+    const draftName = this._model.draft?.package?.name;
+    const folderName = folder.split('/').filter(Boolean).pop() ?? 'modelkit';
+    let values: IPackValues = {
+      registry: remembered?.registry ?? settings.defaultRegistry,
+      repository:
+        remembered?.repository ??
+        (settings.defaultRepository ||
+          repositoryFromName(draftName || folderName)),
+      tag: remembered?.tag ?? (this._model.draft?.package?.version || 'latest'),
+      compression: settings.compression,
+      push,
+      plainHttp: false
+    };
+    values.plainHttp = isLoopbackRegistry(values.registry);
+    let showProblems = false;
+    for (;;) {
+      const result = await showDialog({
+        title: push
+          ? this._trans.__('Pack & push ModelKit')
+          : this._trans.__('Pack ModelKit'),
+        body: new PackForm(values, this._trans, showProblems),
+        buttons: [
+          Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+          Dialog.okButton({ label: this._trans.__('Start') })
+        ]
+      });
+      if (!result.button.accept || result.value === null) {
+        return null;
+      }
+      values = result.value;
+      if (packValuesValid(values)) {
+        break;
+      }
+      showProblems = true;
+    }
+    await this._host.state?.save(STATE_PREFIX + folder, {
+      registry: values.registry.trim(),
+      repository: values.repository.trim(),
+      tag: values.tag.trim()
+    });
+    return values;
+  }
+
+  private async _rememberedReference(
+    folder: string
+  ): Promise<{ registry: string; repository: string; tag: string } | null> {
+    const saved = (await this._host.state?.fetch(STATE_PREFIX + folder)) as
+      ReadonlyJSONObject | undefined;
+    if (
+      saved &&
+      typeof saved.registry === 'string' &&
+      typeof saved.repository === 'string' &&
+      typeof saved.tag === 'string'
+    ) {
+      return {
+        registry: saved.registry,
+        repository: saved.repository,
+        tag: saved.tag
+      };
+    }
+    return null;
+  }
+
+  private async _start(
+    kind: JobKind,
+    params: Record<string, unknown>,
+    openNotebook: boolean
+  ): Promise<void> {
+    // A short job can end before its POST answers; `_onJobFinished` waits for this registration.
+    const registered = this._model.startJob(kind, params).then(job => {
+      this._started.set(job.id, { kind, params, openNotebook });
+      return job;
+    });
+    this._starting = this._starting
+      .then(() => registered)
+      .catch(() => undefined);
+    try {
+      await registered;
+      this._host.showTab('jobs');
+    } catch (error) {
+      if (
+        error instanceof KitlabRequestError &&
+        error.code === 'auth_required'
+      ) {
+        const host = registryHost(
+          String(params.destination ?? params.reference ?? '')
+        );
+        if (
+          await this.login(host, this._trans.__('%1 asks you to log in.', host))
+        ) {
+          await this._start(kind, params, openNotebook);
+        }
+        return;
+      }
+      await showErrorMessage(
+        this._trans.__('The job did not start'),
+        errorText(error)
+      );
+    }
+  }
+
+  private async _onJobFinished(job: IJob): Promise<void> {
+    await this._starting;
+    const started = this._started.get(job.id);
+    this._started.delete(job.id);
+    const reference = jobReference(job);
+    if (job.state === 'succeeded') {
+      void this._model.refreshKits();
+      const notebook = job.result?.notebook;
+      if (started?.openNotebook && typeof notebook === 'string' && notebook) {
+        void this.openNotebook(notebook);
+      }
+      const actions: Notification.IAction[] = [];
+      if (reference) {
+        actions.push({
+          label: this._trans.__('Copy reference'),
+          callback: () => Clipboard.copyToSystem(reference)
+        });
+      }
+      if (typeof notebook === 'string' && notebook) {
+        actions.push({
+          label: this._trans.__('Open notebook'),
+          callback: () => void this.openNotebook(notebook)
+        });
+      } else {
+        actions.push({
+          label: this._trans.__('Show in kits'),
+          callback: () => this._host.showTab('kits')
+        });
+      }
+      Notification.success(
+        this._trans.__(
+          '%1 finished: %2',
+          jobKindLabel(job.kind, this._trans),
+          reference || String(job.params.path ?? '')
+        ),
+        { autoClose: 8000, actions }
+      );
+      return;
+    }
+    if (
+      job.state === 'failed' &&
+      job.error?.code === 'auth_required' &&
+      started
+    ) {
+      const host = registryHost(
+        String(started.params.destination ?? started.params.reference ?? '')
+      );
+      const loggedIn = await this.login(
+        host,
+        job.error.message || this._trans.__('%1 asks you to log in.', host)
+      );
+      if (loggedIn) {
+        await this._start(started.kind, started.params, started.openNotebook);
+      }
+      return;
+    }
+    if (job.state === 'failed' || job.state === 'interrupted') {
+      Notification.error(
+        this._trans.__(
+          '%1 failed: %2',
+          jobKindLabel(job.kind, this._trans),
+          job.error?.message ?? job.state
+        ),
+        {
+          autoClose: false,
+          actions: [
+            {
+              label: this._trans.__('Show jobs'),
+              callback: () => this._host.showTab('jobs')
+            }
+          ]
+        }
+      );
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,139 @@
+/**
+ * One typed function per kitlab endpoint (see kitlab/openapi.yaml). Paths are contents-API paths
+ * relative to the server root; errors arrive as `KitlabRequestError` with the server's `error.code`.
+ */
+import { requestAPI } from './request';
+import type {
+  IJob,
+  IKitfile,
+  IKitfileDocument,
+  IKitfileSchema,
+  IKitSummary,
+  ILoginRequest,
+  IPackPlan,
+  IRegistryStatus,
+  IRemoteTags,
+  IScanReport,
+  IValidation,
+  IVersionInfo,
+  JobKind
+} from './tokens';
+
+/** The body of a Kitfile write or validation: the form's JSON or the YAML tab's text. */
+export type KitfileInput = { kitfile: IKitfile } | { text: string };
+
+function withPath(endPoint: string, path: string): string {
+  return `${endPoint}?${new URLSearchParams({ path }).toString()}`;
+}
+
+function json(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body) };
+}
+
+export function getVersion(): Promise<IVersionInfo> {
+  return requestAPI<IVersionInfo>('version');
+}
+
+export function getSchema(): Promise<IKitfileSchema> {
+  return requestAPI<IKitfileSchema>('schema');
+}
+
+export function scan(path: string): Promise<IScanReport> {
+  return requestAPI<IScanReport>(withPath('scan', path));
+}
+
+export function getKitfile(path: string): Promise<IKitfileDocument> {
+  return requestAPI<IKitfileDocument>(withPath('kitfile', path));
+}
+
+export function saveKitfile(
+  path: string,
+  input: KitfileInput
+): Promise<IKitfileDocument> {
+  return requestAPI<IKitfileDocument>(
+    withPath('kitfile', path),
+    json('PUT', input)
+  );
+}
+
+export function validateKitfile(
+  path: string,
+  input: KitfileInput
+): Promise<IValidation> {
+  return requestAPI<IValidation>(
+    withPath('kitfile/validate', path),
+    json('POST', input)
+  );
+}
+
+export function getPlan(path: string): Promise<IPackPlan> {
+  return requestAPI<IPackPlan>(withPath('plan', path));
+}
+
+export async function listJobs(): Promise<IJob[]> {
+  return (await requestAPI<{ jobs: IJob[] }>('jobs')).jobs;
+}
+
+export function getJob(id: string): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`);
+}
+
+export function createJob(
+  kind: JobKind,
+  params: Record<string, unknown>
+): Promise<IJob> {
+  return requestAPI<IJob>('jobs', json('POST', { kind, params }));
+}
+
+export function cancelJob(id: string): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`, {
+    method: 'DELETE'
+  });
+}
+
+export async function listKits(): Promise<IKitSummary[]> {
+  return (await requestAPI<{ kits: IKitSummary[] }>('kits')).kits;
+}
+
+/** Make `reference` (a new tag) point at the kit `source` names, like `kit tag`. */
+export function tagKit(
+  source: string,
+  reference: string
+): Promise<IKitSummary> {
+  return requestAPI<IKitSummary>(
+    `kits/${encodeURIComponent(reference)}`,
+    json('PUT', { source })
+  );
+}
+
+export async function removeKit(reference: string): Promise<void> {
+  await requestAPI<null>(`kits/${encodeURIComponent(reference)}`, {
+    method: 'DELETE'
+  });
+}
+
+export function remoteTags(
+  repository: string,
+  plainHttp = false
+): Promise<IRemoteTags> {
+  const query = new URLSearchParams({ repository });
+  if (plainHttp) {
+    query.set('plainHttp', 'true');
+  }
+  return requestAPI<IRemoteTags>(`remote?${query.toString()}`);
+}
+
+export async function listRegistries(): Promise<IRegistryStatus[]> {
+  return (await requestAPI<{ registries: IRegistryStatus[] }>('registries'))
+    .registries;
+}
+
+export function login(request: ILoginRequest): Promise<IRegistryStatus> {
+  return requestAPI<IRegistryStatus>('registries', json('POST', request));
+}
+
+export async function logout(host: string): Promise<void> {
+  await requestAPI<null>(`registries/${encodeURIComponent(host)}`, {
+    method: 'DELETE'
+  });
+}

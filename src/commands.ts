@@ -1,0 +1,125 @@
+/**
+ * Every user action as a JupyterLab command (palette, menus, shortcuts, other extensions).
+ */
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { KitlabActions, PanelTab } from './actions';
+import { modelKitIcon } from './icons';
+import { KitlabModel } from './model';
+import { CommandIds } from './tokens';
+import { PANEL_ID } from './widgets/panel';
+
+export function registerCommands(
+  app: JupyterFrontEnd,
+  model: KitlabModel,
+  actions: KitlabActions,
+  trans: TranslationBundle,
+  showTab: (tab: PanelTab) => void,
+  cwd: () => string,
+  palette: ICommandPalette | null
+): void {
+  const { commands } = app;
+  const folderOpen = (): boolean => model.folder !== null;
+
+  commands.addCommand(CommandIds.openPanel, {
+    label: trans.__('Show the ModelKit panel'),
+    execute: () => app.shell.activateById(PANEL_ID)
+  });
+  commands.addCommand(CommandIds.packageFolder, {
+    label: args =>
+      typeof args.path === 'string'
+        ? trans.__('Package as ModelKit')
+        : trans.__('Package the Current Folder as ModelKit'),
+    caption: trans.__(
+      'Scan the folder and draft a Kitfile in the ModelKit panel'
+    ),
+    icon: modelKitIcon,
+    execute: args => {
+      const path = typeof args.path === 'string' ? args.path : cwd();
+      return actions.packageFolder(path);
+    }
+  });
+  commands.addCommand(CommandIds.scan, {
+    label: trans.__('Scan the Folder Again'),
+    isEnabled: folderOpen,
+    execute: () => {
+      showTab('package');
+      return model.scanFolder();
+    }
+  });
+  commands.addCommand(CommandIds.saveKitfile, {
+    label: trans.__('Save the Kitfile'),
+    isEnabled: () => folderOpen() && model.dirty,
+    execute: () => actions.save()
+  });
+  commands.addCommand(CommandIds.showPlan, {
+    label: trans.__('Show the Layers to Pack'),
+    isEnabled: folderOpen,
+    execute: () => {
+      showTab('package');
+      return model.loadPlan();
+    }
+  });
+  commands.addCommand(CommandIds.pack, {
+    label: trans.__('Pack ModelKit…'),
+    isEnabled: folderOpen,
+    execute: () => actions.pack(false)
+  });
+  commands.addCommand(CommandIds.packPush, {
+    label: trans.__('Pack & Push ModelKit…'),
+    isEnabled: folderOpen,
+    execute: () => actions.pack(true)
+  });
+  commands.addCommand(CommandIds.pull, {
+    label: trans.__('Pull ModelKit…'),
+    caption: trans.__(
+      'Pull a ModelKit into a folder and open a notebook that loads it'
+    ),
+    execute: args =>
+      actions.pull(typeof args.reference === 'string' ? args.reference : '')
+  });
+  commands.addCommand(CommandIds.showJobs, {
+    label: trans.__('Show ModelKit Jobs'),
+    execute: () => showTab('jobs')
+  });
+  commands.addCommand(CommandIds.showKits, {
+    label: trans.__('Show Local ModelKits'),
+    execute: () => showTab('kits')
+  });
+  commands.addCommand(CommandIds.refreshKits, {
+    label: trans.__('Refresh Local ModelKits'),
+    execute: () => model.refreshKits()
+  });
+  commands.addCommand(CommandIds.showRegistries, {
+    label: trans.__('Show Registry Logins'),
+    execute: () => showTab('registries')
+  });
+  commands.addCommand(CommandIds.login, {
+    label: trans.__('Log In to a Registry…'),
+    execute: args =>
+      actions.login(typeof args.host === 'string' ? args.host : '')
+  });
+
+  if (palette) {
+    const category = trans.__('ModelKit');
+    for (const command of [
+      CommandIds.openPanel,
+      CommandIds.packageFolder,
+      CommandIds.scan,
+      CommandIds.saveKitfile,
+      CommandIds.showPlan,
+      CommandIds.pack,
+      CommandIds.packPush,
+      CommandIds.pull,
+      CommandIds.showJobs,
+      CommandIds.showKits,
+      CommandIds.refreshKits,
+      CommandIds.showRegistries,
+      CommandIds.login
+    ]) {
+      palette.addItem({ command, category });
+    }
+  }
+}

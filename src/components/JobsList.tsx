@@ -1,0 +1,151 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import { formatBytes, formatDuration, formatRate, percent } from '../format';
+import { isActive, jobSubject } from '../jobs';
+import { IJob, JobState } from '../tokens';
+import { ProgressBar } from './common';
+
+function stateLabel(state: JobState, trans: TranslationBundle): string {
+  switch (state) {
+    case 'queued':
+      return trans.__('queued');
+    case 'running':
+      return trans.__('running');
+    case 'cancelling':
+      return trans.__('cancelling');
+    case 'succeeded':
+      return trans.__('succeeded');
+    case 'failed':
+      return trans.__('failed');
+    case 'cancelled':
+      return trans.__('cancelled');
+    case 'interrupted':
+      return trans.__('interrupted');
+  }
+}
+
+/** A job kind as a verb for titles and notifications. */
+export function jobKindLabel(kind: string, trans: TranslationBundle): string {
+  switch (kind) {
+    case 'pack':
+      return trans.__('Pack');
+    case 'push':
+      return trans.__('Push');
+    case 'pack-push':
+      return trans.__('Pack & push');
+    case 'pull':
+      return trans.__('Pull');
+    case 'unpack':
+      return trans.__('Unpack');
+    default:
+      return kind;
+  }
+}
+
+/**
+ * Background jobs, newest first: overall and per-item byte progress, speed, time left, and Cancel
+ * while a job is active. Jobs keep running on the server when the page closes.
+ */
+export function JobsList(props: {
+  jobs: readonly IJob[];
+  trans: TranslationBundle;
+  onCancel: (job: IJob) => void;
+  onOpenNotebook: (path: string) => void;
+}): JSX.Element {
+  const { jobs, trans } = props;
+  if (jobs.length === 0) {
+    return <p className="jp-kitlab-muted">{trans.__('No jobs yet.')}</p>;
+  }
+  return (
+    <ul className="jp-kitlab-jobs" aria-label={trans.__('Jobs')}>
+      {jobs.map(job => (
+        <JobRow key={job.id} job={job} {...props} />
+      ))}
+    </ul>
+  );
+}
+
+function JobRow(props: {
+  job: IJob;
+  trans: TranslationBundle;
+  onCancel: (job: IJob) => void;
+  onOpenNotebook: (path: string) => void;
+}): JSX.Element {
+  const { job, trans } = props;
+  const { done, total, bytesPerSecond } = job.progress;
+  const active = isActive(job.state);
+  const value = job.state === 'succeeded' ? 100 : percent(done, total);
+  const notebook = job.result?.notebook;
+  const details = [
+    total > 0 ? `${formatBytes(done)} / ${formatBytes(total)}` : '',
+    active ? formatRate(bytesPerSecond) : '',
+    active && job.progress.etaSeconds
+      ? trans.__('%1 left', formatDuration(job.progress.etaSeconds))
+      : ''
+  ].filter(Boolean);
+  return (
+    <li className="jp-kitlab-job" data-job-id={job.id} data-state={job.state}>
+      <div className="jp-kitlab-job-head">
+        <span className="jp-kitlab-job-title">
+          <strong>{jobKindLabel(job.kind, trans)}</strong> {jobSubject(job)}
+        </span>
+        {active && (
+          <ToolbarButtonComponent
+            icon={stopIcon}
+            label={trans.__('Cancel')}
+            tooltip={trans.__('Cancel this job')}
+            enabled={job.state !== 'cancelling'}
+            onClick={() => props.onCancel(job)}
+          />
+        )}
+      </div>
+      <ProgressBar
+        done={job.state === 'succeeded' ? 1 : done}
+        total={job.state === 'succeeded' ? 1 : total}
+        label={trans.__('%1 progress', jobKindLabel(job.kind, trans))}
+        state={job.state}
+      />
+      <div className="jp-kitlab-job-meta">
+        <span className="jp-kitlab-job-state" data-testid="kitlab-job-state">
+          {stateLabel(job.state, trans)}
+        </span>
+        <span data-testid="kitlab-job-percent">{value} %</span>
+        {job.stage && active && <span>{job.stage}</span>}
+        {details.map(text => (
+          <span key={text}>{text}</span>
+        ))}
+      </div>
+      {active && job.items.length > 0 && (
+        <ul className="jp-kitlab-job-items">
+          {job.items.map(item => (
+            <li key={`${item.stage}:${item.item}`}>
+              <span className="jp-kitlab-entry-path">
+                {item.stage} · {item.item}
+              </span>
+              <ProgressBar
+                done={item.done}
+                total={item.total}
+                label={item.item}
+              />
+            </li>
+          ))}
+        </ul>
+      )}
+      {job.error && (
+        <p className="jp-kitlab-error-text" role="alert">
+          {job.error.message ?? job.error.code}
+        </p>
+      )}
+      {typeof notebook === 'string' && notebook && (
+        <button
+          className="jp-mod-styled jp-kitlab-button"
+          onClick={() => props.onOpenNotebook(notebook)}
+        >
+          {trans.__('Open %1', notebook)}
+        </button>
+      )}
+    </li>
+  );
+}

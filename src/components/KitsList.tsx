@@ -1,0 +1,209 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  deleteIcon,
+  fileUploadIcon,
+  notebookIcon,
+  tagIcon,
+  ToolbarButtonComponent
+} from '@jupyterlab/ui-components';
+import * as React from 'react';
+
+import type { KitlabActions } from '../actions';
+import { formatBytes, shortDigest } from '../format';
+import {
+  isLoopbackRegistry,
+  kitReference,
+  registryHost,
+  storeRepository
+} from '../reference';
+import { IKitSummary } from '../tokens';
+
+/** kit's display form of a repository: without the `localhost/` default registry. */
+function displayName(kit: IKitSummary): string {
+  return kit.display ?? storeRepository(kit.repository);
+}
+
+/** The kits in the local store (shared with the `kit` CLI), with push, tag, remove and open actions. */
+export function KitsList(props: {
+  kits: readonly IKitSummary[];
+  actions: KitlabActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { kits, actions, trans } = props;
+  if (kits.length === 0) {
+    return (
+      <p className="jp-kitlab-muted">
+        {trans.__(
+          'No ModelKits in the local store yet. Pack a folder or pull a kit.'
+        )}
+      </p>
+    );
+  }
+  return (
+    <ul
+      className="jp-kitlab-kits"
+      aria-label={trans.__('Kits in the local store')}
+    >
+      {kits.map(kit => (
+        <KitRow
+          key={`${kit.repository}@${kit.digest}`}
+          kit={kit}
+          actions={actions}
+          trans={trans}
+        />
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * One kit. Its actions apply to the selected tag (the first one until the user picks another by
+ * clicking a tag), since a kit with several tags is several references to the same content.
+ */
+function KitRow(props: {
+  kit: IKitSummary;
+  actions: KitlabActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { kit, actions, trans } = props;
+  const [selected, setSelected] = React.useState<string | undefined>(
+    kit.tags[0]
+  );
+  const tag =
+    selected !== undefined && kit.tags.includes(selected)
+      ? selected
+      : kit.tags[0];
+  const reference = kitReference(kit, tag);
+  return (
+    <li className="jp-kitlab-kit" data-repository={kit.repository}>
+      <div className="jp-kitlab-kit-head">
+        <span className="jp-kitlab-kit-name">{displayName(kit)}</span>
+        <span className="jp-kitlab-muted">{formatBytes(kit.size)}</span>
+      </div>
+      <div
+        className="jp-kitlab-kit-tags"
+        role="radiogroup"
+        aria-label={trans.__('Tag the actions apply to')}
+      >
+        {kit.tags.length === 0 && (
+          <span className="jp-kitlab-muted">{trans.__('untagged')}</span>
+        )}
+        {kit.tags.map(name => (
+          <button
+            key={name}
+            role="radio"
+            aria-checked={name === tag}
+            className="jp-kitlab-chip jp-kitlab-tag"
+            data-tag={name}
+            onClick={() => setSelected(name)}
+          >
+            {name}
+          </button>
+        ))}
+      </div>
+      <div className="jp-kitlab-muted jp-kitlab-digest" title={kit.digest}>
+        {shortDigest(kit.digest)}
+        {kit.name ? ` · ${kit.name}` : ''}
+      </div>
+      <div className="jp-kitlab-kit-actions">
+        <ToolbarButtonComponent
+          icon={notebookIcon}
+          label={trans.__('Open in notebook')}
+          tooltip={trans.__(
+            'Unpack %1 into a new folder and open a notebook that loads it',
+            reference
+          )}
+          onClick={() => void actions.pull(reference)}
+        />
+        <ToolbarButtonComponent
+          icon={fileUploadIcon}
+          label={trans.__('Push')}
+          tooltip={trans.__('Push %1 to a registry', reference)}
+          onClick={() => void actions.push(kit, tag)}
+        />
+        <ToolbarButtonComponent
+          icon={tagIcon}
+          label={trans.__('Tag')}
+          tooltip={trans.__('Give %1 another tag', reference)}
+          onClick={() => void actions.tag(kit, tag)}
+        />
+        <ToolbarButtonComponent
+          icon={deleteIcon}
+          tooltip={trans.__('Remove %1 from the local store', reference)}
+          onClick={() => void actions.remove(kit, tag)}
+        />
+      </div>
+    </li>
+  );
+}
+
+/** Browse a remote repository's tags and pull one. */
+export function RemoteBrowser(props: {
+  actions: KitlabActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { actions, trans } = props;
+  const [repository, setRepository] = React.useState('');
+  const [tags, setTags] = React.useState<string[] | null>(null);
+  const [busy, setBusy] = React.useState(false);
+  const list = async (): Promise<void> => {
+    const name = repository.trim();
+    if (!name) {
+      return;
+    }
+    setBusy(true);
+    try {
+      setTags(
+        await actions.remoteTags(name, isLoopbackRegistry(registryHost(name)))
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="jp-kitlab-remote"
+      onSubmit={event => {
+        event.preventDefault();
+        void list();
+      }}
+    >
+      <label className="jp-kitlab-field">
+        <span>{trans.__('Remote repository')}</span>
+        <input
+          className="jp-mod-styled"
+          name="repository"
+          value={repository}
+          placeholder="ghcr.io/org/model"
+          onChange={event => setRepository(event.target.value)}
+        />
+      </label>
+      <button
+        type="submit"
+        className="jp-mod-styled jp-kitlab-button"
+        disabled={busy}
+      >
+        {busy ? trans.__('Listing…') : trans.__('List tags')}
+      </button>
+      {tags !== null && tags.length === 0 && (
+        <p className="jp-kitlab-muted">{trans.__('No tags.')}</p>
+      )}
+      {tags !== null && tags.length > 0 && (
+        <ul className="jp-kitlab-remote-tags">
+          {tags.map(tag => (
+            <li key={tag}>
+              <span className="jp-kitlab-chip">{tag}</span>
+              <button
+                type="button"
+                className="jp-mod-styled jp-kitlab-button"
+                onClick={() => void actions.pull(`${repository.trim()}:${tag}`)}
+              >
+                {trans.__('Pull…')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </form>
+  );
+}

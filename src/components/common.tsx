@@ -1,0 +1,76 @@
+import { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+
+import { percent } from '../format';
+import type { Loadable } from '../model';
+
+/** A byte progress bar; `label` names it for screen readers. */
+export function ProgressBar(props: {
+  done: number;
+  total: number;
+  label: string;
+  state?: string;
+}): JSX.Element {
+  const value = percent(props.done, props.total);
+  return (
+    <div
+      className="jp-kitlab-progress"
+      role="progressbar"
+      aria-label={props.label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={value}
+      data-state={props.state}
+    >
+      <div className="jp-kitlab-progress-fill" style={{ width: `${value}%` }} />
+    </div>
+  );
+}
+
+/** A server error shown where the data would be, with a retry. */
+export function ErrorNote(props: {
+  message: string;
+  trans: TranslationBundle;
+  onRetry?: () => void;
+}): JSX.Element {
+  return (
+    <div className="jp-kitlab-error" role="alert">
+      <p>{props.message}</p>
+      {props.onRetry && (
+        <button
+          className="jp-mod-styled jp-kitlab-button"
+          onClick={props.onRetry}
+        >
+          {props.trans.__('Retry')}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Render a Loadable: a waiting line, an error with retry, or the value. */
+export function LoadableView<T>(props: {
+  value: Loadable<T>;
+  trans: TranslationBundle;
+  onRetry?: () => void;
+  idle?: JSX.Element | null;
+  children: (value: T) => JSX.Element;
+}): JSX.Element | null {
+  const { value, trans } = props;
+  switch (value.status) {
+    case 'idle':
+      return props.idle ?? null;
+    case 'loading':
+      return <div className="jp-kitlab-muted">{trans.__('Loading…')}</div>;
+    case 'error':
+      return (
+        <ErrorNote
+          message={value.message}
+          trans={trans}
+          onRetry={props.onRetry}
+        />
+      );
+    case 'ready':
+      return props.children(value.value);
+  }
+}

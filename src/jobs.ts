@@ -1,0 +1,127 @@
+/**
+ * The job list, kept current from REST reads and event-bus updates. Pure functions (unit-tested by
+ * jest): the model calls them and stores the result.
+ */
+import { etaSeconds } from './format';
+import type { IJob, IJobEvent, JobState } from './tokens';
+
+/** The schema id of the server's job events. */
+export const JOB_EVENT_SCHEMA = 'https://events.kitlab.dev/job';
+
+const ACTIVE: ReadonlySet<JobState> = new Set<JobState>([
+  'queued',
+  'running',
+  'cancelling'
+]);
+
+/** Queued, running or cancelling: the job may still change and can be cancelled. */
+export function isActive(state: JobState): boolean {
+  return ACTIVE.has(state);
+}
+
+/** Narrow an event-bus emission to a kitlab job event. */
+export function asJobEvent(emission: {
+  schema_id: string;
+  [key: string]: unknown;
+}): IJobEvent | null {
+  if (emission.schema_id !== JOB_EVENT_SCHEMA) {
+    return null;
+  }
+  const { id, kind, state } = emission;
+  if (
+    typeof id !== 'string' ||
+    typeof kind !== 'string' ||
+    typeof state !== 'string'
+  ) {
+    return null;
+  }
+  return emission as unknown as IJobEvent;
+}
+
+/** Insert or replace a job read from the server, keeping the list newest first. */
+export function upsertJob(jobs: readonly IJob[], job: IJob): IJob[] {
+  const rest = jobs.filter(existing => existing.id !== job.id);
+  return [...rest, job].sort((a, b) => b.createdAt - a.createdAt);
+}
+
+/**
+ * Apply an event to the list. An event for an unknown job (started in another tab) adds a stub that
+ * the next REST read completes; `now` is the creation time given to such a stub (seconds).
+ */
+export function applyJobEvent(
+  jobs: readonly IJob[],
+  event: IJobEvent,
+  now: number
+): IJob[] {
+  const existing = jobs.find(job => job.id === event.id);
+  const base: IJob = existing ?? {
+    id: event.id,
+    kind: event.kind,
+    params: {},
+    state: event.state,
+    createdAt: now,
+    stage: '',
+    progress: { done: 0, total: 0, bytesPerSecond: 0 },
+    items: [],
+    log: []
+  };
+  // A late progress tick must not resurrect a job that already ended.
+  if (existing && !isActive(existing.state) && isActive(event.state)) {
+    return [...jobs];
+  }
+  const done = event.done ?? base.progress.done;
+  const total = event.total ?? base.progress.total;
+  const rate = event.bytesPerSecond ?? base.progress.bytesPerSecond;
+  const updated: IJob = {
+    ...base,
+    state: event.state,
+    stage: event.stage ?? base.stage,
+    items: event.items ?? base.items,
+    progress: {
+      done,
+      total,
+      bytesPerSecond: rate,
+      etaSeconds:
+        event.state === 'running' ? etaSeconds(done, total, rate) : null
+    },
+    error: event.error ?? (isActive(event.state) ? null : base.error),
+    finishedAt:
+      !isActive(event.state) && !base.finishedAt ? now : base.finishedAt
+  };
+  return upsertJob(jobs, updated);
+}
+
+/**
+ * Jobs to announce (notify about) now: ended, seen running by this page, not announced yet. Jobs that
+ * had ended before the page loaded are history, not news.
+ */
+export function jobsToAnnounce(
+  jobs: readonly IJob[],
+  seenActive: ReadonlySet<string>,
+  announced: ReadonlySet<string>
+): IJob[] {
+  return jobs.filter(
+    job =>
+      !isActive(job.state) && seenActive.has(job.id) && !announced.has(job.id)
+  );
+}
+
+/** The reference a job is about (what "Copy reference" copies), if any. */
+export function jobReference(job: IJob): string {
+  const fromResult = job.result?.reference;
+  if (typeof fromResult === 'string' && fromResult) {
+    return fromResult;
+  }
+  const fromParams = job.params.reference;
+  return typeof fromParams === 'string' ? fromParams : '';
+}
+
+/** What a job works on, for its title: the reference, else the folder. */
+export function jobSubject(job: IJob): string {
+  const reference = jobReference(job);
+  if (reference) {
+    return reference;
+  }
+  const path = job.params.path;
+  return typeof path === 'string' ? path || '/' : '';
+}

@@ -1,0 +1,74 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import { KitlabPanel } from './kitlab-panel';
+
+/*
+ * The Kitfile's YAML tab: live validation while typing, comments kept on save.
+ * Needs: PUT/GET /kitlab/kitfile, POST /kitfile/validate, GET /schema (not /scan: the folder's
+ * existing Kitfile is what the editors show).
+ */
+test.use({ autoGoto: false });
+
+const KITFILE = `# Kept by kitlab: a comment the user wrote
+manifestVersion: 1.0.0
+package:
+  name: churn
+model:
+  name: churn
+  path: models/churn.joblib
+`;
+
+test('the YAML tab validates while typing and keeps comments on save', async ({
+  page,
+  request
+}, testInfo) => {
+  const saved = await request.put('/kitlab/kitfile?path=demo', {
+    data: { text: KITFILE }
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await page.evaluate(() => {
+    const app = (
+      window as unknown as {
+        jupyterapp: {
+          commands: { execute(id: string, args: unknown): Promise<unknown> };
+        };
+      }
+    ).jupyterapp;
+    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
+  });
+  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+  await expect(panel.field('root_package_name')).toHaveValue('churn');
+
+  await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
+  const yaml = panel.root.getByLabel('Kitfile YAML');
+  await expect(yaml).toHaveValue(KITFILE);
+  await yaml.fill(
+    KITFILE.replace(
+      '  name: churn\nmodel',
+      '  name: churn\n  licence: MIT\nmodel'
+    )
+  );
+  const problem = panel.root.locator('.jp-kitlab-problem');
+  await expect(problem).toContainText('did you mean license', {
+    timeout: 10000
+  });
+  await expect(problem).toContainText('5:3');
+  await panel.screenshot('yaml-problem');
+
+  await yaml.fill(
+    KITFILE.replace(
+      '  name: churn\nmodel',
+      '  name: churn\n  license: MIT\nmodel'
+    )
+  );
+  await expect(problem).toHaveCount(0, { timeout: 10000 });
+  await panel.save();
+  const reread = await request.get('/kitlab/kitfile?path=demo');
+  const document = (await reread.json()) as { text: string };
+  expect(document.text).toContain('# Kept by kitlab: a comment the user wrote');
+  expect(document.text).toContain('license: MIT');
+  await panel.screenshot('yaml-saved');
+});

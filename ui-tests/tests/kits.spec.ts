@@ -1,0 +1,124 @@
+import { expect, test } from '@jupyterlab/galata';
+import { APIRequestContext } from '@playwright/test';
+
+import { KitlabPanel } from './kitlab-panel';
+
+/*
+ * A kit in the local store, opened in a new notebook from the Kits list.
+ * Needs: PUT /kitlab/kitfile, POST /jobs (pack, and unpack with `notebook: true` returning
+ * `result.notebook`), GET /jobs/{id}, GET /kits.
+ */
+test.use({ autoGoto: false });
+
+/** Pack `demo/` as `repository:tag` through the REST API (the UI flow is package.spec.ts). */
+async function packDemo(
+  request: APIRequestContext,
+  reference: string
+): Promise<void> {
+  const saved = await request.put('/kitlab/kitfile?path=demo', {
+    data: {
+      kitfile: {
+        manifestVersion: '1.0.0',
+        package: { name: 'churn', version: '1.0.0' },
+        model: {
+          name: 'churn',
+          path: 'models/churn.joblib',
+          framework: 'scikit-learn'
+        },
+        datasets: [{ name: 'churn', path: 'data/churn.csv' }],
+        code: [{ path: 'train.ipynb' }],
+        docs: [{ path: 'README.md' }]
+      }
+    }
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+  const created = await request.post('/kitlab/jobs', {
+    data: { kind: 'pack', params: { path: 'demo', reference } }
+  });
+  expect(created.status(), await created.text()).toBe(202);
+  const { id } = (await created.json()) as { id: string };
+  await expect
+    .poll(
+      async () =>
+        (
+          (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
+            state: string;
+          }
+        ).state,
+      { timeout: 60000 }
+    )
+    .toBe('succeeded');
+}
+
+test('open a kit from the Kits list in a new notebook', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(120000);
+  await packDemo(request, 'notebook-demo:v1');
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.showTab('Kits');
+  const kit = panel.kit('localhost/notebook-demo');
+  await expect(kit).toBeVisible({ timeout: 10000 });
+  await panel.screenshot('kits-list');
+
+  await kit.getByRole('button', { name: 'Open in notebook' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('input[name="reference"]')).toHaveValue(
+    'notebook-demo:v1'
+  );
+  await expect(dialog.locator('input[name="destination"]')).toHaveValue(
+    /notebook-demo$/
+  );
+  await panel.screenshot('open-in-notebook-dialog');
+  await dialog.getByRole('button', { name: 'Pull and open' }).click();
+
+  await panel.expectJobSucceeded(panel.latestJob);
+  // The unpacked kit's new notebook opens in the main area.
+  await expect(page.locator('.jp-MainAreaWidget .jp-Notebook')).toBeVisible({
+    timeout: 30000
+  });
+  await expect(
+    page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current')
+  ).toContainText('.ipynb');
+  await panel.screenshot('opened-notebook');
+});
+
+test('tag a kit, then remove the new tag', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(120000);
+  await packDemo(request, 'tag-demo:v1');
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.showTab('Kits');
+  const kit = panel.kit('localhost/tag-demo');
+  await expect(kit).toBeVisible({ timeout: 10000 });
+
+  await kit.getByRole('button', { name: 'Tag', exact: true }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.locator('input').fill('v2');
+  await dialog.getByRole('button', { name: 'Tag', exact: true }).click();
+  await expect(kit.locator('[data-tag="v2"]')).toBeVisible({ timeout: 10000 });
+  await expect(kit.locator('[data-tag="v1"]')).toBeVisible();
+  await panel.screenshot('kit-tagged');
+
+  await kit.locator('[data-tag="v2"]').click();
+  await expect(kit.locator('[data-tag="v2"]')).toHaveAttribute(
+    'aria-checked',
+    'true'
+  );
+  await kit.getByRole('button', { name: /Remove tag-demo:v2/ }).click();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Remove' })
+    .click();
+  await expect(kit.locator('[data-tag="v2"]')).toHaveCount(0, {
+    timeout: 10000
+  });
+  await expect(kit.locator('[data-tag="v1"]')).toBeVisible();
+});

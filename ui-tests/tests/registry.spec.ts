@@ -1,0 +1,147 @@
+import { expect, test } from '@jupyterlab/galata';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+
+import { KitlabPanel } from './kitlab-panel';
+
+/*
+ * Pack & push to a real registry that wants a login (Debian's docker-registry with htpasswd, started
+ * here on a free loopback port): the push fails with auth_required, the login dialog appears, and
+ * the job is retried after logging in. Then the remote tags are listed and the login is removed.
+ * Needs: GET /scan, PUT /kitfile, POST /jobs (pack-push; error.code auth_required), POST/GET/DELETE
+ * /registries, GET /remote.
+ */
+test.use({ autoGoto: false });
+
+const USER = 'kitlab';
+const PASSWORD = 'ui-test-secret-9f3a';
+
+let registry: ChildProcess | null = null;
+let host = '';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+test.beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitlab-ui-registry-'));
+  const htpasswd = execFileSync('htpasswd', [
+    '-Bbn',
+    USER,
+    PASSWORD
+  ]).toString();
+  fs.writeFileSync(path.join(dir, 'htpasswd'), htpasswd);
+  const port = await freePort();
+  host = `127.0.0.1:${port}`;
+  const config = [
+    'version: 0.1',
+    'log: {level: warn}',
+    'storage:',
+    `  filesystem: {rootdirectory: ${path.join(dir, 'data')}}`,
+    '  delete: {enabled: true}',
+    'http:',
+    `  addr: ${host}`,
+    '  secret: kitlab-ui-tests',
+    'auth:',
+    `  htpasswd: {realm: kitlab-ui, path: ${path.join(dir, 'htpasswd')}}`
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'config.yml'), config);
+  registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], {
+    stdio: 'ignore'
+  });
+  await expect
+    .poll(
+      async () => {
+        try {
+          return (await fetch(`http://${host}/v2/`)).status;
+        } catch {
+          return 0;
+        }
+      },
+      { timeout: 15000 }
+    )
+    .toBe(401);
+});
+
+test.afterAll(() => {
+  registry?.kill();
+});
+
+test('pack & push asks for a login, then pushes; tags and logout work', async ({
+  page
+}, testInfo) => {
+  test.setTimeout(120000);
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.scanFolder('demo');
+  await expect(panel.form).toBeVisible();
+
+  // Pack & push (unsaved drafts are saved first).
+  await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('input[name="push"]')).toBeChecked();
+  await dialog.locator('input[name="registry"]').fill(host);
+  await dialog.locator('input[name="repository"]').fill('org/churn');
+  await dialog.locator('input[name="tag"]').fill('v1');
+  await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
+  await panel.screenshot('push-dialog');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+
+  // The registry answers 401: a login dialog for that host appears.
+  const login = page.locator('.jp-Dialog', { hasText: 'Log in to a registry' });
+  await expect(login).toBeVisible({ timeout: 60000 });
+  await expect(login.locator('input[name="host"]')).toHaveValue(host);
+  await login.locator('input[name="username"]').fill(USER);
+  await login.locator('input[name="password"]').fill(PASSWORD);
+  await panel.screenshot('push-login');
+  await login.getByRole('button', { name: 'Log in' }).click();
+
+  // The job is retried and succeeds.
+  await expect(login).toHaveCount(0, { timeout: 30000 });
+  const pushes = panel.root.locator('.jp-kitlab-job', {
+    hasText: `${host}/org/churn:v1`
+  });
+  await expect(pushes).toHaveCount(2);
+  await expect(pushes.nth(1).getByTestId('kitlab-job-state')).toHaveText(
+    'failed'
+  );
+  const retried = pushes.first();
+  await panel.expectJobSucceeded(retried);
+  await panel.screenshot('push-succeeded');
+
+  // The login is listed, and the password is never shown.
+  await panel.showTab('Registries');
+  const entry = panel.root.locator(`.jp-kitlab-registry[data-host="${host}"]`);
+  await expect(entry).toContainText(`logged in as ${USER}`);
+  expect(await page.content()).not.toContain(PASSWORD);
+
+  // The remote repository's tags.
+  await panel.showTab('Kits');
+  await panel.root
+    .locator('input[name="repository"]')
+    .fill(`${host}/org/churn`);
+  await panel.root.getByRole('button', { name: 'List tags' }).click();
+  await expect(panel.root.locator('.jp-kitlab-remote-tags')).toContainText(
+    'v1',
+    {
+      timeout: 30000
+    }
+  );
+  await panel.screenshot('remote-tags');
+
+  // Log out.
+  await panel.showTab('Registries');
+  await entry.getByRole('button', { name: 'Log out' }).click();
+  await expect(entry.getByRole('button', { name: 'Log out' })).toHaveCount(0);
+});
