@@ -14,6 +14,7 @@ from typing import Any
 
 import nbformat
 
+from kitlab.apijson import camel_keys
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.jobs import JobRunner, Reporter
 from kitlab.kitfile.dump import write_text_atomically
@@ -173,7 +174,9 @@ class Operations:
             cancel=reporter.cancel,
             **remote,
         )
-        return {**asdict(result), "notebook": self.after_push(params, result.reference, result.digest)}
+        return camel_keys(
+            {**asdict(result), "notebook": self.after_push(params, result.reference, result.digest)}
+        )
 
     def run_pack_push(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         folder = self.folder(params)
@@ -191,7 +194,7 @@ class Operations:
             **remote,
         )
         notebook = self.after_push(params, result.reference, result.digest)
-        return {**asdict(result), "safety": safety, "notebook": notebook}
+        return camel_keys({**asdict(result), "safety": safety, "notebook": notebook})
 
     def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         reference = text_param(params, "reference")
@@ -200,7 +203,7 @@ class Operations:
         result = pull(
             reference, store=self.store(), progress=reporter.progress, cancel=reporter.cancel, **remote
         )
-        return asdict(result)
+        return camel_keys(asdict(result))
 
     def run_unpack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         """Unpack into a workspace folder, pulling first when the kit is not in the local store (as

@@ -12,6 +12,7 @@ from jupyter_server.utils import url_path_join
 
 from kitlab import documents
 from kitlab._version import __version__
+from kitlab.apijson import camel_keys
 from kitlab.errors import InvalidInput
 from kitlab.handlers import KitlabHandler
 from kitlab.kitfile import kitfile_json_schema, kitfile_to_dict, ui_schema
@@ -231,20 +232,6 @@ class RegistryHandler(KitlabHandler):
         await self.run_blocking(functools.partial(logout, host, kitops_home=self.kitlab.home()))
         self.set_status(204)
         self.finish()
-
-
-def camel_keys(value: Any) -> Any:
-    """snake_case keys to the API's camelCase, recursively; a Kitfile keeps kit's own key names."""
-    if isinstance(value, list):
-        return [camel_keys(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {}
-    for key, item in value.items():
-        head, *rest = key.split("_")
-        name = head + "".join(part.title() for part in rest)
-        out[name] = item if name == "kitfile" else camel_keys(item)
-    return out
 
 
 def kit_summary(kit: KitSummary) -> dict[str, Any]:

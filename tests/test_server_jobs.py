@@ -214,3 +214,83 @@ async def test_registry_login_is_verified_and_never_echoes_the_secret(jp_fetch, 
         assert code == 204
         _, listed = await call(jp_fetch, "registries")
         assert listed["registries"] == []
+
+
+@pytest.fixture
+def big_project(jp_root_dir):
+    """A 200 MB model beside a notebook, as the issue's push scenario has it."""
+    import nbformat
+
+    folder = jp_root_dir / "big"
+    (folder / "models").mkdir(parents=True)
+    with open(folder / "models" / "weights.bin", "wb") as f:
+        for _ in range(25):
+            f.write(os.urandom(8 << 20))
+    (folder / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models/weights.bin\n")
+    nbformat.write(nbformat.v4.new_notebook(), folder / "train.ipynb")
+    return folder
+
+
+async def test_push_a_200mb_kit_records_lineage_and_progress(jp_fetch, big_project, job_events, tmp_path):
+    import nbformat
+
+    with run_registry("none", tmp_path / "reg") as registry:
+        ref = f"{registry.host}/team/big:v1"
+        params = {"path": "big", "reference": ref, "plainHttp": True, "notebook": "big/train.ipynb"}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+        done = await wait_job(jp_fetch, job["id"], timeout=120)
+        assert done["state"] == "succeeded", done["error"]
+        assert (
+            done["result"]["uploadedBytes" if "uploadedBytes" in done["result"] else "uploaded_bytes"] > 200e6
+        )
+        await asyncio.sleep(0.1)
+        uploads = [
+            e for e in job_events if e["id"] == job["id"] and e["state"] == "running" and e["done"] > 0
+        ]
+        assert len(uploads) >= 2, "progress should arrive while the upload runs, not only at the end"
+
+        lineage = nbformat.read(big_project / "train.ipynb", as_version=4).metadata["kitlab"]["pushed"]
+        assert lineage[-1]["reference"] == ref
+        assert lineage[-1]["digest"] == done["result"]["digest"]
+
+
+async def test_cancel_mid_push_stops_within_a_second(jp_fetch, big_project, job_events, tmp_path):
+    with run_registry("none", tmp_path / "reg") as registry:
+        ref = f"{registry.host}/team/big:v2"
+        params = {"path": "big", "reference": ref, "plainHttp": True}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+        for _ in range(1000):
+            if any(e["id"] == job["id"] and e["stage"] == "upload" and e["done"] > 0 for e in job_events):
+                break
+            await asyncio.sleep(0.01)
+        asked = asyncio.get_running_loop().time()
+        await call(jp_fetch, "jobs", job["id"], method="DELETE")
+        done = await wait_job(jp_fetch, job["id"], timeout=5)
+        assert done["state"] == "cancelled"
+        assert asyncio.get_running_loop().time() - asked < 1.5
+        # Nothing was tagged on the registry.
+        with pytest.raises(tornado.httpclient.HTTPClientError):
+            await call(
+                jp_fetch, "remote", params={"repository": f"{registry.host}/team/big", "plainHttp": "true"}
+            )
+
+
+async def test_unpack_of_a_remote_kit_pulls_it_and_opens_a_notebook(jp_fetch, project, jp_root_dir, tmp_path):
+    with run_registry("none", tmp_path / "reg") as registry:
+        ref = f"{registry.host}/team/churn:v1"
+        _, job = await call(
+            jp_fetch,
+            "jobs",
+            method="POST",
+            body={"kind": "pack-push", "params": {"path": "project", "reference": ref, "plainHttp": True}},
+        )
+        assert (await wait_job(jp_fetch, job["id"]))["state"] == "succeeded"
+        params = {"reference": ref, "path": "pulled", "notebook": True, "plainHttp": True}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "succeeded", done["error"]
+        notebook = jp_root_dir / done["result"]["notebook"]
+        assert notebook.parent == jp_root_dir / "pulled"
+        assert ref in notebook.read_text()
+        _, kits = await call(jp_fetch, "kits")
+        assert any(ref.rsplit(":", 1)[0] == k["repository"] for k in kits["kits"])
