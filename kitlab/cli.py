@@ -27,9 +27,15 @@ def _store(args: argparse.Namespace) -> LocalStore:
     return LocalStore(kitops_home(args.config))
 
 
+_reported: set[tuple[str, str]] = set()
+
+
 def _print_progress(event: ProgressEvent) -> None:
-    """Plain progress like kit's ``--progress plain``: one line when an item completes."""
-    if event.total and event.done == event.total:
+    """Plain progress like kit's ``--progress plain``: one line when an item completes (once, though
+    a finished item may be reported again, e.g. by the final flush of its stage)."""
+    key = (event.stage, event.item)
+    if event.total and event.done == event.total and key not in _reported:
+        _reported.add(key)
         print(
             f"{event.stage} {event.item} ({event.index + 1}/{event.count}): {_size(event.total)}",
             file=sys.stderr,
@@ -337,7 +343,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("logout", cmd_logout, "Forget the saved login for a registry.")
     p.add_argument("registry")
 
-    p = add("init", scan_cli.run, "Scan a directory and write the Kitfile it drafts (never overwrites).")
+    p = add(
+        "init",
+        scan_cli.run,
+        "Scan a directory and write the Kitfile it drafts (an existing one only with --force).",
+    )
     scan_cli.add_arguments(p, "init")
 
     p = add("scan", scan_cli.run, "Scan a directory: the drafted Kitfile with reasons and a hygiene report.")

@@ -41,6 +41,8 @@ STATUS_BY_CODE = {
     "digest_mismatch": 502,
     # A kit whose archive kitlab refuses to extract (hostile or corrupt).
     "extract_failed": 422,
+    # The disk holding the store filled up; the partial download was removed.
+    "storage_full": 507,
 }
 
 
