@@ -4,6 +4,8 @@ import { Locator, TestInfo } from '@playwright/test';
 export type PanelTab = 'Package' | 'Jobs' | 'Kits' | 'Registries';
 
 /** Page object for the kitlab ModelKit sidebar panel. */
+const DOCS_IMAGES = `${__dirname}/../../docs/images`;
+
 export class KitlabPanel {
   constructor(
     private readonly page: IJupyterLabPageFixture,
@@ -128,5 +130,13 @@ export class KitlabPanel {
     const path = this.testInfo.outputPath(`${name}.png`);
     await this.page.screenshot({ path });
     return path;
+  }
+
+  /**
+   * A screenshot the README shows: written to docs/images on every run, so the docs always picture
+   * the UI as it is.
+   */
+  async docsScreenshot(name: string): Promise<void> {
+    await this.page.screenshot({ path: `${DOCS_IMAGES}/${name}.png` });
   }
 }

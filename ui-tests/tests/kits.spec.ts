@@ -84,6 +84,7 @@ test('open a kit from the Kits list in a new notebook', async ({
     page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current')
   ).toContainText('.ipynb');
   await panel.screenshot('opened-notebook');
+  await panel.docsScreenshot('pulled-notebook');
 });
 
 test('tag a kit, then remove the new tag', async ({

@@ -40,6 +40,9 @@ for (const theme of ['light', 'dark'] as const) {
       'dataset'
     );
     await shot('1-scan');
+    if (theme === 'light') {
+      await panel.docsScreenshot('scan');
+    }
 
     // 2. Edit a field in the form.
     await expect(panel.form).toBeVisible();
@@ -70,6 +73,9 @@ for (const theme of ['light', 'dark'] as const) {
     ).toBeDisabled();
     await path.scrollIntoViewIfNeeded();
     await shot('3-invalid');
+    if (theme === 'dark') {
+      await panel.docsScreenshot('form-dark');
+    }
     await path.fill('data/churn.csv');
     await license.fill('CC-BY-4.0');
     await expect(pathErrors).toHaveCount(0, { timeout: 10000 });
@@ -100,6 +106,9 @@ for (const theme of ['light', 'dark'] as const) {
     await panel.expectJobSucceeded(job);
     await expect(job.getByTestId('kitlab-job-percent')).toHaveText('100 %');
     await shot('6-job');
+    if (theme === 'light') {
+      await panel.docsScreenshot('job');
+    }
 
     // 7. The kit is in the Kits list with its tag.
     await panel.showTab('Kits');
