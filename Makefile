@@ -22,7 +22,7 @@ KIT_VERSION  ?= v1.7.0
 
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help lab test check lint pytest jest ui-test system-deps kit clean
+.PHONY: help lab test lint pytest jest binder-check ui-test system-deps kit clean
 
 help:
 	@echo "make lab    set up and start JupyterLab with kitlab on the demo workspace"
@@ -83,7 +83,7 @@ lab: $(STAMPS)/python-demo $(DEMO)/train.ipynb
 	jupyter lab --ServerApp.root_dir=$(DEMO) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: system-deps kit $(STAMPS)/python-test
-	$(MAKE) --no-print-directory lint jest ui-test pytest
+	$(MAKE) --no-print-directory lint jest binder-check ui-test pytest
 
 lint:
 	ruff check .
@@ -93,6 +93,10 @@ lint:
 
 jest:
 	jlpm test
+
+# binder/postBuild in a fresh environment from a clean checkout, as Binder runs it.
+binder-check:
+	scripts/check_binder.sh
 
 ui-tests/node_modules/.stamp: ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && jlpm install --immutable

@@ -5,7 +5,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 git clone -q "$repo" "$work/repo"
 python3 -m venv "$work/env"
@@ -16,11 +16,15 @@ pip install -q "jupyterlab>=4.6,<5" "hatchling>=1.5" "hatch-jupyter-builder>=0.5
 cd "$work/repo"
 bash binder/postBuild > "$work/postBuild.log" 2>&1 || { tail -40 "$work/postBuild.log"; exit 1; }
 
-jupyter server extension list 2>&1 | grep -q "kitlab .*OK" || { echo "binder: server extension not enabled"; exit 1; }
-jupyter labextension list 2>&1 | grep -q "kitlab .*enabled.*OK" || { echo "binder: labextension not enabled"; exit 1; }
+extensions=$(jupyter server extension list 2>&1)
+grep -q "kitlab .*OK" <<< "$extensions" || { echo "binder: server extension not enabled:"; echo "$extensions"; exit 1; }
+labextensions=$(jupyter labextension list 2>&1)
+grep -q "kitlab .*enabled.*OK" <<< "$labextensions" || { echo "binder: labextension not enabled:"; echo "$labextensions"; exit 1; }
 grep -q 'root_dir = "demo"' "$HOME/.jupyter/jupyter_server_config.py"
 test -f demo/train.ipynb && test -f demo/models/churn.joblib
 kitlab init demo --no-pins > /dev/null
 kitlab pack demo -t demo:binder > /dev/null
-kitlab list | grep -q "demo .*binder" || { echo "binder: packing to the local store failed"; exit 1; }
+# Captured first: `cmd | grep -q` under pipefail fails when grep exits before cmd finishes writing.
+kits=$(kitlab list)
+grep -q "demo .*binder" <<< "$kits" || { echo "binder: packing to the local store failed:"; echo "$kits"; exit 1; }
 echo "binder: postBuild OK (extensions enabled, demo created, pack to the local store works)"

@@ -27,3 +27,11 @@ c.ServerApp.allow_root = True
 # The UI tests get their own kit store and job history, never the developer's.
 os.environ.setdefault("KITOPS_HOME", tempfile.mkdtemp(prefix="kitlab-ui-kitops-"))
 os.environ["JUPYTER_DATA_DIR"] = tempfile.mkdtemp(prefix="kitlab-ui-data-")
+
+# `big/`: a 3 GiB model that is sparse (instant to create, no disk used) but real bytes to tar and
+# hash, so a pack runs long enough for the tests to cancel it from the Jobs list.
+big = root / "big"
+(big / "models").mkdir(parents=True, exist_ok=True)
+with open(big / "models" / "weights.bin", "wb") as weights:
+    weights.truncate(3 << 30)
+(big / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models/weights.bin\n")

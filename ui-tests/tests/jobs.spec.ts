@@ -71,3 +71,25 @@ test('the folder being packaged is reopened after a reload', async ({
   });
   await expect(panel.form).toBeVisible();
 });
+
+test('a running pack is cancelled from the Jobs list', async ({ page, request }, testInfo) => {
+  const created = await request.post('/kitlab/jobs', {
+    data: { kind: 'pack', params: { path: 'big', reference: 'big:v1' } }
+  });
+  expect(created.status()).toBe(202);
+  const { id } = (await created.json()) as { id: string };
+
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.showTab('Jobs');
+  const row = panel.root.locator(`.jp-kitlab-job[data-job-id="${id}"]`);
+  await expect(row.getByTestId('kitlab-job-state')).toHaveText('running');
+  await panel.screenshot('job-running');
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await expect(row.getByTestId('kitlab-job-state')).toHaveText('cancelled', { timeout: 5000 });
+  await panel.screenshot('job-cancelled');
+
+  const kits = await (await request.get('/kitlab/kits')).json();
+  expect(kits.kits.map((k: { repository: string }) => k.repository)).not.toContain('localhost/big');
+});
