@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.kit import KitCLI, build_kitref, find_real_kit
+from tests.support.registry import FaultProxy, RunningRegistry, run_registry
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -60,6 +62,38 @@ def kit(kitref_bin: Path) -> KitCLI:
     """The kit CLI for interop tests: the real one when installed, else the kitref oracle."""
     real = find_real_kit()
     return KitCLI(real, "kit") if real is not None else KitCLI(kitref_bin, "kitref")
+
+
+@pytest.fixture(scope="session")
+def registries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningRegistry]]:
+    """Real docker-registry instances, one per auth kind (none, htpasswd, token), for the session."""
+    base = tmp_path_factory.mktemp("registries")
+    with (
+        run_registry("none", base / "none") as plain,
+        run_registry("htpasswd", base / "htpasswd") as basic,
+        run_registry("token", base / "token") as token,
+    ):
+        yield {"none": plain, "htpasswd": basic, "token": token}
+
+
+@pytest.fixture(params=["none", "htpasswd", "token"])
+def registry(request: pytest.FixtureRequest, registries: dict[str, RunningRegistry]) -> RunningRegistry:
+    return registries[request.param]
+
+
+@pytest.fixture
+def proxy_for() -> Iterator[Callable[[RunningRegistry], FaultProxy]]:
+    """Fault-injecting proxies in front of a registry, closed after the test."""
+    proxies: list[FaultProxy] = []
+
+    def make(reg: RunningRegistry) -> FaultProxy:
+        proxy = FaultProxy(reg.host).__enter__()
+        proxies.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in proxies:
+        proxy.__exit__(None, None, None)
 
 
 @pytest.fixture
