@@ -1,0 +1,195 @@
+"""Latency of kitlab's REST API in a real ``jupyter server`` while pack jobs run, against the same
+server idle.
+
+The server runs with token auth and a temp root holding ``--jobs`` projects, each a Kitfile and a model
+of ``--model-mb`` MB of random bytes (distinct files, so no job is served from the stat cache). One
+client (a keep-alive ``requests.Session``) first measures GET /kitlab/version and GET /kitlab/jobs with
+no jobs, then POSTs all pack jobs at once and keeps alternating the two GETs until every job has
+finished. Repeated ``--rounds`` times (the models' mtimes are bumped between rounds so each round packs
+for real). Jobs run ``Kitlab.max_concurrent_jobs`` (default 2) at a time; the rest queue.
+
+Run: ``nice -n 5 .venv/bin/python benchmarks/api_latency.py --jobs 5 --model-mb 200``
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import requests
+from benchutil import MIB, VENV_PYTHON, check_disk, loadavg, make_random_file, print_table
+
+TERMINAL = {"succeeded", "failed", "cancelled", "interrupted"}
+KITFILE = "manifestVersion: 1.0.0\npackage:\n  name: api-bench-{i}\nmodel:\n  name: m{i}\n  path: model.bin\n"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def jupyter_server(root: Path, work: Path) -> Iterator[tuple[str, str]]:
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "KITOPS_HOME": str(work / "kitops-home"),
+        "JUPYTER_DATA_DIR": str(work / "jdata"),
+        "JUPYTER_RUNTIME_DIR": str(work / "jrt"),
+        "JUPYTER_CONFIG_DIR": str(work / "jconfig"),
+    }
+    log_path = work / "server.log"
+    with log_path.open("wb") as log:  # a file, not a pipe: an unread pipe would block the server
+        proc = subprocess.Popen(
+            [
+                str(VENV_PYTHON),
+                "-m",
+                "jupyter_server",
+                "--no-browser",
+                f"--port={port}",
+                "--ip=127.0.0.1",
+                f"--IdentityProvider.token={token}",
+                f"--ServerApp.root_dir={root}",
+                "--ServerApp.allow_unauthenticated_access=False",
+                "--ServerApp.port_retries=0",
+                "--allow-root",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                with contextlib.suppress(requests.ConnectionError):
+                    headers = {"Authorization": f"token {token}"}
+                    if requests.get(f"{url}/kitlab/version", headers=headers, timeout=2).ok:
+                        break
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"jupyter server did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+            yield url, token
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+class Client:
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"token {token}"
+        self.samples: dict[str, list[float]] = {}
+
+    def timed(self, method: str, path: str, label: str, **kw: object) -> requests.Response:
+        start = time.perf_counter()
+        resp = self.session.request(method, f"{self.url}{path}", timeout=30, **kw)  # type: ignore[arg-type]
+        elapsed = time.perf_counter() - start
+        resp.raise_for_status()
+        self.samples.setdefault(label, []).append(elapsed * 1000)
+        return resp
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))  # nearest-rank
+    return ordered[rank]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=5, help="pack jobs submitted at once (default 5)")
+    parser.add_argument("--model-mb", type=int, default=200, help="model size per job in MiB (default 200)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of submitting all jobs (default 2)")
+    parser.add_argument("--idle-requests", type=int, default=300, help="GETs per endpoint with no jobs")
+    parser.add_argument("--workdir", default="/tmp", help="parent of the scratch directory")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kitlab-apibench-", dir=args.workdir))
+    check_disk(work, args.jobs * args.model_mb * MIB * 2 + 512 * MIB)
+    try:
+        root = work / "root"
+        models = []
+        for i in range(args.jobs):
+            project = root / f"project{i}"
+            models.append(make_random_file(project / "model.bin", args.model_mb * MIB))
+            (project / "Kitfile").write_text(KITFILE.format(i=i))
+        with jupyter_server(root, work) as (url, token):
+            client = Client(url, token)
+            for _ in range(args.idle_requests):
+                client.timed("GET", "/kitlab/version", "idle: GET /kitlab/version")
+                client.timed("GET", "/kitlab/jobs", "idle: GET /kitlab/jobs")
+            load_idle = loadavg()
+            busy_seconds = []
+            for rnd in range(args.rounds):
+                if rnd:  # new mtime (and ctime): the stat cache misses, the models are read again
+                    for model in models:
+                        old = time.time() - 60 + rnd
+                        os.utime(model, (old, old))
+                started = time.perf_counter()
+                ids = []
+                for i in range(args.jobs):
+                    body = {
+                        "kind": "pack",
+                        "params": {"path": f"project{i}", "reference": f"bench/api{i}:r{rnd}"},
+                    }
+                    ids.append(
+                        client.timed("POST", "/kitlab/jobs", "busy: POST /kitlab/jobs", json=body).json()[
+                            "id"
+                        ]
+                    )
+                pending = set(ids)
+                while pending:
+                    client.timed("GET", "/kitlab/version", "busy: GET /kitlab/version")
+                    jobs = client.timed("GET", "/kitlab/jobs", "busy: GET /kitlab/jobs").json()["jobs"]
+                    states = {j["id"]: j for j in jobs if j["id"] in pending}
+                    for job_id, job in states.items():
+                        if job["state"] in TERMINAL:
+                            if job["state"] != "succeeded":
+                                sys.exit(f"job {job_id} ended {job['state']}: {job['error']}")
+                            pending.discard(job_id)
+                busy_seconds.append(time.perf_counter() - started)
+            load_busy = loadavg()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    rows = [
+        [
+            label,
+            len(ms),
+            f"{percentile(ms, 50):.1f}",
+            f"{percentile(ms, 95):.1f}",
+            f"{percentile(ms, 99):.1f}",
+            f"{max(ms):.1f}",
+        ]
+        for label, ms in client.samples.items()
+    ]
+    print(
+        f"{args.jobs} pack jobs x {args.model_mb} MiB, {args.rounds} rounds; all jobs done in "
+        + ", ".join(f"{s:.1f} s" for s in busy_seconds)
+    )
+    print(f"load average (1/5/15 min): after idle phase {load_idle}, after busy phase {load_busy}")
+    print_table(["request", "n", "p50 ms", "p95 ms", "p99 ms", "max ms"], rows)
+
+
+if __name__ == "__main__":
+    main()
