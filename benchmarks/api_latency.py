@@ -14,81 +14,21 @@ Run: ``nice -n 5 .venv/bin/python benchmarks/api_latency.py --jobs 5 --model-mb 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import requests
-from benchutil import MIB, VENV_PYTHON, check_disk, loadavg, make_random_file, print_table
+from benchutil import MIB, REPO, check_disk, loadavg, make_random_file, print_table
+
+sys.path.insert(0, str(REPO))
+from tests.support.live_server import live_jupyter_server
 
 TERMINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 KITFILE = "manifestVersion: 1.0.0\npackage:\n  name: api-bench-{i}\nmodel:\n  name: m{i}\n  path: model.bin\n"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def jupyter_server(root: Path, work: Path) -> Iterator[tuple[str, str]]:
-    port, token = free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "KITOPS_HOME": str(work / "kitops-home"),
-        "JUPYTER_DATA_DIR": str(work / "jdata"),
-        "JUPYTER_RUNTIME_DIR": str(work / "jrt"),
-        "JUPYTER_CONFIG_DIR": str(work / "jconfig"),
-    }
-    log_path = work / "server.log"
-    with log_path.open("wb") as log:  # a file, not a pipe: an unread pipe would block the server
-        proc = subprocess.Popen(
-            [
-                str(VENV_PYTHON),
-                "-m",
-                "jupyter_server",
-                "--no-browser",
-                f"--port={port}",
-                "--ip=127.0.0.1",
-                f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={root}",
-                "--ServerApp.allow_unauthenticated_access=False",
-                "--ServerApp.port_retries=0",
-                "--allow-root",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(requests.ConnectionError):
-                    headers = {"Authorization": f"token {token}"}
-                    if requests.get(f"{url}/kitlab/version", headers=headers, timeout=2).ok:
-                        break
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"jupyter server did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
-            yield url, token
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 class Client:
@@ -133,7 +73,7 @@ def main() -> None:
             project = root / f"project{i}"
             models.append(make_random_file(project / "model.bin", args.model_mb * MIB))
             (project / "Kitfile").write_text(KITFILE.format(i=i))
-        with jupyter_server(root, work) as (url, token):
+        with live_jupyter_server(root, work) as (url, token):
             client = Client(url, token)
             for _ in range(args.idle_requests):
                 client.timed("GET", "/kitlab/version", "idle: GET /kitlab/version")

@@ -6,24 +6,15 @@ loopback address nothing listens on, so fuzzed logins and pulls are refused befo
 leaves the machine.
 """
 
-import os
-import secrets
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
+
+from tests.support.live_server import live_jupyter_server
 
 SPEC = Path(__file__).resolve().parents[1] / "kitlab" / "openapi.yaml"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -32,55 +23,9 @@ def live_server(tmp_path):
     (root / "project" / "models").mkdir(parents=True)
     (root / "project" / "models" / "m.bin").write_bytes(b"weights")
     (root / "project" / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models/m.bin\n")
-    port, token = free_port(), secrets.token_hex(16)
-    env = {
-        **os.environ,
-        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"),
-    }
-    # The log goes to a file: a pipe nobody reads would block the server once it fills.
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter_server",
-            "--no-browser",
-            f"--port={port}",
-            "--ip=127.0.0.1",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}",
-            "--ServerApp.allow_unauthenticated_access=False",
-            "--ServerApp.port_retries=0",
-            "--Kitlab.allowed_registries=['127.0.0.1:9']",
-            "--allow-root",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if requests.get(
-                    f"{url}/kitlab/version", headers={"Authorization": f"token {token}"}, timeout=1
-                ).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError(
-                f"jupyter server did not start: {(tmp_path / 'server.log').read_text()[-2000:]}"
-            )
-        yield url, token
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    allowed = "--Kitlab.allowed_registries=['127.0.0.1:9']"
+    with live_jupyter_server(root, tmp_path / "server", extra_args=[allowed]) as server:
+        yield server
 
 
 def test_the_api_matches_its_openapi_document(live_server, tmp_path):
