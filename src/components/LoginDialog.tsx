@@ -1,7 +1,7 @@
-import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { FormDialogBody } from './common';
 import { isLoopbackRegistry } from '../reference';
 import { ILoginRequest } from '../tokens';
 
@@ -74,38 +74,27 @@ function LoginFormView(props: {
 }
 
 /** The Log in dialog's body. The password lives only in this dialog until it is sent. */
-export class LoginForm
-  extends ReactWidget
-  implements Dialog.IBodyWidget<ILoginRequest>
-{
-  private _values: ILoginRequest;
-
+export class LoginForm extends FormDialogBody<ILoginRequest> {
   constructor(
     host: string,
     private readonly _message: string,
     private readonly _trans: TranslationBundle
   ) {
-    super();
-    this._values = {
+    super({
       host,
       username: '',
       password: '',
       plainHttp: isLoopbackRegistry(host)
-    };
-    this.addClass('jp-kitlab-dialog');
-  }
-
-  getValue(): ILoginRequest {
-    return this._values;
+    });
   }
 
   render(): JSX.Element {
     return (
       <LoginFormView
-        initial={this._values}
+        initial={this.values}
         message={this._message}
         trans={this._trans}
-        onChange={values => (this._values = values)}
+        onChange={this.setValues}
       />
     );
   }

@@ -1,7 +1,7 @@
-import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { FormDialogBody } from './common';
 import {
   buildReference,
   IReferenceParts,
@@ -140,33 +140,22 @@ function PackFormView(props: {
 }
 
 /** The Pack dialog's body; `getValue` is what the user entered. */
-export class PackForm
-  extends ReactWidget
-  implements Dialog.IBodyWidget<IPackValues>
-{
-  private _values: IPackValues;
-
+export class PackForm extends FormDialogBody<IPackValues> {
   constructor(
     initial: IPackValues,
     private readonly _trans: TranslationBundle,
     private readonly _showProblems: boolean
   ) {
-    super();
-    this._values = initial;
-    this.addClass('jp-kitlab-dialog');
-  }
-
-  getValue(): IPackValues {
-    return this._values;
+    super(initial);
   }
 
   render(): JSX.Element {
     return (
       <PackFormView
-        initial={this._values}
+        initial={this.values}
         trans={this._trans}
         showProblems={this._showProblems}
-        onChange={values => (this._values = values)}
+        onChange={this.setValues}
       />
     );
   }

@@ -1,7 +1,7 @@
-import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { FormDialogBody } from './common';
 import {
   isLocalRegistry,
   isLoopbackRegistry,
@@ -134,35 +134,24 @@ function PullFormView(props: {
 }
 
 /** The Pull dialog's body. */
-export class PullForm
-  extends ReactWidget
-  implements Dialog.IBodyWidget<IPullValues>
-{
-  private _values: IPullValues;
-
+export class PullForm extends FormDialogBody<IPullValues> {
   constructor(
     initial: IPullValues,
     private readonly _cwd: string,
     private readonly _trans: TranslationBundle,
     private readonly _problem: string | null
   ) {
-    super();
-    this._values = initial;
-    this.addClass('jp-kitlab-dialog');
-  }
-
-  getValue(): IPullValues {
-    return this._values;
+    super(initial);
   }
 
   render(): JSX.Element {
     return (
       <PullFormView
-        initial={this._values}
+        initial={this.values}
         cwd={this._cwd}
         trans={this._trans}
         problem={this._problem}
-        onChange={values => (this._values = values)}
+        onChange={this.setValues}
       />
     );
   }
