@@ -20,7 +20,8 @@ import nbformat
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from kitlab.scan import ScanLimits, scan_workspace
+from kitlab.scan.types import ScanLimits
+from kitlab.scan.workspace import scan_workspace
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"

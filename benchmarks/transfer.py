@@ -36,6 +36,7 @@ from benchutil import (
     VENV_PYTHON,
     Run,
     check_disk,
+    compile_bytecode,
     loadavg,
     make_random_file,
     median,
@@ -300,6 +301,7 @@ def main() -> None:
     # model, store copy, registry copy, pulled copy (+ headroom); the layout is hard links
     check_disk(work, int(sum(sizes) * GIB + max(sizes) * GIB * 3.5))
     os.environ.pop("KITOPS_HOME", None)
+    compile_bytecode()
     try:
         rows = [row for gib in sizes for row in bench_size(gib, args.runs, work, data)]
     finally:

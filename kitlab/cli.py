@@ -12,18 +12,23 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kitlab._version import __version__
 from kitlab.errors import InvalidInput, KitlabError
 from kitlab.modelkit.home import kitops_home
-from kitlab.modelkit.progress import ProgressEvent
-from kitlab.modelkit.store import LocalStore
 from kitlab.scan import cli as scan_cli
+
+if TYPE_CHECKING:
+    from kitlab.modelkit.progress import ProgressEvent
+    from kitlab.modelkit.store import LocalStore
 
 Command = Callable[[argparse.Namespace], int]
 
 
 def _store(args: argparse.Namespace) -> LocalStore:
+    from kitlab.modelkit.store import LocalStore
+
     return LocalStore(kitops_home(args.config))
 
 

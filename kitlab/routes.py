@@ -23,7 +23,8 @@ from kitlab.modelkit.registry import RetryPolicy, known_hosts, login, logout, st
 from kitlab.modelkit.store import KitSummary
 from kitlab.modelkit.transfer import remote_tags
 from kitlab.paths import to_api_path
-from kitlab.scan import ScanLimits, scan_workspace
+from kitlab.scan.types import ScanLimits
+from kitlab.scan.workspace import scan_workspace
 
 API_VERSION = 1
 # A person is waiting on these requests: fail within a few seconds rather than retry like a transfer.

@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import zstandard
-
 from kitlab._version import __version__
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.kitfile import (
@@ -130,6 +128,8 @@ class _LayerSink:
                 filename="", fileobj=blob, mode="wb", compresslevel=_GZIP_LEVELS[compression], mtime=0
             )
         elif compression == "zstd":
+            import zstandard  # only when asked for: most kits are uncompressed, and it loads slowly
+
             self._compressor = zstandard.ZstdCompressor(level=3).stream_writer(blob, closefd=False)
         elif compression != "none":
             raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")

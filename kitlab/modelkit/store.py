@@ -4,7 +4,8 @@ Layout (reference §5.2): ``oci-layout``, root ``index.json`` (oras' shared inde
 ``blobs/sha256/<hex>``, and per repository ``<base64url(REPO)>-index.json`` + ``-tags.json``.
 
 Safety beyond kit:
-* blobs are hashed while written to ``storage/.kitlab-tmp/``, fsynced, verified and renamed into place;
+* blobs are hashed while written to ``storage/.kitlab-tmp/``, fsynced, verified and renamed into place
+  (kit's oras store does not fsync; we do, and start the disk writes early so the fsync costs little);
 * index and tag files are read-modify-written under an exclusive ``flock`` on ``storage/.kitlab.lock``
   and replaced atomically, so concurrent kitlab processes lose nothing and a killed process leaves files
   kit can still read (kit itself takes no lock, so a *kit* process running at the same time can still
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from kitlab.errors import InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
@@ -51,12 +52,21 @@ from kitlab.modelkit.mediatypes import OCI_MANIFEST as OCI_MANIFEST_MEDIA_TYPE
 from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.reference import Reference, format_repository_for_display, is_digest, parse_reference
 
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
 CHUNK = 1 << 20
 TMP_DIR_NAME = ".kitlab-tmp"
 LOCK_NAME = ".kitlab.lock"
 # kit's GetAllLocalRepos discovers repositories only through file names matching this.
 _REPO_INDEX_RE = re.compile(r"^([-A-Za-z0-9_-]*={0,3})-index\.json$")
 _TMP_PREFIX = "blob-"
+# Chunks at least this large are hashed on a helper thread while this one writes them: hashlib and
+# file writes both release the GIL, so on two cores the hash costs no wall time.
+_OVERLAP_MIN = 1 << 20
+# Ask the kernel to start writing back every this-many bytes, so the fsync at commit waits for the
+# last window only instead of the whole blob.
+_WRITEBACK_WINDOW = 64 << 20
 
 
 class BlobCorrupt(KitlabError):
@@ -121,7 +131,9 @@ class BlobWriter:
         self._expected_size = expected_size
         self._cancel = cancel
         self._hash = hashlib.sha256()
+        self._hasher: ThreadPoolExecutor | None = None
         self._size = 0
+        self._flushed_to = 0  # end of the last range handed to the kernel for writeback
         self._file: IO[bytes] | None = None
         self._tmp_path: Path | None = None
         self.digest = ""
@@ -141,10 +153,39 @@ class BlobWriter:
             raise RuntimeError("BlobWriter used outside its context")
         if self._cancel is not None:
             self._cancel.check()
-        self._hash.update(data)
-        self._file.write(data)
+        if len(data) >= _OVERLAP_MIN:
+            if self._hasher is None:
+                # Imported here: it pulls in logging, and the CLI's cached re-pack never needs it.
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._hasher = ThreadPoolExecutor(1, thread_name_prefix="kitlab-hash")
+            hashed = self._hasher.submit(self._hash.update, data)
+            try:
+                self._file.write(data)
+            finally:
+                hashed.result()
+        else:
+            self._hash.update(data)
+            self._file.write(data)
         self._size += len(data)
+        if self._size - self._flushed_to >= _WRITEBACK_WINDOW:
+            self._start_writeback()
         return len(data)
+
+    def _start_writeback(self) -> None:
+        """Start (not wait for) writeback of the bytes written so far.
+
+        On Linux ``POSIX_FADV_DONTNEED`` writes dirty pages back asynchronously and drops clean ones.
+        Dropping is welcome here: the blob is a second copy of the user's model and would otherwise
+        push their working set out of the page cache.
+        """
+        assert self._file is not None
+        self._file.flush()
+        if hasattr(os, "posix_fadvise"):
+            # From the previous window's start: its pages are clean by now and get dropped.
+            start = max(0, self._flushed_to - _WRITEBACK_WINDOW)
+            os.posix_fadvise(self._file.fileno(), start, self._size - start, os.POSIX_FADV_DONTNEED)
+        self._flushed_to = self._size
 
     @property
     def bytes_written(self) -> int:
@@ -158,8 +199,7 @@ class BlobWriter:
             raise RuntimeError("BlobWriter used outside its context")
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
+        self._close_file()
         digest = "sha256:" + self._hash.hexdigest()
         if self._expected_digest is not None and digest != self._expected_digest:
             raise BlobCorrupt(f"content digest {digest} does not match expected {self._expected_digest}")
@@ -175,10 +215,16 @@ class BlobWriter:
         self.digest, self.size, self.committed = digest, self._size, True
         return Descriptor("", digest, self._size)
 
-    def abort(self) -> None:
+    def _close_file(self) -> None:
+        if self._hasher is not None:
+            self._hasher.shutdown()
+            self._hasher = None
         if self._file is not None:
             self._file.close()
             self._file = None
+
+    def abort(self) -> None:
+        self._close_file()
         if self._tmp_path is not None:
             self._tmp_path.unlink(missing_ok=True)
             self._tmp_path = None

@@ -1,7 +1,6 @@
 """Workspace scanner: recognise models, datasets and code by content, read the notebooks for what they
-write and read, and draft a Kitfile with a checkable reason for every entry (pure library, no server)."""
+write and read, and draft a Kitfile with a checkable reason for every entry (pure library, no server).
 
-from kitlab.scan.types import ScanLimits
-from kitlab.scan.workspace import ScanReport, scan_workspace
-
-__all__ = ["ScanLimits", "ScanReport", "scan_workspace"]
+The entry point is ``kitlab.scan.workspace.scan_workspace``. Nothing is imported here, so that the CLI's
+other verbs do not pay for loading the scanner.
+"""

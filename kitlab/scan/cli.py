@@ -11,11 +11,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kitlab.errors import Conflict
-from kitlab.scan.compare import KITFILE_NAMES
 from kitlab.scan.types import ScanLimits
-from kitlab.scan.workspace import ScanReport, scan_workspace
+
+if TYPE_CHECKING:
+    from kitlab.scan.workspace import ScanReport
 
 
 def init_workspace(
@@ -26,6 +28,9 @@ def init_workspace(
     Returns the Kitfile path, the report and every file written. Raises ``Conflict`` when a Kitfile
     exists and ``force`` is false.
     """
+    from kitlab.scan.compare import KITFILE_NAMES
+    from kitlab.scan.workspace import scan_workspace
+
     report = scan_workspace(folder, root, limits=limits)
     target_dir = root.resolve() / report.folder if report.folder != "." else root.resolve()
     existing = next((target_dir / n for n in KITFILE_NAMES if (target_dir / n).exists()), None)
@@ -78,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
     folder = args.dir.resolve()
     root = (args.root or args.dir).resolve()
     if args.command == "scan":
+        from kitlab.scan.workspace import scan_workspace
+
         report = scan_workspace(folder, root, limits=limits)
         if args.format == "json":
             print(json.dumps(report.to_dict(), indent=2))

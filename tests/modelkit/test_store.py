@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -219,6 +220,38 @@ def test_blob_writer_abort_and_verify(tmp_path: Path) -> None:
     assert d.digest == _sha(b"abc")
     assert store.blob_path(d.digest).read_bytes() == b"abc"
     assert store.blob_path(d.digest).stat().st_mode & 0o777 == 0o600
+
+
+def test_blob_writer_large_chunks_hash_exactly_and_abort_cleanly(tmp_path: Path) -> None:
+    """Chunks of 1 MiB and more are hashed on a helper thread while written, and writeback starts
+    every 64 MiB: the digest and the bytes must still be exact, in order, and an abort mid-way must
+    leave no temp file and no helper thread behind."""
+    import threading
+
+    store = LocalStore(tmp_path)
+    rng = random.Random(7)
+    # Mixed sizes, crossing the 1 MiB overlap threshold and two 64 MiB writeback windows.
+    chunks = [rng.randbytes(n) for n in (5, 3 << 20, 1 << 20, 999, 40 << 20, 30 << 20, 17, 2 << 20)]
+    expected = hashlib.sha256(b"".join(chunks)).hexdigest()
+    # One reused buffer, as the tar writer does: a write must be fully hashed before it returns.
+    buffer = bytearray(max(map(len, chunks)))
+    with store.blob_writer() as w:
+        for chunk in chunks:
+            buffer[: len(chunk)] = chunk
+            w.write(memoryview(buffer)[: len(chunk)])
+    assert w.digest == f"sha256:{expected}"
+    with open(store.blob_path(w.digest), "rb") as f:
+        assert hashlib.file_digest(f, "sha256").hexdigest() == expected
+
+    def write_then_fail() -> None:
+        with store.blob_writer() as w:
+            w.write(rng.randbytes(80 << 20))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
+    assert os.listdir(store.tmp_dir) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("kitlab-hash")]
 
 
 def test_stale_temp_of_dead_process_is_swept(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ import numpy as np
 import scanfiles
 from test_scan_notebooks import notebook
 
-from kitlab.scan import ScanLimits, scan_workspace
+from kitlab.scan.types import ScanLimits
+from kitlab.scan.workspace import scan_workspace
 
 FAST = ScanLimits(pinned_requirements=False)
 

@@ -9,8 +9,9 @@ import sys
 import pytest
 from test_scan_notebooks import notebook
 
-from kitlab.scan import ScanLimits, scan_workspace
 from kitlab.scan.requirements import kernel_python, pinned_requirements
+from kitlab.scan.types import ScanLimits
+from kitlab.scan.workspace import scan_workspace
 
 
 @pytest.fixture

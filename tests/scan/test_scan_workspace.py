@@ -19,7 +19,8 @@ from test_scan_notebooks import notebook
 from kitlab.errors import PathOutsideRoot
 from kitlab.kitfile import dump_kitfile_yaml, load_kitfile
 from kitlab.kitfile.validate import validate_kitfile
-from kitlab.scan import ScanLimits, scan_workspace
+from kitlab.scan.types import ScanLimits
+from kitlab.scan.workspace import scan_workspace
 
 HF_TOKEN = "hf_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7"
 AWS_KEY = "AKIA" + "IOSFODNN7EXAMPLE"
