@@ -9,12 +9,16 @@ digests — and therefore ModelKit identity — depend on every byte. Python's `
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
-from typing import BinaryIO, Protocol
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from kitlab.errors import Conflict, InvalidInput
 from kitlab.modelkit.progress import CancelToken
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 BLOCK_SIZE = 512
 CHUNK_SIZE = 8 * 1024 * 1024
@@ -239,23 +243,11 @@ class TarWriter:
         """
         self._check_open()
         self._write(entry_header(name, mode=mode, size=size, is_dir=False))
-        buffer = bytearray(min(CHUNK_SIZE, max(size, 1)))
-        view = memoryview(buffer)
-        remaining = size
-        while remaining > 0:
-            if cancel is not None:
-                cancel.check()
-            want = min(remaining, len(buffer))
-            got = _read_into(src, view[:want])
-            if not got:
-                raise FileChangedWhilePacking(
-                    f"{_display(name)} shrank while packing: expected {size} bytes, got {size - remaining}",
-                    details={"name": _display(name), "expected": size, "read": size - remaining},
-                )
-            self._write(view[:got])
-            remaining -= got
-            if on_bytes is not None:
-                on_bytes(got)
+        with contextlib.closing(_read_exactly(src, size, name, cancel)) as chunks:
+            for chunk in chunks:
+                self._write(chunk)
+                if on_bytes is not None:
+                    on_bytes(len(chunk))
         if src.read(1):
             raise FileChangedWhilePacking(
                 f"{_display(name)} grew while packing: expected {size} bytes",
@@ -272,6 +264,50 @@ class TarWriter:
         self._write(_ZERO_BLOCK)
         self._write(_ZERO_BLOCK)
         self._closed = True
+
+
+def _read_exactly(
+    src: BinaryIO, size: int, name: str | bytes, cancel: CancelToken | None
+) -> Iterator[memoryview]:
+    """Yield ``size`` bytes of ``src`` in chunks of up to 8 MiB.
+
+    A file larger than one chunk is read ahead on a helper thread into a second buffer while the
+    caller hashes and writes the current one (reads release the GIL), so reading costs no wall
+    time on a multi-core machine. Each yielded view is valid until the next one is requested.
+    """
+    pool: ThreadPoolExecutor | None = None
+    if size > CHUNK_SIZE:
+        from concurrent.futures import ThreadPoolExecutor  # it loads logging; small files never need it
+
+        pool = ThreadPoolExecutor(1, thread_name_prefix="kitlab-read")
+    views = [memoryview(bytearray(min(CHUNK_SIZE, max(size, 1)))) for _ in range(2 if pool else 1)]
+
+    def read(i: int, want: int) -> int:
+        return _read_into(src, views[i][:want])
+
+    try:
+        remaining, i = size, 0
+        ahead: Future[int] | None = None
+        while remaining > 0:
+            if cancel is not None:
+                cancel.check()
+            want = min(remaining, CHUNK_SIZE)
+            got = ahead.result() if ahead is not None else read(i, want)
+            ahead = None
+            if not got:
+                raise FileChangedWhilePacking(
+                    f"{_display(name)} shrank while packing: expected {size} bytes, got {size - remaining}",
+                    details={"name": _display(name), "expected": size, "read": size - remaining},
+                )
+            remaining -= got
+            if pool is not None and remaining > 0:
+                ahead = pool.submit(read, 1 - i, min(remaining, CHUNK_SIZE))
+            yield views[i][:got]
+            if pool is not None:
+                i = 1 - i
+    finally:
+        if pool is not None:
+            pool.shutdown()
 
 
 def _read_into(src: BinaryIO, view: memoryview) -> int:

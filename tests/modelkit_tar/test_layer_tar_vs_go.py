@@ -13,7 +13,7 @@ from kitlab.errors import Cancelled, InvalidInput
 from kitlab.kitfile.model import CodeEntry, Kitfile, McpServer, Model
 from kitlab.modelkit.layers import LayerPlan, TarEntry, plan_layers, write_layer_tar
 from kitlab.modelkit.progress import CancelToken
-from kitlab.modelkit.tarwriter import FileChangedWhilePacking
+from kitlab.modelkit.tarwriter import CHUNK_SIZE, FileChangedWhilePacking
 
 
 def _write(path: Path, content: bytes, mode: int) -> None:
@@ -26,6 +26,8 @@ def _realistic_tree(root: Path) -> None:
     """A model dir with sub dirs, long and non-ASCII names, several modes, an empty dir and empty file."""
     deep = "checkpoints/" + "epoch-" + "0" * 60 + "/" + "shard-" + "s" * 70
     _write(root / "models/weights.safetensors", os.urandom(70_000), 0o644)
+    # Over two 8 MiB chunks and not a multiple of 512: read ahead on the helper thread, then padded.
+    _write(root / "models/shards/big.bin", os.urandom(2 * CHUNK_SIZE + 12_345), 0o644)
     _write(root / "models/config.json", b'{"layers": 12}\n', 0o600)
     _write(root / "models/run.sh", b"#!/bin/sh\necho hi\n", 0o755)
     _write(root / "models/tokenizer/vocab.txt", b"a\nb\nc\n", 0o644)
