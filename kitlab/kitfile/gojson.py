@@ -20,6 +20,7 @@ Strings may carry invalid UTF-8 as lone surrogates (``errors="surrogateescape"``
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -65,17 +66,14 @@ def _escape_char(ch: str) -> str:
     return ch
 
 
-def _needs_escape(ch: str) -> bool:
-    cp = ord(ch)
-    return cp < 0x20 or ch in '"\\<>&' or cp in (0x2028, 0x2029) or 0xD800 <= cp <= 0xDFFF
+# Every character _escape_char changes: controls, quote, backslash, HTML specials, U+2028/9, surrogates.
+_NEEDS_ESCAPE = re.compile('[\x00-\x1f"\\\\<>&\u2028\u2029\ud800-\udfff]')
 
 
 def go_quote(value: str | bytes) -> str:
     """Quote a string the way Go's encoder does (with ``escapeHTML``)."""
     text = value.decode("utf-8", errors="surrogateescape") if isinstance(value, bytes) else value
-    if not any(_needs_escape(ch) for ch in text):
-        return '"' + text + '"'
-    return '"' + "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text) + '"'
+    return '"' + _NEEDS_ESCAPE.sub(lambda m: _escape_char(m.group()), text) + '"'
 
 
 def go_float(value: float) -> str:

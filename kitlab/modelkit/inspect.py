@@ -1,13 +1,20 @@
-"""``kit inspect``: a kit's manifest digest, the CLI version that packed it, its Kitfile and manifest."""
+"""Reading a kit from the local store: ``load_kit`` (its Kitfile, drafted for ModelKit-spec kits as kit
+does) and ``kit inspect`` (manifest digest, the CLI version that packed it, Kitfile and manifest)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from kitlab.modelkit.mediatypes import CLI_VERSION_ANNOTATION
+from kitlab.errors import InvalidInput
+from kitlab.kitfile.model import CodeEntry, DatasetEntry, DocsEntry, Kitfile, LayerInfo, Model, ModelPart
+from kitlab.modelkit.manifest import Descriptor, Manifest, NoKitfile
+from kitlab.modelkit.mediatypes import CLI_VERSION_ANNOTATION, FILEPATH_ANNOTATION, parse_layer_media_type
 from kitlab.modelkit.reference import Reference
 from kitlab.modelkit.store import LocalStore
+
+# kit follows a chain of parent kits (model.path naming another kit) at most this deep.
+MAX_MODEL_REF_CHAIN = 10
 
 
 def inspect_kit(store: LocalStore, ref: Reference | str) -> dict[str, Any]:
@@ -21,3 +28,40 @@ def inspect_kit(store: LocalStore, ref: Reference | str) -> dict[str, Any]:
         "kitfile": config,
         "manifest": manifest,
     }
+
+
+def kitfile_for_modelpack(manifest: Manifest) -> Kitfile:
+    """kit's ``GenerateKitfileForModelPack``: a minimal Kitfile from the layers' file-path annotations
+    (first weight layer = model, further weights and weight configs = parts)."""
+    kf = Kitfile(manifest_version="1.0.0", model=Model())
+    assert kf.model is not None
+    for desc in manifest.layers:
+        path = (desc.annotations or {}).get(FILEPATH_ANNOTATION, "")
+        if not path:
+            raise InvalidInput(f"unknown file path for layer: no {FILEPATH_ANNOTATION} annotation")
+        info = LayerInfo(digest=desc.digest)
+        kind = parse_layer_media_type(desc.media_type).kind
+        if kind == "model" and not kf.model.path:
+            kf.model.path, kf.model.layer = path, info
+        elif kind in ("model", "modelpart"):
+            kf.model.parts.append(ModelPart(path=path, layer=info))
+        elif kind == "code":
+            kf.code.append(CodeEntry(path=path, layer=info))
+        elif kind == "dataset":
+            kf.datasets.append(DatasetEntry(path=path, layer=info))
+        elif kind == "docs":
+            kf.docs.append(DocsEntry(path=path, layer=info))
+        else:
+            raise InvalidInput(f"unknown layer type: {desc.media_type}")
+    return kf
+
+
+def load_kit(store: LocalStore, ref: Reference) -> tuple[Descriptor, Manifest, Kitfile]:
+    """Resolve ``ref`` locally and return (descriptor, manifest, Kitfile)."""
+    desc = store.resolve(ref)
+    manifest = store.get_manifest(desc)
+    try:
+        kitfile = store.get_config(manifest)
+    except NoKitfile:
+        kitfile = kitfile_for_modelpack(manifest)
+    return desc, manifest, kitfile

@@ -31,6 +31,7 @@ from kitlab.kitfile import (
     validate_kitfile,
 )
 from kitlab.kitfile.model import Kitfile, LayerInfo
+from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
 from kitlab.modelkit.layers import LayerPlan, PackPlan, plan_layers, write_layer_tar
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.mediatypes import (
@@ -51,7 +52,6 @@ from kitlab.modelkit.reference import (
 from kitlab.modelkit.statcache import CachedLayer, LayerKey, StatCache, layer_key
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink
-from kitlab.modelkit.unpack import MAX_MODEL_REF_CHAIN, load_kit
 
 DEFAULT_CLI_VERSION = f"kitlab-{__version__}"
 UNTAGGED_REPO = f"{DEFAULT_REGISTRY}/{DEFAULT_REPOSITORY}"

@@ -23,15 +23,15 @@ from typing import Any
 
 from kitlab.errors import Conflict, InvalidInput, PathOutsideRoot
 from kitlab.kitfile import dump_kitfile_yaml
-from kitlab.kitfile.model import CodeEntry, DatasetEntry, DocsEntry, Kitfile, LayerInfo, Model, ModelPart
-from kitlab.modelkit.manifest import FORMAT_MODELPACK, Descriptor, Manifest, NoKitfile
-from kitlab.modelkit.mediatypes import FILEPATH_ANNOTATION, is_prompt_layer, parse_layer_media_type
+from kitlab.kitfile.model import Kitfile, LayerInfo
+from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
+from kitlab.modelkit.manifest import FORMAT_MODELPACK
+from kitlab.modelkit.mediatypes import is_prompt_layer, parse_layer_media_type
 from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
 from kitlab.modelkit.safe_extract import ExtractLimits, open_layer_stream, safe_extract, safe_write_file
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
 
-MAX_MODEL_REF_CHAIN = 10
 KITFILE_NAME = "Kitfile"
 # kit's filter names → layer base types ("kitfile" selects the config only).
 _FILTER_TYPES = {"kitfile": "config", "model": "model", "datasets": "dataset", "code": "code", "docs": "docs"}
@@ -101,43 +101,6 @@ class UnpackResult:
     kitfile_written: bool
     layers: list[UnpackedLayer] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
-
-
-def kitfile_for_modelpack(manifest: Manifest) -> Kitfile:
-    """kit's ``GenerateKitfileForModelPack``: a minimal Kitfile from the layers' file-path annotations
-    (first weight layer = model, further weights and weight configs = parts)."""
-    kf = Kitfile(manifest_version="1.0.0", model=Model())
-    assert kf.model is not None
-    for desc in manifest.layers:
-        path = (desc.annotations or {}).get(FILEPATH_ANNOTATION, "")
-        if not path:
-            raise InvalidInput(f"unknown file path for layer: no {FILEPATH_ANNOTATION} annotation")
-        info = LayerInfo(digest=desc.digest)
-        kind = parse_layer_media_type(desc.media_type).kind
-        if kind == "model" and not kf.model.path:
-            kf.model.path, kf.model.layer = path, info
-        elif kind in ("model", "modelpart"):
-            kf.model.parts.append(ModelPart(path=path, layer=info))
-        elif kind == "code":
-            kf.code.append(CodeEntry(path=path, layer=info))
-        elif kind == "dataset":
-            kf.datasets.append(DatasetEntry(path=path, layer=info))
-        elif kind == "docs":
-            kf.docs.append(DocsEntry(path=path, layer=info))
-        else:
-            raise InvalidInput(f"unknown layer type: {desc.media_type}")
-    return kf
-
-
-def load_kit(store: LocalStore, ref: Reference) -> tuple[Descriptor, Manifest, Kitfile]:
-    """Resolve ``ref`` locally and return (descriptor, manifest, Kitfile)."""
-    desc = store.resolve(ref)
-    manifest = store.get_manifest(desc)
-    try:
-        kitfile = store.get_config(manifest)
-    except NoKitfile:
-        kitfile = kitfile_for_modelpack(manifest)
-    return desc, manifest, kitfile
 
 
 class _EntryCursor:
