@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -78,6 +79,13 @@ def pack_cmd(tool: Path, context: Path) -> list[str | Path]:
     return [tool, "pack", context, "-t", REF]
 
 
+def timed_pack(tool: Path, context: Path, home: Path) -> Run:
+    # Flush the disk first: kitref, like kit, does not fsync, so the GiB it just wrote would
+    # otherwise be written back during (and charged to) whichever run comes next.
+    os.sync()
+    return timed(pack_cmd(tool, context), env={"KITOPS_HOME": str(home)})
+
+
 def bench_size(gib: float, runs: int, work: Path, data: Path, kitref: Path) -> list[list[object]]:
     context = work / f"ctx-{gib:g}"
     context.mkdir(parents=True, exist_ok=True)
@@ -104,14 +112,15 @@ def bench_size(gib: float, runs: int, work: Path, data: Path, kitref: Path) -> l
         homes = {t: Path(tempfile.mkdtemp(prefix=f"home-{t}-", dir=work)) for t in tools}
         try:
             for name, tool in tools.items():  # alternate order each run so neither always goes first
-                cold[name].append(timed(pack_cmd(tool, context), env={"KITOPS_HOME": str(homes[name])}))
+                cold[name].append(timed_pack(tool, context, homes[name]))
             digests = {name: layer_digests(tool, homes[name]) for name, tool in tools.items()}
             if digests["kitref"].get(MODEL_MEDIA) is None or digests["kitref"] != digests["kitlab"]:
                 sys.exit(f"layer digests differ: kitref {digests['kitref']} vs kitlab {digests['kitlab']}")
             write_notebook(context / "analysis.ipynb", run + 1)
             for name, tool in tools.items():
-                repack[name].append(timed(pack_cmd(tool, context), env={"KITOPS_HOME": str(homes[name])}))
+                repack[name].append(timed_pack(tool, context, homes[name]))
             write_notebook(context / "analysis.ipynb", -run - 1)
+            os.sync()
             out = timed([VENV_PYTHON, "-c", INPROCESS_REPACK, context, homes["kitlab"], REF]).stdout.split()
             if out[1] != "1":
                 sys.exit(f"in-process re-pack reused {out[1]} layers from the stat cache, expected 1")
