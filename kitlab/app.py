@@ -56,6 +56,7 @@ class KitlabApp(ExtensionApp):
             Path(jupyter_data_dir()) / "kitlab" / "jobs",
             job_runners(settings, root),
             max_concurrent=settings.max_concurrent_jobs,
+            niceness=settings.job_niceness,
             on_change=emit,
         )
         self.settings.update({"kitlab_settings": settings, "kitlab_jobs": self.jobs, "kitlab_root": root})

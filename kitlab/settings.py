@@ -34,6 +34,12 @@ class Kitlab(Configurable):
         2, help="Background jobs (pack, push, pull, unpack) that run at once; the rest wait in order."
     ).tag(config=True)
 
+    job_niceness = Integer(
+        10,
+        help="How much nicer (0-19) job threads run than the server's event loop, so packing a large "
+        "model never makes the server, or a browser on the same machine, slow to respond (Linux only).",
+    ).tag(config=True)
+
     scan_max_files = Integer(200_000, help="A workspace scan stops after this many files.").tag(config=True)
 
     scan_max_seconds = Integer(10, help="A workspace scan stops after this many seconds.").tag(config=True)

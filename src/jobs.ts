@@ -38,10 +38,28 @@ export function asJobEvent(emission: {
   return emission as unknown as IJobEvent;
 }
 
-/** Insert or replace a job read from the server, keeping the list newest first. */
+/**
+ * Insert or replace a job read from the server, keeping the list newest first.
+ *
+ * A REST read can be older than an event the page already applied (the request left before the
+ * event, the answer came after). Within one running stage progress only grows, so a snapshot that
+ * would move the bar backwards keeps the newer progress already shown.
+ */
 export function upsertJob(jobs: readonly IJob[], job: IJob): IJob[] {
-  const rest = jobs.filter(existing => existing.id !== job.id);
-  return [...rest, job].sort((a, b) => b.createdAt - a.createdAt);
+  const existing = jobs.find(other => other.id === job.id);
+  const rest = jobs.filter(other => other.id !== job.id);
+  let merged = job;
+  if (
+    existing &&
+    existing.state === 'running' &&
+    job.state === 'running' &&
+    existing.stage === job.stage &&
+    existing.progress.total === job.progress.total &&
+    existing.progress.done > job.progress.done
+  ) {
+    merged = { ...job, progress: existing.progress, items: existing.items };
+  }
+  return [...rest, merged].sort((a, b) => b.createdAt - a.createdAt);
 }
 
 /**

@@ -1,5 +1,7 @@
 """The job manager with real worker threads and real state files."""
 
+import os
+import sys
 import threading
 import time
 
@@ -156,3 +158,27 @@ def test_history_survives_a_restart_and_running_jobs_become_interrupted(tmp_path
         release.set()
         first.shutdown()
         restarted.shutdown()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread nice values are Linux's")
+def test_job_threads_run_nicer_than_the_server_and_so_do_their_helpers(tmp_path):
+    def priorities(params, reporter):
+        own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        seen = {}
+        helper = threading.Thread(
+            target=lambda: seen.update(helper=os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        )
+        helper.start()
+        helper.join()
+        return {"job": own, **seen}
+
+    server = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    m = JobManager(tmp_path / "jobs", {"prio": priorities}, niceness=7)
+    try:
+        job = m.create("prio", {})
+        wait_for(lambda: m.get(job.id).state == "succeeded")
+        assert m.get(job.id).result == {"job": min(19, server + 7), "helper": min(19, server + 7)}
+        # The server's own thread (the event loop's, in Jupyter) keeps its priority.
+        assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server
+    finally:
+        m.shutdown()

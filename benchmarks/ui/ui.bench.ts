@@ -3,7 +3,8 @@
  *
  * 1. How long the ModelKit panel takes to open: from the pointer-down on its sidebar tab to its
  *    Package tab drawn, on the first open after a page load (cold) and on a re-open (warm), next to
- *    JupyterLab's own File Browser opened the same way.
+ *    JupyterLab's own File Browser opened the same way. Page loads are not counted: JupyterLab's
+ *    start-up is the same with or without kitlab.
  * 2. Whether the page stays responsive while 1 GiB packs run on the server: frame gaps, long tasks,
  *    the time from a click on a panel tab to its content drawn, and a REST round trip, sampled
  *    idle and then during packs of the folders benchmarks/ui.py prepared.
@@ -107,8 +108,9 @@ test('opening the ModelKit panel, next to the File Browser', async ({
           ];
     await page.goto();
     await collapseLeft(page);
-    // Cold means the panel's content was never drawn in this page: it must not have been restored.
-    expect(await page.locator(KITLAB_READY).count()).toBe(0);
+    // Cold: the first time the panel is shown in this page. JupyterLab renders sidebar widgets
+    // hidden at start-up, so this measures showing it, as a user's first click does.
+    await expect(page.locator(KITLAB_READY)).toBeHidden();
     for (const [name, tab, ready] of order) {
       opens[`${name}Cold`].push(await timeOpen(page, tab, ready));
       await collapseLeft(page);
@@ -119,15 +121,35 @@ test('opening the ModelKit panel, next to the File Browser', async ({
   results.open = opens;
 });
 
-/** In-page probes: every animation frame's timestamp and every long task (> 50 ms). */
+/**
+ * In-page probes: every animation frame's timestamp, every long task (> 50 ms), and every
+ * progress value each row of the Jobs list showed.
+ */
 async function startProbes(page: IJupyterLabPageFixture): Promise<void> {
   await page.evaluate(() => {
     const probe = {
       frames: [] as number[],
       longTasks: [] as number[],
+      percents: {} as Record<string, string[]>,
       on: true
     };
     (window as unknown as { kitlabProbe: typeof probe }).kitlabProbe = probe;
+    new MutationObserver(() => {
+      document.querySelectorAll('.jp-kitlab-job').forEach(row => {
+        const id = row.getAttribute('data-job-id') ?? '';
+        const shown = row.querySelector(
+          '[data-testid="kitlab-job-percent"]'
+        )?.textContent;
+        const seen = (probe.percents[id] ??= []);
+        if (shown && !seen.includes(shown)) {
+          seen.push(shown);
+        }
+      });
+    }).observe(document.getElementById('kitlab-panel') as HTMLElement, {
+      subtree: true,
+      childList: true,
+      characterData: true
+    });
     const frame = (t: number) => {
       probe.frames.push(t);
       if (probe.on) {
@@ -156,7 +178,9 @@ async function takeProbes(
     const frames = probe.frames.splice(0, probe.frames.length);
     const gaps = frames.slice(1).map((t, i) => t - frames[i]);
     // Keep the last frame so the next window's first gap is measured too.
-    probe.frames.push(frames[frames.length - 1]);
+    if (frames.length > 0) {
+      probe.frames.push(frames[frames.length - 1]);
+    }
     return { frameGaps: gaps, longTasks: probe.longTasks.splice(0) };
   });
 }
@@ -248,7 +272,7 @@ test('the page stays responsive while 1 GiB packs run', async ({
   const idleEnd = Date.now() + IDLE_SECONDS * 1000;
   const idle = await sample(page, async () => Date.now() > idleEnd);
 
-  const packs: { folder: string; seconds: number; percentsSeen: number }[] = [];
+  const packs: { folder: string; seconds: number; percents: string[] }[] = [];
   const busy: IPhase = {
     seconds: 0,
     frameGaps: [],
@@ -266,14 +290,7 @@ test('the page stays responsive while 1 GiB packs run', async ({
     expect(created.status(), await created.text()).toBe(202);
     const { id } = (await created.json()) as { id: string };
     const started = Date.now();
-    const percents = new Set<string>();
-    const row = panel.root.locator(`.jp-kitlab-job[data-job-id="${id}"]`);
     const phase = await sample(page, async () => {
-      // What the Jobs list showed: live progress is part of what is being measured.
-      const shown = await row
-        .getByTestId('kitlab-job-percent')
-        .allTextContents();
-      shown.forEach(text => percents.add(text));
       const job = await (await request.get(`/kitlab/jobs/${id}`)).json();
       if (job.state === 'failed') {
         throw new Error(
@@ -282,11 +299,17 @@ test('the page stays responsive while 1 GiB packs run', async ({
       }
       return job.state === 'succeeded';
     });
-    packs.push({
-      folder,
-      seconds: (Date.now() - started) / 1000,
-      percentsSeen: percents.size
-    });
+    // What the Jobs list showed: live progress is part of what is measured.
+    const percents = await page.evaluate(
+      job =>
+        (
+          window as unknown as {
+            kitlabProbe: { percents: Record<string, string[]> };
+          }
+        ).kitlabProbe.percents[job] ?? [],
+      id
+    );
+    packs.push({ folder, seconds: (Date.now() - started) / 1000, percents });
     busy.seconds += phase.seconds;
     busy.frameGaps.push(...phase.frameGaps);
     busy.longTasks.push(...phase.longTasks);

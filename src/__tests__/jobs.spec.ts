@@ -36,6 +36,37 @@ describe('the job list', () => {
     ]);
   });
 
+  it('never moves a running bar backwards for a stale REST snapshot', () => {
+    const progress = (done: number, total = 100) => ({
+      done,
+      total,
+      bytesPerSecond: 10
+    });
+    let jobs = upsertJob([], job('a', 1, { progress: progress(60) }));
+    // A read that left before the last event: older progress, same stage.
+    jobs = upsertJob(jobs, job('a', 1, { progress: progress(40) }));
+    expect(jobs[0].progress.done).toBe(60);
+    // Newer progress is taken as it is.
+    jobs = upsertJob(jobs, job('a', 1, { progress: progress(80) }));
+    expect(jobs[0].progress.done).toBe(80);
+    // A new stage (pack, then push) starts its own count from zero.
+    jobs = upsertJob(
+      jobs,
+      job('a', 1, { stage: 'push', progress: progress(5, 50) })
+    );
+    expect(jobs[0].progress).toEqual(progress(5, 50));
+    // An ended job is shown as the server says.
+    jobs = upsertJob(
+      jobs,
+      job('a', 1, {
+        state: 'cancelled',
+        stage: 'push',
+        progress: progress(1, 50)
+      })
+    );
+    expect(jobs[0].progress.done).toBe(1);
+  });
+
   it('applies progress from an event and derives the ETA', () => {
     const event: IJobEvent = {
       id: 'a',
