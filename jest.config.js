@@ -1,4 +1,6 @@
-// Plain ts-jest: the unit-tested modules are pure TypeScript (no JupyterLab ESM imports at runtime).
+// Plain ts-jest. The pure modules need nothing else; the API client and model tests also load
+// @jupyterlab/services and @jupyterlab/coreutils, whose CommonJS builds run as they are, and talk to
+// a real jupyter server that src/__tests__/support/jupyterServer.ts starts from the project's .venv.
 module.exports = {
   preset: 'ts-jest',
   testEnvironment: 'node',

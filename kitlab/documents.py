@@ -21,7 +21,7 @@ from kitlab.kitfile import (
     kitfile_from_dict,
     kitfile_to_dict,
     load_kitfile,
-    save_kitfile,
+    render_kitfile,
     validate_kitfile,
 )
 from kitlab.kitfile.dump import write_text_atomically
@@ -52,6 +52,29 @@ def check(folder: Path, payload: dict[str, Any]) -> tuple[Kitfile | None, list[P
     return kf, problems
 
 
+def _kitfile_path(folder: Path) -> Path:
+    return find_kitfile(folder) or folder / KITFILE_NAMES[0]
+
+
+def _text_to_write(path: Path, payload: dict[str, Any]) -> str:
+    """Raw YAML as given; form edits laid into the file on disk, keeping its comments and key order."""
+    if isinstance(payload.get("text"), str):
+        return str(payload["text"])
+    original = path.read_text(encoding="utf-8") if path.exists() else None
+    return render_kitfile(payload["kitfile"], original_text=original)
+
+
+def validate(folder: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    """Live validation: every problem, the Kitfile as JSON, and the text a save would write (what the
+    YAML tab shows after form edits). Nothing is written."""
+    kf, problems = check(folder, payload)
+    return {
+        "problems": [p.to_dict() for p in problems],
+        "kitfile": kitfile_to_dict(kf) if kf else None,
+        "text": _text_to_write(_kitfile_path(folder), payload) if kf else None,
+    }
+
+
 def read(folder: Path) -> dict[str, Any]:
     """The folder's Kitfile document (``exists: False`` and no problems when there is none).
 
@@ -80,10 +103,6 @@ def save(folder: Path, payload: dict[str, Any]) -> dict[str, Any]:
     errors = [p for p in problems if p.severity == "error"]
     if kf is None or errors:
         raise KitfileError(problems, source="Kitfile")
-    path = find_kitfile(folder) or folder / KITFILE_NAMES[0]
-    if isinstance(payload.get("text"), str):
-        write_text_atomically(path, payload["text"])
-    else:
-        original = path.read_text(encoding="utf-8") if path.exists() else None
-        save_kitfile(path, payload["kitfile"], original_text=original)
+    path = _kitfile_path(folder)
+    write_text_atomically(path, _text_to_write(path, payload))
     return read(folder)

@@ -15,7 +15,7 @@ from kitlab._version import __version__
 from kitlab.apijson import camel_keys
 from kitlab.errors import InvalidInput
 from kitlab.handlers import KitlabHandler
-from kitlab.kitfile import kitfile_json_schema, kitfile_to_dict, ui_schema
+from kitlab.kitfile import kitfile_json_schema, ui_schema
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.reference import parse_reference
@@ -87,10 +87,7 @@ class KitfileValidateHandler(KitlabHandler):
     @authorized
     async def post(self) -> None:
         folder = self.folder_argument()
-        kf, problems = await self.run_blocking(documents.check, folder, self.json_body())
-        self.write_json(
-            {"problems": [p.to_dict() for p in problems], "kitfile": kitfile_to_dict(kf) if kf else None}
-        )
+        self.write_json(await self.run_blocking(documents.validate, folder, self.json_body()))
 
 
 class ScanHandler(KitlabHandler):

@@ -286,21 +286,24 @@ export class KitlabModel {
   }
 
   /**
-   * Switch editors. Leaving the YAML tab turns its text into the form's draft (the server parses it);
-   * entering it needs saved text, so unsaved form edits are saved first by the caller.
+   * Switch editors, carrying unsaved edits across: the server parses the YAML tab's text into the
+   * form's draft, and lays the form's draft into the Kitfile's text (comments kept) for the YAML tab.
+   * Content that does not parse keeps the editor it is in, with its problems shown.
    */
   async setEditorMode(mode: EditorMode): Promise<void> {
     if (mode === this._editorMode) {
       return;
     }
-    if (mode === 'form' && this._dirty && this._folder !== null) {
-      const result = await api.validateKitfile(this._folder, {
-        text: this._yamlText
-      });
+    if (this._dirty && this._folder !== null) {
+      const result = await api.validateKitfile(this._folder, this._input());
       this._problems = result.problems;
-      if (result.kitfile) {
-        this._draft = result.kitfile;
+      if (!result.kitfile || typeof result.text !== 'string') {
+        // Unparseable: stay where the problems point (the YAML tab has their lines).
+        this._emit();
+        return;
       }
+      this._draft = result.kitfile;
+      this._yamlText = result.text;
     }
     this._editorMode = mode;
     this._emit();

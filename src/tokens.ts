@@ -110,6 +110,8 @@ export interface IKitfileDocument {
 export interface IValidation {
   problems: IProblem[];
   kitfile?: IKitfile | null;
+  /** The YAML a save would write (form edits laid into the file on disk); null when unparseable. */
+  text?: string | null;
 }
 
 /** GET /kitlab/schema: the JSON Schema and rjsf UI hints for the form. */

@@ -92,6 +92,44 @@ async def test_validate_reports_missing_paths_without_writing(jp_fetch, project)
     assert not (project / "Kitfile").exists()
 
 
+async def test_validate_shows_the_text_a_save_of_form_edits_would_write(jp_fetch, project):
+    (project / "Kitfile").write_text(COMMENTED)
+    form = (await fetch_json(jp_fetch, "kitfile", params={"path": "project"}))["kitfile"]
+    form["package"]["version"] = "1.10"
+    body = await fetch_json(
+        jp_fetch,
+        "kitfile",
+        "validate",
+        params={"path": "project"},
+        method="POST",
+        body=json.dumps({"kitfile": form}),
+    )
+    # The YAML tab shows the unsaved form edit laid into the file: comments kept, the version as typed.
+    assert body["text"] == COMMENTED.replace(
+        "name: churn   # shown by kit list\n", "name: churn   # shown by kit list\n  version: '1.10'\n"
+    )
+    assert (project / "Kitfile").read_text() == COMMENTED
+    # Saving writes exactly that text.
+    await fetch_json(
+        jp_fetch, "kitfile", params={"path": "project"}, method="PUT", body=json.dumps({"kitfile": form})
+    )
+    assert (project / "Kitfile").read_text() == body["text"]
+
+
+async def test_validate_has_no_text_for_an_unparseable_kitfile(jp_fetch, project):
+    body = await fetch_json(
+        jp_fetch,
+        "kitfile",
+        "validate",
+        params={"path": "project"},
+        method="POST",
+        body=json.dumps({"text": "manifestVersion: [\n"}),
+    )
+    assert body["kitfile"] is None
+    assert body["text"] is None
+    assert any(p["severity"] == "error" for p in body["problems"])
+
+
 @pytest.mark.parametrize("bad", ["../outside", "/etc", "project/../../outside"])
 async def test_paths_outside_the_root_are_refused(jp_fetch, project, bad):
     error = await expect_error(jp_fetch, 403, "kitfile", params={"path": bad})

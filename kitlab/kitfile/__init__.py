@@ -8,7 +8,7 @@ from __future__ import annotations
 from kitlab.kitfile.compat import KitRequirement, compatibility_warnings, kit_requirements
 from kitlab.kitfile.config import from_config_json, kitfile_struct, to_config_json
 from kitlab.kitfile.convert import kitfile_from_dict, kitfile_to_dict
-from kitlab.kitfile.dump import dump_kitfile_yaml, save_kitfile
+from kitlab.kitfile.dump import dump_kitfile_yaml, render_kitfile, save_kitfile
 from kitlab.kitfile.gojson import GoJSONError, GoStruct, encode_ordered, go_float, go_json_dumps, go_quote
 from kitlab.kitfile.goyaml import FlowList, go_yaml_dumps
 from kitlab.kitfile.model import (
@@ -69,6 +69,7 @@ __all__ = [
     "load_kitfile_file",
     "locate_problems",
     "path_type",
+    "render_kitfile",
     "save_kitfile",
     "to_config_json",
     "ui_schema",

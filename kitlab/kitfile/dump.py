@@ -28,7 +28,7 @@ from kitlab.kitfile.problems import KitfileError
 from kitlab.kitfile.structure import ObjectSpec, root_spec
 from kitlab.kitfile.yamlnodes import Node, YamlSyntaxError, compose_first_document
 
-__all__ = ["dump_kitfile_yaml", "save_kitfile"]
+__all__ = ["dump_kitfile_yaml", "render_kitfile", "save_kitfile"]
 
 
 def dump_kitfile_yaml(kf: Kitfile, *, json_numbers: bool = False) -> str:
@@ -206,13 +206,13 @@ def write_text_atomically(path: Path, text: str) -> None:
         raise
 
 
-def save_kitfile(path: str | Path, data: dict[str, Any], *, original_text: str | None = None) -> str:
-    """Write the form's Kitfile ``data`` to ``path`` atomically and return the text written.
+def render_kitfile(data: dict[str, Any], *, original_text: str | None = None) -> str:
+    """The YAML text that saving the form's Kitfile ``data`` would write, without writing it.
 
     With ``original_text`` (the file as the user last saw it) the user's comments, key order and
     untouched values are kept; new keys are appended, removed keys deleted. Without it, or if the edit
-    would not read back as ``data``, the file is written in kit's own layout. Raises ``KitfileError`` if
-    ``data`` is not a valid Kitfile.
+    would not read back as ``data``, the text is kit's own layout. Raises ``KitfileError`` if ``data``
+    is not a valid Kitfile.
     """
     kf = kitfile_from_dict(data)
     wanted = kitfile_to_dict(kf)
@@ -223,7 +223,12 @@ def save_kitfile(path: str | Path, data: dict[str, Any], *, original_text: str |
                 text = None
         except KitfileError:
             text = None
-    if text is None:
-        text = dump_kitfile_yaml(kf)
+    return text if text is not None else dump_kitfile_yaml(kf)
+
+
+def save_kitfile(path: str | Path, data: dict[str, Any], *, original_text: str | None = None) -> str:
+    """Write the form's Kitfile ``data`` to ``path`` atomically (as ``render_kitfile`` lays it out) and
+    return the text written."""
+    text = render_kitfile(data, original_text=original_text)
     write_text_atomically(Path(path), text)
     return text

@@ -215,7 +215,7 @@ def ui_schema() -> dict[str, Any]:
     """Presentation hints for rjsf: field order, placeholders, help texts, multi-line widgets."""
     description = {"ui:widget": "textarea", "ui:options": {"rows": 2}}
     parameters = {
-        "ui:help": "Edit free-form parameters in the Kitfile's YAML; the form keeps them unchanged.",
+        "ui:help": 'JSON, e.g. {"epochs": 10, "lr": 0.001}. The YAML tab shows them as YAML.',
     }
     license_field = {"ui:placeholder": "Apache-2.0"}
     return {

@@ -14,20 +14,66 @@ type FormData = ReadonlyJSONObject;
 const validator = customizeValidator<FormData>();
 
 /**
- * Free-form `parameters` have no JSON type, which rjsf cannot edit; show them read-only (the YAML tab
- * edits them) so the form keeps them unchanged.
+ * Free-form `parameters` (any JSON value, as in kit) have no JSON Schema type rjsf can draw, so they
+ * are edited as JSON text. The draft changes only when the text parses; until then the text stays as
+ * typed, with the parse error under it. Empty text removes the parameters.
  */
 function ParametersField(props: FieldProps<FormData>): JSX.Element {
-  const value: unknown = props.formData;
+  const { formData, onChange, idSchema, name, schema } = props;
+  const shown = (value: unknown) =>
+    value === undefined ? '' : JSON.stringify(value, null, 2);
+  const [text, setText] = React.useState(() => shown(formData));
+  const [error, setError] = React.useState('');
+  const lastSent = React.useRef<unknown>(formData);
+  React.useEffect(() => {
+    // A change from elsewhere (the YAML tab, a new draft) replaces the text; our own edits do not.
+    if (JSON.stringify(formData) !== JSON.stringify(lastSent.current)) {
+      lastSent.current = formData;
+      setText(shown(formData));
+      setError('');
+    }
+  }, [formData]);
+  const id = idSchema.$id;
   return (
     <div className="jp-kitlab-parameters">
-      <label>{props.schema.title ?? props.name}</label>
-      <pre>{value === undefined ? '—' : JSON.stringify(value, null, 2)}</pre>
+      <label htmlFor={id}>{schema.title ?? name}</label>
+      <textarea
+        id={id}
+        className="jp-mod-styled"
+        spellCheck={false}
+        rows={Math.min(12, Math.max(3, text.split('\n').length))}
+        value={text}
+        aria-invalid={error !== ''}
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={event => {
+          const value = event.target.value;
+          setText(value);
+          if (value.trim() === '') {
+            setError('');
+            lastSent.current = undefined;
+            onChange(undefined);
+            return;
+          }
+          try {
+            const parsed: unknown = JSON.parse(value);
+            setError('');
+            lastSent.current = parsed;
+            onChange(parsed as FormData);
+          } catch (parseError) {
+            setError((parseError as Error).message);
+          }
+        }}
+      />
+      {error && (
+        <div id={`${id}-error`} className="jp-kitlab-field-error" role="alert">
+          {error}
+        </div>
+      )}
     </div>
   );
 }
 
-/** The server's UI hints plus the read-only parameters field and no rjsf error list at the top. */
+/** The server's UI hints plus the parameters field and no rjsf error list at the top. */
 function withLocalHints(uiSchema: Record<string, unknown>): UiSchema<FormData> {
   const hints = structuredClone(uiSchema) as UiSchema<FormData>;
   const parameters = { 'ui:field': ParametersField };

@@ -431,12 +431,6 @@ function KitfileStep(props: {
           <button
             className="jp-kitlab-tab"
             aria-pressed={mode === 'yaml'}
-            disabled={model.dirty && mode === 'form'}
-            title={
-              model.dirty && mode === 'form'
-                ? trans.__('Save the form first')
-                : ''
-            }
             onClick={() => void model.setEditorMode('yaml')}
           >
             {trans.__('YAML')}

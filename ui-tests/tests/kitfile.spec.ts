@@ -72,3 +72,59 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
   expect(document.text).toContain('license: MIT');
   await panel.screenshot('yaml-saved');
 });
+
+test('form edits carry to the YAML tab, and parameters are edited as JSON', async ({
+  page,
+  request
+}, testInfo) => {
+  const saved = await request.put('/kitlab/kitfile?path=demo', {
+    data: { text: KITFILE }
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await page.evaluate(() => {
+    const app = (
+      window as unknown as {
+        jupyterapp: {
+          commands: { execute(id: string, args: unknown): Promise<unknown> };
+        };
+      }
+    ).jupyterapp;
+    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
+  });
+  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+
+  // Parameters: JSON that does not parse is flagged where it is typed and changes nothing.
+  const parameters = panel.field('root_model_parameters');
+  await parameters.fill('{"epochs": 5,');
+  await expect(
+    panel.root.locator('.jp-kitlab-parameters [role="alert"]')
+  ).toBeVisible();
+  await expect(panel.kitfileStatus).toHaveText('Saved');
+  await parameters.fill('{"epochs": 5, "lr": 0.01}');
+  await expect(
+    panel.root.locator('.jp-kitlab-parameters [role="alert"]')
+  ).toHaveCount(0);
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+  await panel.field('root_package_version').fill('1.10');
+  await parameters.scrollIntoViewIfNeeded();
+  await panel.screenshot('form-parameters');
+
+  // The YAML tab shows the unsaved edits laid into the file, the user's comment kept.
+  await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
+  const yaml = panel.root.getByLabel('Kitfile YAML');
+  await expect(yaml).toHaveValue(/# Kept by kitlab: a comment the user wrote/);
+  await expect(yaml).toHaveValue(/version: '1\.10'/);
+  await expect(yaml).toHaveValue(/epochs: 5/);
+  await panel.screenshot('form-edits-in-yaml');
+
+  await panel.save();
+  const reread = await request.get('/kitlab/kitfile?path=demo');
+  const document = (await reread.json()) as {
+    kitfile: { package: { version: string }; model: { parameters: unknown } };
+  };
+  expect(document.kitfile.package.version).toBe('1.10');
+  expect(document.kitfile.model.parameters).toEqual({ epochs: 5, lr: 0.01 });
+});

@@ -1,0 +1,233 @@
+/**
+ * The panel's model against a real Jupyter server with kitlab: the package flow (scan, draft, live
+ * validation, editor switches, save, plan, pack) and the job, kit and registry lists, observed
+ * through the model's state and signals as the views see them.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { KitlabModel } from '../model';
+import { IJob } from '../tokens';
+import {
+  IRunningServer,
+  safetensors,
+  startJupyterServer,
+  writeTree
+} from './support/jupyterServer';
+
+jest.setTimeout(60_000);
+
+let server: IRunningServer;
+let model: KitlabModel;
+
+/** Resolve once `predicate` holds, re-checked on every `changed` signal. */
+function until(
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 30_000
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (predicate()) {
+        model.changed.disconnect(check);
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    const timer = setTimeout(() => {
+      model.changed.disconnect(check);
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    model.changed.connect(check);
+    check();
+  });
+}
+
+beforeAll(async () => {
+  server = await startJupyterServer();
+  writeTree(path.join(server.root, 'iris'), {
+    'model.safetensors': safetensors([0.25, 0.5, 0.75]),
+    'data/train.csv': 'sepal,petal,label\n5.1,1.4,setosa\n',
+    'README.md': '# Iris\n'
+  });
+  // Older than the stat cache's window for files that may still be changing (1 s), as a user's
+  // files are: a re-plan after packing can then tell them unchanged.
+  await new Promise(resolve => setTimeout(resolve, 1100));
+});
+
+beforeEach(() => {
+  model = new KitlabModel();
+});
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('the kitlab model', () => {
+  it('connects and reports no version mismatch', async () => {
+    await model.connect();
+    expect(model.connection.status).toBe('ready');
+    if (model.connection.status === 'ready') {
+      expect(model.connection.mismatch).toBe(null);
+    }
+  });
+
+  it('drafts the Kitfile from the scan, validates it, and switches editors keeping edits', async () => {
+    await model.openFolder('iris', { scan: true });
+    expect(model.scan.status).toBe('ready');
+    expect(model.draft?.model?.path).toBe('model.safetensors');
+    // No Kitfile on disk: the scan's draft is unsaved.
+    expect(model.dirty).toBe(true);
+    await until(() => model.schema.status === 'ready', 'the schema');
+
+    // A bad path shows up as an error on its field after the live validation.
+    model.setDraft({
+      ...model.draft,
+      model: { ...model.draft?.model, path: 'models/nope.bin' }
+    });
+    expect(model.validating).toBe(false); // debounced: nothing sent yet
+    await until(() => model.validating, 'validation to start');
+    await until(() => !model.validating, 'validation to end');
+    expect(model.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'model.path', severity: 'error' })
+      ])
+    );
+
+    // Back to a good path, then to the YAML tab: it shows the unsaved form edit.
+    model.setDraft({
+      ...model.draft,
+      package: { ...model.draft?.package, version: '1.10' },
+      model: { ...model.draft?.model, path: 'model.safetensors' }
+    });
+    await model.setEditorMode('yaml');
+    expect(model.editorMode).toBe('yaml');
+    // No Kitfile on disk yet: kit's own layout, which quotes the string.
+    expect(model.yamlText).toMatch(/version: "1\.10"/);
+    expect(model.yamlText).toMatch(/path: model\.safetensors/);
+
+    // An edit in YAML comes back to the form.
+    model.setYamlText(
+      model.yamlText.replace('version: "1.10"', 'version: "2.0"')
+    );
+    await model.setEditorMode('form');
+    expect(model.editorMode).toBe('form');
+    expect(model.draft?.package?.version).toBe('2.0');
+
+    // YAML that does not parse keeps the YAML tab, with the problem on its line.
+    await model.setEditorMode('yaml');
+    model.setYamlText('manifestVersion: 1.0.0\nmodel: [\n');
+    await model.setEditorMode('form');
+    expect(model.editorMode).toBe('yaml');
+    expect(model.problems.some(p => p.severity === 'error' && p.line)).toBe(
+      true
+    );
+  });
+
+  it('saves the draft, plans the layers and packs the folder', async () => {
+    await model.openFolder('iris', { scan: true });
+    expect(model.dirty).toBe(true);
+    const saved = await model.save();
+    expect(saved.exists).toBe(true);
+    expect(model.dirty).toBe(false);
+    expect(fs.existsSync(path.join(server.root, 'iris', 'Kitfile'))).toBe(true);
+
+    await model.loadPlan();
+    expect(model.plan.status).toBe('ready');
+    if (model.plan.status === 'ready') {
+      expect(model.plan.value.layers.map(layer => layer.kind)).toEqual([
+        'model',
+        'dataset',
+        'docs'
+      ]);
+      expect(model.plan.value.layers.every(l => !l.unchanged)).toBe(true);
+    }
+
+    const ended = new Promise<IJob>(resolve =>
+      model.jobFinished.connect((_, job) => resolve(job))
+    );
+    const job = await model.startJob('pack', {
+      path: 'iris',
+      reference: 'model/iris:v1'
+    });
+    expect(model.jobs[0].id).toBe(job.id);
+    // Without the event bus (no browser here), the model polls the running job.
+    const done = await ended;
+    expect(done.id).toBe(job.id);
+    expect(done.state).toBe('succeeded');
+    expect(done.result?.reference).toMatch(/model\/iris:v1$/);
+
+    await model.refreshKits();
+    expect(model.kits.status).toBe('ready');
+    if (model.kits.status === 'ready') {
+      expect(model.kits.value).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            repository: 'localhost/model/iris',
+            tags: ['v1'],
+            digest: done.result?.digest
+          })
+        ])
+      );
+    }
+
+    // A second plan knows the layers are unchanged since that pack.
+    await model.loadPlan();
+    if (model.plan.status === 'ready') {
+      expect(model.plan.value.layers.every(l => l.unchanged)).toBe(true);
+    }
+  });
+
+  it('applies job events from the event bus and ignores other schemas', async () => {
+    // The event may arrive after the job ended (it is a small pack): the model's poll of the job's
+    // resource then brings the row back to the server's state, as it does for a late event.
+    await model.refreshJobs();
+    const before = model.jobs.length;
+    model.handleEvent({ schema_id: 'https://example.org/other', id: 'x' });
+    expect(model.jobs.length).toBe(before);
+    const job = await model.startJob('pack', {
+      path: 'iris',
+      reference: 'model/iris:v2'
+    });
+    model.handleEvent({
+      schema_id: 'https://events.kitlab.dev/job',
+      id: job.id,
+      kind: 'pack',
+      state: 'running',
+      stage: 'pack',
+      done: 1,
+      total: 4
+    });
+    const shown = model.jobs.find(j => j.id === job.id);
+    expect(shown?.state).toBe('running');
+    expect(shown?.progress.total).toBe(4);
+    await until(
+      () => model.jobs.find(j => j.id === job.id)?.state === 'succeeded',
+      'the job to end'
+    );
+  });
+
+  it('lists registries and keeps a failed login out of them', async () => {
+    await model.refreshRegistries();
+    expect(model.registries).toEqual({ status: 'ready', value: [] });
+    await expect(
+      model.login({
+        host: '127.0.0.1:9',
+        username: 'u',
+        password: 'p',
+        plainHttp: true
+      })
+    ).rejects.toThrow();
+    await model.refreshRegistries();
+    expect(model.registries).toEqual({ status: 'ready', value: [] });
+  });
+
+  it('reports a folder outside the root with its code', async () => {
+    await model.openFolder('../elsewhere', { scan: true });
+    expect(model.document.status).toBe('error');
+    expect(model.scan.status).toBe('error');
+    if (model.document.status === 'error') {
+      expect(model.document.code).toBe('forbidden_path');
+    }
+  });
+});
