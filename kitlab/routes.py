@@ -15,7 +15,7 @@ from kitlab._version import __version__
 from kitlab.apijson import camel_keys
 from kitlab.errors import InvalidInput
 from kitlab.handlers import KitlabHandler
-from kitlab.kitfile import kitfile_json_schema, ui_schema
+from kitlab.kitfile import form_suggestions, kitfile_json_schema, ui_schema
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.reference import parse_reference
@@ -56,7 +56,9 @@ class SchemaHandler(KitlabHandler):
     @tornado.web.authenticated
     @authorized
     def get(self) -> None:
-        self.write_json({"schema": kitfile_json_schema(), "uiSchema": ui_schema()})
+        self.write_json(
+            {"schema": kitfile_json_schema(), "uiSchema": ui_schema(), "suggestions": form_suggestions()}
+        )
 
 
 class KitfileHandler(KitlabHandler):

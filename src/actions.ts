@@ -11,8 +11,11 @@ import {
   showDialog,
   showErrorMessage
 } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import type { IDocumentManager } from '@jupyterlab/docmanager';
+import { FileDialog } from '@jupyterlab/filebrowser';
 import { IStateDB } from '@jupyterlab/statedb';
-import { TranslationBundle } from '@jupyterlab/translation';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
 
 import { jobKindLabel } from './components/JobsList';
@@ -57,6 +60,9 @@ export interface IActionHost {
   cwd: () => string;
   /** Show the panel on a tab. */
   showTab: (tab: PanelTab) => void;
+  /** For the form's file dialog; without it the path fields have no Browse… button. */
+  docManager: IDocumentManager | null;
+  translator: ITranslator | null;
 }
 
 /** A job this page started, kept so it can be retried after a login. */
@@ -165,6 +171,35 @@ export class KitlabActions {
         errorText(error)
       );
     }
+  }
+
+  /**
+   * Let the user pick a file or folder inside the folder being packed, for a Kitfile path field,
+   * starting beside `current` (relative to that folder). Resolves to the pick relative to the
+   * folder, or null when cancelled or when the pick is the folder itself.
+   */
+  async browsePath(current: string): Promise<string | null> {
+    const { docManager, model, trans } = this._host;
+    const folder = model.folder;
+    if (docManager === null || folder === null) {
+      return null;
+    }
+    const result = await FileDialog.getOpenFiles({
+      manager: docManager,
+      translator: this._host.translator ?? undefined,
+      title: trans.__('Pick a file or folder'),
+      label: trans.__(
+        'Select a file or folder, or open a folder and press Select to pick it.'
+      ),
+      root: folder,
+      defaultPath: PathExt.join(folder, PathExt.dirname(current))
+    });
+    const picked = result.button.accept ? result.value?.[0]?.path : undefined;
+    if (picked === undefined) {
+      return null;
+    }
+    const relative = PathExt.relative(folder, picked);
+    return relative === '' || relative.startsWith('..') ? null : relative;
   }
 
   openNotebook(path: string): Promise<unknown> {

@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
@@ -32,7 +33,8 @@ const plugin: JupyterFrontEndPlugin<KitlabModel> = {
     ITranslator,
     ISettingRegistry,
     IStateDB,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    IDocumentManager
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -41,7 +43,8 @@ const plugin: JupyterFrontEndPlugin<KitlabModel> = {
     translator: ITranslator | null,
     settingRegistry: ISettingRegistry | null,
     state: IStateDB | null,
-    browser: IDefaultFileBrowser | null
+    browser: IDefaultFileBrowser | null,
+    docManager: IDocumentManager | null
   ): KitlabModel => {
     const trans = (translator ?? nullTranslator).load('kitlab');
     const model = new KitlabModel();
@@ -61,7 +64,9 @@ const plugin: JupyterFrontEndPlugin<KitlabModel> = {
       settings: () => settings.current(),
       state,
       cwd,
-      showTab
+      showTab,
+      docManager,
+      translator
     });
     panel.actions = actions;
     app.shell.add(panel, 'left', { rank: 850 });

@@ -118,6 +118,8 @@ export interface IValidation {
 export interface IKitfileSchema {
   schema: Record<string, unknown>;
   uiSchema: Record<string, unknown>;
+  /** Vocabularies the `suggest` widgets offer (licenses, frameworks, formats), by name. */
+  suggestions?: Record<string, string[]>;
 }
 
 // ------------------------------------------------------------------------------------------ Scan

@@ -6,6 +6,8 @@ import os
 import pytest
 import tornado.httpclient
 
+from kitlab.kitfile.spdx import check_license
+
 COMMENTED = """\
 # Churn model kit
 manifestVersion: 1.0.0
@@ -45,6 +47,29 @@ async def test_schema_describes_the_kitfile_for_the_form(jp_fetch):
     assert {"manifestVersion", "package", "model", "code", "datasets", "docs"} <= set(props)
     assert body["schema"]["additionalProperties"] is False
     assert isinstance(body["uiSchema"], dict)
+
+
+async def test_schema_names_the_form_widgets_and_sends_their_vocabularies(jp_fetch):
+    body = await fetch_json(jp_fetch, "schema")
+    ui, suggestions = body["uiSchema"], body["suggestions"]
+    # Every path field browses the workspace; license, framework and format fields suggest.
+    assert ui["model"]["path"]["ui:widget"] == "path"
+    assert ui["datasets"]["items"]["path"]["ui:widget"] == "path"
+    assert ui["model"]["parts"]["items"]["path"]["ui:widget"] == "path"
+    for hint, vocabulary in (
+        (ui["package"]["license"], "licenses"),
+        (ui["datasets"]["items"]["license"], "licenses"),
+        (ui["model"]["framework"], "frameworks"),
+        (ui["model"]["format"], "formats"),
+    ):
+        assert hint["ui:widget"] == "suggest"
+        assert hint["ui:options"]["suggestions"] == vocabulary
+        assert suggestions[vocabulary]
+    # Current SPDX ids only (the validator warns on deprecated ones, so the form must not offer them).
+    assert {"Apache-2.0", "MIT", "CC-BY-4.0"} <= set(suggestions["licenses"])
+    assert "GPL-2.0" not in suggestions["licenses"]
+    assert [i for i in suggestions["licenses"] if check_license(i) is not None] == []
+    assert "scikit-learn" in suggestions["frameworks"]
 
 
 async def test_a_folder_without_kitfile_reads_as_absent(jp_fetch, project):

@@ -299,7 +299,14 @@ test('the page stays responsive while 1 GiB packs run', async ({
       }
       return job.state === 'succeeded';
     });
-    // What the Jobs list showed: live progress is part of what is measured.
+    // What the Jobs list showed: live progress is part of what is measured, to its 100 %, which
+    // the page may draw a moment after the REST read above saw the job end.
+    await panel.showTab('Jobs');
+    await expect(
+      page.locator(
+        `.jp-kitlab-job[data-job-id="${id}"] [data-testid="kitlab-job-percent"]`
+      )
+    ).toHaveText('100 %');
     const percents = await page.evaluate(
       job =>
         (

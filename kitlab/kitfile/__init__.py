@@ -26,7 +26,7 @@ from kitlab.kitfile.model import (
 from kitlab.kitfile.parse import KITFILE_NAMES, find_kitfile, load_kitfile, load_kitfile_file, locate_problems
 from kitlab.kitfile.pathtypes import PathType, is_modelkit_reference, path_type
 from kitlab.kitfile.problems import KitfileError, Problem
-from kitlab.kitfile.schema import kitfile_json_schema, ui_schema
+from kitlab.kitfile.schema import form_suggestions, kitfile_json_schema, ui_schema
 from kitlab.kitfile.validate import go_clean, layer_paths, validate_kitfile
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "dump_kitfile_yaml",
     "encode_ordered",
     "find_kitfile",
+    "form_suggestions",
     "from_config_json",
     "go_clean",
     "go_float",

@@ -16,9 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kitlab.kitfile.spdx import license_ids
+
 __all__ = [
     "FieldSpec",
     "attr_name",
+    "form_suggestions",
     "kitfile_json_schema",
     "object_fields",
     "ui_schema",
@@ -211,13 +214,43 @@ def kitfile_json_schema() -> dict[str, Any]:
     return copy.deepcopy(_SCHEMA)
 
 
+# What the form suggests while typing (free text stays allowed: kit stores these as plain strings). The
+# frameworks and formats are those the scanner writes into drafts, plus the other common ones.
+FRAMEWORKS = (
+    "PyTorch", "TensorFlow", "Keras", "JAX", "scikit-learn", "XGBoost", "LightGBM", "CatBoost",
+    "transformers", "sentence-transformers", "diffusers", "PEFT", "llama.cpp", "ONNX", "TensorFlow Lite",
+    "Core ML", "spaCy", "statsmodels", "Prophet", "MLflow", "PMML", "NumPy", "pandas",
+)  # fmt: skip
+FORMATS = (
+    "safetensors", "gguf", "onnx", "pytorch", "pickle", "joblib", "keras", "h5", "savedmodel", "tflite",
+    "coreml", "xgboost-ubj", "catboost", "pmml", "npz",
+)  # fmt: skip
+
+
+def _suggest(vocabulary: str) -> dict[str, Any]:
+    """A text field that offers ``form_suggestions()[vocabulary]`` as the user types."""
+    return {"ui:widget": "suggest", "ui:options": {"suggestions": vocabulary}}
+
+
+def _path_hint(placeholder: str) -> dict[str, Any]:
+    """The form's ``path`` widget: a text field with a Browse… button that picks a file or folder inside
+    the folder being packed."""
+    return {"ui:placeholder": placeholder, "ui:widget": "path"}
+
+
+def form_suggestions() -> dict[str, list[str]]:
+    """The vocabularies the ``suggest`` widgets of ``ui_schema()`` name, sent once with the schema."""
+    return {"licenses": license_ids(), "frameworks": list(FRAMEWORKS), "formats": list(FORMATS)}
+
+
 def ui_schema() -> dict[str, Any]:
     """Presentation hints for rjsf: field order, placeholders, help texts, multi-line widgets."""
     description = {"ui:widget": "textarea", "ui:options": {"rows": 2}}
     parameters = {
         "ui:help": 'JSON, e.g. {"epochs": 10, "lr": 0.001}. The YAML tab shows them as YAML.',
     }
-    license_field = {"ui:placeholder": "Apache-2.0"}
+    license_field = {"ui:placeholder": "Apache-2.0", **_suggest("licenses")}
+
     return {
         "ui:order": [
             "package",
@@ -249,16 +282,16 @@ def ui_schema() -> dict[str, Any]:
                 "parts",
                 "*",
             ],
-            "path": {"ui:placeholder": "models/model.safetensors"},
-            "framework": {"ui:placeholder": "PyTorch"},
-            "format": {"ui:placeholder": "safetensors"},
+            "path": _path_hint("models/model.safetensors"),
+            "framework": {"ui:placeholder": "PyTorch", **_suggest("frameworks")},
+            "format": {"ui:placeholder": "safetensors", **_suggest("formats")},
             "license": license_field,
             "description": description,
             "parameters": parameters,
             "parts": {
                 "items": {
                     "ui:order": ["name", "path", "type", "license"],
-                    "path": {"ui:placeholder": "models/tokenizer.json"},
+                    "path": _path_hint("models/tokenizer.json"),
                     "type": {"ui:placeholder": "tokenizer"},
                     "license": license_field,
                 }
@@ -267,7 +300,7 @@ def ui_schema() -> dict[str, Any]:
         "datasets": {
             "items": {
                 "ui:order": ["name", "path", "description", "license", "remotePath", "remoteHash", "*"],
-                "path": {"ui:placeholder": "data/train.csv"},
+                "path": _path_hint("data/train.csv"),
                 "license": license_field,
                 "description": description,
                 "remotePath": {
@@ -280,7 +313,7 @@ def ui_schema() -> dict[str, Any]:
         "code": {
             "items": {
                 "ui:order": ["path", "description", "license"],
-                "path": {"ui:placeholder": "src/"},
+                "path": _path_hint("src/"),
                 "license": license_field,
                 "description": description,
             }
@@ -288,18 +321,18 @@ def ui_schema() -> dict[str, Any]:
         "docs": {
             "items": {
                 "ui:order": ["path", "description"],
-                "path": {"ui:placeholder": "README.md"},
+                "path": _path_hint("README.md"),
                 "description": description,
             }
         },
         "prompts": {
             "items": {
                 "ui:order": ["name", "path", "description"],
-                "path": {"ui:placeholder": "system.prompt.md"},
+                "path": _path_hint("system.prompt.md"),
             }
         },
         "mcpServers": {
-            "items": {"ui:order": ["name", "path", "description"], "path": {"ui:placeholder": "server.mcpb"}}
+            "items": {"ui:order": ["name", "path", "description"], "path": _path_hint("server.mcpb")}
         },
     }
 

@@ -12,7 +12,7 @@ import re
 from functools import cache
 from importlib import resources
 
-__all__ = ["check_license"]
+__all__ = ["check_license", "license_ids"]
 
 _TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
 _LICENSE_REF = re.compile(r"(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.-]+")
@@ -33,6 +33,13 @@ def _read_ids(name: str) -> tuple[dict[str, str], set[str]]:
             if in_deprecated:
                 deprecated.add(line)
     return ids, deprecated
+
+
+def license_ids() -> list[str]:
+    """The SPDX License List's current (not deprecated) ids, sorted case-insensitively: what the form
+    offers as you type a license."""
+    ids, deprecated = _licenses()
+    return sorted((i for i in ids.values() if i not in deprecated), key=str.lower)
 
 
 @cache

@@ -7,6 +7,7 @@ import * as React from 'react';
 
 import { problemsToErrorTree } from '../problems';
 import { IKitfile, IKitfileSchema, IProblem } from '../tokens';
+import { FORM_WIDGETS, IFormContext, SuggestionLists } from './FormWidgets';
 
 type FormData = ReadonlyJSONObject;
 
@@ -103,9 +104,16 @@ export function KitfileForm(props: {
   kitfile: IKitfile;
   problems: readonly IProblem[];
   trans: TranslationBundle;
+  /** Picks a path inside the folder being packed, for the path fields' Browse… buttons. */
+  browse: IFormContext['browse'];
   onChange: (kitfile: IKitfile) => void;
 }): JSX.Element {
-  const { schema, trans } = props;
+  const { schema, trans, browse } = props;
+  const suggestions = schema.suggestions ?? {};
+  const formContext: IFormContext = React.useMemo(
+    () => ({ trans, suggestions, browse }),
+    [trans, schema, browse]
+  );
   const uiSchema = React.useMemo(
     () => withLocalHints(schema.uiSchema),
     [schema]
@@ -120,9 +128,12 @@ export function KitfileForm(props: {
   );
   return (
     <div className="jp-kitlab-form" data-testid="kitlab-kitfile-form">
+      <SuggestionLists suggestions={suggestions} />
       <FormComponent
         schema={schema.schema}
         uiSchema={uiSchema}
+        widgets={FORM_WIDGETS}
+        formContext={formContext}
         formData={props.kitfile as unknown as FormData}
         validator={validator}
         noValidate

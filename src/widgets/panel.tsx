@@ -391,6 +391,11 @@ function KitfileStep(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { model, actions, trans } = props;
+  // Stable across renders, so the form's context (and its fields) do not change on every keystroke.
+  const browse = React.useCallback(
+    (current: string) => actions.browsePath(current),
+    [actions]
+  );
   const draft = model.draft;
   const document = model.document;
   if (draft === null) {
@@ -492,6 +497,7 @@ function KitfileStep(props: {
                 kitfile={draft}
                 problems={model.problems}
                 trans={trans}
+                browse={browse}
                 onChange={kitfile => model.setDraft(kitfile)}
               />
             )}

@@ -128,3 +128,60 @@ test('form edits carry to the YAML tab, and parameters are edited as JSON', asyn
   expect(document.kitfile.package.version).toBe('1.10');
   expect(document.kitfile.model.parameters).toEqual({ epochs: 5, lr: 0.01 });
 });
+
+test('the form suggests licenses and frameworks, and path fields browse the folder', async ({
+  page,
+  request
+}, testInfo) => {
+  const saved = await request.put('/kitlab/kitfile?path=demo', {
+    data: { text: KITFILE }
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await page.evaluate(() => {
+    const app = (
+      window as unknown as {
+        jupyterapp: {
+          commands: { execute(id: string, args: unknown): Promise<unknown> };
+        };
+      }
+    ).jupyterapp;
+    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
+  });
+  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+
+  // License and framework fields offer their vocabularies (SPDX ids, frameworks) as you type.
+  for (const [field, list, value] of [
+    ['root_package_license', 'kitlab-suggest-licenses', 'Apache-2.0'],
+    ['root_model_framework', 'kitlab-suggest-frameworks', 'scikit-learn']
+  ]) {
+    await expect(panel.field(field)).toHaveAttribute('list', list);
+    await expect(
+      panel.root.locator(`#${list} option[value="${value}"]`)
+    ).toHaveCount(1);
+  }
+
+  // The model path's Browse… opens a file dialog inside demo/; the pick is written relative to it.
+  const path = panel.field('root_model_path');
+  await path.fill('');
+  await panel.root.getByRole('button', { name: 'Browse… Path' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('Pick a file or folder');
+  await dialog
+    .locator('.jp-DirListing-item', { hasText: 'models' })
+    .first()
+    .dblclick();
+  await dialog
+    .locator('.jp-DirListing-item', { hasText: 'churn.joblib' })
+    .click();
+  await panel.screenshot('browse-dialog');
+  await dialog.getByRole('button', { name: 'Select' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(path).toHaveValue('models/churn.joblib');
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+  await expect(panel.fieldErrors('root_model_path')).toHaveCount(0, {
+    timeout: 10000
+  });
+});
