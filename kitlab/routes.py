@@ -247,6 +247,8 @@ def kit_summary(kit: KitSummary) -> dict[str, Any]:
         "name": kit.model_name,
         "author": kit.author,
         "size": kit.size,
+        "created": kit.created,
+        "storedAt": kit.stored_at,
     }
 
 

@@ -266,6 +266,10 @@ export interface IKitSummary {
   display?: string;
   name?: string;
   author?: string;
+  /** `org.opencontainers.image.created`, when the kit carries it (kit itself writes none). */
+  created?: string | null;
+  /** When the kit came into the local store (packed or pulled here), in seconds since the epoch. */
+  storedAt?: number | null;
 }
 
 /** GET /kitlab/remote */

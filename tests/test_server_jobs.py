@@ -85,6 +85,9 @@ async def test_pack_job_reports_progress_and_the_kit_is_listed(jp_fetch, project
     assert [(k["display"], k["tags"], k["digest"]) for k in kits["kits"]] == [
         ("churn", ["v1"], done["result"]["digest"])
     ]
+    # kit writes no creation date; the list dates the kit by when it came into the store.
+    assert kits["kits"][0]["created"] is None
+    assert done["startedAt"] - 1 <= kits["kits"][0]["storedAt"] <= done["finishedAt"] + 1
     _, listed = await call(jp_fetch, "jobs")
     assert listed["jobs"][0]["id"] == job["id"]
 

@@ -260,6 +260,7 @@ class KitSummary:
     size: int
     author: str
     created: str | None = None
+    stored_at: float | None = None  # when the manifest first came into this store (its blob's mtime)
     format: str = FORMAT_KIT
     kitfile: Kitfile | None = field(default=None, repr=False)
     error: str = ""  # set when the manifest or config could not be read; metadata is then empty
@@ -558,6 +559,14 @@ class LocalStore:
     def tags_for(self, repo_key: str, digest: str) -> list[str]:
         return sorted(t for t, d in self._load_tags(repo_key).items() if d.get("digest") == digest)
 
+    def _stored_at(self, digest: str) -> float | None:
+        """The manifest blob's mtime: when this kit was first packed or pulled here. kit writes no
+        creation date into ModelKits, and blobs are never rewritten, so this is the date kits have."""
+        try:
+            return self.blob_path(digest).stat().st_mtime
+        except OSError:
+            return None
+
     def list_kits(self) -> list[KitSummary]:
         """Like ``kit list``: every manifest of every repo, sorted by (display repo, digest).
 
@@ -594,6 +603,7 @@ class LocalStore:
                         size=manifest.layers_size,
                         author=kitfile.package.authors[0] if kitfile and kitfile.package.authors else "",
                         created=manifest.annotations.get(CREATED_ANNOTATION),
+                        stored_at=self._stored_at(desc.digest),
                         format=manifest.format,
                         kitfile=kitfile,
                         error=error,

@@ -173,6 +173,9 @@ describe('the kitlab REST client', () => {
     let kits = await api.listKits();
     const kit = kits.find(k => k.repository === 'localhost/jest/iris');
     expect(kit).toEqual(expect.objectContaining({ tags: ['v1'], digest }));
+    // Dated by its arrival in the store: between the job's start and end.
+    expect(kit?.storedAt).toBeGreaterThanOrEqual((job.startedAt ?? 0) - 1);
+    expect(kit?.storedAt).toBeLessThanOrEqual((job.finishedAt ?? 0) + 1);
 
     await api.tagKit('jest/iris:v1', 'jest/iris:stable');
     kits = await api.listKits();

@@ -1,3 +1,4 @@
+import { Time } from '@jupyterlab/coreutils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   deleteIcon,
@@ -105,6 +106,7 @@ function KitRow(props: {
         {shortDigest(kit.digest)}
         {kit.name ? ` · ${kit.name}` : ''}
       </div>
+      <KitDate kit={kit} trans={trans} />
       <div className="jp-kitlab-kit-actions">
         <ToolbarButtonComponent
           icon={notebookIcon}
@@ -134,6 +136,38 @@ function KitRow(props: {
         />
       </div>
     </li>
+  );
+}
+
+/**
+ * When the kit was made (its `created` annotation) or, as kit writes none, when it came into this
+ * store; relative, with the exact time on hover.
+ */
+function KitDate(props: {
+  kit: IKitSummary;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { kit, trans } = props;
+  const created = kit.created ? new Date(kit.created) : null;
+  const date =
+    created && !isNaN(created.getTime())
+      ? created
+      : typeof kit.storedAt === 'number'
+        ? new Date(kit.storedAt * 1000)
+        : null;
+  if (date === null) {
+    return null;
+  }
+  const when = Time.formatHuman(date);
+  return (
+    <div
+      className="jp-kitlab-muted jp-kitlab-kit-date"
+      title={Time.format(date)}
+    >
+      {date === created
+        ? trans.__('created %1', when)
+        : trans.__('in the store since %1', when)}
+    </div>
   );
 }
 

@@ -62,6 +62,10 @@ test('open a kit from the Kits list in a new notebook', async ({
   await panel.showTab('Kits');
   const kit = panel.kit('localhost/notebook-demo');
   await expect(kit).toBeVisible({ timeout: 10000 });
+  // Dated by when it came into the store (kit writes no creation date).
+  await expect(kit.locator('.jp-kitlab-kit-date')).toContainText(
+    /in the store since (now|\d+ (second|minute)s? ago)/
+  );
   await panel.screenshot('kits-list');
 
   await kit.getByRole('button', { name: 'Open in notebook' }).click();
