@@ -116,8 +116,11 @@ class RemoteHandler(KitlabHandler):
         ref = parse_reference(repository)
         self.kitlab.check_registry_allowed(ref.registry)
         plain_http = self.get_query_argument("plainHttp", "false") == "true"
+        tls_verify = self.get_query_argument("tlsVerify", "true") != "false"
         tags = await self.run_blocking(
-            functools.partial(remote_tags, ref, plain_http=plain_http, retries=INTERACTIVE_RETRIES)
+            functools.partial(
+                remote_tags, ref, plain_http=plain_http, tls_verify=tls_verify, retries=INTERACTIVE_RETRIES
+            )
         )
         self.write_json({"repository": repository, "tags": tags})
 

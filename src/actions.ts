@@ -344,7 +344,9 @@ export class KitlabActions {
     plainHttp: boolean
   ): Promise<string[] | null> {
     try {
-      return (await this._model.remoteTags(repository, plainHttp)).tags;
+      const tlsVerify = !this._skipsTlsVerify(registryHost(repository));
+      return (await this._model.remoteTags(repository, plainHttp, tlsVerify))
+        .tags;
     } catch (error) {
       if (
         error instanceof KitlabRequestError &&
@@ -387,7 +389,11 @@ export class KitlabActions {
       const request = result.value;
       currentHost = request.host.trim();
       try {
-        await this._model.login({ ...request, host: currentHost });
+        await this._model.login({
+          ...request,
+          host: currentHost,
+          tlsVerify: !this._skipsTlsVerify(currentHost)
+        });
         Notification.success(this._trans.__('Logged in to %1', currentHost), {
           autoClose: 3000
         });
@@ -492,11 +498,22 @@ export class KitlabActions {
     return null;
   }
 
+  /** Whether the settings say to skip TLS certificate checks for `host` (a self-signed registry). */
+  private _skipsTlsVerify(host: string): boolean {
+    return (
+      host !== '' && this._host.settings().insecureRegistries.includes(host)
+    );
+  }
+
   private async _start(
     kind: JobKind,
     params: Record<string, unknown>,
     openNotebook: boolean
   ): Promise<void> {
+    const target = String(params.destination ?? params.reference ?? '');
+    if (kind !== 'pack' && this._skipsTlsVerify(registryHost(target))) {
+      params = { ...params, tlsVerify: false };
+    }
     // A short job can end before its POST answers; `_onJobFinished` waits for this registration.
     const registered = this._model.startJob(kind, params).then(job => {
       this._started.set(job.id, { kind, params, openNotebook });

@@ -114,11 +114,15 @@ export async function removeKit(reference: string): Promise<void> {
 
 export function remoteTags(
   repository: string,
-  plainHttp = false
+  plainHttp = false,
+  tlsVerify = true
 ): Promise<IRemoteTags> {
   const query = new URLSearchParams({ repository });
   if (plainHttp) {
     query.set('plainHttp', 'true');
+  }
+  if (!tlsVerify) {
+    query.set('tlsVerify', 'false');
   }
   return requestAPI<IRemoteTags>(`remote?${query.toString()}`);
 }

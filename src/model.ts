@@ -456,8 +456,12 @@ export class KitlabModel {
     await this.refreshKits();
   }
 
-  remoteTags(repository: string, plainHttp: boolean): Promise<IRemoteTags> {
-    return api.remoteTags(repository, plainHttp);
+  remoteTags(
+    repository: string,
+    plainHttp: boolean,
+    tlsVerify = true
+  ): Promise<IRemoteTags> {
+    return api.remoteTags(repository, plainHttp, tlsVerify);
   }
 
   // ---------------------------------------------------------------------------------- registries

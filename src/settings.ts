@@ -21,6 +21,7 @@ export function readSettings(
     return typeof value === 'string' ? value.trim() : fallback;
   };
   const compression = composite.compression;
+  const insecure = composite.insecureRegistries;
   return {
     defaultRegistry: text('defaultRegistry', DEFAULT_SETTINGS.defaultRegistry),
     defaultRepository: text(
@@ -30,6 +31,12 @@ export function readSettings(
     compression: COMPRESSIONS.includes(compression as Compression)
       ? (compression as Compression)
       : DEFAULT_SETTINGS.compression,
+    insecureRegistries: Array.isArray(insecure)
+      ? insecure
+          .filter((host): host is string => typeof host === 'string')
+          .map(host => host.trim())
+          .filter(host => host !== '')
+      : DEFAULT_SETTINGS.insecureRegistries,
     autoScan:
       typeof composite.autoScan === 'boolean'
         ? composite.autoScan

@@ -303,6 +303,8 @@ export interface IKitlabSettings {
   defaultRegistry: string;
   defaultRepository: string;
   compression: Compression;
+  /** Registries (host[:port]) whose TLS certificates are not verified (kit's --tls-verify=false). */
+  insecureRegistries: string[];
   autoScan: boolean;
 }
 
@@ -310,6 +312,7 @@ export const DEFAULT_SETTINGS: IKitlabSettings = {
   defaultRegistry: '',
   defaultRepository: '',
   compression: 'none',
+  insecureRegistries: [],
   autoScan: true
 };
 

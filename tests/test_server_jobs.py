@@ -297,3 +297,31 @@ async def test_unpack_of_a_remote_kit_pulls_it_and_opens_a_notebook(jp_fetch, pr
         assert ref in notebook.read_text()
         _, kits = await call(jp_fetch, "kits")
         assert any(ref.rsplit(":", 1)[0] == k["repository"] for k in kits["kits"])
+
+
+async def test_a_self_signed_registry_needs_tls_verify_false_for_push_tags_and_pull(
+    jp_fetch, project, tmp_path
+):
+    # HTTPS with a certificate from a throwaway CA the server does not trust: kit's --tls-verify=false case.
+    with run_registry("none", tmp_path / "reg", tls=True) as registry:
+        ref = f"{registry.host}/team/churn:v1"
+        params = {"path": "project", "reference": ref}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+        refused = await wait_job(jp_fetch, job["id"])
+        assert refused["state"] == "failed"
+        assert "certificate" in refused["error"]["message"].lower()
+
+        params["tlsVerify"] = False
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "succeeded", done["error"]
+
+        repository = {"repository": f"{registry.host}/team/churn"}
+        with pytest.raises(tornado.httpclient.HTTPClientError):
+            await call(jp_fetch, "remote", params=repository)
+        _, tags = await call(jp_fetch, "remote", params={**repository, "tlsVerify": "false"})
+        assert tags["tags"] == ["v1"]
+
+        pull = {"reference": ref, "path": "pulled", "tlsVerify": False}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": pull})
+        assert (await wait_job(jp_fetch, job["id"]))["state"] == "succeeded"

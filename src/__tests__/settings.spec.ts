@@ -8,19 +8,25 @@ describe('readSettings', () => {
         defaultRegistry: ' ghcr.io ',
         defaultRepository: 'me/models',
         compression: 'zstd',
+        insecureRegistries: [' harbor.lan:8443 ', '', 7],
         autoScan: false
       })
     ).toEqual({
       defaultRegistry: 'ghcr.io',
       defaultRepository: 'me/models',
       compression: 'zstd',
+      insecureRegistries: ['harbor.lan:8443'],
       autoScan: false
     });
   });
 
   it('falls back to the defaults for missing or unknown values', () => {
-    expect(readSettings({ compression: 'brotli', autoScan: 'yes' })).toEqual(
-      DEFAULT_SETTINGS
-    );
+    expect(
+      readSettings({
+        compression: 'brotli',
+        insecureRegistries: 'harbor.lan',
+        autoScan: 'yes'
+      })
+    ).toEqual(DEFAULT_SETTINGS);
   });
 });
