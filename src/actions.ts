@@ -338,13 +338,15 @@ export class KitlabActions {
     }
   }
 
-  /** Tags of a remote repository; asks for a login when the registry wants one. */
-  async remoteTags(
-    repository: string,
-    plainHttp: boolean
-  ): Promise<string[] | null> {
+  /**
+   * Tags of a remote repository; asks for a login when the registry wants one. A loopback registry
+   * is spoken to over plain HTTP unless the settings list it as a TLS registry not to verify.
+   */
+  async remoteTags(repository: string): Promise<string[] | null> {
+    const host = registryHost(repository);
+    const tlsVerify = !this._skipsTlsVerify(host);
+    const plainHttp = isLoopbackRegistry(host) && tlsVerify;
     try {
-      const tlsVerify = !this._skipsTlsVerify(registryHost(repository));
       return (await this._model.remoteTags(repository, plainHttp, tlsVerify))
         .tags;
     } catch (error) {
@@ -352,11 +354,10 @@ export class KitlabActions {
         error instanceof KitlabRequestError &&
         error.code === 'auth_required'
       ) {
-        const host = registryHost(repository);
         if (
           await this.login(host, this._trans.__('%1 asks you to log in.', host))
         ) {
-          return this.remoteTags(repository, plainHttp);
+          return this.remoteTags(repository);
         }
         return null;
       }

@@ -11,12 +11,7 @@ import * as React from 'react';
 
 import type { KitlabActions } from '../actions';
 import { formatBytes, shortDigest } from '../format';
-import {
-  isLoopbackRegistry,
-  kitReference,
-  registryHost,
-  storeRepository
-} from '../reference';
+import { kitReference, storeRepository } from '../reference';
 import { IKitSummary } from '../tokens';
 
 /** kit's display form of a repository: without the `localhost/` default registry. */
@@ -187,9 +182,7 @@ export function RemoteBrowser(props: {
     }
     setBusy(true);
     try {
-      setTags(
-        await actions.remoteTags(name, isLoopbackRegistry(registryHost(name)))
-      );
+      setTags(await actions.remoteTags(name));
     } finally {
       setBusy(false);
     }
