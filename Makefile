@@ -48,7 +48,10 @@ $(STAMPS)/frontend: $(FRONTEND_SOURCES) $(STAMPS)/node-modules
 	touch $@
 
 # EXTRA is demo (make lab) or test (make test); the test extra includes the demo one.
+# The develop link goes first: pip would otherwise install the wheel's shared data (install.json)
+# through it, into kitlab/labextension/, and the next wheel built would carry that file twice.
 $(STAMPS)/python-%: pyproject.toml $(STAMPS)/frontend
+	rm -rf $(VENV)/share/jupyter/labextensions/kitlab
 	$(VENV)/bin/pip install -q --no-build-isolation -e ".[$*]"
 	jupyter-builder develop --overwrite . > /dev/null
 	touch $@
