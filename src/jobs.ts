@@ -63,6 +63,21 @@ export function upsertJob(jobs: readonly IJob[], job: IJob): IJob[] {
 }
 
 /**
+ * Merge a full list read from the server into the page's list, job by job as `upsertJob` does (so a
+ * list that left before the latest event never moves a bar back). Jobs the list does not have yet
+ * (started after it was read) are kept.
+ */
+export function mergeJobs(
+  jobs: readonly IJob[],
+  fresh: readonly IJob[]
+): IJob[] {
+  return fresh.reduce<IJob[]>(
+    (merged, job) => upsertJob(merged, job),
+    [...jobs]
+  );
+}
+
+/**
  * Apply an event to the list. An event for an unknown job (started in another tab) adds a stub that
  * the next REST read completes; `now` is the creation time given to such a stub (seconds).
  */

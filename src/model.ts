@@ -8,6 +8,7 @@ import {
   asJobEvent,
   isActive,
   jobsToAnnounce,
+  mergeJobs,
   upsertJob
 } from './jobs';
 import { KitlabRequestError } from './request';
@@ -408,7 +409,7 @@ export class KitlabModel {
 
   async refreshJobs(): Promise<void> {
     try {
-      this._setJobs(await api.listJobs(), true);
+      this._setJobs(mergeJobs(this._jobs, await api.listJobs()), true);
     } catch (error) {
       console.warn('kitlab: could not list jobs', error);
     }

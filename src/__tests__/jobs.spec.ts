@@ -6,6 +6,7 @@ import {
   jobSubject,
   JOB_EVENT_SCHEMA,
   jobsToAnnounce,
+  mergeJobs,
   upsertJob
 } from '../jobs';
 import type { IJob, IJobEvent } from '../tokens';
@@ -65,6 +66,36 @@ describe('the job list', () => {
       })
     );
     expect(jobs[0].progress.done).toBe(1);
+  });
+
+  it('merges a full list without moving a bar back or dropping newer jobs', () => {
+    const progress = (done: number) => ({
+      done,
+      total: 100,
+      bytesPerSecond: 10
+    });
+    const shown = [
+      job('new', 3, { progress: progress(0) }),
+      job('a', 2, { progress: progress(80) }),
+      job('b', 1, { state: 'succeeded', progress: progress(100) })
+    ];
+    // Read before 'new' was started and before 'a' reached 80 %.
+    const list = [
+      job('a', 2, { progress: progress(79) }),
+      job('b', 1, { state: 'succeeded', progress: progress(100) })
+    ];
+    const merged = mergeJobs(shown, list);
+    expect(merged.map(j => [j.id, j.progress.done])).toEqual([
+      ['new', 0],
+      ['a', 80],
+      ['b', 100]
+    ]);
+    // A newer read does move it on.
+    expect(
+      mergeJobs(merged, [job('a', 2, { progress: progress(90) })]).find(
+        j => j.id === 'a'
+      )?.progress.done
+    ).toBe(90);
   });
 
   it('applies progress from an event and derives the ETA', () => {
