@@ -1,9 +1,11 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { APIRequestContext, TestInfo } from '@playwright/test';
 
 import { KitlabPanel } from './kitlab-panel';
 
 /*
- * The Kitfile's YAML tab: live validation while typing, comments kept on save.
+ * The Kitfile editors: the YAML tab (live validation while typing, comments kept on save, unsaved
+ * form edits carried over) and the form's own fields (parameters as JSON, suggestions, Browse…).
  * Needs: PUT/GET /kitlab/kitfile, POST /kitfile/validate, GET /schema (not /scan: the folder's
  * existing Kitfile is what the editors show).
  */
@@ -18,10 +20,12 @@ model:
   path: models/churn.joblib
 `;
 
-test('the YAML tab validates while typing and keeps comments on save', async ({
-  page,
-  request
-}, testInfo) => {
+/** Write KITFILE into demo/ and open it in the Package tab, as saved. */
+async function openDemoWithKitfile(
+  page: IJupyterLabPageFixture,
+  request: APIRequestContext,
+  testInfo: TestInfo
+): Promise<KitlabPanel> {
   const saved = await request.put('/kitlab/kitfile?path=demo', {
     data: { text: KITFILE }
   });
@@ -29,17 +33,16 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
   await page.goto();
   const panel = new KitlabPanel(page, testInfo);
   await panel.open();
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: {
-          commands: { execute(id: string, args: unknown): Promise<unknown> };
-        };
-      }
-    ).jupyterapp;
-    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
-  });
+  await panel.packageFolder('demo');
   await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+  return panel;
+}
+
+test('the YAML tab validates while typing and keeps comments on save', async ({
+  page,
+  request
+}, testInfo) => {
+  const panel = await openDemoWithKitfile(page, request, testInfo);
   await expect(panel.field('root_package_name')).toHaveValue('churn');
 
   await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
@@ -77,24 +80,7 @@ test('form edits carry to the YAML tab, and parameters are edited as JSON', asyn
   page,
   request
 }, testInfo) => {
-  const saved = await request.put('/kitlab/kitfile?path=demo', {
-    data: { text: KITFILE }
-  });
-  expect(saved.ok(), await saved.text()).toBe(true);
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: {
-          commands: { execute(id: string, args: unknown): Promise<unknown> };
-        };
-      }
-    ).jupyterapp;
-    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
-  });
-  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+  const panel = await openDemoWithKitfile(page, request, testInfo);
 
   // Parameters: JSON that does not parse is flagged where it is typed and changes nothing.
   const parameters = panel.field('root_model_parameters');
@@ -133,24 +119,7 @@ test('the form suggests licenses and frameworks, and path fields browse the fold
   page,
   request
 }, testInfo) => {
-  const saved = await request.put('/kitlab/kitfile?path=demo', {
-    data: { text: KITFILE }
-  });
-  expect(saved.ok(), await saved.text()).toBe(true);
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: {
-          commands: { execute(id: string, args: unknown): Promise<unknown> };
-        };
-      }
-    ).jupyterapp;
-    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
-  });
-  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+  const panel = await openDemoWithKitfile(page, request, testInfo);
 
   // License and framework fields offer their vocabularies (SPDX ids, frameworks) as you type.
   for (const [field, list, value] of [

@@ -56,6 +56,20 @@ export class KitlabPanel {
     return this.scanReport.locator(`.jp-kitlab-entry[data-path="${path}"]`);
   }
 
+  /** Start the Package flow on `folder` as the toolbar button and context menu do (a command). */
+  async packageFolder(folder: string): Promise<void> {
+    await this.page.evaluate(path => {
+      const app = (
+        window as unknown as {
+          jupyterapp: {
+            commands: { execute(id: string, args: unknown): Promise<unknown> };
+          };
+        }
+      ).jupyterapp;
+      return app.commands.execute('kitlab:package-folder', { path });
+    }, folder);
+  }
+
   /** Type a folder into the Package tab and scan it. */
   async scanFolder(folder: string): Promise<void> {
     await this.showTab('Package');

@@ -1,11 +1,11 @@
 import { expect, test } from '@jupyterlab/galata';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
 import { KitlabPanel } from './kitlab-panel';
+import { IRegistryServer, startRegistry } from './registry-server';
 
 /*
  * The way back: a kit packed by the kit CLI is pulled from a registry into a new notebook. The real
@@ -17,55 +17,40 @@ import { KitlabPanel } from './kitlab-panel';
 test.use({ autoGoto: false });
 
 const KITREF = path.resolve(__dirname, '..', '..', '.bin', 'kitref');
-let registry: ChildProcess | null = null;
+let registry: IRegistryServer | null = null;
 let host = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitlab-ui-pull-registry-'));
-  host = `127.0.0.1:${await freePort()}`;
-  const config = [
-    'version: 0.1',
-    'log: {level: warn}',
-    `storage: {filesystem: {rootdirectory: ${path.join(dir, 'data')}}}`,
-    `http: {addr: "${host}", secret: kitlab-ui-pull}`
-  ].join('\n');
-  fs.writeFileSync(path.join(dir, 'config.yml'), config);
-  registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  await expect
-    .poll(async () => (await fetch(`http://${host}/v2/`).catch(() => null))?.status ?? 0, {
-      timeout: 15000
-    })
-    .toBe(200);
+  registry = await startRegistry();
+  host = registry.host;
 });
 
 test.afterAll(() => {
-  registry?.kill();
+  registry?.stop();
 });
 
 test('a kit packed by kit is pulled from a registry into a new notebook', async ({
   page,
   request
 }, testInfo) => {
-  expect(fs.existsSync(KITREF), `${KITREF} is built by \`make test\``).toBe(true);
-  const { kitopsHome } = (await (await request.get('/kitlab/version')).json()) as {
+  expect(fs.existsSync(KITREF), `${KITREF} is built by \`make test\``).toBe(
+    true
+  );
+  const { kitopsHome } = (await (
+    await request.get('/kitlab/version')
+  ).json()) as {
     kitopsHome: string;
   };
 
   // Pack with the kit stand-in, straight into the store the server uses.
-  const context = fs.mkdtempSync(path.join(os.tmpdir(), 'kitlab-ui-kit-context-'));
+  const context = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'kitlab-ui-kit-context-')
+  );
   fs.mkdirSync(path.join(context, 'data'));
-  fs.writeFileSync(path.join(context, 'data', 'iris.csv'), 'sepal,petal,species\n5.1,1.4,setosa\n');
+  fs.writeFileSync(
+    path.join(context, 'data', 'iris.csv'),
+    'sepal,petal,species\n5.1,1.4,setosa\n'
+  );
   fs.writeFileSync(
     path.join(context, 'Kitfile'),
     'manifestVersion: 1.0.0\npackage:\n  name: iris\n  description: Packed by kit\n' +
@@ -80,12 +65,23 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
   const pushed = await request.post('/kitlab/jobs', {
     data: {
       kind: 'push',
-      params: { reference: 'kit-made:v1', destination: reference, plainHttp: true }
+      params: {
+        reference: 'kit-made:v1',
+        destination: reference,
+        plainHttp: true
+      }
     }
   });
   const { id } = (await pushed.json()) as { id: string };
   await expect
-    .poll(async () => ((await (await request.get(`/kitlab/jobs/${id}`)).json()) as { state: string }).state)
+    .poll(
+      async () =>
+        (
+          (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
+            state: string;
+          }
+        ).state
+    )
     .toBe('succeeded');
   expect((await request.delete('/kitlab/kits/kit-made:v1')).status()).toBe(204);
 
@@ -94,7 +90,9 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
   await panel.open();
   await page.evaluate(() => {
     const app = (
-      window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+      window as unknown as {
+        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
+      }
     ).jupyterapp;
     void app.commands.execute('kitlab:pull');
   });

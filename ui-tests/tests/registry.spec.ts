@@ -1,11 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import * as fs from 'fs';
-import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
 
 import { KitlabPanel } from './kitlab-panel';
+import { IRegistryServer, startRegistry } from './registry-server';
 
 /*
  * Pack & push to a real registry that wants a login (Debian's docker-registry with htpasswd, started
@@ -19,62 +15,16 @@ test.use({ autoGoto: false });
 const USER = 'kitlab';
 const PASSWORD = 'ui-test-secret-9f3a';
 
-let registry: ChildProcess | null = null;
+let registry: IRegistryServer | null = null;
 let host = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitlab-ui-registry-'));
-  const htpasswd = execFileSync('htpasswd', [
-    '-Bbn',
-    USER,
-    PASSWORD
-  ]).toString();
-  fs.writeFileSync(path.join(dir, 'htpasswd'), htpasswd);
-  const port = await freePort();
-  host = `127.0.0.1:${port}`;
-  const config = [
-    'version: 0.1',
-    'log: {level: warn}',
-    'storage:',
-    `  filesystem: {rootdirectory: ${path.join(dir, 'data')}}`,
-    '  delete: {enabled: true}',
-    'http:',
-    `  addr: ${host}`,
-    '  secret: kitlab-ui-tests',
-    'auth:',
-    `  htpasswd: {realm: kitlab-ui, path: ${path.join(dir, 'htpasswd')}}`
-  ].join('\n');
-  fs.writeFileSync(path.join(dir, 'config.yml'), config);
-  registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], {
-    stdio: 'ignore'
-  });
-  await expect
-    .poll(
-      async () => {
-        try {
-          return (await fetch(`http://${host}/v2/`)).status;
-        } catch {
-          return 0;
-        }
-      },
-      { timeout: 15000 }
-    )
-    .toBe(401);
+  registry = await startRegistry({ login: { user: USER, password: PASSWORD } });
+  host = registry.host;
 });
 
 test.afterAll(() => {
-  registry?.kill();
+  registry?.stop();
 });
 
 test('pack & push asks for a login, then pushes; tags and logout work', async ({

@@ -1,11 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import * as fs from 'fs';
-import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
 
 import { KitlabPanel } from './kitlab-panel';
+import { IRegistryServer, startRegistry } from './registry-server';
 
 /*
  * A registry with a self-signed certificate (Debian's docker-registry serving HTTPS with a
@@ -15,80 +11,16 @@ import { KitlabPanel } from './kitlab-panel';
  */
 test.use({ autoGoto: false });
 
-let registry: ChildProcess | null = null;
+let registry: IRegistryServer | null = null;
 let host = '';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address() as net.AddressInfo;
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 test.beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitlab-ui-tls-'));
-  const cert = path.join(dir, 'cert.pem');
-  const key = path.join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert
-    ],
-    { stdio: 'pipe' }
-  );
-  const port = await freePort();
-  host = `127.0.0.1:${port}`;
-  const config = [
-    'version: 0.1',
-    'log: {level: warn}',
-    'storage:',
-    `  filesystem: {rootdirectory: ${path.join(dir, 'data')}}`,
-    'http:',
-    `  addr: ${host}`,
-    '  secret: kitlab-ui-tests',
-    `  tls: {certificate: ${cert}, key: ${key}}`
-  ].join('\n');
-  fs.writeFileSync(path.join(dir, 'config.yml'), config);
-  registry = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], {
-    stdio: 'ignore'
-  });
-  // Up when it answers TLS at all: Node, like the server, rejects the certificate.
-  await expect
-    .poll(
-      async () => {
-        try {
-          await fetch(`https://${host}/v2/`);
-          return 'verified';
-        } catch (error) {
-          const cause = (error as { cause?: { code?: string } }).cause;
-          return cause?.code ?? 'down';
-        }
-      },
-      { timeout: 15000 }
-    )
-    .toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+  registry = await startRegistry({ selfSignedTls: true });
+  host = registry.host;
 });
 
 test.afterAll(() => {
-  registry?.kill();
+  registry?.stop();
 });
 
 test('a registry listed as insecure is pushed to and browsed without verifying its certificate', async ({
@@ -122,16 +54,7 @@ test('a registry listed as insecure is pushed to and browsed without verifying i
   }, host);
   const panel = new KitlabPanel(page, testInfo);
   await panel.open();
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: {
-          commands: { execute(id: string, args: unknown): Promise<unknown> };
-        };
-      }
-    ).jupyterapp;
-    return app.commands.execute('kitlab:package-folder', { path: 'demo' });
-  });
+  await panel.packageFolder('demo');
   await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
 
   await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
