@@ -449,14 +449,21 @@ export class KitlabActions {
       push,
       plainHttp: false
     };
-    values.plainHttp = isLoopbackRegistry(values.registry);
+    const plainHttpByDefault = (registry: string): boolean =>
+      isLoopbackRegistry(registry) && !this._skipsTlsVerify(registry);
+    values.plainHttp = plainHttpByDefault(values.registry);
     let showProblems = false;
     for (;;) {
       const result = await showDialog({
         title: push
           ? this._trans.__('Pack & push ModelKit')
           : this._trans.__('Pack ModelKit'),
-        body: new PackForm(values, this._trans, showProblems),
+        body: new PackForm(
+          values,
+          this._trans,
+          showProblems,
+          plainHttpByDefault
+        ),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
           Dialog.okButton({ label: this._trans.__('Start') })

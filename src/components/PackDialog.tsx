@@ -6,7 +6,6 @@ import {
   buildReference,
   IReferenceParts,
   isLocalRegistry,
-  isLoopbackRegistry,
   referenceProblems
 } from '../reference';
 import { Compression } from '../tokens';
@@ -49,17 +48,16 @@ function PackFormView(props: {
   initial: IPackValues;
   trans: TranslationBundle;
   showProblems: boolean;
+  plainHttpByDefault: (registry: string) => boolean;
   onChange: (values: IPackValues) => void;
 }): JSX.Element {
   const { trans } = props;
   const [values, setValues] = React.useState(props.initial);
   const update = (change: Partial<IPackValues>): void => {
     const next = { ...values, ...change };
-    if (
-      change.registry !== undefined &&
-      isLoopbackRegistry(change.registry.trim())
-    ) {
-      next.plainHttp = true;
+    if (change.registry !== undefined) {
+      // A local registry usually has no TLS, unless the settings list it as self-signed.
+      next.plainHttp = props.plainHttpByDefault(change.registry.trim());
     }
     setValues(next);
     props.onChange(next);
@@ -144,7 +142,8 @@ export class PackForm extends FormDialogBody<IPackValues> {
   constructor(
     initial: IPackValues,
     private readonly _trans: TranslationBundle,
-    private readonly _showProblems: boolean
+    private readonly _showProblems: boolean,
+    private readonly _plainHttpByDefault: (registry: string) => boolean
   ) {
     super(initial);
   }
@@ -155,6 +154,7 @@ export class PackForm extends FormDialogBody<IPackValues> {
         initial={this.values}
         trans={this._trans}
         showProblems={this._showProblems}
+        plainHttpByDefault={this._plainHttpByDefault}
         onChange={this.setValues}
       />
     );
