@@ -217,15 +217,19 @@ export class KitlabActions {
         ? defaultDestination(initialReference, cwd)
         : '',
       selection: { ...UNPACK_ALL },
-      plainHttp: initialReference
-        ? isLoopbackRegistry(registryHost(initialReference))
-        : false
+      plainHttp: this._plainHttpByDefault(registryHost(initialReference))
     };
     let problem: string | null = null;
     for (;;) {
       const result = await showDialog({
         title: this._trans.__('Pull ModelKit'),
-        body: new PullForm(values, cwd, this._trans, problem),
+        body: new PullForm(
+          values,
+          cwd,
+          this._trans,
+          problem,
+          this._plainHttpByDefault
+        ),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
           Dialog.okButton({ label: this._trans.__('Pull and open') })
@@ -279,7 +283,7 @@ export class KitlabActions {
     }
     const destination = result.value.trim();
     const params: Record<string, unknown> = { reference: source, destination };
-    if (isLoopbackRegistry(registryHost(destination))) {
+    if (this._plainHttpByDefault(registryHost(destination))) {
       params.plainHttp = true;
     }
     await this._start('push', params, false);
@@ -344,11 +348,13 @@ export class KitlabActions {
    */
   async remoteTags(repository: string): Promise<string[] | null> {
     const host = registryHost(repository);
-    const tlsVerify = !this._skipsTlsVerify(host);
-    const plainHttp = isLoopbackRegistry(host) && tlsVerify;
     try {
-      return (await this._model.remoteTags(repository, plainHttp, tlsVerify))
-        .tags;
+      const tags = await this._model.remoteTags(
+        repository,
+        this._plainHttpByDefault(host),
+        !this._skipsTlsVerify(host)
+      );
+      return tags.tags;
     } catch (error) {
       if (
         error instanceof KitlabRequestError &&
@@ -378,7 +384,12 @@ export class KitlabActions {
     for (;;) {
       const result = await showDialog({
         title: this._trans.__('Log in to a registry'),
-        body: new LoginForm(currentHost, prompt, this._trans),
+        body: new LoginForm(
+          currentHost,
+          prompt,
+          this._trans,
+          this._plainHttpByDefault
+        ),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
           Dialog.okButton({ label: this._trans.__('Log in') })
@@ -449,9 +460,7 @@ export class KitlabActions {
       push,
       plainHttp: false
     };
-    const plainHttpByDefault = (registry: string): boolean =>
-      isLoopbackRegistry(registry) && !this._skipsTlsVerify(registry);
-    values.plainHttp = plainHttpByDefault(values.registry);
+    values.plainHttp = this._plainHttpByDefault(values.registry);
     let showProblems = false;
     for (;;) {
       const result = await showDialog({
@@ -462,7 +471,7 @@ export class KitlabActions {
           values,
           this._trans,
           showProblems,
-          plainHttpByDefault
+          this._plainHttpByDefault
         ),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
@@ -512,6 +521,13 @@ export class KitlabActions {
       host !== '' && this._host.settings().insecureRegistries.includes(host)
     );
   }
+
+  /**
+   * Whether to offer plain HTTP for `registry`: a loopback registry usually has no TLS, unless the
+   * settings list it as a self-signed one. Every dialog and action that talks to a registry asks this.
+   */
+  private readonly _plainHttpByDefault = (registry: string): boolean =>
+    isLoopbackRegistry(registry) && !this._skipsTlsVerify(registry);
 
   private async _start(
     kind: JobKind,

@@ -2,13 +2,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { FormDialogBody } from './common';
-import { isLoopbackRegistry } from '../reference';
 import { ILoginRequest } from '../tokens';
 
 function LoginFormView(props: {
   initial: ILoginRequest;
   message: string;
   trans: TranslationBundle;
+  plainHttpByDefault: (registry: string) => boolean;
   onChange: (values: ILoginRequest) => void;
 }): JSX.Element {
   const { trans } = props;
@@ -16,7 +16,7 @@ function LoginFormView(props: {
   const update = (change: Partial<ILoginRequest>): void => {
     const next = { ...values, ...change };
     if (change.host !== undefined) {
-      next.plainHttp = isLoopbackRegistry(change.host.trim());
+      next.plainHttp = props.plainHttpByDefault(change.host.trim());
     }
     setValues(next);
     props.onChange(next);
@@ -78,13 +78,14 @@ export class LoginForm extends FormDialogBody<ILoginRequest> {
   constructor(
     host: string,
     private readonly _message: string,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    private readonly _plainHttpByDefault: (registry: string) => boolean
   ) {
     super({
       host,
       username: '',
       password: '',
-      plainHttp: isLoopbackRegistry(host)
+      plainHttp: _plainHttpByDefault(host)
     });
   }
 
@@ -94,6 +95,7 @@ export class LoginForm extends FormDialogBody<ILoginRequest> {
         initial={this.values}
         message={this._message}
         trans={this._trans}
+        plainHttpByDefault={this._plainHttpByDefault}
         onChange={this.setValues}
       />
     );

@@ -2,11 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { FormDialogBody } from './common';
-import {
-  isLocalRegistry,
-  isLoopbackRegistry,
-  registryHost
-} from '../reference';
+import { isLocalRegistry, registryHost } from '../reference';
 import { defaultDestination, IUnpackSelection, unpackFilters } from '../unpack';
 
 /** What the Pull dialog asks for. */
@@ -36,6 +32,7 @@ function PullFormView(props: {
   cwd: string;
   trans: TranslationBundle;
   problem: string | null;
+  plainHttpByDefault: (registry: string) => boolean;
   onChange: (values: IPullValues) => void;
 }): JSX.Element {
   const { trans } = props;
@@ -52,7 +49,7 @@ function PullFormView(props: {
       if (!destinationEdited) {
         next.destination = defaultDestination(change.reference, props.cwd);
       }
-      next.plainHttp = isLoopbackRegistry(registryHost(change.reference));
+      next.plainHttp = props.plainHttpByDefault(registryHost(change.reference));
     }
     setValues(next);
     props.onChange(next);
@@ -139,7 +136,8 @@ export class PullForm extends FormDialogBody<IPullValues> {
     initial: IPullValues,
     private readonly _cwd: string,
     private readonly _trans: TranslationBundle,
-    private readonly _problem: string | null
+    private readonly _problem: string | null,
+    private readonly _plainHttpByDefault: (registry: string) => boolean
   ) {
     super(initial);
   }
@@ -151,6 +149,7 @@ export class PullForm extends FormDialogBody<IPullValues> {
         cwd={this._cwd}
         trans={this._trans}
         problem={this._problem}
+        plainHttpByDefault={this._plainHttpByDefault}
         onChange={this.setValues}
       />
     );

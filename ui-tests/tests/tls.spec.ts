@@ -6,7 +6,7 @@ import { IRegistryServer, startRegistry } from './registry-server';
 /*
  * A registry with a self-signed certificate (Debian's docker-registry serving HTTPS with a
  * certificate made here by openssl): listed under the "insecureRegistries" setting, pack & push and
- * the remote tag list reach it without verifying its certificate, as kit's --tls-verify=false.
+ * the remote tag list and pull reach it without verifying its certificate, as kit's --tls-verify=false.
  * Needs: PUT /kitlab/kitfile, POST /jobs (pack-push, tlsVerify), GET /remote.
  */
 test.use({ autoGoto: false });
@@ -71,14 +71,27 @@ test('a registry listed as insecure is pushed to and browsed without verifying i
   });
   await panel.expectJobSucceeded(job.first());
 
-  await panel.showTab('Kits');
-  await panel.root
-    .locator('input[name="repository"]')
-    .fill(`${host}/org/churn`);
-  await panel.root.getByRole('button', { name: 'List tags' }).click();
-  await expect(panel.root.locator('.jp-kitlab-remote-tags')).toContainText(
-    'tls',
-    { timeout: 30000 }
-  );
+  await panel.expectRemoteTag(`${host}/org/churn`, 'tls');
   await panel.screenshot('insecure-registry-tags');
+
+  // Pulling it back: the Pull dialog does not assume plain HTTP for it either.
+  await page.evaluate(() => {
+    const app = (
+      window as unknown as {
+        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
+      }
+    ).jupyterapp;
+    void app.commands.execute('kitlab:pull');
+  });
+  const pull = page.locator('.jp-Dialog');
+  await pull.locator('input[name="reference"]').fill(`${host}/org/churn:tls`);
+  await expect(pull.locator('input[name="plainHttp"]')).not.toBeChecked();
+  await pull.getByRole('button', { name: 'Pull and open' }).click();
+  await expect(
+    page.locator('.lm-TabBar-tab', { hasText: '.ipynb' })
+  ).toBeVisible({ timeout: 60000 });
+  await expect(page.locator('.jp-Notebook')).toContainText(
+    `${host}/org/churn:tls`
+  );
+  await panel.screenshot('insecure-registry-pulled');
 });
