@@ -34,6 +34,12 @@ async def fetch_json(jp_fetch, *parts, **kwargs):
     return json.loads(response.body)
 
 
+async def validate(jp_fetch, payload):
+    return await fetch_json(
+        jp_fetch, "kitfile", "validate", params={"path": "project"}, method="POST", body=json.dumps(payload)
+    )
+
+
 async def expect_error(jp_fetch, code, *parts, **kwargs):
     with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
         await jp_fetch("kitlab", *parts, **kwargs)
@@ -105,14 +111,7 @@ async def test_an_unknown_field_is_refused_with_line_and_field_path(jp_fetch, pr
 
 async def test_validate_reports_missing_paths_without_writing(jp_fetch, project):
     form = {"manifestVersion": "1.0.0", "package": {"name": "x"}, "model": {"path": "models/missing.bin"}}
-    body = await fetch_json(
-        jp_fetch,
-        "kitfile",
-        "validate",
-        params={"path": "project"},
-        method="POST",
-        body=json.dumps({"kitfile": form}),
-    )
+    body = await validate(jp_fetch, {"kitfile": form})
     assert any(p["path"] == "model.path" and p["severity"] == "error" for p in body["problems"])
     assert not (project / "Kitfile").exists()
 
@@ -121,14 +120,7 @@ async def test_validate_shows_the_text_a_save_of_form_edits_would_write(jp_fetch
     (project / "Kitfile").write_text(COMMENTED)
     form = (await fetch_json(jp_fetch, "kitfile", params={"path": "project"}))["kitfile"]
     form["package"]["version"] = "1.10"
-    body = await fetch_json(
-        jp_fetch,
-        "kitfile",
-        "validate",
-        params={"path": "project"},
-        method="POST",
-        body=json.dumps({"kitfile": form}),
-    )
+    body = await validate(jp_fetch, {"kitfile": form})
     # The YAML tab shows the unsaved form edit laid into the file: comments kept, the version as typed.
     assert body["text"] == COMMENTED.replace(
         "name: churn   # shown by kit list\n", "name: churn   # shown by kit list\n  version: '1.10'\n"
@@ -142,14 +134,7 @@ async def test_validate_shows_the_text_a_save_of_form_edits_would_write(jp_fetch
 
 
 async def test_validate_has_no_text_for_an_unparseable_kitfile(jp_fetch, project):
-    body = await fetch_json(
-        jp_fetch,
-        "kitfile",
-        "validate",
-        params={"path": "project"},
-        method="POST",
-        body=json.dumps({"text": "manifestVersion: [\n"}),
-    )
+    body = await validate(jp_fetch, {"text": "manifestVersion: [\n"})
     assert body["kitfile"] is None
     assert body["text"] is None
     assert any(p["severity"] == "error" for p in body["problems"])

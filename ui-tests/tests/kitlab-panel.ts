@@ -135,6 +135,17 @@ export class KitlabPanel {
     expect(await state.textContent(), `job ended: ${text}`).toBe('succeeded');
   }
 
+  /** List a remote repository's tags from the Kits tab and wait until `tag` is among them. */
+  async expectRemoteTag(repository: string, tag: string): Promise<void> {
+    await this.showTab('Kits');
+    await this.root.locator('input[name="repository"]').fill(repository);
+    await this.root.getByRole('button', { name: 'List tags' }).click();
+    await expect(this.root.locator('.jp-kitlab-remote-tags')).toContainText(
+      tag,
+      { timeout: 30000 }
+    );
+  }
+
   kit(repository: string): Locator {
     return this.root.locator(`.jp-kitlab-kit[data-repository="${repository}"]`);
   }

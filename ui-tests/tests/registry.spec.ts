@@ -77,17 +77,7 @@ test('pack & push asks for a login, then pushes; tags and logout work', async ({
   expect(await page.content()).not.toContain(PASSWORD);
 
   // The remote repository's tags.
-  await panel.showTab('Kits');
-  await panel.root
-    .locator('input[name="repository"]')
-    .fill(`${host}/org/churn`);
-  await panel.root.getByRole('button', { name: 'List tags' }).click();
-  await expect(panel.root.locator('.jp-kitlab-remote-tags')).toContainText(
-    'v1',
-    {
-      timeout: 30000
-    }
-  );
+  await panel.expectRemoteTag(`${host}/org/churn`, 'v1');
   await panel.screenshot('remote-tags');
 
   // Log out.
