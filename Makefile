@@ -91,6 +91,8 @@ test: system-deps kit $(STAMPS)/python-test
 lint:
 	ruff check .
 	ruff format --check .
+	lint-imports
+	mypy
 	jlpm typecheck
 	jlpm lint:check
 

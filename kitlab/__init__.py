@@ -19,6 +19,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     # Imported lazily so that `import kitlab` (the library, the CLI) never pulls in the server.
-    from kitlab.app import KitlabApp
+    from kitlab.server.app import KitlabApp
 
     return [{"module": "kitlab", "app": KitlabApp}]

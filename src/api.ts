@@ -1,5 +1,5 @@
 /**
- * One typed function per kitlab endpoint (see kitlab/openapi.yaml). Paths are contents-API paths
+ * One typed function per kitlab endpoint (see kitlab/server/openapi.yaml). Paths are contents-API paths
  * relative to the server root; errors arrive as `KitlabRequestError` with the server's `error.code`.
  */
 import { requestAPI } from './request';

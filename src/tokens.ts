@@ -1,5 +1,5 @@
 /**
- * Types shared by the kitlab frontend: the shapes the server sends (see kitlab/openapi.yaml), the
+ * Types shared by the kitlab frontend: the shapes the server sends (see kitlab/server/openapi.yaml), the
  * model's token, and the command ids other plugins call.
  */
 import { Token } from '@lumino/coreutils';

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 import kitlab
-from kitlab.settings import Kitlab
+from kitlab.server.settings import Kitlab
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -150,7 +150,7 @@ def test_every_admin_setting_is_documented():
 
 
 def test_every_api_endpoint_is_summarised_in_api_md():
-    spec = yaml.safe_load((ROOT / "kitlab" / "openapi.yaml").read_text(encoding="utf-8"))
+    spec = yaml.safe_load((ROOT / "kitlab" / "server" / "openapi.yaml").read_text(encoding="utf-8"))
     api = (DOCS / "api.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\|\s*([A-Z]+)\s*\|\s*`(/[^`?]*)[`?]", api, re.M))
     in_spec = {
@@ -216,8 +216,8 @@ def test_wheel_carries_the_prebuilt_frontend_without_node(tmp_path):
     assert server_config == {"ServerApp": {"jpserver_extensions": {"kitlab": True}}}
     assert re.search(r"^kitlab = kitlab\.cli:main$", entry_points, re.M)
     assert {
-        "kitlab/openapi.yaml",
-        "kitlab/events/job.yaml",
+        "kitlab/server/openapi.yaml",
+        "kitlab/server/events/job.yaml",
         "kitlab/kitfile/data/spdx-licenses.txt",
     } <= names
     strays = [n for n in names if not n.startswith(("kitlab/", f"kitlab-{version}."))]

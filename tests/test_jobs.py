@@ -8,8 +8,8 @@ import time
 import pytest
 
 from kitlab.errors import Conflict, InvalidInput, NotFound
-from kitlab.jobs import JobManager
-from kitlab.modelkit.progress import ProgressEvent
+from kitlab.progress import ProgressEvent
+from kitlab.server.jobs import JobManager
 
 
 def wait_for(predicate, timeout=5.0):

@@ -1,4 +1,4 @@
-"""The OpenAPI document (kitlab/openapi.yaml) against the live server: a schemathesis run must find
+"""The OpenAPI document (kitlab/server/openapi.yaml) against the live server: a schemathesis run must find
 no 500s and no response that breaks the documented schema.
 
 The server is a real `jupyter server` process with authentication on. allowed_registries is set to a
@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.live_server import live_jupyter_server
 
-SPEC = Path(__file__).resolve().parents[1] / "kitlab" / "openapi.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "kitlab" / "server" / "openapi.yaml"
 
 
 @pytest.fixture

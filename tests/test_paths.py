@@ -5,7 +5,7 @@ import os
 import pytest
 
 from kitlab.errors import PathOutsideRoot
-from kitlab.paths import resolve_in_root, to_api_path
+from kitlab.server.paths import resolve_in_root, to_api_path
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Every route kitlab registers refuses unauthenticated requests.
 
-The test enumerates ``kitlab.routes.ROUTES`` rather than listing URLs by hand, so a route added later
+The test enumerates ``kitlab.server.routes.ROUTES`` rather than listing URLs by hand, so a route added later
 without authentication makes it fail.
 """
 
@@ -10,7 +10,7 @@ import pytest
 import tornado.httpclient
 import tornado.web
 
-from kitlab.routes import ROUTES
+from kitlab.server.routes import ROUTES
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

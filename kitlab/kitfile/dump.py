@@ -8,10 +8,7 @@ it checks the result reads back as the intended Kitfile and falls back to kit's 
 
 from __future__ import annotations
 
-import contextlib
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from kitlab.atomicfile import write_atomically
 from kitlab.kitfile.config import kitfile_struct
 from kitlab.kitfile.convert import kitfile_from_dict, kitfile_to_dict
 from kitlab.kitfile.goyaml import go_yaml_dumps
@@ -183,29 +181,6 @@ def _edit_in_place(original_text: str, kf: Kitfile) -> str | None:
     return out.getvalue()
 
 
-def write_text_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step (temp file + fsync + rename), keeping its mode."""
-    mode = None
-    with contextlib.suppress(FileNotFoundError):
-        mode = path.stat().st_mode & 0o7777
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is None:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp_name)
-        raise
-
-
 def render_kitfile(data: dict[str, Any], *, original_text: str | None = None) -> str:
     """The YAML text that saving the form's Kitfile ``data`` would write, without writing it.
 
@@ -230,5 +205,5 @@ def save_kitfile(path: str | Path, data: dict[str, Any], *, original_text: str |
     """Write the form's Kitfile ``data`` to ``path`` atomically (as ``render_kitfile`` lays it out) and
     return the text written."""
     text = render_kitfile(data, original_text=original_text)
-    write_text_atomically(Path(path), text)
+    write_atomically(Path(path), text)
     return text

@@ -30,8 +30,8 @@ from typing import BinaryIO, Literal
 from kitlab.errors import InvalidInput
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.kitignore import IGNORE_FILE_NAME, KitIgnore, go_clean, go_trim_space
-from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink, TarWriter
+from kitlab.progress import CancelToken
 
 Severity = Literal["error", "warning"]
 LayerKind = Literal["model", "modelpart", "code", "dataset", "docs", "prompt", "mcpb"]

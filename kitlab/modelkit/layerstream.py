@@ -17,8 +17,8 @@ import threading
 from collections.abc import Callable
 
 from kitlab.errors import Cancelled
-from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink
+from kitlab.progress import CancelToken
 
 PIECE = 4 << 20  # small writes (tar headers) are gathered up to this before crossing threads
 QUEUE_PIECES = 2  # with the piece being read and the one withheld: ≤ 4 pieces (≤ 32 MiB) in memory

@@ -41,7 +41,6 @@ from kitlab.modelkit.mediatypes import (
     OCI_MANIFEST,
     layer_media_type,
 )
-from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from kitlab.modelkit.reference import (
     DEFAULT_REGISTRY,
     DEFAULT_REPOSITORY,
@@ -52,6 +51,7 @@ from kitlab.modelkit.reference import (
 from kitlab.modelkit.statcache import CachedLayer, LayerKey, StatCache, layer_key
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 
 DEFAULT_CLI_VERSION = f"kitlab-{__version__}"
 UNTAGGED_REPO = f"{DEFAULT_REGISTRY}/{DEFAULT_REPOSITORY}"

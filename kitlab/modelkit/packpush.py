@@ -34,7 +34,6 @@ from kitlab.modelkit.pack import (
     record_layer,
     stream_layer,
 )
-from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from kitlab.modelkit.reference import Reference, validate_tag
 from kitlab.modelkit.registry import Credential, CredentialSource, RegistryClient, RetryPolicy
 from kitlab.modelkit.statcache import CachedLayer, StatCache
@@ -52,6 +51,7 @@ from kitlab.modelkit.transfer import (
     run_parallel,
     upload_one,
 )
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 
 
 class _HashSink:

@@ -27,7 +27,6 @@ from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN
 from kitlab.modelkit.manifest import FORMAT_KIT, Descriptor, Manifest, NotAModelKit, parse_manifest
 from kitlab.modelkit.mediatypes import KIT_CONFIG, KITFILE_ANNOTATION, OCI_MANIFEST
-from kitlab.modelkit.progress import CancelToken, ProgressFn, no_progress
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
 from kitlab.modelkit.registry import (
     Credential,
@@ -39,6 +38,7 @@ from kitlab.modelkit.registry import (
 )
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
 from kitlab.modelkit.transfer import Remote, as_reference, require_remote, run_parallel
+from kitlab.progress import CancelToken, ProgressFn, no_progress
 
 MAX_CONFIG_BYTES = 16 << 20
 _TMP_PREFIX = "pull-"  # not the store's "blob-<pid>-" prefix: these files outlive the process to resume

@@ -16,7 +16,6 @@ from typing import BinaryIO
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.manifest import Descriptor, parse_manifest
 from kitlab.modelkit.mediatypes import OCI_MANIFEST
-from kitlab.modelkit.progress import CancelToken, ProgressFn, no_progress
 from kitlab.modelkit.reference import Reference
 from kitlab.modelkit.registry import Credential, CredentialSource, RegistryClient, RetryPolicy
 from kitlab.modelkit.registry.client import OpenFn
@@ -33,6 +32,7 @@ from kitlab.modelkit.transfer import (
     run_parallel,
     upload_one,
 )
+from kitlab.progress import CancelToken, ProgressFn, no_progress
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from typing import IO, Any
 import zstandard
 
 from kitlab.errors import Conflict, InvalidInput, KitlabError, PathOutsideRoot
-from kitlab.modelkit.progress import CancelToken
+from kitlab.progress import CancelToken
 
 CHUNK = 1 << 20
 _FILE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)

@@ -16,12 +16,13 @@ import contextlib
 import hashlib
 import json
 import os
-import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from kitlab.atomicfile import write_atomically
 
 RACY_WINDOW_NS = 1_000_000_000
 MAX_ENTRIES = 512
@@ -143,12 +144,7 @@ class StatCache:
             newest = sorted(layers.items(), key=lambda kv: float(kv[1].get("used", 0)), reverse=True)  # type: ignore[arg-type]
             layers = dict(newest[: self.max_entries])
             self._layers = layers
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
+        with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"version": _VERSION, "layers": layers}), encoding="utf-8")
-            os.replace(tmp, self.path)
+            write_atomically(self.path, json.dumps({"version": _VERSION, "layers": layers}), durable=False)
             self._dirty = False
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
+from kitlab.atomicfile import fsync_dir, write_atomically
 from kitlab.errors import InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
 from kitlab.kitfile.gojson import GoStruct, go_json_dumps
@@ -49,8 +50,8 @@ from kitlab.modelkit.manifest import (
 )
 from kitlab.modelkit.mediatypes import KITFILE_ANNOTATION
 from kitlab.modelkit.mediatypes import OCI_MANIFEST as OCI_MANIFEST_MEDIA_TYPE
-from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.reference import Reference, format_repository_for_display, is_digest, parse_reference
+from kitlab.progress import CancelToken
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -91,14 +92,6 @@ def _hex_of(digest: str) -> str:
     if not is_digest(digest) or not digest.startswith("sha256:"):
         raise InvalidInput(f"unsupported digest {digest!r} (only sha256 is stored locally)")
     return digest.removeprefix("sha256:")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -210,7 +203,7 @@ class BlobWriter:
             self._tmp_path.unlink()
         else:
             os.replace(self._tmp_path, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         self._tmp_path = None
         self.digest, self.size, self.committed = digest, self._size, True
         return Descriptor("", digest, self._size)
@@ -329,19 +322,7 @@ class LocalStore:
             os.close(fd)  # closing releases the flock
 
     def _write_atomic(self, path: Path, data: bytes) -> None:
-        # The temp name never ends in "-index.json" nor equals "index.json" (kit scans for both).
-        tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # like kit: 0666 minus umask
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
+        write_atomically(path, data)
 
     def _write_json(self, path: Path, obj: Any) -> None:
         self._write_atomic(path, go_json_dumps(obj))

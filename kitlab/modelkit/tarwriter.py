@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from kitlab.errors import Conflict, InvalidInput
-from kitlab.modelkit.progress import CancelToken
+from kitlab.progress import CancelToken
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor

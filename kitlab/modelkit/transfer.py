@@ -10,16 +10,14 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
-import os
-import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from kitlab.atomicfile import write_atomically
 from kitlab.errors import Cancelled, InvalidInput
-from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn
 from kitlab.modelkit.reference import DEFAULT_REGISTRY, Reference, parse_reference
 from kitlab.modelkit.registry import (
     AccessDenied,
@@ -31,6 +29,7 @@ from kitlab.modelkit.registry import (
     RetryPolicy,
 )
 from kitlab.modelkit.registry.client import OpenFn
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -250,11 +249,6 @@ class BlobLocations:
             known[digest] = [repository, *repos][: self.MAX_REPOS_PER_DIGEST]  # re-inserted: newest last
         while len(known) > self.MAX_DIGESTS_PER_REGISTRY:
             del known[next(iter(known))]
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        try:
+        with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"version": 1, "registries": registries}), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+            write_atomically(self.path, json.dumps({"version": 1, "registries": registries}), durable=False)

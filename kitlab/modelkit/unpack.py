@@ -11,26 +11,25 @@ model and parts only), from the local store.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import posixpath
-import secrets
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kitlab.atomicfile import write_atomically
 from kitlab.errors import Conflict, InvalidInput, PathOutsideRoot
 from kitlab.kitfile import dump_kitfile_yaml
 from kitlab.kitfile.model import Kitfile, LayerInfo
 from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
 from kitlab.modelkit.manifest import FORMAT_MODELPACK
 from kitlab.modelkit.mediatypes import is_prompt_layer, parse_layer_media_type
-from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
 from kitlab.modelkit.safe_extract import ExtractLimits, open_layer_stream, safe_extract, safe_write_file
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 
 KITFILE_NAME = "Kitfile"
 # kit's filter names → layer base types ("kitfile" selects the config only).
@@ -154,15 +153,7 @@ def _write_kitfile(dest: Path, kitfile: Kitfile, overwrite: bool) -> bool:
             if path.read_bytes() == data:
                 return False
             raise Conflict("failed to unpack: Kitfile exists and does not match model's Kitfile")
-    tmp = dest / f".{KITFILE_NAME}.kitlab-partial-{secrets.token_hex(6)}"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+    write_atomically(path, data)
     return True
 
 

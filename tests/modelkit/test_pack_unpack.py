@@ -20,10 +20,10 @@ from kitlab.errors import Cancelled, Conflict, InvalidInput, KitlabError, NotFou
 from kitlab.kitfile import from_config_json
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.pack import pack
-from kitlab.modelkit.progress import CancelToken, ProgressEvent
 from kitlab.modelkit.statcache import RACY_WINDOW_NS
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import parse_filter, unpack
+from kitlab.progress import CancelToken, ProgressEvent
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,8 @@ import pytest
 from kitlab.errors import Cancelled, InvalidInput
 from kitlab.kitfile.model import CodeEntry, Kitfile, McpServer, Model
 from kitlab.modelkit.layers import LayerPlan, TarEntry, plan_layers, write_layer_tar
-from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.tarwriter import CHUNK_SIZE, FileChangedWhilePacking
+from kitlab.progress import CancelToken
 
 
 def _write(path: Path, content: bytes, mode: int) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from kitlab.errors import Cancelled
-from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.tarwriter import (
     BLOCK_SIZE,
     CHUNK_SIZE,
@@ -20,6 +19,7 @@ from kitlab.modelkit.tarwriter import (
     entry_header,
     split_ustar_path,
 )
+from kitlab.progress import CancelToken
 
 GIB8 = 8 * 1024**3
 

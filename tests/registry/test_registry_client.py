@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from kitlab.modelkit.progress import ProgressEvent
 from kitlab.modelkit.registry import RegistryNotFound, needs_monolithic_upload
+from kitlab.progress import ProgressEvent
 from tests.registry._helpers import MiB, file_sha256, make_client
 
 KIT_CONFIG_TYPE = "application/vnd.kitops.modelkit.config.v1+json"

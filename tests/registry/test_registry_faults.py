@@ -7,7 +7,6 @@ import time
 import pytest
 
 from kitlab.errors import Cancelled
-from kitlab.modelkit.progress import CancelToken
 from kitlab.modelkit.registry import (
     DigestMismatch,
     RegistryClient,
@@ -16,6 +15,7 @@ from kitlab.modelkit.registry import (
     RetryPolicy,
 )
 from kitlab.modelkit.registry.transport import retry_after_seconds
+from kitlab.progress import CancelToken
 from tests.registry._helpers import FAST_RETRY, MiB, file_sha256, make_client
 from tests.support.registry import free_port
 

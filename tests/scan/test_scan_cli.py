@@ -54,7 +54,7 @@ def test_init_writes_kitfile_and_kitignore_and_refuses_to_overwrite(tmp_path, ca
 
 def test_scan_library_never_imports_the_server():
     code = (
-        "import sys, kitlab.scan, kitlab.scan.cli\n"
+        "import sys, kitlab.scan, kitlab.cli.scan\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('tornado', 'jupyter_server')]\n"
         "print(bad)"
     )

@@ -13,12 +13,12 @@ from kitlab.errors import InvalidInput
 from kitlab.modelkit.layerstream import LayerStream
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.packpush import pack_and_push
-from kitlab.modelkit.progress import ProgressEvent
 from kitlab.modelkit.pull import pull
 from kitlab.modelkit.registry import RegistryNotFound
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink
 from kitlab.modelkit.unpack import unpack
+from kitlab.progress import ProgressEvent
 from tests.registry._helpers import make_client
 from tests.support.registry import RunningRegistry
 from tests.transfer._helpers import make_context, remote_kw, skopeo_raw, tree, upload_requests

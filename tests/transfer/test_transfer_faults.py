@@ -12,12 +12,12 @@ import pytest
 from kitlab.errors import Cancelled
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.packpush import pack_and_push
-from kitlab.modelkit.progress import CancelToken, ProgressEvent
 from kitlab.modelkit.pull import StorageFull, pull
 from kitlab.modelkit.push import push
 from kitlab.modelkit.registry import DigestMismatch, RegistryNotFound, RegistryUnreachable, RetryPolicy
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
+from kitlab.progress import CancelToken, ProgressEvent
 from tests.registry._helpers import make_client
 from tests.support.registry import RunningRegistry
 from tests.transfer._helpers import MiB, make_context, remote_kw, temp_files, tree, upload_requests

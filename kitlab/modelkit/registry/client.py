@@ -35,10 +35,10 @@ import requests
 import urllib3
 
 from kitlab.errors import InvalidInput
-from kitlab.modelkit.progress import CancelToken, ProgressEvent, ProgressFn
 from kitlab.modelkit.registry.credentials import Credential, CredentialSource, DefaultCredentials
 from kitlab.modelkit.registry.errors import DigestMismatch, RegistryError, RegistryUnreachable
 from kitlab.modelkit.registry.transport import RETRYABLE_STATUS, RetryPolicy, Transport
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
 
 MiB = 1 << 20
 MONOLITHIC_LIMIT = 100 * MiB

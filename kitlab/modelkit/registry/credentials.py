@@ -10,17 +10,16 @@ Order: kit's ``$KITOPS_HOME/credentials.json``, then Docker's ``$DOCKER_CONFIG/c
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import logging
 import os
 import subprocess
-import tempfile
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kitlab.atomicfile import write_atomically
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.home import kitops_home
 from kitlab.modelkit.registry.secret import Secret
@@ -176,21 +175,10 @@ class DefaultCredentials:
 # Writing kit's credentials.json
 
 
-def _write_config_atomically(path: Path, data: dict[str, Any]) -> None:
+def _write_config(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=path.parent)  # mkstemp creates it 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent="\t")  # oras-go writes tab-indented JSON
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # oras-go writes tab-indented JSON; the file holds passwords, so it is 0600 whatever was there.
+    write_atomically(path, json.dumps(data, indent="\t") + "\n", mode=0o600)
 
 
 def _helper_for(config: dict[str, Any], host: str) -> str | None:
@@ -221,7 +209,7 @@ def save_credential(
         for stale in [k for k in auths if k != key and _key_matches(k, host)]:
             del auths[stale]
         auths[key] = {"auth": raw}
-    _write_config_atomically(path, config)
+    _write_config(path, config)
     return path
 
 
@@ -238,7 +226,7 @@ def delete_credential(host: str, home: str | os.PathLike[str] | None = None) -> 
         del auths[key]
         removed = True
     if removed:
-        _write_config_atomically(path, config)
+        _write_config(path, config)
     return removed
 
 

@@ -10,11 +10,8 @@ import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 
-from kitlab import documents
 from kitlab._version import __version__
-from kitlab.apijson import camel_keys
 from kitlab.errors import InvalidInput
-from kitlab.handlers import KitlabHandler
 from kitlab.kitfile import form_suggestions, kitfile_json_schema, ui_schema
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import pack
@@ -22,9 +19,12 @@ from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import RetryPolicy, known_hosts, login, logout, status
 from kitlab.modelkit.store import KitSummary
 from kitlab.modelkit.transfer import remote_tags
-from kitlab.paths import to_api_path
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.workspace import scan_workspace
+from kitlab.server import documents
+from kitlab.server.apijson import camel_keys
+from kitlab.server.handlers import KitlabHandler
+from kitlab.server.paths import to_api_path
 
 API_VERSION = 1
 # A person is waiting on these requests: fail within a few seconds rather than retry like a transfer.

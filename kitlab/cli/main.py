@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kitlab._version import __version__
+from kitlab.cli import scan as scan_cli
 from kitlab.errors import InvalidInput, KitlabError
 from kitlab.modelkit.home import kitops_home
-from kitlab.scan import cli as scan_cli
 
 if TYPE_CHECKING:
-    from kitlab.modelkit.progress import ProgressEvent
     from kitlab.modelkit.store import LocalStore
+    from kitlab.progress import ProgressEvent
 
 Command = Callable[[argparse.Namespace], int]
 

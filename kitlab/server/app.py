@@ -10,10 +10,10 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 
 from kitlab._version import __version__
-from kitlab.jobs import JobManager
-from kitlab.operations import job_runners
-from kitlab.routes import ROUTES
-from kitlab.settings import Kitlab
+from kitlab.server.jobs import JobManager
+from kitlab.server.operations import job_runners
+from kitlab.server.routes import ROUTES
+from kitlab.server.settings import Kitlab
 
 JOB_EVENT_SCHEMA = Path(__file__).parent / "events" / "job.yaml"
 JOB_EVENT_ID = "https://events.kitlab.dev/job"

@@ -1,6 +1,6 @@
 """Job kinds: each turns a job's JSON params into library calls, with paths confined to the root.
 
-Runners execute on worker threads (see ``kitlab.jobs``); they receive a ``Reporter`` for progress and
+Runners execute on worker threads (see ``kitlab.server.jobs``); they receive a ``Reporter`` for progress and
 cancellation and return a JSON-serialisable result. Param errors raise ``InvalidInput`` so the job
 fails with a message the user can act on.
 """
@@ -14,10 +14,8 @@ from typing import Any
 
 import nbformat
 
-from kitlab.apijson import camel_keys
+from kitlab.atomicfile import write_atomically
 from kitlab.errors import InvalidInput, NotFound
-from kitlab.jobs import JobRunner, Reporter
-from kitlab.kitfile.dump import write_text_atomically
 from kitlab.loaders.notebook import write_notebook
 from kitlab.loaders.pickle_safety import NOT_A_PICKLE, PickleReport, scan_pickle_file, scan_tree
 from kitlab.modelkit.pack import pack, plan_pack
@@ -27,8 +25,10 @@ from kitlab.modelkit.push import push
 from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
-from kitlab.paths import resolve_in_root, to_api_path
-from kitlab.settings import Kitlab
+from kitlab.server.apijson import camel_keys
+from kitlab.server.jobs import JobRunner, Reporter
+from kitlab.server.paths import resolve_in_root, to_api_path
+from kitlab.server.settings import Kitlab
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
 
@@ -67,7 +67,7 @@ def record_lineage(notebook: Path, reference: str, digest: str) -> None:
     lineage.append(
         {"reference": reference, "digest": digest, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     )
-    write_text_atomically(notebook, nbformat.writes(nb))
+    write_atomically(notebook, nbformat.writes(nb))
 
 
 class Operations:

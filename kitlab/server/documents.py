@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kitlab.atomicfile import write_atomically
 from kitlab.errors import InvalidInput
 from kitlab.kitfile import (
     KITFILE_NAMES,
@@ -24,7 +25,6 @@ from kitlab.kitfile import (
     render_kitfile,
     validate_kitfile,
 )
-from kitlab.kitfile.dump import write_text_atomically
 from kitlab.modelkit.layers import plan_layers
 
 
@@ -104,5 +104,5 @@ def save(folder: Path, payload: dict[str, Any]) -> dict[str, Any]:
     if kf is None or errors:
         raise KitfileError(problems, source="Kitfile")
     path = _kitfile_path(folder)
-    write_text_atomically(path, _text_to_write(path, payload))
+    write_atomically(path, _text_to_write(path, payload))
     return read(folder)

@@ -17,10 +17,10 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from kitlab import errors
-from kitlab.jobs import JobManager
 from kitlab.modelkit.store import LocalStore
-from kitlab.paths import resolve_in_root
-from kitlab.settings import Kitlab
+from kitlab.server.jobs import JobManager
+from kitlab.server.paths import resolve_in_root
+from kitlab.server.settings import Kitlab
 
 T = TypeVar("T")
 

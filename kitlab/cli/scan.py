@@ -1,9 +1,4 @@
-"""Command-line entry points for ``kitlab scan DIR`` and ``kitlab init DIR`` (wired by ``kitlab.cli``).
-
-``init`` writes the drafted Kitfile and refuses to overwrite one without ``--force``; when the folder has
-no ``.kitignore`` and the scan suggests one (secrets, caches), it is written too so nothing flagged is
-packed.
-"""
+"""``kitlab scan DIR`` and ``kitlab init DIR``: options and output around ``kitlab.scan``."""
 
 from __future__ import annotations
 
@@ -13,48 +8,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kitlab.errors import Conflict
+from kitlab.scan.init import init_workspace
 from kitlab.scan.types import ScanLimits
 
 if TYPE_CHECKING:
-    from kitlab.scan.workspace import ScanReport
-
-
-def init_workspace(
-    folder: Path, root: Path, *, force: bool = False, limits: ScanLimits | None = None
-) -> tuple[Path, ScanReport, list[Path]]:
-    """Scan ``folder`` and write its Kitfile (and a suggested ``.kitignore`` if it has none).
-
-    Returns the Kitfile path, the report and every file written. Raises ``Conflict`` when a Kitfile
-    exists and ``force`` is false.
-    """
-    from kitlab.scan.compare import KITFILE_NAMES
-    from kitlab.scan.workspace import scan_workspace
-
-    report = scan_workspace(folder, root, limits=limits)
-    target_dir = root.resolve() / report.folder if report.folder != "." else root.resolve()
-    existing = next((target_dir / n for n in KITFILE_NAMES if (target_dir / n).exists()), None)
-    if existing is not None and not force:
-        raise Conflict(
-            f"{existing.name} already exists in {report.folder}; use --force to overwrite",
-            details={"existing_kitfile": report.existing_kitfile},
-        )
-    kitfile_path = existing or target_dir / "Kitfile"
-    from kitlab.kitfile import dump_kitfile_yaml
-
-    assert report.kitfile_object is not None
-    kitfile_path.write_text(dump_kitfile_yaml(report.kitfile_object), encoding="utf-8")
-    written = [kitfile_path]
-    suggestion = report.hygiene.get("suggested_kitignore", "")
-    ignore_path = target_dir / ".kitignore"
-    if suggestion and not ignore_path.exists():
-        ignore_path.write_text(suggestion, encoding="utf-8")
-        written.append(ignore_path)
-    return kitfile_path, report, written
+    pass
 
 
 def add_arguments(cmd: argparse.ArgumentParser, name: str) -> None:
-    """The options of ``kitlab scan`` and ``kitlab init`` (registered by ``kitlab.cli``)."""
+    """The options of ``kitlab scan`` and ``kitlab init`` (registered by ``kitlab.cli.main``)."""
     cmd.add_argument("dir", type=Path)
     cmd.add_argument(
         "--root",

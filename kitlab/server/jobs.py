@@ -24,8 +24,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kitlab.atomicfile import write_atomically
 from kitlab.errors import Cancelled, Conflict, InvalidInput, KitlabError, NotFound
-from kitlab.modelkit.progress import CancelToken, ProgressEvent
+from kitlab.progress import CancelToken, ProgressEvent
 
 QUEUED, RUNNING, CANCELLING = "queued", "running", "cancelling"
 SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "succeeded", "failed", "cancelled", "interrupted"
@@ -280,10 +281,9 @@ class JobManager:
 
     def _persist(self, job: Job) -> None:
         path = self._dir / f"{job.id}.json"
-        tmp = path.with_name(f"{job.id}.{threading.get_ident()}.tmp")
         with self._persist_lock:
-            tmp.write_text(json.dumps(job.to_dict()))
-            os.replace(tmp, path)
+            # Not fsynced: a record lost in a power cut only loses a finished job's history line.
+            write_atomically(path, json.dumps(job.to_dict()), durable=False)
 
     def _load(self) -> None:
         for path in self._dir.glob("*.json"):
