@@ -9,6 +9,7 @@ so a Kitfile without them gives byte-identical output to kit 1.7.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from typing import Any
@@ -114,7 +115,8 @@ class _Reader:
             field = by_key.get(key) or by_fold.get(key.casefold())
             child_path = f"{path}.{key}" if path else key
             if field is None:
-                if key.casefold() in ("digest", "diffid") and "layer" in spec.cls.__dataclass_fields__:
+                has_layer = "layer" in {f.name for f in dataclasses.fields(spec.cls)}
+                if key.casefold() in ("digest", "diffid") and has_layer:
                     layer = layer or LayerInfo()
                     if isinstance(value, str):
                         setattr(layer, "digest" if key.casefold() == "digest" else "diff_id", value)

@@ -45,7 +45,7 @@ class GoJSONError(ValueError):
     """A value Go's ``json.Marshal`` would refuse (NaN, ±Inf, a map with a non-string key, …)."""
 
 
-class GoStruct(list):  # type: ignore[type-arg]
+class GoStruct(list[tuple[str, object]]):
     """An ordered list of ``(json_key, value)`` pairs encoded as a JSON object in exactly this order."""
 
 

@@ -54,7 +54,7 @@ _ESCAPES = {
 _NO_NEWLINE = "\x00"
 
 
-class FlowList(list):  # type: ignore[type-arg]
+class FlowList(list[object]):
     """A sequence written in flow style (``[a, b]``), like a Go field tagged ``yaml:",flow"``."""
 
 

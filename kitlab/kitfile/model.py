@@ -13,7 +13,14 @@ tags those fields ``yaml:"-"``; they only appear in the config blob.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+
+class HasPath(Protocol):
+    """Any Kitfile entry that becomes a layer: each has a ``path``."""
+
+    @property
+    def path(self) -> str: ...
 
 
 @dataclass

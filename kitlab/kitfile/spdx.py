@@ -20,7 +20,7 @@ _LICENSE_REF = re.compile(r"(DocumentRef-[A-Za-z0-9.-]+:)?LicenseRef-[A-Za-z0-9.
 
 def _read_ids(name: str) -> tuple[dict[str, str], set[str]]:
     """(lower-case id → canonical id, deprecated ids)."""
-    text = resources.files("kitlab.kitfile").joinpath("data", name).read_text(encoding="utf-8")
+    text = resources.files("kitlab.kitfile").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     ids: dict[str, str] = {}
     deprecated: set[str] = set()
     in_deprecated = False

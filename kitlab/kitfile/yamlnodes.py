@@ -300,10 +300,15 @@ def resolve_scalar(node: Node) -> Any:
     short = node.tag.removeprefix(TAG_PREFIX) if node.tag.startswith(TAG_PREFIX) else None
     if short in ("int", "float", "bool", "null"):
         value = resolve_plain(node.value)
-        expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[short]
-        if (isinstance(value, bool) and short != "bool") or not isinstance(value, expected):
+        expected: dict[str, type | tuple[type, ...]] = {
+            "int": int,
+            "float": (int, float),
+            "bool": bool,
+            "null": type(None),
+        }
+        if (isinstance(value, bool) and short != "bool") or not isinstance(value, expected[short]):
             raise ResolveError(f"cannot decode !!str `{node.value}` as a !!{short}")
-        return float(value) if short == "float" else value
+        return float(value) if short == "float" and isinstance(value, int | float) else value
     if short == "binary":
         try:
             data = base64.b64decode(node.value.replace("\n", "").replace("\r", ""), validate=True)

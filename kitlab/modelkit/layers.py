@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from kitlab.errors import InvalidInput
-from kitlab.kitfile.model import Kitfile
+from kitlab.kitfile.model import HasPath, Kitfile
 from kitlab.modelkit.kitignore import IGNORE_FILE_NAME, KitIgnore, go_clean, go_trim_space
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink, TarWriter
 from kitlab.progress import CancelToken
@@ -212,7 +212,8 @@ def _new_layer(kind: LayerKind, index: int, path: str) -> LayerPlan:
 
 def _kit_layer_paths(kf: Kitfile) -> list[str]:
     """kit's ``LayerPathsFromKitfile``: every layer path, trimmed and cleaned, in kit's order."""
-    paths = [p.path for p in (*kf.code, *kf.datasets, *kf.docs, *kf.prompts, *kf.mcp_servers)]
+    entries: list[Sequence[HasPath]] = [kf.code, kf.datasets, kf.docs, kf.prompts, kf.mcp_servers]
+    paths = [entry.path for section in entries for entry in section]
     if kf.model is not None:
         if kf.model.path:
             paths.append(kf.model.path)

@@ -110,7 +110,7 @@ def layer_media_type(
 
 def is_prompt_layer(annotations: dict[str, str] | None) -> bool:
     """Prompts travel as code layers marked with kit's layer-subtype annotation."""
-    return bool(annotations) and annotations.get(LAYER_SUBTYPE_ANNOTATION) == LAYER_SUBTYPE_PROMPT
+    return annotations is not None and annotations.get(LAYER_SUBTYPE_ANNOTATION) == LAYER_SUBTYPE_PROMPT
 
 
 def _compression(suffix: str, media_type: str) -> str:

@@ -33,7 +33,7 @@ _HAS_ALNUM_RE = re.compile(r"[a-z0-9]")
 def is_digest(value: str) -> bool:
     """True if ``value`` is a digest go-digest accepts (``sha256:<64 lower-case hex>`` etc.)."""
     m = _DIGEST_RE.match(value)
-    return bool(m) and _DIGEST_HEX_LEN.get(m.group(1)) == len(m.group(2))
+    return m is not None and _DIGEST_HEX_LEN.get(m.group(1)) == len(m.group(2))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from kitlab.errors import Conflict, InvalidInput
@@ -268,7 +268,7 @@ class TarWriter:
 
 def _read_exactly(
     src: BinaryIO, size: int, name: str | bytes, cancel: CancelToken | None
-) -> Iterator[memoryview]:
+) -> Generator[memoryview, None, None]:
     """Yield ``size`` bytes of ``src`` in chunks of up to 8 MiB.
 
     A file larger than one chunk is read ahead on a helper thread into a second buffer while the

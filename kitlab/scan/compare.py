@@ -4,10 +4,11 @@ paths it names that no longer exist, and artifacts the draft found that it does 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kitlab.kitfile.model import Kitfile
+from kitlab.kitfile.model import HasPath, Kitfile
 from kitlab.scan.relpaths import readable_inside, under
 from kitlab.scan.types import Entry
 
@@ -19,7 +20,12 @@ def _paths(kf: Kitfile) -> list[tuple[str, str]]:
     if kf.model is not None:
         out.append(("model", kf.model.path))
         out += [(f"model.parts[{i}]", p.path) for i, p in enumerate(kf.model.parts)]
-    for section, items in (("datasets", kf.datasets), ("code", kf.code), ("docs", kf.docs)):
+    sections: tuple[tuple[str, Sequence[HasPath]], ...] = (
+        ("datasets", kf.datasets),
+        ("code", kf.code),
+        ("docs", kf.docs),
+    )
+    for section, items in sections:
         out += [(f"{section}[{i}]", item.path) for i, item in enumerate(items)]
     return out
 

@@ -46,6 +46,12 @@ def _json(path: Path) -> dict[str, object]:
     return value if isinstance(value, dict) else {}
 
 
+def _weight_map_files(index: Path) -> set[str]:
+    """The shard files a Hugging Face ``*.index.json`` lists in its ``weight_map``."""
+    weight_map = _json(index).get("weight_map")
+    return {str(v) for v in weight_map.values()} if isinstance(weight_map, dict) else set()
+
+
 def _mlflow(path: Path) -> Sniffed:
     import yaml
 
@@ -109,7 +115,7 @@ def _huggingface(folder: Path, names: set[str]) -> Sniffed | None:
             f"(config.json: {arch or model_type}"
         )
         if index:
-            shards = set(_json(folder / index).get("weight_map", {}).values())  # type: ignore[union-attr]
+            shards = _weight_map_files(folder / index)
             summary += f"; {len(shards)} weight shards listed in {index}"
         elif weights:
             summary += f"; weights {', '.join(weights[:3])}"
@@ -125,9 +131,9 @@ def _huggingface(folder: Path, names: set[str]) -> Sniffed | None:
             framework=framework,
             details={"architecture": arch, "model_type": model_type},
         )
-    shards = [n for n in names if SHARD.match(n)]
+    shards = {n for n in names if SHARD.match(n)}
     if index or len(shards) >= 2:
-        listed = set(_json(folder / index).get("weight_map", {}).values()) if index else set(shards)  # type: ignore[union-attr]
+        listed = _weight_map_files(folder / index) if index else shards
         source = f"listed in {index}" if index else "named -NNNNN-of-NNNNN"
         return Sniffed(
             "model",
@@ -172,7 +178,8 @@ def detect_model_folder(folder: Path, rel: str, listing: DirListing) -> FolderFi
     elif "meta.json" in names and "config.cfg" in names:
         meta = _json(folder / "meta.json")
         if "lang" in meta and "pipeline" in meta:
-            pipes = ", ".join(str(p) for p in meta.get("pipeline") or [])  # type: ignore[union-attr]
+            pipeline = meta.get("pipeline")
+            pipes = ", ".join(str(p) for p in pipeline) if isinstance(pipeline, list) else ""
             sniffed = Sniffed(
                 "model",
                 "spacy",

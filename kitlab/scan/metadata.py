@@ -83,8 +83,9 @@ def git_author(folder: Path, root: Path) -> str:
                 parser.read_string(read_head(config))
             except configparser.Error:
                 break
-            if parser.has_section("user") and parser.get("user", "name", fallback=""):
-                return _author(parser.get("user", "name"), parser.get("user", "email", fallback=""))
+            if parser.has_section("user") and parser.has_option("user", "name"):
+                email = parser.get("user", "email") if parser.has_option("user", "email") else ""
+                return _author(parser.get("user", "name"), email)
             break
         if current == root or current.parent == current:
             break
