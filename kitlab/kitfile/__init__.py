@@ -28,9 +28,12 @@ from kitlab.kitfile.pathtypes import PathType, is_modelkit_reference, path_type
 from kitlab.kitfile.problems import KitfileError, Problem
 from kitlab.kitfile.schema import form_suggestions, kitfile_json_schema, ui_schema
 from kitlab.kitfile.validate import go_clean, layer_paths, validate_kitfile
+from kitlab.kitfile.yamlnodes import MAX_DEPTH, MAX_DOCUMENT_BYTES, YamlLimitError, check_document_limits
 
 __all__ = [
     "KITFILE_NAMES",
+    "MAX_DEPTH",
+    "MAX_DOCUMENT_BYTES",
     "CodeEntry",
     "DatasetEntry",
     "DocsEntry",
@@ -48,6 +51,8 @@ __all__ = [
     "PathType",
     "Problem",
     "PromptEntry",
+    "YamlLimitError",
+    "check_document_limits",
     "compatibility_warnings",
     "dump_kitfile_yaml",
     "encode_ordered",

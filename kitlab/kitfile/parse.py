@@ -21,8 +21,10 @@ from kitlab.kitfile.problems import KitfileError, Problem
 from kitlab.kitfile.schema import FieldSpec
 from kitlab.kitfile.structure import ObjectSpec, root_spec
 from kitlab.kitfile.yamlnodes import (
+    MAX_DOCUMENT_BYTES,
     Node,
     ResolveError,
+    YamlLimitError,
     YamlSyntaxError,
     compose_first_document,
     is_null,
@@ -219,9 +221,9 @@ def load_kitfile(text: str, *, source: str = "Kitfile") -> Kitfile:
     try:
         root = compose_first_document(text)
     except YamlSyntaxError as exc:
+        message = exc.message if isinstance(exc, YamlLimitError) else f"invalid YAML: {exc.message}"
         raise KitfileError(
-            [Problem(path="", message=f"invalid YAML: {exc.message}", line=exc.line, column=exc.column)],
-            source=source,
+            [Problem(path="", message=message, line=exc.line, column=exc.column)], source=source
         ) from None
     if root is None:
         raise KitfileError(
@@ -268,9 +270,14 @@ def load_kitfile_file(path: str | Path) -> Kitfile:
             raise NotFound(f"no Kitfile in {target} (looked for {', '.join(KITFILE_NAMES)})")
         target = found
     try:
-        data = target.read_bytes()
+        with target.open("rb") as file:
+            # One byte past the limit is enough to refuse the file without reading all of it.
+            data = file.read(MAX_DOCUMENT_BYTES + 1)
     except FileNotFoundError:
         raise NotFound(f"Kitfile {target} does not exist") from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        message = f"the Kitfile is larger than {MAX_DOCUMENT_BYTES:,} bytes, the most kitlab reads"
+        raise KitfileError([Problem(path="", message=message)], source=str(target))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

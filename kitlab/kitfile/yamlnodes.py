@@ -67,6 +67,41 @@ class YamlSyntaxError(Exception):
         self.column = column
 
 
+class YamlLimitError(YamlSyntaxError):
+    """The document is too large or nests too deeply to be parsed at all (docs/hardening.md)."""
+
+
+# Limits checked before (size, flow nesting) and while (any nesting) the parser runs. The YAML scanner's
+# cost per token grows with the nesting depth, so ``"[" * 50000`` pinned a core for minutes and 4,000
+# block levels took 16 s; a Kitfile needs a handful of levels, and a few thousand entries fit in 1 MiB.
+MAX_DOCUMENT_BYTES = 1 << 20
+MAX_DEPTH = 100
+
+# What can hide a bracket from the flow-depth count: quoted scalars and comments.
+_FLOW_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\']|\'\')*\'|(?<!\S)#[^\n]*|[\[\]{}]')
+
+
+def check_document_limits(text: str) -> None:
+    """Raise ``YamlLimitError`` for a text over ``MAX_DOCUMENT_BYTES`` or with flow collections (``[``,
+    ``{``) nested deeper than ``MAX_DEPTH``: a linear scan, before any YAML parsing."""
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_DOCUMENT_BYTES:
+        raise YamlLimitError(
+            f"the document is {size:,} bytes; at most {MAX_DOCUMENT_BYTES:,} bytes are read", None, None
+        )
+    depth = 0
+    for match in _FLOW_TOKENS.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+                raise YamlLimitError(f"the document nests deeper than {MAX_DEPTH} levels", line, column)
+        elif token in "]}":
+            depth = max(0, depth - 1)
+
+
 def _pos(event: Any) -> tuple[int, int]:
     mark = event.start_mark
     return mark.line + 1, mark.column + 1
@@ -76,8 +111,10 @@ def compose_first_document(text: str) -> Node | None:
     """Node tree of the first document (yaml.v3's ``Decoder.Decode`` reads only that one).
 
     Returns None for a stream without documents (empty or comments only). Aliases resolve to the very
-    node object their anchor names, as in yaml.v3.
+    node object their anchor names, as in yaml.v3. Raises ``YamlLimitError`` past the size and depth
+    limits (``check_document_limits``; block nesting is counted as the events arrive).
     """
+    check_document_limits(text)
     events = YAML(typ="rt").parse(text)
     anchors: dict[str, Node] = {}
     # Open collections: the node, its pending key (maps) and its anchor. An anchor is registered only
@@ -109,6 +146,8 @@ def compose_first_document(text: str) -> Node | None:
                 attach(node)
             elif isinstance(event, (SequenceStartEvent, MappingStartEvent)):
                 line, column = _pos(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise YamlLimitError(f"the document nests deeper than {MAX_DEPTH} levels", line, column)
                 kind: NodeKind = "seq" if isinstance(event, SequenceStartEvent) else "map"
                 node = Node(kind, line, column, tag=_explicit_tag(event.tag))
                 stack.append((node, [], event.anchor))
