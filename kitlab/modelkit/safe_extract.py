@@ -43,13 +43,19 @@ _FILE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE)
 
 @dataclass(frozen=True)
 class ExtractLimits:
-    """Refusal thresholds. Deflate cannot exceed ~1032:1, so the default ratio only trips on zstd bombs
-    (or gzip layers of pathological content) once more than ``ratio_min_bytes`` were produced."""
+    """Refusal thresholds (docs/hardening.md, "What a kit may write").
+
+    A compressed layer may expand to at most ``max_ratio`` times its declared (and checked) blob size,
+    or ``ratio_min_bytes``, whichever is larger. Real layers stay far below: model weights compress
+    ~1:1, CSV ~2.5:1, JSON and text ~10:1; deflate's ceiling is ~1032:1, so the 398 KB → 400 MB layer
+    of issue 14 (1000:1) only lives near it. The cap is known before the first byte is read.
+    """
 
     max_file_size: int = 1 << 40
     max_entries: int = 5_000_000
-    max_ratio: float = 1100.0
-    ratio_min_bytes: int = 256 << 20
+    max_depth: int = 256  # folders per entry name: the staging walks recurse that deep at most
+    max_ratio: float = 200.0
+    ratio_min_bytes: int = 64 << 20
 
 
 class ExtractFailed(KitlabError):
@@ -64,10 +70,12 @@ class ExtractStats:
     dirs: int = 0
     bytes: int = 0
     skipped_existing: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # entries in a .git folder, never written
 
 
 class _CountingReader:
-    """Counts bytes read from ``raw``; optionally enforces a decompression-ratio limit against ``base``."""
+    """Counts bytes read from ``raw``; refuses to yield more than ``cap`` bytes (``what`` says why:
+    a blob longer than its declared size, or a layer expanding past its ratio cap)."""
 
     def __init__(
         self,
@@ -75,17 +83,24 @@ class _CountingReader:
         limits: ExtractLimits | None = None,
         base: _CountingReader | None = None,
         hasher: Any = None,
+        cap: int | None = None,
+        what: str = "",
     ) -> None:
         self._raw = raw
         self._limits = limits
         self._base = base
         self._hasher = hasher
+        self._cap = cap
+        self._what = what
         self.count = 0
 
-    def drain_and_digest(self) -> str:
-        """Read what the tar reader left (trailer, padding) and return ``sha256:`` of everything read."""
+    def drain(self) -> None:
+        """Read what the tar reader left (trailer, padding)."""
         while self.read(CHUNK):
             pass
+
+    def digest(self) -> str:
+        """``sha256:`` of everything read (only with a hasher)."""
         return "sha256:" + self._hasher.hexdigest()
 
     @property
@@ -98,6 +113,8 @@ class _CountingReader:
         self.count += len(data)
         if self._hasher is not None:
             self._hasher.update(data)
+        if self._cap is not None and self.count > self._cap:
+            raise InvalidInput(self._what)
         if self._limits is not None and self._base is not None:
             limits = self._limits
             ratio_exceeded = self.count > limits.max_ratio * max(self._base.count, 1)
@@ -116,31 +133,61 @@ def open_layer_stream(
     limits: ExtractLimits | None = None,
     *,
     expected_digest: str | None = None,
+    declared_size: int | None = None,
 ) -> Iterator[_CountingReader]:
     """Uncompressed tar stream of a layer blob (``none``, ``gzip`` or ``zstd``), with the ratio guard.
 
     With ``expected_digest`` the blob is hashed as it is read and checked when the block ends without
-    error, so a corrupted blob is reported (its files are already written by then, as with any
-    streaming check).
+    error, so a corrupted blob is reported (``unpack`` extracts into a staging folder, so nothing of
+    it reaches the destination). With ``declared_size`` (the manifest's), a blob of another length is
+    refused before anything is read, and the uncompressed stream is capped at
+    ``max(ratio_min_bytes, max_ratio × declared_size)``.
     """
     limits = limits or ExtractLimits()
-    raw = _CountingReader(blob, hasher=hashlib.sha256() if expected_digest else None)
+    cap: int | None = None
+    if declared_size is not None:
+        _check_blob_size(blob, declared_size)
+        cap = max(limits.ratio_min_bytes, int(limits.max_ratio * declared_size))
+    raw = _CountingReader(
+        blob,
+        hasher=hashlib.sha256() if expected_digest else None,
+        cap=declared_size,
+        what=f"layer blob is longer than its declared size of {declared_size} bytes",
+    )
     decoder: Any = None
     if compression == "gzip":
-        decoder = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[arg-type]
+        decoder = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[call-overload]
     elif compression == "zstd":
         decoder = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)  # type: ignore[arg-type]
     elif compression != "none":
         raise InvalidInput(f"unsupported layer compression {compression!r}")
+    expanded = (
+        f"layer expands to more than {cap} bytes ({limits.max_ratio:g}× its {declared_size}-byte blob); "
+        "refusing it as a possible decompression bomb"
+    )
     try:
-        yield raw if decoder is None else _CountingReader(decoder, limits, raw)
+        yield raw if decoder is None else _CountingReader(decoder, limits, raw, cap=cap, what=expanded)
     finally:
         if decoder is not None:
             decoder.close()
+    if expected_digest is not None or declared_size is not None:
+        raw.drain()
     if expected_digest is not None:
-        actual = raw.drain_and_digest()
+        actual = raw.digest()
         if actual != expected_digest:
             raise InvalidInput(f"layer blob is corrupt: expected {expected_digest}, read {actual}")
+    if declared_size is not None and raw.count != declared_size:
+        raise InvalidInput(f"layer blob has {raw.count} bytes but its manifest declares {declared_size}")
+
+
+def _check_blob_size(blob: IO[bytes], declared: int) -> None:
+    """A store blob whose length differs from the manifest's descriptor is refused up front."""
+    try:
+        actual = os.fstat(blob.fileno()).st_size
+    except (AttributeError, OSError, ValueError):  # not a file (a test stream): counted while read
+        return
+    if actual != declared:
+        raise InvalidInput(f"layer blob has {actual} bytes but its manifest declares {declared}")
 
 
 def _split_name(name: str) -> list[str]:
@@ -155,26 +202,40 @@ def _split_name(name: str) -> list[str]:
     return parts
 
 
-class _Target:
-    """The extraction root, walked component by component with ``O_NOFOLLOW`` directory descriptors."""
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+STAGING_PREFIX = ".kitlab-unpack-"
 
-    def __init__(self, root: Path) -> None:
-        root.mkdir(parents=True, exist_ok=True)
-        # The destination itself is the caller's choice and may be reached through symlinks; only
-        # what lies below it is walked without following links.
-        self.root = root.resolve()
-        self._flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+def is_git_path(parts: list[str]) -> bool:
+    """Whether a path lies in a ``.git`` folder (any case: macOS and Windows fold it). A kit never
+    writes there: hooks and ``core.fsmonitor`` run code on the next ``git`` command (issue 14)."""
+    return any(part.casefold() == ".git" for part in parts)
+
+
+def _lstat_at(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+class _Target:
+    """A directory held open by descriptor (borrowed, not closed here); everything below it is walked
+    component by component with ``O_NOFOLLOW``, so swapping the folder or any of its subfolders for a
+    symlink mid-job cannot redirect a write."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
 
     @contextlib.contextmanager
     def open_dir(self, parts: list[str], create_mode: int = 0o755) -> Iterator[int]:
         """Descriptor of ``root/parts``; missing directories are created, symlinks refused."""
-        fd = os.open(self.root, self._flags)
+        fd = os.dup(self.fd)
         try:
             for index, part in enumerate(parts):
                 shown = "/".join(parts[: index + 1])
-                try:
-                    st = os.stat(part, dir_fd=fd, follow_symlinks=False)
-                except FileNotFoundError:
+                st = _lstat_at(fd, part)
+                if st is None:
                     os.mkdir(part, create_mode, dir_fd=fd)
                     st = os.stat(part, dir_fd=fd, follow_symlinks=False)
                 if stat.S_ISLNK(st.st_mode):
@@ -182,9 +243,9 @@ class _Target:
                 if not stat.S_ISDIR(st.st_mode):
                     raise Conflict(f"path {shown!r} already exists and is not a directory")
                 try:
-                    child = os.open(part, self._flags, dir_fd=fd)
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
                 except OSError as exc:  # replaced by a symlink between stat and open: ELOOP
-                    raise PathOutsideRoot(f"refusing to extract through {shown!r}: {exc}") from exc
+                    raise PathOutsideRoot(f"refusing to extract through {shown!r}: {exc.strerror}") from exc
                 os.close(fd)
                 fd = child
             yield fd
@@ -192,9 +253,219 @@ class _Target:
             os.close(fd)
 
 
+def _open_dest(dest: Path, root: Path | None) -> tuple[int, bool]:
+    """Open (creating it if missing) the destination folder once; returns (descriptor, created).
+
+    Without ``root`` the destination is the caller's choice and may be reached through symlinks. With
+    ``root`` (the server's workspace) it is walked from ``root`` with ``O_NOFOLLOW``: a folder swapped
+    for a symlink after the request was checked is refused, not followed.
+    """
+    created = not os.path.lexists(dest)
+    if root is None:
+        dest.mkdir(parents=True, exist_ok=True)
+        return os.open(dest, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)), created
+    real_root = root.resolve()
+    absolute = Path(os.path.abspath(dest))
+    try:
+        rel = absolute.relative_to(real_root)
+    except ValueError:
+        raise PathOutsideRoot(f"{dest} is outside the workspace") from None
+    fd = os.open(real_root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        with _Target(fd).open_dir(list(rel.parts)) as dest_fd:
+            return os.dup(dest_fd), created
+    finally:
+        os.close(fd)
+
+
+class Staging:
+    """A hidden folder inside the destination that a whole unpack fills; ``commit`` moves its content
+    into place only when every layer was verified, so a refused entry, a corrupt blob or a cancel
+    leaves the destination as it was (docs/hardening.md).
+
+    The destination's descriptor is held for the whole job. Existing files are checked while staging
+    (with kit's overwrite / ignore-existing rules), so ``commit`` is a series of renames that only a
+    concurrent writer can make fail. Folders missing from the destination are moved in whole.
+    """
+
+    def __init__(
+        self, dest: Path, *, root: Path | None = None, overwrite: bool = False, ignore_existing: bool = False
+    ) -> None:
+        self.dest = dest
+        self.overwrite = overwrite
+        self.ignore_existing = ignore_existing
+        self.dest_fd, self._created_dest = _open_dest(dest, root)
+        try:
+            self._sweep()
+            self.name = f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
+            os.mkdir(self.name, 0o700, dir_fd=self.dest_fd)
+            self.fd = os.open(self.name, _DIR_FLAGS, dir_fd=self.dest_fd)
+        except BaseException:
+            os.close(self.dest_fd)
+            raise
+        self.target = _Target(self.fd)
+        self._dirs: dict[tuple[str, ...], bool] = {}
+        self._open = True
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is not None:
+            self.discard()
+        self.close()
+
+    def _sweep(self) -> None:
+        """Remove staging folders of unpacks whose process died (kill -9); the pid is in the name."""
+        with os.scandir(self.dest_fd) as entries:
+            stale = [e.name for e in entries if e.name.startswith(STAGING_PREFIX)]
+        for name in stale:
+            pid = name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    _rmtree_at(self.dest_fd, name)
+
+    def _dirs_exist(self, parts: list[str]) -> bool:
+        """Whether ``dest/parts`` exists as real folders; a symlink or a file on the way is refused."""
+        for index in range(1, len(parts) + 1):
+            key = tuple(parts[:index])
+            state = self._dirs.get(key)
+            if state is None:
+                shown = "/".join(key)
+                st = _lstat_at(self.dest_fd, shown)
+                if st is not None and stat.S_ISLNK(st.st_mode):
+                    raise PathOutsideRoot(f"refusing to extract through symlink {shown!r} in the target")
+                if st is not None and not stat.S_ISDIR(st.st_mode):
+                    raise Conflict(f"path {shown!r} already exists and is not a directory")
+                state = self._dirs[key] = st is not None
+            if not state:
+                return False
+        return True
+
+    def existing(self, parts: list[str]) -> os.stat_result | None:
+        """lstat of ``dest/parts`` (the file an entry would replace), None when it does not exist."""
+        if not self._dirs_exist(parts[:-1]):
+            return None
+        return _lstat_at(self.dest_fd, "/".join(parts))
+
+    def commit(self) -> None:
+        """Move everything staged into the destination, then remove the staging folder."""
+        self._merge(self.fd, self.dest_fd, [])
+        os.close(self.fd)
+        self._open = False
+        _rmtree_at(self.dest_fd, self.name)
+
+    def _merge(self, src_fd: int, dst_fd: int, prefix: list[str]) -> None:
+        with os.scandir(src_fd) as it:
+            entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in it)
+        for name, is_dir in entries:
+            shown = "/".join([*prefix, name])
+            st = _lstat_at(dst_fd, name)
+            if st is not None and stat.S_ISLNK(st.st_mode):
+                raise PathOutsideRoot(f"refusing to replace symlink {shown!r} in the target")
+            if is_dir:
+                if st is None:
+                    os.rename(name, name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+                    continue
+                if not stat.S_ISDIR(st.st_mode):
+                    raise Conflict(f"path {shown!r} already exists and is not a directory")
+                sub_src = os.open(name, _DIR_FLAGS, dir_fd=src_fd)
+                try:
+                    sub_dst = os.open(name, _DIR_FLAGS, dir_fd=dst_fd)
+                    try:
+                        self._merge(sub_src, sub_dst, [*prefix, name])
+                    finally:
+                        os.close(sub_dst)
+                finally:
+                    os.close(sub_src)
+                continue
+            if st is not None:  # appeared since it was checked while staging
+                if self.ignore_existing:
+                    continue
+                if not self.overwrite:
+                    raise Conflict(f"path {shown!r} already exists")
+                if not stat.S_ISREG(st.st_mode):
+                    raise Conflict(f"path {shown!r} already exists and is not a regular file")
+            os.replace(name, name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+
+    def discard(self) -> None:
+        """Remove the staging folder (and the destination, when this unpack created it and it is empty)."""
+        with contextlib.suppress(OSError):
+            _rmtree_at(self.dest_fd, self.name)
+        if self._created_dest:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.dest)
+
+    def close(self) -> None:
+        if self._open:
+            os.close(self.fd)
+            self._open = False
+        if self.dest_fd >= 0:
+            os.close(self.dest_fd)
+            self.dest_fd = -1
+
+
+def _rmtree_at(parent_fd: int, name: str) -> None:
+    """``rm -r parent/name`` through descriptors, never following a symlink (``shutil.rmtree`` takes
+    ``dir_fd`` only from Python 3.11). Depth is bounded by ``ExtractLimits.max_depth``."""
+    st = _lstat_at(parent_fd, name)
+    if st is None:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        os.unlink(name, dir_fd=parent_fd)
+        return
+    fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+    try:
+        with os.scandir(fd) as it:
+            entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+        for child, is_dir in entries:
+            if is_dir:
+                _rmtree_at(fd, child)
+            else:
+                os.unlink(child, dir_fd=fd)
+    finally:
+        os.close(fd)
+    os.rmdir(name, dir_fd=parent_fd)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_within(member: tarfile.TarInfo, parts: list[str], allowed: list[str], within: str) -> None:
+    """A layer holds its Kitfile entry's path, what lies below it, and that path's parent folders."""
+    if parts[: len(allowed)] == allowed:
+        return
+    if member.type == tarfile.DIRTYPE and allowed[: len(parts)] == parts:
+        return
+    raise PathOutsideRoot(
+        f"the layer for {within!r} holds {member.name!r}, outside that path; refusing the kit "
+        "(a layer may only write its own Kitfile entry)"
+    )
+
+
+@contextlib.contextmanager
+def _target_for(dest: Path | Staging) -> Iterator[tuple[_Target, Callable[[list[str]], Any] | None]]:
+    """(where to write, how to find the file an entry would replace in the real destination)."""
+    if isinstance(dest, Staging):
+        yield dest.target, dest.existing
+        return
+    fd, _ = _open_dest(Path(dest), None)
+    try:
+        yield _Target(fd), None
+    finally:
+        os.close(fd)
+
+
 def safe_extract(
     tar_stream: IO[bytes] | _CountingReader,
-    dest: Path,
+    dest: Path | Staging,
     *,
     overwrite: bool = False,
     ignore_existing: bool = False,
@@ -202,14 +473,18 @@ def safe_extract(
     cancel: CancelToken | None = None,
     on_bytes: Callable[[int], None] | None = None,
     subdir: str = "",
+    within: str | None = None,
 ) -> ExtractStats:
-    """Extract an uncompressed tar stream into ``dest`` (created if missing). See the module docstring.
+    """Extract an uncompressed tar stream into ``dest`` (a folder, created if missing, or a ``Staging``
+    of an unpack). See the module docstring.
 
     ``subdir`` (relative, validated like entry names) is prepended to every entry; pre-1.0 kits need it.
+    ``within`` (the Kitfile entry's path) confines the entries: anything else is refused. Entries in a
+    ``.git`` folder are never written; they are listed in ``ExtractStats.refused``.
     """
     limits = limits or ExtractLimits()
     prefix = _split_name(subdir)
-    target = _Target(Path(dest))
+    allowed = _split_name(within) if within is not None else None
     stats = ExtractStats()
     seen: set[tuple[str, ...]] = set()
     umask = _umask()
@@ -218,7 +493,7 @@ def safe_extract(
     except tarfile.TarError as exc:
         raise InvalidInput(f"layer is not a valid tar archive: {exc}") from exc
     current = ""
-    with archive:
+    with archive, _target_for(dest) as (target, dest_existing):
         try:
             for member in archive:
                 current = member.name
@@ -226,12 +501,23 @@ def safe_extract(
                     cancel.check()
                 _check_member(archive, member, limits, len(seen))
                 parts = prefix + _split_name(member.name)
+                if len(parts) > limits.max_depth:
+                    raise InvalidInput(
+                        f"entry {member.name[:200]!r}… is nested more than {limits.max_depth} deep"
+                    )
                 key = tuple(parts)
                 if key in seen:
                     raise InvalidInput(f"duplicate entry in archive: {member.name!r}")
                 seen.add(key)
+                if allowed is not None and within is not None:
+                    _check_within(member, parts, allowed, within)
+                if is_git_path(parts):
+                    stats.refused.append("/".join(parts))
+                    continue
                 if member.type == tarfile.DIRTYPE:
                     if parts:
+                        if isinstance(dest, Staging):
+                            dest._dirs_exist(parts)  # a file or symlink there: refused now, not at commit
                         dir_mode = (member.mode & 0o777) | 0o700  # mkdir applies the umask
                         with target.open_dir(parts, create_mode=dir_mode):
                             pass
@@ -253,6 +539,7 @@ def safe_extract(
                     umask,
                     cancel,
                     on_bytes,
+                    dest_existing,
                 )
                 if written is None:
                     stats.skipped_existing.append("/".join(parts))
@@ -268,7 +555,7 @@ def safe_extract(
 
 def safe_write_file(
     src: IO[bytes] | _CountingReader,
-    dest: Path,
+    dest: Path | Staging,
     relpath: str,
     *,
     size: int,
@@ -279,22 +566,30 @@ def safe_write_file(
     on_bytes: Callable[[int], None] | None = None,
 ) -> int | None:
     """Write one file of ``size`` bytes to ``dest/relpath`` with the same guarantees as ``safe_extract``
-    (used for raw layers). Returns the bytes written, or None if skipped because it existed."""
+    (used for raw layers and the Kitfile). Returns the bytes written, or None if skipped because it
+    existed."""
     parts = _split_name(relpath)
     if not parts:
         raise InvalidInput(f"illegal file path {relpath!r}")
-    return _extract_file(
-        _Target(Path(dest)),
-        parts,
-        size,
-        mode,
-        src,
-        overwrite,
-        ignore_existing,
-        _umask(),
-        cancel,
-        on_bytes,  # type: ignore[arg-type]
-    )
+    if is_git_path(parts):
+        raise PathOutsideRoot(f"refusing to write {relpath!r}: nothing is ever written into a .git folder")
+    with _target_for(dest) as (target, dest_existing):
+        try:
+            return _extract_file(
+                target,
+                parts,
+                size,
+                mode,
+                src,  # type: ignore[arg-type]
+                overwrite,
+                ignore_existing,
+                _umask(),
+                cancel,
+                on_bytes,
+                dest_existing,
+            )
+        except OSError as exc:
+            raise ExtractFailed(f"failed to write {relpath!r}: {exc.strerror or exc}") from exc
 
 
 def _check_member(
@@ -330,15 +625,19 @@ def _extract_file(
     umask: int,
     cancel: CancelToken | None,
     on_bytes: Callable[[int], None] | None,
+    dest_existing: Callable[[list[str]], os.stat_result | None] | None = None,
 ) -> int | None:
-    """Write one file via a temp name in its directory; None if skipped because it existed."""
+    """Write one file via a temp name in its directory; None if skipped because it existed.
+
+    When staging, the file it would replace is looked for in the staging folder (an earlier layer)
+    and then in the real destination (``dest_existing``), with the same rules.
+    """
     name = parts[-1]
     shown = "/".join(parts)
     with target.open_dir(parts[:-1]) as dir_fd:
-        try:
-            st: os.stat_result | None = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        except FileNotFoundError:
-            st = None
+        st = _lstat_at(dir_fd, name)
+        if st is None and dest_existing is not None:
+            st = dest_existing(parts)
         if st is not None:
             if stat.S_ISLNK(st.st_mode):
                 raise PathOutsideRoot(f"refusing to replace symlink {shown!r} in the target")

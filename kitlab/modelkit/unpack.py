@@ -3,7 +3,10 @@
 Layers map to Kitfile entries by per-kind counters in manifest order; an entry's recorded digest must
 equal the layer's. The Kitfile written is kit's YAML re-serialization of the config, not the original
 bytes. Extraction goes through ``safe_extract`` (regular files and directories only, confined to the
-target, atomic per file). Classic ModelKits and CNCF ModelPacks (Kitfile from the manifest annotation,
+target, atomic per file) into a staging folder inside the destination that is moved into place only
+when every layer verified (docs/hardening.md): a refused entry, a corrupt blob or a cancel leaves the
+destination as it was. A layer may only write its own Kitfile entry's path, never a ``.git`` folder.
+Classic ModelKits and CNCF ModelPacks (Kitfile from the manifest annotation,
 or rebuilt from ``org.cncf.model.filepath`` layer annotations) are both read, with ``tar``,
 ``tar+gzip`` and ``tar+zstd`` layers. Parent kits named in ``model.path`` are unpacked first (their
 model and parts only), from the local store.
@@ -11,6 +14,7 @@ model and parts only), from the local store.
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
 import stat
@@ -19,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kitlab.atomicfile import write_atomically
 from kitlab.errors import Conflict, InvalidInput, PathOutsideRoot
 from kitlab.kitfile import dump_kitfile_yaml
 from kitlab.kitfile.model import Kitfile, LayerInfo
@@ -27,7 +30,14 @@ from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
 from kitlab.modelkit.manifest import FORMAT_MODELPACK
 from kitlab.modelkit.mediatypes import is_prompt_layer, parse_layer_media_type
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
-from kitlab.modelkit.safe_extract import ExtractLimits, open_layer_stream, safe_extract, safe_write_file
+from kitlab.modelkit.safe_extract import (
+    ExtractLimits,
+    Staging,
+    is_git_path,
+    open_layer_stream,
+    safe_extract,
+    safe_write_file,
+)
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
 from kitlab.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 
@@ -91,6 +101,7 @@ class UnpackedLayer:
     files: int
     bytes: int
     skipped_existing: list[str]
+    refused: list[str] = field(default_factory=list)  # entries in a .git folder, not written
 
 
 @dataclass
@@ -100,6 +111,11 @@ class UnpackResult:
     kitfile_written: bool
     layers: list[UnpackedLayer] = field(default_factory=list)
     parents: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> list[str]:
+        """Every entry left out because it lies in a ``.git`` folder (reported, never written)."""
+        return [name for layer in self.layers for name in layer.refused]
 
 
 class _EntryCursor:
@@ -138,23 +154,33 @@ class _EntryCursor:
             raise InvalidInput(f"the kit has more {kind} layers than its Kitfile has entries") from None
 
 
-def _write_kitfile(dest: Path, kitfile: Kitfile, overwrite: bool) -> bool:
-    """Write ``dest/Kitfile`` like kit: an identical existing file is fine; another one needs overwrite."""
+def _write_kitfile(staging: Staging, kitfile: Kitfile, overwrite: bool) -> bool:
+    """Stage ``Kitfile`` like kit: an identical existing file is fine; another one needs overwrite."""
     data = dump_kitfile_yaml(kitfile).encode("utf-8")
-    path = dest / KITFILE_NAME
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
+    st = staging.existing([KITFILE_NAME])
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
-            raise Conflict(f"failed to unpack config: path {path} exists and is not a regular file")
+            raise Conflict(f"failed to unpack config: path {KITFILE_NAME} exists and is not a regular file")
         if not overwrite:
-            if path.read_bytes() == data:
+            if _read_no_follow(staging.dest_fd, KITFILE_NAME, len(data) + 1) == data:
                 return False
             raise Conflict("failed to unpack: Kitfile exists and does not match model's Kitfile")
-    write_atomically(path, data)
+    safe_write_file(io.BytesIO(data), staging, KITFILE_NAME, size=len(data), overwrite=True)
     return True
+
+
+def _read_no_follow(dir_fd: int, name: str, limit: int) -> bytes:
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), dir_fd=dir_fd)
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read(limit)
+
+
+def _entry_path(entry_path: str) -> str:
+    """The entry's path, cleaned, that its layer's files must lie under ('.' for the whole folder)."""
+    clean = posixpath.normpath((entry_path or ".").strip())
+    if clean.startswith("/") or clean == ".." or clean.startswith("../"):
+        raise PathOutsideRoot(f"error resolving path {entry_path!r}: outside the unpack directory")
+    return clean
 
 
 def _legacy_subdir(entry_path: str) -> str:
@@ -176,21 +202,35 @@ def unpack(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     limits: ExtractLimits | None = None,
+    root: Path | None = None,
 ) -> UnpackResult:
-    """Unpack a kit from the local store into ``dest_dir`` (created if missing)."""
+    """Unpack a kit from the local store into ``dest_dir`` (created if missing), all or nothing.
+
+    With ``root`` (the server's workspace) the destination is opened from ``root`` without following
+    symlinks, and that descriptor is used for the whole job.
+    """
     store = store or LocalStore()
-    return _unpack(
-        ref if isinstance(ref, Reference) else parse_reference(ref),
-        Path(dest_dir),
-        store,
-        parse_filters(filters),
-        overwrite,
-        ignore_existing,
-        progress,
-        cancel,
-        limits,
-        visited=[],
-    )
+    reference = ref if isinstance(ref, Reference) else parse_reference(ref)
+    parsed = parse_filters(filters)
+    require_tag_or_digest(reference)
+    load_kit(store, reference)  # an unknown or unreadable kit fails before the destination is touched
+    with Staging(Path(dest_dir), root=root, overwrite=overwrite, ignore_existing=ignore_existing) as staging:
+        result = _unpack(
+            reference,
+            staging,
+            store,
+            parsed,
+            overwrite,
+            ignore_existing,
+            progress,
+            cancel,
+            limits,
+            visited=[],
+        )
+        if cancel is not None:
+            cancel.check()
+        staging.commit()
+    return result
 
 
 def _parent_filters(filters: list[FilterConf]) -> list[FilterConf] | None:
@@ -217,7 +257,7 @@ def _reporter(
 
 def _unpack(
     ref: Reference,
-    dest: Path,
+    dest: Staging,
     store: LocalStore,
     filters: list[FilterConf],
     overwrite: bool,
@@ -231,7 +271,6 @@ def _unpack(
         raise InvalidInput(f"reached maximum number of model references: [{'=>'.join(visited)}]")
     require_tag_or_digest(ref)
     desc, manifest, kitfile = load_kit(store, ref)
-    dest.mkdir(parents=True, exist_ok=True)
     result = UnpackResult(reference=ref.display(), digest=desc.digest, kitfile_written=False)
 
     if kitfile.model is not None and is_modelkit_reference(kitfile.model.path):
@@ -280,14 +319,23 @@ def _unpack(
             subdir = ""
         else:
             subdir = _legacy_subdir(entry.path)
+        within = _entry_path(entry.path)
 
         if media.raw:
             # kit ≥ 1.15 raw layer: the single file stored verbatim at the entry's path.
-            with store.open_blob(layer_desc.digest) as blob:
+            if is_git_path(within.split("/")):
+                result.layers.append(UnpackedLayer(kind, entry.path, layer_desc.digest, 0, 0, [], [within]))
+                continue
+            with (
+                store.open_blob(layer_desc.digest) as blob,
+                open_layer_stream(
+                    blob, "none", limits, expected_digest=layer_desc.digest, declared_size=layer_desc.size
+                ) as verified,
+            ):
                 written = safe_write_file(
-                    blob,
+                    verified,
                     dest,
-                    entry.path,
+                    within,
                     size=layer_desc.size,
                     overwrite=overwrite,
                     ignore_existing=ignore_existing,
@@ -307,12 +355,19 @@ def _unpack(
             continue
         with (
             store.open_blob(layer_desc.digest) as blob,
-            open_layer_stream(blob, media.compression, limits, expected_digest=layer_desc.digest) as tar,
+            open_layer_stream(
+                blob,
+                media.compression,
+                limits,
+                expected_digest=layer_desc.digest,
+                declared_size=layer_desc.size,
+            ) as tar,
         ):
             stats = safe_extract(
                 tar,
                 dest,
                 subdir=subdir,
+                within=within,
                 overwrite=overwrite,
                 ignore_existing=ignore_existing,
                 limits=limits,
@@ -324,7 +379,13 @@ def _unpack(
         progress(ProgressEvent("extract", entry.path, index, count, layer_desc.size, layer_desc.size))
         result.layers.append(
             UnpackedLayer(
-                kind, entry.path, layer_desc.digest, stats.files, stats.bytes, stats.skipped_existing
+                kind,
+                entry.path,
+                layer_desc.digest,
+                stats.files,
+                stats.bytes,
+                stats.skipped_existing,
+                stats.refused,
             )
         )
     return result
