@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kitlab.errors import NotFound
+from kitlab.kitfile.files import FileTooLarge, is_file_or_link, read_workspace_file
 from kitlab.kitfile.model import Kitfile
 from kitlab.kitfile.problems import KitfileError, Problem
 from kitlab.kitfile.schema import FieldSpec
@@ -256,7 +257,8 @@ def find_kitfile(context_dir: str | Path) -> Path | None:
     directory = Path(context_dir)
     for name in KITFILE_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        # A symlink counts (reading it is then refused, docs/hardening.md): never silently skipped.
+        if is_file_or_link(candidate):
             return candidate
     return None
 
@@ -270,14 +272,14 @@ def load_kitfile_file(path: str | Path) -> Kitfile:
             raise NotFound(f"no Kitfile in {target} (looked for {', '.join(KITFILE_NAMES)})")
         target = found
     try:
-        with target.open("rb") as file:
-            # One byte past the limit is enough to refuse the file without reading all of it.
-            data = file.read(MAX_DOCUMENT_BYTES + 1)
+        # Never through a symlink (its target may be outside the workspace), at most one byte past
+        # the limit (enough to refuse the file without reading all of it).
+        data = read_workspace_file(target, max_bytes=MAX_DOCUMENT_BYTES)
     except FileNotFoundError:
         raise NotFound(f"Kitfile {target} does not exist") from None
-    if len(data) > MAX_DOCUMENT_BYTES:
+    except FileTooLarge:
         message = f"the Kitfile is larger than {MAX_DOCUMENT_BYTES:,} bytes, the most kitlab reads"
-        raise KitfileError([Problem(path="", message=message)], source=str(target))
+        raise KitfileError([Problem(path="", message=message)], source=str(target)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

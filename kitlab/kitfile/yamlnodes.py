@@ -56,7 +56,9 @@ class Node:
             return "a list"
         if self.kind == "map":
             return "a mapping"
-        return f"the scalar {self.value!r}"
+        # Never the scalar's text: a file that is not a Kitfile (a key, a token) must not come back
+        # in an error message or a log (docs/hardening.md); the line and column say where it is.
+        return "a scalar"
 
 
 class YamlSyntaxError(Exception):

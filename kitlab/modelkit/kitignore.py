@@ -19,11 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kitlab.errors import InvalidInput
+from kitlab.errors import InvalidInput, PathOutsideRoot
+from kitlab.kitfile.files import read_workspace_file
 
 IGNORE_FILE_NAME = ".kitignore"
 KITFILE_NAMES = ("Kitfile", "kitfile", ".kitfile")
 ALWAYS_IGNORED = (*KITFILE_NAMES, IGNORE_FILE_NAME)
+MAX_KITIGNORE_BYTES = 1 << 20  # a few thousand patterns; more is not an ignore file (docs/hardening.md)
 
 # Go's unicode.IsSpace (used by strings.TrimSpace); Python's str.strip() also strips \x1c-\x1f.
 GO_WHITESPACE = (
@@ -120,9 +122,12 @@ class KitIgnore:
     @classmethod
     def from_context(cls, context_dir: Path) -> KitIgnore:
         try:
-            data = (Path(context_dir) / IGNORE_FILE_NAME).read_bytes()
+            # Never through a symlink: its target may be a secret outside the workspace (issue 14).
+            data = read_workspace_file(Path(context_dir) / IGNORE_FILE_NAME, max_bytes=MAX_KITIGNORE_BYTES)
         except FileNotFoundError:
             data = b""
+        except PathOutsideRoot as err:  # a symlink: a problem the form shows next to the others
+            raise InvalidInput(err.message) from None
         except OSError as err:
             raise InvalidInput(f"cannot read {IGNORE_FILE_NAME}: {err.strerror}") from err
         return cls(read_ignore_lines(data))

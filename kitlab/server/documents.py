@@ -14,6 +14,7 @@ from kitlab.atomicfile import write_atomically
 from kitlab.errors import InvalidInput
 from kitlab.kitfile import (
     KITFILE_NAMES,
+    MAX_DOCUMENT_BYTES,
     Kitfile,
     KitfileError,
     Problem,
@@ -25,6 +26,7 @@ from kitlab.kitfile import (
     render_kitfile,
     validate_kitfile,
 )
+from kitlab.kitfile.files import FileTooLarge, is_file_or_link, read_workspace_file
 from kitlab.modelkit.layers import plan_layers
 
 
@@ -56,11 +58,26 @@ def _kitfile_path(folder: Path) -> Path:
     return find_kitfile(folder) or folder / KITFILE_NAMES[0]
 
 
+def _read_text(path: Path) -> str:
+    """The Kitfile's text, read without following a symlink (a link to a file outside the workspace
+    is refused, never read or echoed; docs/hardening.md)."""
+    try:
+        data = read_workspace_file(path, max_bytes=MAX_DOCUMENT_BYTES)
+    except FileTooLarge:
+        message = f"the Kitfile is larger than {MAX_DOCUMENT_BYTES:,} bytes, the most kitlab reads"
+        raise KitfileError([Problem(path="", message=message)], source=path.name) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        message = f"the Kitfile is not valid UTF-8 (byte {exc.start})"
+        raise KitfileError([Problem(path="", message=message)], source=path.name) from None
+
+
 def _text_to_write(path: Path, payload: dict[str, Any]) -> str:
     """Raw YAML as given; form edits laid into the file on disk, keeping its comments and key order."""
     if isinstance(payload.get("text"), str):
         return str(payload["text"])
-    original = path.read_text(encoding="utf-8") if path.exists() else None
+    original = _read_text(path) if is_file_or_link(path) else None
     return render_kitfile(payload["kitfile"], original_text=original)
 
 
@@ -83,7 +100,7 @@ def read(folder: Path) -> dict[str, Any]:
     path = find_kitfile(folder)
     if path is None:
         return {"name": KITFILE_NAMES[0], "exists": False, "problems": []}
-    text = path.read_text(encoding="utf-8")
+    text = _read_text(path)
     kf, problems = check(folder, {"text": text})
     return {
         "name": path.name,
