@@ -10,10 +10,11 @@ so a Kitfile without them gives byte-identical output to kit 1.7.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from typing import Any
 
+from kitlab.errors import InvalidInput
+from kitlab.kitfile.boundedjson import loads_bounded
 from kitlab.kitfile.gojson import GoJSONError, GoStruct, go_json_dumps
 from kitlab.kitfile.goyaml import FlowList
 from kitlab.kitfile.model import Kitfile, LayerInfo
@@ -90,6 +91,11 @@ def _number(text: str) -> float | int:
     return value
 
 
+# A config blob is a Kitfile as JSON: a Kitfile is at most 1 MiB of YAML (yamlnodes.MAX_DOCUMENT_BYTES),
+# which JSON may widen a few times; pulls refuse larger configs before downloading them too.
+MAX_CONFIG_BYTES = 16 << 20
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -159,10 +165,18 @@ class _Reader:
 def from_config_json(data: bytes | str) -> Kitfile:
     """Parse a config blob leniently, like kit's ``json.Unmarshal`` (unknown keys are ignored)."""
     try:
-        parsed = json.loads(data, parse_int=_number, parse_float=_number, parse_constant=_reject_constant)
-    except ValueError as exc:
+        # Bounded: a config nested thousands deep raised RecursionError for the whole store (issue 14).
+        parsed = loads_bounded(
+            data,
+            what="config JSON",
+            max_bytes=MAX_CONFIG_BYTES,
+            parse_int=_number,
+            parse_float=_number,
+            parse_constant=_reject_constant,
+        )
+    except InvalidInput as exc:
         raise KitfileError(
-            [Problem(path="", message=f"invalid config JSON: {exc}")], source="config"
+            [Problem(path="", message=f"invalid config: {exc.message}")], source="config"
         ) from None
     reader = _Reader()
     kitfile = reader.object(parsed, root_spec(), "")

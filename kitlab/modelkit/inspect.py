@@ -3,12 +3,13 @@ does) and ``kit inspect`` (manifest digest, the CLI version that packed it, Kitf
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from kitlab.errors import InvalidInput
+from kitlab.kitfile.boundedjson import loads_bounded
+from kitlab.kitfile.config import MAX_CONFIG_BYTES
 from kitlab.kitfile.model import CodeEntry, DatasetEntry, DocsEntry, Kitfile, LayerInfo, Model, ModelPart
-from kitlab.modelkit.manifest import Descriptor, Manifest, NoKitfile
+from kitlab.modelkit.manifest import MAX_MANIFEST_BYTES, Descriptor, Manifest, NoKitfile
 from kitlab.modelkit.mediatypes import CLI_VERSION_ANNOTATION, FILEPATH_ANNOTATION, parse_layer_media_type
 from kitlab.modelkit.reference import Reference
 from kitlab.modelkit.store import LocalStore
@@ -20,8 +21,9 @@ MAX_MODEL_REF_CHAIN = 10
 def inspect_kit(store: LocalStore, ref: Reference | str) -> dict[str, Any]:
     """The same JSON shape as ``kit inspect`` (``cliVersion`` is ``unknown`` without the annotation)."""
     desc = store.resolve(ref)
-    manifest = json.loads(store.get_manifest_bytes(desc))
-    config = json.loads(store.get_config_bytes(store.get_manifest(desc)))
+    parsed = store.get_manifest(desc)  # bounded parse first: a hostile manifest is refused here
+    manifest = loads_bounded(store.get_manifest_bytes(desc), what="manifest", max_bytes=MAX_MANIFEST_BYTES)
+    config = loads_bounded(store.get_config_bytes(parsed), what="config", max_bytes=MAX_CONFIG_BYTES)
     return {
         "digest": desc.digest,
         "cliVersion": (manifest.get("annotations") or {}).get(CLI_VERSION_ANNOTATION, "unknown"),

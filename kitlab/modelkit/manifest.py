@@ -8,12 +8,12 @@ Parsing is lenient like Go's ``encoding/json`` and detects the classic Kit forma
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kitlab.errors import InvalidInput, NotFound
+from kitlab.kitfile.boundedjson import loads_bounded
 from kitlab.kitfile.gojson import GoStruct, go_json_dumps
 from kitlab.modelkit.mediatypes import (
     CLI_VERSION_ANNOTATION,
@@ -24,6 +24,8 @@ from kitlab.modelkit.mediatypes import KIT_CONFIG as KIT_CONFIG_MEDIA_TYPE
 from kitlab.modelkit.mediatypes import MODELPACK_CONFIG as MODELPACK_CONFIG_MEDIA_TYPE
 
 OCI_INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json"
+# The OCI distribution spec has registries accept manifests up to 4 MiB; a ModelKit's is a few KB.
+MAX_MANIFEST_BYTES = 4 << 20
 CREATED_ANNOTATION = "org.opencontainers.image.created"
 
 # Standard OCI annotations a caller may add to a classic manifest (only when given).
@@ -153,10 +155,8 @@ def model_format(doc: Mapping[str, Any]) -> str | None:
 
 def parse_manifest(data: bytes) -> Manifest:
     """Parse manifest bytes; raise ``NotAModelKit`` for other artifacts, ``InvalidInput`` for bad JSON."""
-    try:
-        doc = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"failed to parse manifest: {exc}") from exc
+    # Bounded: a manifest nested thousands deep raised RecursionError for the whole store (issue 14).
+    doc = loads_bounded(data, what="manifest", max_bytes=MAX_MANIFEST_BYTES)
     if not isinstance(doc, dict):
         raise InvalidInput("failed to parse manifest: not a JSON object")
     fmt = model_format(doc)

@@ -21,7 +21,6 @@ import binascii
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import re
 import secrets
@@ -34,6 +33,8 @@ from typing import IO, TYPE_CHECKING, Any
 from kitlab.atomicfile import fsync_dir, write_atomically
 from kitlab.errors import InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
+from kitlab.kitfile.boundedjson import loads_bounded
+from kitlab.kitfile.config import MAX_CONFIG_BYTES
 from kitlab.kitfile.gojson import GoStruct, go_json_dumps
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.home import kitops_home
@@ -41,6 +42,7 @@ from kitlab.modelkit.manifest import (
     CREATED_ANNOTATION,
     FORMAT_KIT,
     KIT_CONFIG_MEDIA_TYPE,
+    MAX_MANIFEST_BYTES,
     OCI_INDEX_MEDIA_TYPE,
     Descriptor,
     Manifest,
@@ -57,6 +59,11 @@ if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
 CHUNK = 1 << 20
+# Limits on what the store parses (docs/hardening.md): an index or tags file lists every kit of a
+# repository (~200 bytes each, so a million kits fit), a manifest or config blob is small.
+MAX_INDEX_BYTES = 256 << 20
+MAX_INDEX_DEPTH = 16
+MAX_SMALL_BLOB_BYTES = max(MAX_MANIFEST_BYTES, MAX_CONFIG_BYTES)
 TMP_DIR_NAME = ".kitlab-tmp"
 LOCK_NAME = ".kitlab.lock"
 # kit's GetAllLocalRepos discovers repositories only through file names matching this.
@@ -285,8 +292,11 @@ class LocalStore:
         layout = self.storage / "oci-layout"
         if layout.exists():
             try:
-                version = json.loads(layout.read_bytes()).get("imageLayoutVersion")
-            except (ValueError, AttributeError) as exc:
+                doc = loads_bounded(
+                    layout.read_bytes()[:4096], what="oci-layout", max_bytes=4096, max_depth=4
+                )
+                version = doc.get("imageLayoutVersion")
+            except (InvalidInput, AttributeError) as exc:
                 raise InvalidInput(f"{layout} is not a valid OCI layout file") from exc
             if version != "1.0.0":
                 raise InvalidInput(f"unsupported OCI layout version {version!r} in {layout}")
@@ -329,14 +339,14 @@ class LocalStore:
 
     @staticmethod
     def _read_json(path: Path, default: Any) -> Any:
+        """An index or tags file, size- and depth-bounded (docs/hardening.md): a hostile or broken
+        file is an ``InvalidInput`` naming it, never a ``RecursionError`` or a read of gigabytes."""
         try:
-            data = path.read_bytes()
+            with path.open("rb") as fh:
+                data = fh.read(MAX_INDEX_BYTES + 1)
         except FileNotFoundError:
             return default
-        try:
-            return json.loads(data)
-        except ValueError as exc:
-            raise InvalidInput(f"failed to parse {path.name}: {exc}") from exc
+        return loads_bounded(data, what=path.name, max_bytes=MAX_INDEX_BYTES, max_depth=MAX_INDEX_DEPTH)
 
     # ---- blobs ----------------------------------------------------------------------------------
 
@@ -371,7 +381,7 @@ class LocalStore:
             reader: IO[bytes] = source  # type: ignore[assignment]
             chunks = iter(lambda: reader.read(CHUNK), b"")
         else:
-            chunks = source  # type: ignore[assignment]
+            chunks = source
         with self.blob_writer(
             expected_digest=expected_digest, expected_size=expected_size, cancel=cancel
         ) as writer:
@@ -390,7 +400,15 @@ class LocalStore:
             raise NotFound(f"blob {digest} not found in local storage") from exc
 
     def read_blob(self, desc: Descriptor) -> bytes:
-        """Whole small blob (manifest/config), verified against digest and size like oras' FetchAll."""
+        """Whole small blob (manifest/config), verified against digest and size like oras' FetchAll.
+
+        A descriptor declaring more than ``MAX_SMALL_BLOB_BYTES`` is refused before reading: a hostile
+        manifest cannot make a listing read gigabytes into memory."""
+        if desc.size < 0 or desc.size > MAX_SMALL_BLOB_BYTES:
+            raise InvalidInput(
+                f"blob {desc.digest} declares {desc.size} bytes; a manifest or config is at most "
+                f"{MAX_SMALL_BLOB_BYTES:,}"
+            )
         with self.open_blob(desc.digest) as f:
             data = f.read(desc.size + 1)
         if len(data) != desc.size or "sha256:" + hashlib.sha256(data).hexdigest() != desc.digest:
@@ -552,14 +570,23 @@ class LocalStore:
         """Like ``kit list``: every manifest of every repo, sorted by (display repo, digest).
 
         Manifests that are not ModelKits are skipped (kit v1.7 would crash on them); a ModelPack
-        without a Kitfile annotation is listed without metadata, as newer kit does.
+        without a Kitfile annotation is listed without metadata, as newer kit does. A kit (or a
+        repository index) that cannot be read is listed with its ``error``: one bad kit never hides
+        the rest of the store (docs/hardening.md).
         """
         out: list[KitSummary] = []
         for repo_key in self.repositories():
-            tags_doc = self._load_tags(repo_key)
             display = format_repository_for_display(repo_key) or "<none>"
-            for desc in self.manifests_in(repo_key):
-                tags = sorted(t for t, d in tags_doc.items() if d.get("digest") == desc.digest)
+            try:
+                tags_doc = self._load_tags(repo_key)
+                descriptors = self.manifests_in(repo_key)
+            except KitlabError as exc:  # one unreadable repository is reported; the rest still list
+                out.append(KitSummary(display, repo_key, [], "", "", 0, "", error=exc.message))
+                continue
+            for desc in descriptors:
+                tags = sorted(
+                    t for t, d in tags_doc.items() if isinstance(d, dict) and d.get("digest") == desc.digest
+                )
                 try:
                     manifest = self.get_manifest(desc)
                 except NotAModelKit:
