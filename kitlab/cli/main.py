@@ -20,7 +20,7 @@ from kitlab.errors import InvalidInput, KitlabError
 from kitlab.modelkit.home import kitops_home
 
 if TYPE_CHECKING:
-    from kitlab.modelkit.store import LocalStore
+    from kitlab.modelkit.store import KitSummary, LocalStore
     from kitlab.progress import ProgressEvent
 
 Command = Callable[[argparse.Namespace], int]
@@ -128,6 +128,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             for k in kits
         ]
         print(json.dumps(rows, indent=2))
+        _warn_unreadable(kits)
         return 0
     header = ("REPOSITORY", "TAG", "MAINTAINER", "NAME", "SIZE", "DIGEST")
     table = [header]
@@ -146,7 +147,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     for row in table:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    _warn_unreadable(kits)
     return 0
+
+
+def _warn_unreadable(kits: list[KitSummary]) -> None:
+    """A kit that cannot be read is named on stderr; the rest of the store still lists."""
+    for k in kits:
+        if k.error:
+            print(f"Warning: {k.repo}@{k.digest or '<index>'}: {k.error}", file=sys.stderr)
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -205,7 +214,10 @@ def cmd_pull(args: argparse.Namespace) -> int:
         from kitlab.loaders.pickle_safety import scan_tree
         from kitlab.modelkit.unpack import unpack
 
-        unpack(args.reference, args.dir, store=store, filters=args.filter or [], progress=_print_progress)
+        unpacked = unpack(
+            args.reference, args.dir, store=store, filters=args.filter or [], progress=_print_progress
+        )
+        _warn_refused(unpacked.refused)
         print(f"Unpacked to {Path(args.dir).resolve()}")
         if args.notebook:
             reports = scan_tree(args.dir)
@@ -256,7 +268,7 @@ def cmd_scan_pickle(args: argparse.Namespace) -> int:
 def cmd_unpack(args: argparse.Namespace) -> int:
     from kitlab.modelkit.unpack import unpack
 
-    unpack(
+    result = unpack(
         args.reference,
         args.dir,
         store=_store(args),
@@ -265,8 +277,15 @@ def cmd_unpack(args: argparse.Namespace) -> int:
         ignore_existing=args.ignore_existing,
         progress=_print_progress,
     )
+    _warn_refused(result.refused)
     print(f"Unpacked {args.reference} to {Path(args.dir).resolve()}")
     return 0
+
+
+def _warn_refused(refused: list[str]) -> None:
+    """Entries a kit may never write (docs/hardening.md): reported, one line each."""
+    for name in refused:
+        print(f"Warning: not written: {name} (a kit never writes into a .git folder)", file=sys.stderr)
 
 
 # ------------------------------------------------------------------------------------------ parser
