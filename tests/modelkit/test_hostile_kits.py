@@ -114,13 +114,15 @@ def test_a_workspace_file_linked_outside_is_never_read(
     (ctx / link).symlink_to(secret_file)
     with pytest.raises(KitlabError) as excinfo:
         pack(ctx, store=store, plan_only=True)
-    assert SECRET not in str(excinfo.value) and "PRIVATE" not in str(excinfo.value)
+    assert SECRET not in str(excinfo.value)
+    assert "PRIVATE" not in str(excinfo.value)
     assert "symbolic link" in str(excinfo.value)
     for argv in (["pack", str(ctx), "--plan"], ["pack", str(ctx), "-t", "x:v1"]):
         code, output = _cli(capsys, *argv)
         assert code == 1
         assert "symbolic link" in output
-        assert SECRET not in output and "PRIVATE" not in output
+        assert SECRET not in output
+        assert "PRIVATE" not in output
     assert store.list_kits() == []
 
 
@@ -132,7 +134,8 @@ def test_parser_errors_never_quote_the_file(tmp_path: Path, store: LocalStore) -
     with pytest.raises(KitlabError) as excinfo:
         pack(ctx, store=store, plan_only=True)
     assert "line 1" in str(excinfo.value)
-    assert SECRET not in str(excinfo.value) and "PRIVATE" not in str(excinfo.value)
+    assert SECRET not in str(excinfo.value)
+    assert "PRIVATE" not in str(excinfo.value)
 
 
 @pytest.mark.parametrize("force", [False, True])
@@ -219,7 +222,8 @@ def test_a_layer_writes_only_its_own_entry_path(
         unpack("hostile:stray", dest, store=store)
     assert not dest.exists()  # all or nothing: not even the first layer or the Kitfile
     code, output = _cli(capsys, "unpack", "hostile:stray", "-d", str(dest))
-    assert code == 1 and "outside that path" in output
+    assert code == 1
+    assert "outside that path" in output
     assert not dest.exists()
 
 
@@ -389,19 +393,23 @@ def test_deeply_nested_documents_spoil_only_their_own_kit(
     (store.storage / f"{encode_repo('localhost/deeptags')}-tags.json").write_text(_nested(deep))
 
     kits = {k.repo: k for k in store.list_kits()}
-    assert kits["hostile"].error == "" and kits["hostile"].tags == ["two"]
+    assert kits["hostile"].error == ""
+    assert kits["hostile"].tags == ["two"]
     for repo in ("deepconfig", "deepmanifest", "deeptags"):
         assert "nests deeper than" in kits[repo].error, repo
     code, output = _cli(capsys, "list")
     assert code == 0
-    assert "hostile" in output and "RecursionError" not in output
+    assert "hostile" in output
+    assert "RecursionError" not in output
     for ref in ("deepconfig:v1", "deepmanifest:v1"):
         with pytest.raises(InvalidInput, match="nests deeper"):
             unpack(ref, tmp_path / "out", store=store)
         code, output = _cli(capsys, "unpack", ref, "-d", str(tmp_path / "out"))
-        assert code == 1 and "nests deeper" in output
+        assert code == 1
+        assert "nests deeper" in output
         code, output = _cli(capsys, "inspect", ref)
-        assert code == 1 and "nests deeper" in output
+        assert code == 1
+        assert "nests deeper" in output
     assert not (tmp_path / "out").exists()
 
 
