@@ -20,6 +20,7 @@ from kitlab.errors import InvalidInput, KitlabError
 from kitlab.modelkit.home import kitops_home
 
 if TYPE_CHECKING:
+    from kitlab.modelkit.registry import Remote
     from kitlab.modelkit.store import KitSummary, LocalStore
     from kitlab.progress import ProgressEvent
 
@@ -70,16 +71,16 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
         if not args.tag:
             raise InvalidInput("pack --push needs a reference to push to: -t registry/repository:tag")
-        result = pack_and_push(
+        pushed = pack_and_push(
             args.directory,
             args.tag,
             kitfile_path=args.file,
             compression=args.compression,
             store=_store(args),
             progress=_print_progress,
-            **_network(args),
+            remote=_network(args),
         )
-        print(f"Pushed {result.reference} ({result.digest}): {_size(result.uploaded_bytes)} uploaded")
+        print(f"Pushed {pushed.reference} ({pushed.digest}): {_size(pushed.uploaded_bytes)} uploaded")
         return 0
 
     result = pack(
@@ -108,7 +109,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.repository:
         from kitlab.modelkit.transfer import remote_tags
 
-        tags = remote_tags(args.repository, **_network(args))
+        tags = remote_tags(args.repository, remote=_network(args))
         if args.format == "json":
             print(json.dumps({"repository": args.repository, "tags": tags}, indent=2))
         else:
@@ -187,17 +188,19 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def _network(args: argparse.Namespace) -> dict[str, object]:
-    """kit's network flags as library keyword arguments."""
-    cert = (args.cert, args.key) if args.cert and args.key else args.cert
-    return {"plain_http": args.plain_http, "tls_verify": args.tls_verify, "client_cert": cert}
+def _network(args: argparse.Namespace) -> Remote:
+    """kit's network flags as the library's one ``Remote`` value."""
+    from kitlab.modelkit.registry import Remote
+
+    cert: str | tuple[str, str] | None = (args.cert, args.key) if args.cert and args.key else args.cert
+    return Remote(plain_http=args.plain_http, tls_verify=args.tls_verify, client_cert=cert)
 
 
 def cmd_push(args: argparse.Namespace) -> int:
     from kitlab.modelkit.push import push
 
     result = push(
-        args.reference, args.destination, store=_store(args), progress=_print_progress, **_network(args)
+        args.reference, args.destination, store=_store(args), progress=_print_progress, remote=_network(args)
     )
     print(f"Pushed {result.reference} ({result.digest}): {_size(result.uploaded_bytes)} uploaded")
     return 0
@@ -207,7 +210,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pull import pull
 
     store = _store(args)
-    result = pull(args.reference, store=store, progress=_print_progress, **_network(args))
+    result = pull(args.reference, store=store, progress=_print_progress, remote=_network(args))
     print(f"Pulled {result.reference} ({result.digest}): {_size(result.downloaded_bytes)} downloaded")
     if args.dir:
         from kitlab.loaders.notebook import write_notebook
@@ -241,8 +244,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         args.registry,
         args.username,
         password,
-        plain_http=args.plain_http,
-        tls_verify=args.tls_verify,
+        remote=_network(args),
         kitops_home=kitops_home(args.config),
     )
     print("Log in successful")

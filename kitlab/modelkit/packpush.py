@@ -35,7 +35,7 @@ from kitlab.modelkit.pack import (
     stream_layer,
 )
 from kitlab.modelkit.reference import Reference, validate_tag
-from kitlab.modelkit.registry import Credential, CredentialSource, RegistryClient, RetryPolicy
+from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.modelkit.statcache import CachedLayer, StatCache
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import Sink
@@ -45,7 +45,6 @@ from kitlab.modelkit.transfer import (
     UPLOADED,
     BlobLocations,
     PushResult,
-    Remote,
     as_reference,
     require_remote,
     run_parallel,
@@ -77,11 +76,7 @@ def pack_and_push(
     store: LocalStore | None = None,
     cli_version: str = DEFAULT_CLI_VERSION,
     annotations: Mapping[str, str] | None = None,
-    plain_http: bool = False,
-    tls_verify: bool | str = True,
-    client_cert: str | tuple[str, str] | None = None,
-    credentials: Credential | CredentialSource | None = None,
-    retries: RetryPolicy | None = None,
+    remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     concurrency: int = 2,
@@ -104,7 +99,9 @@ def pack_and_push(
         compression=compression,
         store=store,
     )
-    remote = Remote(plain_http, tls_verify, client_cert, credentials, retries)
+    remote = remote or Remote()
+    remote.check_allowed(target.registry)  # before any file is read
+    budget = remote.budget()  # one retry budget for the whole pack-and-push
     locations = BlobLocations.for_home(store.home)
     cache = stat_cache or StatCache.for_home(store.home)
     count = len(plan.layers)
@@ -157,7 +154,7 @@ def pack_and_push(
     results = run_parallel(
         [(i, layer, hit) for i, (layer, hit) in enumerate(zip(plan.layers, hits, strict=True))],
         work,
-        lambda: remote.client(target),
+        lambda token: remote.client(target, budget=budget, cancel=token),
         concurrency=concurrency,
         cancel=cancel,
     )
@@ -176,7 +173,7 @@ def pack_and_push(
     def open_config(offset: int) -> BinaryIO:
         return io.BytesIO(config_bytes[offset:])
 
-    with remote.client(target) as client:
+    with remote.client(target, budget=budget, cancel=cancel) as client:
         config_outcome = upload_one(
             client,
             digest=config.digest,

@@ -12,16 +12,26 @@ Two phases, so a refused pull changes nothing a user can see:
 A pull stopped by the network keeps its downloads' ``.part`` files in the store's temp dir and the next
 pull resumes them; any other failure (cancel, full disk, corrupt data) deletes them. Nothing unverified
 ever reaches ``blobs/``, and no index entry is written before all of a kit's blobs are in place.
+
+Two pulls of the same content into one store (two terminals, two server jobs) may run at once: each
+blob is downloaded under an exclusive ``flock`` on ``pull-<hex>.lock`` in the temp dir, so one process
+downloads it while the other waits (cancellably) and then finds it in ``blobs/``. Configs read while
+resolving the chain are held in memory (≤ 16 MiB), never in a shared temp file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import os
+import secrets
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kitlab.errors import InvalidInput, KitlabError
+from kitlab.errors import Cancelled, InvalidInput, KitlabError
 from kitlab.kitfile import from_config_json
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN
@@ -29,15 +39,14 @@ from kitlab.modelkit.manifest import FORMAT_KIT, Descriptor, Manifest, NotAModel
 from kitlab.modelkit.mediatypes import KIT_CONFIG, KITFILE_ANNOTATION, OCI_MANIFEST
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
 from kitlab.modelkit.registry import (
-    Credential,
-    CredentialSource,
     RegistryClient,
     RegistryUnavailable,
     RegistryUnreachable,
-    RetryPolicy,
+    Remote,
+    RetryBudget,
 )
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
-from kitlab.modelkit.transfer import Remote, as_reference, require_remote, run_parallel
+from kitlab.modelkit.transfer import as_reference, require_remote, run_parallel
 from kitlab.progress import CancelToken, ProgressFn, no_progress
 
 MAX_CONFIG_BYTES = 16 << 20
@@ -77,6 +86,51 @@ def _discard(path: Path) -> None:
     path.with_name(path.name + ".part").unlink(missing_ok=True)
 
 
+def _lock_fd(path: Path, cancel: CancelToken, wait: bool) -> int | None:
+    """An fd holding an exclusive flock on ``path``, or None (busy and not ``wait``)."""
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not wait:
+                        os.close(fd)
+                        return None
+                    cancel.check()
+                    time.sleep(0.05)
+            # The previous holder unlinks the file when done: lock only what the name still names.
+            try:
+                st, now = os.fstat(fd), os.stat(path)
+                current = (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino)
+            except FileNotFoundError:
+                current = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if current:
+            return fd
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def _blob_lock(store: LocalStore, digest: str, cancel: CancelToken, *, wait: bool = True) -> Iterator[bool]:
+    """Hold ``pull-<hex>.lock`` exclusively, waiting (cancellably) for another puller of the same
+    blob; with ``wait=False`` yields False at once when another process holds it."""
+    path = store.tmp_dir / f"{_TMP_PREFIX}{digest.removeprefix('sha256:')}.lock"
+    fd = _lock_fd(path, cancel, wait)
+    if fd is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
 def _adopt(store: LocalStore, path: Path, digest: str) -> None:
     """Move a verified download into ``blobs/`` (same filesystem: a rename), durably."""
     final = store.blob_path(digest)
@@ -103,9 +157,10 @@ def _fetch(
     cancel: CancelToken,
     index: int,
     count: int,
+    dest: Path | None = None,
 ) -> Path:
     """Download one blob into the store's temp dir (verified); translate local write failures."""
-    dest = _tmp_path(store, desc.digest)
+    dest = dest or _tmp_path(store, desc.digest)
     try:
         return client.fetch_blob(
             desc.digest,
@@ -127,11 +182,40 @@ def _fetch(
         raise KitlabError(f"cannot write blob {desc.digest} into {store.storage}: {exc.strerror}") from exc
 
 
+def _fetch_into_store(
+    client: RegistryClient,
+    store: LocalStore,
+    desc: Descriptor,
+    *,
+    progress: ProgressFn,
+    cancel: CancelToken,
+    index: int,
+    count: int,
+) -> int:
+    """Download one blob and move it into ``blobs/``, under the blob's lock; the bytes downloaded
+    (0 when a concurrent pull stored it first). A network failure keeps the ``.part`` to resume;
+    any other failure removes it, while the lock still makes it ours."""
+    with _blob_lock(store, desc.digest, cancel):
+        if store.has_blob(desc.digest):
+            return 0
+        try:
+            path = _fetch(client, store, desc, progress=progress, cancel=cancel, index=index, count=count)
+            _adopt(store, path, desc.digest)
+        except (RegistryUnreachable, RegistryUnavailable):
+            raise
+        except Cancelled:
+            raise  # pull() decides: kept when the network failed a sibling, else removed
+        except BaseException:
+            _discard(_tmp_path(store, desc.digest))
+            raise
+    return desc.size
+
+
 def _kitfile_of(
     client: RegistryClient,
     store: LocalStore,
     kit: _RemoteKit,
-    prefetched: dict[str, Path],
+    prefetched: dict[str, bytes],
     cancel: CancelToken,
 ) -> Kitfile | None:
     """The Kitfile, to find a parent reference: config blob (classic) or annotation (ModelPack)."""
@@ -146,11 +230,19 @@ def _kitfile_of(
         raise InvalidInput(f"{kit.ref.display()}: config of {config.size} bytes is implausibly large")
     if store.has_blob(config.digest):
         return from_config_json(store.read_blob(config))
-    path = prefetched.get(config.digest)
-    if path is None:
-        path = _fetch(client, store, config, progress=no_progress, cancel=cancel, index=0, count=1)
-        prefetched[config.digest] = path
-    return from_config_json(path.read_bytes())
+    data = prefetched.get(config.digest)
+    if data is None:
+        # A private name in the store's "blob-<pid>-" pattern, so a killed process's file is swept.
+        tmp = store.tmp_dir / f"blob-{os.getpid()}-{secrets.token_hex(8)}"
+        try:
+            path = _fetch(
+                client, store, config, progress=no_progress, cancel=cancel, index=0, count=1, dest=tmp
+            )
+            data = path.read_bytes()
+        finally:
+            _discard(tmp)
+        prefetched[config.digest] = data
+    return from_config_json(data)
 
 
 def _get_manifest(client: RegistryClient, ref: Reference) -> _RemoteKit:
@@ -168,7 +260,12 @@ def _get_manifest(client: RegistryClient, ref: Reference) -> _RemoteKit:
 
 
 def _resolve_chain(
-    top: Reference, remote: Remote, store: LocalStore, prefetched: dict[str, Path], cancel: CancelToken
+    top: Reference,
+    remote: Remote,
+    budget: RetryBudget,
+    store: LocalStore,
+    prefetched: dict[str, bytes],
+    cancel: CancelToken,
 ) -> list[_RemoteKit]:
     """The kit and its parents, child first."""
     chain: list[_RemoteKit] = []
@@ -177,7 +274,8 @@ def _resolve_chain(
     ref = top
     while True:
         cancel.check()
-        with remote.client(ref) as client:
+        # Each parent's registry is checked against the allow-list when its client is made.
+        with remote.client(ref, budget=budget, cancel=cancel) as client:
             kit = _get_manifest(client, ref)
             if any(k.digest == kit.digest for k in chain):
                 raise InvalidInput(f"found cycle in modelkit references: [{'=>'.join(names)}]")
@@ -202,11 +300,7 @@ def pull(
     ref: Reference | str,
     *,
     store: LocalStore | None = None,
-    plain_http: bool = False,
-    tls_verify: bool | str = True,
-    client_cert: str | tuple[str, str] | None = None,
-    credentials: Credential | CredentialSource | None = None,
-    retries: RetryPolicy | None = None,
+    remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     concurrency: int = 2,
@@ -220,26 +314,27 @@ def pull(
     require_remote(top, "pull")
     store = store or LocalStore()
     store.ensure_layout()
-    remote = Remote(plain_http, tls_verify, client_cert, credentials, retries)
+    remote = remote or Remote()
+    budget = remote.budget()  # one retry budget for the whole pull, parents included
     token = cancel or CancelToken()
-    prefetched: dict[str, Path] = {}
+    prefetched: dict[str, bytes] = {}
     result = PullResult(reference=str(top), digest="")
     chain: list[_RemoteKit] = []
     try:
-        chain = _resolve_chain(top, remote, store, prefetched, token)
+        chain = _resolve_chain(top, remote, budget, store, prefetched, token)
         for kit in reversed(chain):  # parents first: a child is never listed before its parents
-            _pull_one(kit, remote, store, prefetched, result, progress, token, concurrency)
+            _pull_one(kit, remote, budget, store, prefetched, result, progress, token, concurrency)
     except (RegistryUnreachable, RegistryUnavailable):
         raise  # the network failed: keep the partial downloads for the next pull to resume
     except BaseException:
-        # Cancelled, disk full, corrupt data, refused chain …: leave no temp file behind.
+        # Cancelled, disk full, corrupt data, refused chain …: leave no temp file behind — but not
+        # one a concurrent pull of the same blob is writing (it holds the blob's lock).
         for kit in chain:
             for desc in [kit.manifest.config, *kit.manifest.layers]:
-                _discard(_tmp_path(store, desc.digest))
+                with _blob_lock(store, desc.digest, token, wait=False) as mine:
+                    if mine:
+                        _discard(_tmp_path(store, desc.digest))
         raise
-    finally:
-        for path in prefetched.values():
-            path.unlink(missing_ok=True)
     result.digest = chain[0].digest
     result.parents = [str(k.ref) for k in chain[1:]]
     return result
@@ -248,8 +343,9 @@ def pull(
 def _pull_one(
     kit: _RemoteKit,
     remote: Remote,
+    budget: RetryBudget,
     store: LocalStore,
-    prefetched: dict[str, Path],
+    prefetched: dict[str, bytes],
     result: PullResult,
     progress: ProgressFn,
     cancel: CancelToken,
@@ -264,14 +360,26 @@ def _pull_one(
 
     def work(job: tuple[int, Descriptor], client: RegistryClient, token: CancelToken) -> int:
         index, desc = job
-        path = prefetched.pop(desc.digest, None)
-        if path is None:
-            path = _fetch(client, store, desc, progress=progress, cancel=token, index=index, count=count)
-        _adopt(store, path, desc.digest)
+        data = prefetched.pop(desc.digest, None)
+        if data is None:
+            return _fetch_into_store(
+                client,
+                store,
+                desc,
+                progress=progress,
+                cancel=token,
+                index=index,
+                count=count,
+            )
+        store.put_blob_stream([data], expected_digest=desc.digest, expected_size=desc.size, cancel=token)
         return desc.size
 
     sizes = run_parallel(
-        list(enumerate(missing)), work, lambda: remote.client(kit.ref), concurrency=concurrency, cancel=cancel
+        list(enumerate(missing)),
+        work,
+        lambda stop: remote.client(kit.ref, budget=budget, cancel=stop),
+        concurrency=concurrency,
+        cancel=cancel,
     )
     result.downloaded_bytes += sum(sizes)
     cancel.check()

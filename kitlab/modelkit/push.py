@@ -17,7 +17,7 @@ from kitlab.errors import InvalidInput
 from kitlab.modelkit.manifest import Descriptor, parse_manifest
 from kitlab.modelkit.mediatypes import OCI_MANIFEST
 from kitlab.modelkit.reference import Reference
-from kitlab.modelkit.registry import Credential, CredentialSource, RegistryClient, RetryPolicy
+from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.modelkit.registry.client import OpenFn
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
 from kitlab.modelkit.transfer import (
@@ -26,7 +26,6 @@ from kitlab.modelkit.transfer import (
     UPLOADED,
     BlobLocations,
     PushResult,
-    Remote,
     as_reference,
     require_remote,
     run_parallel,
@@ -48,11 +47,7 @@ def push(
     destination: Reference | str | None = None,
     *,
     store: LocalStore | None = None,
-    plain_http: bool = False,
-    tls_verify: bool | str = True,
-    client_cert: str | tuple[str, str] | None = None,
-    credentials: Credential | CredentialSource | None = None,
-    retries: RetryPolicy | None = None,
+    remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     concurrency: int = 2,
@@ -68,7 +63,8 @@ def push(
     dst = as_reference(destination) if destination is not None else src
     require_tag_or_digest(dst)
     require_remote(dst, "push")
-    remote = Remote(plain_http, tls_verify, client_cert, credentials, retries)
+    remote = remote or Remote()
+    budget = remote.budget()  # one retry budget for the whole push
 
     desc = store.resolve(src)
     manifest_bytes = store.get_manifest_bytes(desc)
@@ -118,10 +114,16 @@ def push(
             count=job.count,
         )
 
-    outcomes = run_parallel(jobs, work, lambda: remote.client(dst), concurrency=concurrency, cancel=cancel)
+    outcomes = run_parallel(
+        jobs,
+        work,
+        lambda token: remote.client(dst, budget=budget, cancel=token),
+        concurrency=concurrency,
+        cancel=cancel,
+    )
     if cancel is not None:
         cancel.check()
-    with remote.client(dst) as client:
+    with remote.client(dst, budget=budget, cancel=cancel) as client:
         client.put_manifest(dst.reference or desc.digest, manifest_bytes, desc.media_type or OCI_MANIFEST)
     locations.record(dst.registry, dst.repository, blobs)
     return PushResult(

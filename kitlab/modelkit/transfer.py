@@ -1,4 +1,4 @@
-"""What push, pack-and-push and pull share: registry options, the remote-only rule, where blobs were
+"""What push, pack-and-push and pull share: the remote-only rule, where blobs were
 pushed before (for cross-repository mounts), one blob's upload decision, and a runner that moves blobs
 on a few threads, each with its own ``RegistryClient``.
 
@@ -22,11 +22,9 @@ from kitlab.modelkit.reference import DEFAULT_REGISTRY, Reference, parse_referen
 from kitlab.modelkit.registry import (
     AccessDenied,
     AuthenticationRequired,
-    Credential,
-    CredentialSource,
     RegistryClient,
     RegistryNotFound,
-    RetryPolicy,
+    Remote,
 )
 from kitlab.modelkit.registry.client import OpenFn
 from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
@@ -37,29 +35,6 @@ R = TypeVar("R")
 SKIPPED = "skipped"
 MOUNTED = "mounted"
 UPLOADED = "uploaded"
-
-
-@dataclass(frozen=True)
-class Remote:
-    """How to reach registries: the network options of kit's push/pull (``--plain-http``,
-    ``--tls-verify``, ``--cert/--key``) plus credentials (None: kit's and Docker's saved logins)."""
-
-    plain_http: bool = False
-    tls_verify: bool | str = True
-    client_cert: str | tuple[str, str] | None = None
-    credentials: Credential | CredentialSource | None = None
-    retries: RetryPolicy | None = None
-
-    def client(self, ref: Reference) -> RegistryClient:
-        return RegistryClient(
-            ref.registry,
-            ref.repository,
-            plain_http=self.plain_http,
-            tls_verify=self.tls_verify,
-            client_cert=self.client_cert,
-            credentials=self.credentials,
-            retries=self.retries,
-        )
 
 
 @dataclass
@@ -90,20 +65,11 @@ def as_reference(ref: Reference | str) -> Reference:
     return parse_reference(ref) if isinstance(ref, str) else ref
 
 
-def remote_tags(
-    repository_ref: Reference | str,
-    *,
-    plain_http: bool = False,
-    tls_verify: bool | str = True,
-    client_cert: str | tuple[str, str] | None = None,
-    credentials: Credential | CredentialSource | None = None,
-    retries: RetryPolicy | None = None,
-) -> list[str]:
+def remote_tags(repository_ref: Reference | str, *, remote: Remote | None = None) -> list[str]:
     """Tags of a remote repository (``registry/repo``; a tag or digest in the reference is ignored)."""
     ref = as_reference(repository_ref)
     require_remote(ref, "list tags of")
-    remote = Remote(plain_http, tls_verify, client_cert, credentials, retries)
-    with remote.client(ref) as client:
+    with (remote or Remote()).client(ref) as client:
         return client.list_tags()
 
 
@@ -127,14 +93,16 @@ class LinkedCancel(CancelToken):
 def run_parallel(
     jobs: Sequence[T],
     work: Callable[[T, RegistryClient, CancelToken], R],
-    make_client: Callable[[], RegistryClient],
+    make_client: Callable[[CancelToken], RegistryClient],
     *,
     concurrency: int,
     cancel: CancelToken | None,
 ) -> list[R]:
     """Run ``work`` over ``jobs`` on up to ``concurrency`` threads, one client per thread; results in
     job order. The first failure stops the others and is raised (not the ``Cancelled`` it causes in
-    its siblings). ``work`` may report progress from any of these threads."""
+    its siblings). ``make_client(token)`` should abort its connections when ``token`` fires, so a
+    sibling's failure or the caller's cancel also ends transfers stuck on the network. ``work`` may
+    report progress from any of these threads."""
     if not jobs:
         return []
     stop = LinkedCancel(cancel)
@@ -146,7 +114,7 @@ def run_parallel(
         stop.check()
         client: RegistryClient | None = getattr(local, "client", None)
         if client is None:
-            client = make_client()
+            client = make_client(stop)
             local.client = client
             with lock:
                 clients.append(client)

@@ -23,6 +23,7 @@ from kitlab.modelkit.packpush import pack_and_push
 from kitlab.modelkit.pull import pull
 from kitlab.modelkit.push import push
 from kitlab.modelkit.reference import parse_reference
+from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from kitlab.server.apijson import camel_keys
@@ -96,13 +97,13 @@ class Operations:
             raise InvalidInput(f"compression must be one of {', '.join(COMPRESSIONS)}")
         return value
 
-    def remote(self, params: dict[str, Any], reference: str) -> dict[str, Any]:
-        """Network options for a remote reference, after the administrator's registry allow-list."""
+    def remote(self, params: dict[str, Any], reference: str) -> Remote:
+        """The job's ``Remote``; the reference's registry is checked now (before any work), and every
+        other registry the job reaches (a parent kit's) when its client is made."""
         self.settings.check_registry_allowed(parse_reference(reference).registry)
-        return {
-            "plain_http": bool_param(params, "plainHttp"),
-            "tls_verify": bool_param(params, "tlsVerify", True),
-        }
+        return self.settings.remote(
+            plain_http=bool_param(params, "plainHttp"), tls_verify=bool_param(params, "tlsVerify", True)
+        )
 
     def folder(self, params: dict[str, Any]) -> Path:
         return resolve_in_root(self.root, text_param(params, "path", default=""))
@@ -172,7 +173,7 @@ class Operations:
             store=self.store(),
             progress=reporter.progress,
             cancel=reporter.cancel,
-            **remote,
+            remote=remote,
         )
         return camel_keys(
             {**asdict(result), "notebook": self.after_push(params, result.reference, result.digest)}
@@ -191,7 +192,7 @@ class Operations:
             store=self.store(),
             progress=reporter.progress,
             cancel=reporter.cancel,
-            **remote,
+            remote=remote,
         )
         notebook = self.after_push(params, result.reference, result.digest)
         return camel_keys({**asdict(result), "safety": safety, "notebook": notebook})
@@ -201,7 +202,7 @@ class Operations:
         remote = self.remote(params, reference)
         reporter.stage("pull")
         result = pull(
-            reference, store=self.store(), progress=reporter.progress, cancel=reporter.cancel, **remote
+            reference, store=self.store(), progress=reporter.progress, cancel=reporter.cancel, remote=remote
         )
         return camel_keys(asdict(result))
 
@@ -222,7 +223,7 @@ class Operations:
             reporter.stage("pull")
             remote = self.remote(params, reference)
             digest = pull(
-                reference, store=store, progress=reporter.progress, cancel=reporter.cancel, **remote
+                reference, store=store, progress=reporter.progress, cancel=reporter.cancel, remote=remote
             ).digest
         reporter.stage("unpack")
         unpack(

@@ -28,7 +28,8 @@ from kitlab.server.paths import to_api_path
 
 API_VERSION = 1
 # A person is waiting on these requests: fail within a few seconds rather than retry like a transfer.
-INTERACTIVE_RETRIES = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1.0, max_retry_after=2.0)
+# One retry budget per request: two tries, at most 5 s from the first failure.
+INTERACTIVE_RETRIES = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1, max_retry_after=2, max_wait=5)
 # The plan lists at most this many files per layer; the count is always exact.
 PLAN_FILES_SHOWN = 200
 
@@ -115,13 +116,12 @@ class RemoteHandler(KitlabHandler):
             raise InvalidInput("the repository parameter is required, e.g. ghcr.io/org/model")
         ref = parse_reference(repository)
         self.kitlab.check_registry_allowed(ref.registry)
-        plain_http = self.get_query_argument("plainHttp", "false") == "true"
-        tls_verify = self.get_query_argument("tlsVerify", "true") != "false"
-        tags = await self.run_blocking(
-            functools.partial(
-                remote_tags, ref, plain_http=plain_http, tls_verify=tls_verify, retries=INTERACTIVE_RETRIES
-            )
+        remote = self.kitlab.remote(
+            plain_http=self.get_query_argument("plainHttp", "false") == "true",
+            tls_verify=self.get_query_argument("tlsVerify", "true") != "false",
+            retries=INTERACTIVE_RETRIES,
         )
+        tags = await self.run_blocking(functools.partial(remote_tags, ref, remote=remote))
         self.write_json({"repository": repository, "tags": tags})
 
 
@@ -219,10 +219,12 @@ class RegistriesHandler(KitlabHandler):
                 host,
                 username,
                 password,
-                plain_http=bool(body.get("plainHttp", False)),
-                tls_verify=bool(body.get("tlsVerify", True)),
+                remote=self.kitlab.remote(
+                    plain_http=bool(body.get("plainHttp", False)),
+                    tls_verify=bool(body.get("tlsVerify", True)),
+                    retries=INTERACTIVE_RETRIES,
+                ),
                 kitops_home=self.kitlab.home(),
-                retries=INTERACTIVE_RETRIES,
             )
         )
         self.write_json(await self.run_blocking(registry_status, host, self.kitlab.home()))

@@ -15,6 +15,7 @@ from traitlets.config import Configurable
 
 from kitlab.errors import NotAllowed
 from kitlab.modelkit.home import kitops_home
+from kitlab.modelkit.registry import Remote, RetryPolicy
 
 
 class Kitlab(Configurable):
@@ -28,6 +29,14 @@ class Kitlab(Configurable):
         Unicode(),
         default_value=[],
         help="Registries users may push to or pull from (host[:port]). Empty: any registry.",
+    ).tag(config=True)
+
+    trusted_token_realms = List(
+        Unicode(),
+        default_value=[],
+        help="Hosts of HTTPS token services on another host than their registry that may receive the "
+        "saved registry credentials (the registry's own host always may; auth.docker.io for Docker Hub "
+        "and gitlab.com for registry.gitlab.com are known). Others get an anonymous token request.",
     ).tag(config=True)
 
     max_concurrent_jobs = Integer(
@@ -56,3 +65,14 @@ class Kitlab(Configurable):
         if self.allowed_registries and host not in self.allowed_registries:
             allowed = ", ".join(self.allowed_registries)
             raise NotAllowed(f"registry {host} is not allowed here; allowed: {allowed}")
+
+    def remote(self, *, plain_http: bool, tls_verify: bool, retries: RetryPolicy | None = None) -> Remote:
+        """The one ``Remote`` of a request or job: the user's network options within the
+        administrator's limits (allowed registries, trusted token realms), checked on every client."""
+        return Remote(
+            plain_http=plain_http,
+            tls_verify=tls_verify,
+            retries=retries or RetryPolicy(),
+            allowed_registries=tuple(self.allowed_registries),
+            trusted_token_realms=tuple(self.trusted_token_realms),
+        )

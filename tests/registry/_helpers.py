@@ -7,9 +7,9 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from kitlab.modelkit.registry import Credential, RegistryClient, RetryPolicy, Secret
+from kitlab.modelkit.registry import Credential, RegistryClient, Remote, RetryPolicy, Secret
 from tests.support.registry import RunningRegistry
 
 MiB = 1 << 20
@@ -22,12 +22,22 @@ def credential_of(reg: RunningRegistry) -> Credential:
     return Credential(username=reg.username, password=Secret(reg.password))
 
 
+_CLIENT_OPTIONS = ("chunk_size", "monolithic_limit", "budget", "cancel")
+
+
+def client_for(host: str, repository: str, **kw: Any) -> RegistryClient:
+    """A client; ``kw`` mixes ``Remote`` fields (network options) and the client's own options."""
+    own = {k: kw.pop(k) for k in _CLIENT_OPTIONS if k in kw}
+    kw.setdefault("retries", FAST_RETRY)
+    return RegistryClient(host, repository, Remote(**kw), **own)
+
+
 def make_client(
-    reg: RunningRegistry, repository: str, *, host: str | None = None, **kw: object
+    reg: RunningRegistry, repository: str, *, host: str | None = None, **kw: Any
 ) -> RegistryClient:
     kw.setdefault("credentials", credential_of(reg))
-    kw.setdefault("retries", FAST_RETRY)
-    return RegistryClient(host or reg.host, repository, plain_http=True, **kw)  # type: ignore[arg-type]
+    kw.setdefault("plain_http", True)
+    return client_for(host or reg.host, repository, **kw)
 
 
 class BoundedReader(io.RawIOBase):

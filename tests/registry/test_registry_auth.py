@@ -17,7 +17,7 @@ from kitlab.modelkit.registry import (
     AccessDenied,
     AuthenticationRequired,
     Credential,
-    RegistryClient,
+    Remote,
     Secret,
     login,
     logout,
@@ -25,7 +25,7 @@ from kitlab.modelkit.registry import (
 )
 from kitlab.modelkit.registry.auth import merge_scopes, parse_challenge
 from kitlab.modelkit.registry.credentials import DOCKER_HUB_KEY, DefaultCredentials
-from tests.registry._helpers import FAST_RETRY, MiB, make_client
+from tests.registry._helpers import MiB, client_for, make_client
 
 
 @pytest.fixture(params=["htpasswd", "token"])
@@ -35,7 +35,7 @@ def auth_registry(request, registries):
 
 def _default_client(reg, repository="auth/repo", **kw):
     """A client that finds its credentials itself (kit's file, Docker's config, helpers)."""
-    return RegistryClient(reg.host, repository, plain_http=True, retries=FAST_RETRY, **kw)
+    return client_for(reg.host, repository, plain_http=True, **kw)
 
 
 def test_no_credentials_asks_to_log_in(auth_registry):
@@ -59,7 +59,7 @@ def test_wrong_password_is_a_clear_error_without_the_password(auth_registry, kit
     assert auth_registry.username in text
     assert wrong not in text
     with pytest.raises(AuthenticationRequired, match="wrong username or password") as info:
-        login(auth_registry.host, auth_registry.username, wrong, plain_http=True)
+        login(auth_registry.host, auth_registry.username, wrong, remote=Remote(plain_http=True))
     assert wrong not in str(info.value)
     assert not (kitops_home / "credentials.json").exists()
 
@@ -70,7 +70,7 @@ def test_login_writes_kit_credentials_and_a_fresh_client_uses_them(auth_registry
     creds_file.write_text(json.dumps({"auths": {"other.example": {"auth": "b3RoZXI6cHc="}}, "keep": 1}))
     assert status(auth_registry.host) == {"logged_in": False, "username": None, "source": None}
 
-    login(auth_registry.host, auth_registry.username, auth_registry.password, plain_http=True)
+    login(auth_registry.host, auth_registry.username, auth_registry.password, remote=Remote(plain_http=True))
 
     saved = json.loads(creds_file.read_text())
     assert saved["keep"] == 1
@@ -167,7 +167,7 @@ def test_credential_helper_is_used_for_lookup_and_login(auth_registry, cred_help
 
     # login through the configured helper: the secret goes to the helper, not into the file.
     store.write_text("{}")
-    login(auth_registry.host, auth_registry.username, auth_registry.password, plain_http=True)
+    login(auth_registry.host, auth_registry.username, auth_registry.password, remote=Remote(plain_http=True))
     assert json.loads(store.read_text()) == {
         auth_registry.host: [auth_registry.username, auth_registry.password]
     }
@@ -300,11 +300,11 @@ def test_no_secret_reaches_the_logs(registries, caplog, blob_factory, kitops_hom
     blob = blob_factory(64 * 1024)
     for kind in ("htpasswd", "token"):
         reg = registries[kind]
-        login(reg.host, reg.username, reg.password, plain_http=True)
+        login(reg.host, reg.username, reg.password, remote=Remote(plain_http=True))
         with _default_client(reg, "auth/logs") as client:
             client.upload_blob(blob.digest, blob.size, blob.open_at)
         with pytest.raises(AuthenticationRequired):
-            login(reg.host, reg.username, reg.password + "-wrong", plain_http=True)
+            login(reg.host, reg.username, reg.password + "-wrong", remote=Remote(plain_http=True))
     assert caplog.records  # urllib3 did log the requests
     secrets = [*registries["token"].issuer.tokens]
     for reg in (registries["htpasswd"], registries["token"]):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kitlab.modelkit.registry import RegistryClient, RegistryUnreachable
-from tests.registry._helpers import FAST_RETRY, MiB
+from kitlab.modelkit.registry import RegistryUnreachable
+from tests.registry._helpers import MiB, client_for
 from tests.support.registry import run_registry
 
 
@@ -22,7 +22,7 @@ def mtls_registry(tmp_path_factory):
 
 
 def _client(reg, **kw):
-    return RegistryClient(reg.host, "tls/repo", retries=FAST_RETRY, **kw)
+    return client_for(reg.host, "tls/repo", **kw)
 
 
 def test_unknown_ca_is_refused_with_a_tls_hint(https_registry):

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from kitlab.modelkit.registry import Remote
 from tests.registry._helpers import FAST_RETRY, credential_of
 from tests.support.registry import FaultProxy, RunningRegistry
 
@@ -51,8 +52,10 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def remote_kw(reg: RunningRegistry, **extra: Any) -> dict[str, Any]:
-    """Keyword arguments of push/pull/pack_and_push for a test registry (plain HTTP, fast retries)."""
-    return {"plain_http": True, "credentials": credential_of(reg), "retries": FAST_RETRY, **extra}
+    """``remote=`` for push/pull/pack_and_push on a test registry (plain HTTP, fast retries); ``extra``
+    sets other ``Remote`` fields."""
+    options = {"plain_http": True, "credentials": credential_of(reg), "retries": FAST_RETRY, **extra}
+    return {"remote": Remote(**options)}
 
 
 def skopeo_raw(reg: RunningRegistry, reference: str) -> bytes:

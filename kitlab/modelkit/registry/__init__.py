@@ -16,8 +16,9 @@ from kitlab.modelkit.registry.errors import (
     RegistryUnreachable,
 )
 from kitlab.modelkit.registry.login import login, logout, status
+from kitlab.modelkit.registry.remote import Remote
+from kitlab.modelkit.registry.retry import RetryBudget, RetryPolicy
 from kitlab.modelkit.registry.secret import Secret
-from kitlab.modelkit.registry.transport import RetryPolicy
 
 __all__ = [
     "AccessDenied",
@@ -31,6 +32,8 @@ __all__ = [
     "RegistryNotFound",
     "RegistryUnavailable",
     "RegistryUnreachable",
+    "Remote",
+    "RetryBudget",
     "RetryPolicy",
     "Secret",
     "known_hosts",

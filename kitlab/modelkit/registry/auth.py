@@ -7,13 +7,20 @@ The first request goes out bare. On a 401:
   token, or anonymously) for ``repository:<repo>:pull,push`` plus whatever the challenge asked for,
   cache it per scope set until ``expires_in`` runs out, and fetch a new one on the next 401.
 Tokens and passwords are held as ``Secret`` and never formatted into messages or logs.
+
+Where credentials may go (docs/hardening.md): a token realm on the registry's own host name, without a
+downgrade from HTTPS to HTTP, or an HTTPS realm whose host is trusted (a known public pairing such as
+Docker Hub's auth.docker.io, or one the administrator lists). Any other realm is asked for an anonymous
+token, and a refusal then says why the credentials were withheld.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 import time
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +33,14 @@ from kitlab.modelkit.registry.secret import Secret
 _PARAM_RE = re.compile(r'([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))')
 DEFAULT_TOKEN_LIFETIME = 60  # Docker token spec: assume 60 s when the server does not say
 CLIENT_ID = "kitlab"
+MAX_TOKEN_REPLY = 1 << 20
+# Public registries whose token service lives on another host (registry host -> realm hosts).
+KNOWN_REALMS: dict[str, frozenset[str]] = {
+    "registry-1.docker.io": frozenset({"auth.docker.io"}),
+    "docker.io": frozenset({"auth.docker.io"}),
+    "index.docker.io": frozenset({"auth.docker.io"}),
+    "registry.gitlab.com": frozenset({"gitlab.com"}),
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +107,18 @@ class Authenticator:
         base_scopes: tuple[str, ...],
         timeout: tuple[float, float],
         tls: dict[str, Any] | None = None,
+        *,
+        registry_url: str = "",
+        trusted_realms: tuple[str, ...] = (),
     ) -> None:
         self._session = session
+        registry = urllib.parse.urlsplit(registry_url or f"https://{host}")
+        self._registry_scheme = registry.scheme
+        self._registry_hostname = (registry.hostname or "").lower()
+        self._trusted_realms = frozenset(h.lower() for h in trusted_realms) | KNOWN_REALMS.get(
+            self._registry_hostname, frozenset()
+        )
+        self.withheld_from: str | None = None
         self._tls = tls or {}
         self.host = host
         self.credential = credential
@@ -150,9 +175,24 @@ class Authenticator:
             return True
         return False
 
+    def may_send_credentials(self, realm: str) -> bool:
+        """The registry's own host name (no HTTPS to HTTP downgrade), or a trusted HTTPS realm."""
+        parts = urllib.parse.urlsplit(realm)
+        hostname = (parts.hostname or "").lower()
+        if parts.scheme == "http" and self._registry_scheme == "https":
+            return False
+        if hostname == self._registry_hostname:
+            return True
+        return parts.scheme == "https" and (
+            hostname in self._trusted_realms or parts.netloc.lower() in self._trusted_realms
+        )
+
     def _fetch_token(self, scopes: tuple[str, ...]) -> _Token:
         assert self._realm is not None
         cred = self.credential
+        if cred is not None and self.has_credentials and not self.may_send_credentials(self._realm):
+            self.withheld_from = urllib.parse.urlsplit(self._realm).netloc
+            cred = None  # ask anonymously: a public repository still works
         try:
             if cred is not None and cred.identity_token:
                 form = {
@@ -164,14 +204,21 @@ class Authenticator:
                     form["service"] = self._service
                 if scopes:
                     form["scope"] = " ".join(scopes)
-                resp = self._session.post(self._realm, data=form, timeout=self._timeout, **self._tls)
+                resp = self._session.post(
+                    self._realm, data=form, timeout=self._timeout, stream=True, **self._tls
+                )
             else:
                 params: list[tuple[str, str]] = [("service", self._service)] if self._service else []
                 params += [("scope", s) for s in scopes]
                 basic = _basic_for(cred)
                 headers = {"Authorization": basic} if basic else {}
                 resp = self._session.get(
-                    self._realm, params=params, headers=headers, timeout=self._timeout, **self._tls
+                    self._realm,
+                    params=params,
+                    headers=headers,
+                    timeout=self._timeout,
+                    stream=True,
+                    **self._tls,
                 )
         except requests.RequestException:
             raise RegistryUnreachable(f"cannot reach the token service of {self.host}") from None
@@ -181,10 +228,19 @@ class Authenticator:
             if resp.status_code != 200:
                 raise RegistryError(f"the token service of {self.host} answered HTTP {resp.status_code}")
             try:
-                body = resp.json()
+                raw = bytearray()
+                for piece in resp.iter_content(1 << 16):
+                    raw += piece
+                    if len(raw) > MAX_TOKEN_REPLY:
+                        raise RegistryError(f"the token service of {self.host} sent an oversized reply")
+                body = json.loads(bytes(raw))
                 value = body.get("token") or body.get("access_token")
                 lifetime = float(body.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
-            except (ValueError, AttributeError):
+                if not isinstance(value, str) or not 0 < lifetime < 1e9:
+                    value = None
+            except requests.RequestException:
+                raise RegistryUnreachable(f"cannot reach the token service of {self.host}") from None
+            except (ValueError, AttributeError, TypeError, RecursionError):
                 value = None
             if not value:
                 raise RegistryError(f"the token service of {self.host} returned no token")
@@ -195,6 +251,12 @@ class Authenticator:
         return token
 
     def rejected_message(self) -> str:
+        if self.withheld_from is not None:
+            return (
+                f"{self.host} sent kitlab to a token service on {self.withheld_from}, which is not the "
+                f"registry's host (or is plain HTTP): your credentials for {self.host} were not sent there. "
+                "An administrator can trust that HTTPS token service (trusted_token_realms)"
+            )
         cred = self.credential
         if cred is None or not self.has_credentials:
             return f"{self.host} requires authentication: log in to {self.host}"

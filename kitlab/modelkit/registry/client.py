@@ -15,7 +15,11 @@ body sent twice. This client, on ``requests``:
 * downloads in 8 MiB pieces into ``<dest>.part``, hashing and counting while writing, resumes a
   ``.part`` with a ``Range`` request, renames into place only when size and digest match, and
   deletes the ``.part`` when they do not;
-* reports progress and honours cancellation between pieces.
+* reports progress as bytes arrive (``read1``: whatever the socket has, at most a piece) and honours
+  cancellation at once: the transport shuts the sockets down when the token fires, so a stalled
+  registry cannot hold a cancel (docs/hardening.md);
+* checks what the registry announces before trusting it: a ``Content-Length`` that does not match the
+  descriptor fails at once with the numbers, instead of after minutes of timeouts and retries.
 """
 
 from __future__ import annotations
@@ -32,18 +36,20 @@ from pathlib import Path
 from typing import BinaryIO, NoReturn
 
 import requests
-import urllib3
 
 from kitlab.errors import InvalidInput
-from kitlab.modelkit.registry.credentials import Credential, CredentialSource, DefaultCredentials
+from kitlab.modelkit.registry.credentials import Credential, DefaultCredentials
 from kitlab.modelkit.registry.errors import DigestMismatch, RegistryError, RegistryUnreachable
-from kitlab.modelkit.registry.transport import RETRYABLE_STATUS, RetryPolicy, Transport
+from kitlab.modelkit.registry.remote import Remote
+from kitlab.modelkit.registry.retry import RetryBudget
+from kitlab.modelkit.registry.transport import RETRYABLE_STATUS, TRANSFER_ERRORS, Transport, read_bounded
 from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
 
 MiB = 1 << 20
 MONOLITHIC_LIMIT = 100 * MiB
 DEFAULT_CHUNK_SIZE = 100 * MiB  # kit's chunk size (pkg/lib/repo/remote/upload-format.go)
-PIECE = 8 * MiB  # unit of reads, writes, progress events and cancellation checks
+PIECE = 8 * MiB  # largest unit of reads and writes
+SEND_PIECE = 1 * MiB  # upload body pieces: progress and cancel checks between them
 MAX_MANIFEST_BYTES = 8 * MiB
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -54,7 +60,8 @@ MANIFEST_ACCEPT = ", ".join((OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MA
 
 OpenFn = Callable[[int], BinaryIO]
 _DIGEST_RE = re.compile(r"^(sha256|sha384|sha512):([a-f0-9]+)$")
-_STREAM_ERRORS = (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError, ConnectionError)
+_STREAM_ERRORS = TRANSFER_ERRORS
+REPORT_EVERY = 0.2  # progress events: every SEND_PIECE bytes, or this many seconds while bytes trickle
 
 
 def needs_monolithic_upload(host: str) -> bool:
@@ -98,10 +105,17 @@ class _Reporter:
         self._fixed = (stage, item, index, count)
         self.total = total
         self.done = 0
+        self._reported_at = 0.0
+        self._reported = -1
 
     def set(self, done: int) -> None:
         self.done = done
         if self._progress is not None:
+            now = time.monotonic()
+            final = done == self.total or done < self._reported
+            if not final and done - self._reported < SEND_PIECE and now - self._reported_at < REPORT_EVERY:
+                return
+            self._reported_at, self._reported = now, done
             stage, item, index, count = self._fixed
             self._progress(ProgressEvent(stage, item, index, count, done, self.total))
 
@@ -116,11 +130,19 @@ class _StreamBody:
     no ``read`` makes urllib3 iterate it (our piece size) rather than read 16 KiB at a time.
     """
 
-    def __init__(self, fh: BinaryIO, length: int, reporter: _Reporter, cancel: CancelToken) -> None:
+    def __init__(
+        self,
+        fh: BinaryIO,
+        length: int,
+        reporter: _Reporter,
+        cancel: CancelToken,
+        moved: Callable[[int], None] = lambda _n: None,
+    ) -> None:
         self._fh = fh
         self._length = length
         self._reporter = reporter
         self._cancel = cancel
+        self._moved = moved
 
     def __len__(self) -> int:
         return self._length
@@ -129,19 +151,20 @@ class _StreamBody:
         remaining = self._length
         while remaining:
             self._cancel.check()
-            data = self._fh.read(min(PIECE, remaining))
+            data = self._fh.read(min(SEND_PIECE, remaining))
             if not data:
                 raise InvalidInput(f"the blob source ended {remaining} bytes early; was the file changed?")
             remaining -= len(data)
             yield data
             self._reporter.advance(len(data))
+            self._moved(len(data))
 
 
 class RegistryClient:
     """One repository on one registry. ``host`` is ``name[:port]``; ``repository`` the path below it.
 
-    ``tls_verify`` is a bool or a CA bundle path; ``client_cert`` a PEM path or ``(cert, key)`` paths.
-    ``credentials`` is a ``Credential``, anything with ``lookup(host)``, or None for kit's/Docker's files.
+    ``remote`` holds the network options (``Remote``); ``budget`` the operation's retry budget (a new
+    one when omitted); ``cancel`` a token that aborts this client's connections when it fires.
     Use one client per thread: it owns a ``requests.Session`` and per-host auth state.
     """
 
@@ -149,16 +172,16 @@ class RegistryClient:
         self,
         host: str,
         repository: str,
+        remote: Remote | None = None,
         *,
-        plain_http: bool = False,
-        tls_verify: bool | str = True,
-        client_cert: str | tuple[str, str] | None = None,
-        credentials: Credential | CredentialSource | None = None,
-        timeout: tuple[float, float] = (10, 60),
-        retries: RetryPolicy | None = None,
+        budget: RetryBudget | None = None,
+        cancel: CancelToken | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         monolithic_limit: int = MONOLITHIC_LIMIT,
     ) -> None:
+        remote = remote or Remote()
+        remote.check_allowed(host)
+        credentials = remote.credentials
         if isinstance(credentials, Credential):
             credential: Credential | None = credentials
         else:
@@ -168,14 +191,7 @@ class RegistryClient:
         self.chunk_size = chunk_size
         self.monolithic_limit = monolithic_limit
         self._t = Transport(
-            host,
-            repository=repository,
-            credential=credential,
-            plain_http=plain_http,
-            tls_verify=tls_verify,
-            client_cert=client_cert,
-            timeout=timeout,
-            retry=retries,
+            host, repository=repository, credential=credential, remote=remote, budget=budget, cancel=cancel
         )
 
     def __enter__(self) -> RegistryClient:
@@ -274,18 +290,10 @@ class RegistryClient:
         if resp.status_code != 200:
             self._t.raise_for(resp, f"get manifest {self.repository}:{ref}")
         try:
-            buf = bytearray()
-            for piece in resp.iter_content(1 << 16):
-                buf += piece
-                if len(buf) > MAX_MANIFEST_BYTES:
-                    raise RegistryError(
-                        f"manifest {ref} on {self.host} is larger than {MAX_MANIFEST_BYTES} bytes"
-                    )
+            body = read_bounded(resp, MAX_MANIFEST_BYTES, f"manifest {ref}", self.host)
         except _STREAM_ERRORS as exc:
-            raise self._t.unreachable(exc) from None
-        finally:
-            resp.close()
-        body = bytes(buf)
+            self._t.check_cancel()
+            raise self._t.unreachable(exc, f" while sending manifest {ref}") from None
         media_type = resp.headers.get("Content-Type", "").split(";")[0].strip()
         if not media_type or media_type in ("application/json", "application/octet-stream"):
             with contextlib.suppress(ValueError, AttributeError):
@@ -333,10 +341,11 @@ class RegistryClient:
         if check_exists and self.blob_exists(digest):
             reporter.set(size)
             return False
-        if size < self.monolithic_limit or needs_monolithic_upload(self.host):
-            self._upload_monolithic(digest, size, open_fn, reporter, cancel)
-        else:
-            self._upload_chunked(digest, size, open_fn, reporter, cancel)
+        with self._t.watch(cancel):
+            if size < self.monolithic_limit or needs_monolithic_upload(self.host):
+                self._upload_monolithic(digest, size, open_fn, reporter, cancel)
+            else:
+                self._upload_chunked(digest, size, open_fn, reporter, cancel)
         return True
 
     def _start_upload(self) -> tuple[str, int]:
@@ -354,14 +363,10 @@ class RegistryClient:
         with contextlib.suppress(RegistryError):
             self._t.request("DELETE", self._resolve(location), retry=False).close()
 
-    def _backoff(self, attempt: int, failure: BaseException | requests.Response) -> None:
-        """Sleep before retry ``attempt`` (1-based), or give up with the right error."""
-        if attempt >= self._t.retry.attempts:
-            if isinstance(failure, requests.Response):
-                self._t.raise_for(failure, f"transfer with {self.repository}")
-            raise self._t.unreachable(failure) from None
-        resp = failure if isinstance(failure, requests.Response) else None
-        time.sleep(self._t.retry.delay(attempt - 1, resp))
+    def _backoff(self, failure: BaseException | requests.Response, during: str = "") -> None:
+        """Sleep before a retry (drawn from the operation's budget), or give up with the right error."""
+        self._t.check_cancel()
+        self._t.wait_to_retry(failure, during)
 
     def _finish_upload(self, location: str, digest: str) -> None:
         resp = self._t.request("PUT", _with_query(location, digest=digest), headers={"Content-Length": "0"})
@@ -385,7 +390,6 @@ class RegistryClient:
     ) -> None:
         """POST for a session, then one PUT carrying the whole blob. A failed PUT leaves the session
         unusable (the registry may hold part of the body), so each retry starts a new one."""
-        attempt = 0
         reauthenticated = False
         while True:
             cancel.check()
@@ -398,7 +402,7 @@ class RegistryClient:
                         "PUT",
                         _with_query(location, digest=digest),
                         headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
-                        body=_StreamBody(fh, size, reporter, cancel) if size else b"",
+                        body=_StreamBody(fh, size, reporter, cancel, self._t.budget.moved) if size else b"",
                         retry=False,
                     )
             except RegistryUnreachable as exc:
@@ -416,8 +420,7 @@ class RegistryClient:
                 if resp.status_code not in RETRYABLE_STATUS:
                     self._raise_upload_failure(resp, digest)
                 failure = resp
-            attempt += 1
-            self._backoff(attempt, failure)
+            self._backoff(failure)
 
     def _upload_chunked(
         self, digest: str, size: int, open_fn: OpenFn, reporter: _Reporter, cancel: CancelToken
@@ -425,7 +428,6 @@ class RegistryClient:
         location, min_chunk = self._start_upload()
         chunk = max(self.chunk_size, min_chunk)
         offset = 0
-        attempt = 0
         fh: BinaryIO | None = None
         try:
             while offset < size:
@@ -446,7 +448,7 @@ class RegistryClient:
                         "PATCH",
                         location,
                         headers=headers,
-                        body=_StreamBody(fh, n, reporter, cancel),
+                        body=_StreamBody(fh, n, reporter, cancel, self._t.budget.moved),
                         retry=False,
                     )
                 except RegistryUnreachable as exc:
@@ -466,8 +468,7 @@ class RegistryClient:
                         self._raise_upload_failure(resp, digest)
                     failure = resp
                 # Something went wrong mid-chunk: ask the registry what it kept and go on from there.
-                attempt += 1
-                self._backoff(attempt, failure)
+                self._backoff(failure, f" while uploading {digest}")
                 fh.close()
                 fh = None
                 location, offset = self._recover(location, offset)
@@ -510,7 +511,7 @@ class RegistryClient:
         count: int = 1,
     ) -> Path:
         """Download a blob to ``dest``, verified. ``<dest>.part`` holds the bytes so far: it survives a
-        failure or cancel so the next call resumes, and is deleted if the content proves wrong."""
+        network failure so the next call resumes, and is deleted if the content proves wrong."""
         algo, expected_hex = _parse_digest(digest)
         cancel = cancel or CancelToken()
         dest = Path(dest)
@@ -518,46 +519,68 @@ class RegistryClient:
         reporter = _Reporter(progress, "download", item or digest, index, count, size or 0)
         reporter.set(partial.have)
         url = self._path(f"blobs/{digest}")
-        attempt = 0
-        while size is None or partial.have < size:
-            cancel.check()
-            headers = {"Accept-Encoding": "identity"}
-            if partial.have:
-                headers["Range"] = f"bytes={partial.have}-"
-            resp = self._t.request("GET", url, headers=headers, stream=True)
-            failure: BaseException | requests.Response = resp
-            try:
-                if resp.status_code == 416 and partial.have:
-                    break  # nothing beyond what we hold; verification below decides
-                if resp.status_code not in (200, 206):
-                    if resp.status_code not in RETRYABLE_STATUS:
-                        self._t.raise_for(resp, f"download blob {digest}")
-                else:
-                    if resp.status_code == 200 and partial.have:
-                        partial.restart()  # the server ignored Range
-                    length = resp.headers.get("Content-Length", "")
-                    if reporter.total == 0 and length.isdigit():
-                        reporter.total = partial.have + int(length)
-                    try:
-                        self._stream_into(resp, partial, size, reporter, cancel, digest)
-                    except _STREAM_ERRORS as exc:
-                        failure = exc  # keep what arrived; the next round asks for the rest
+        with self._t.watch(cancel):
+            while size is None or partial.have < size:
+                cancel.check()
+                headers = {"Accept-Encoding": "identity"}
+                if partial.have:
+                    headers["Range"] = f"bytes={partial.have}-"
+                resp = self._t.request("GET", url, headers=headers, stream=True)
+                failure: BaseException | requests.Response = resp
+                try:
+                    if resp.status_code == 416 and partial.have:
+                        break  # nothing beyond what we hold; verification below decides
+                    if resp.status_code not in (200, 206):
+                        if resp.status_code not in RETRYABLE_STATUS:
+                            self._t.raise_for(resp, f"download blob {digest}")
                     else:
-                        if size is None or partial.have >= size:
-                            break
-                        failure = ConnectionError("response ended early")
-            finally:
-                resp.close()
-            attempt += 1
-            self._backoff(attempt, failure)
-        if (size is not None and partial.have != size) or partial.hasher.hexdigest() != expected_hex:
+                        if resp.status_code == 200 and partial.have:
+                            partial.restart()  # the server ignored Range
+                        self._check_announced(resp, partial, size, digest)
+                        length = resp.headers.get("Content-Length", "")
+                        if reporter.total == 0 and length.isdigit() and len(length) < 20:
+                            reporter.total = partial.have + int(length)
+                        try:
+                            self._stream_into(resp, partial, size, reporter, cancel, digest)
+                        except _STREAM_ERRORS as exc:
+                            cancel.check()
+                            self._t.check_cancel()
+                            failure = exc  # keep what arrived; the next round asks for the rest
+                        else:
+                            if size is None or partial.have >= size:
+                                break
+                            failure = ConnectionError("response ended early")
+                finally:
+                    resp.close()
+                self._backoff(
+                    failure, f" after {partial.have} of {size if size is not None else '?'} bytes of {digest}"
+                )
+        have, got = partial.have, partial.hasher.hexdigest()
+        if (size is not None and have != size) or got != expected_hex:
             partial.discard()
             raise DigestMismatch(
-                f"blob {digest} from {self.host} failed verification ({partial.have} bytes, "
-                f"{algo}:{partial.hasher.hexdigest()[:12]}…); the download was discarded"
+                f"blob {digest} from {self.host} failed verification: received {have} bytes"
+                + (f" of {size}" if size is not None else "")
+                + f" hashing to {algo}:{got[:12]}…; the download was discarded"
             )
         os.replace(partial.path, dest)
         return dest
+
+    def _check_announced(
+        self, resp: requests.Response, partial: _Partial, size: int | None, digest: str
+    ) -> None:
+        """A ``Content-Length`` that contradicts the descriptor is an error now, with its numbers."""
+        length = resp.headers.get("Content-Length", "")
+        if size is None or not length:
+            return
+        if not length.isdigit() or len(length) > 19 or partial.have + int(length) != size:
+            resp.close()
+            partial.discard()
+            raise DigestMismatch(
+                f"blob {digest} from {self.host}: the registry announced {length[:24]} bytes"
+                + (f" from offset {partial.have}" if partial.have else "")
+                + f" for a blob of {size} bytes; nothing was kept"
+            )
 
     def _stream_into(
         self,
@@ -569,7 +592,11 @@ class RegistryClient:
         digest: str,
     ) -> None:
         with partial.path.open("ab" if partial.have else "wb") as out:
-            for piece in resp.raw.stream(PIECE, decode_content=False):
+            while True:
+                # read1: whatever arrived (≤ PIECE), so progress moves with the bytes on a slow link.
+                piece = resp.raw.read1(PIECE, decode_content=False)
+                if not piece:
+                    break
                 cancel.check()
                 if size is not None and partial.have + len(piece) > size:
                     out.close()
@@ -581,6 +608,7 @@ class RegistryClient:
                 partial.hasher.update(piece)
                 partial.have += len(piece)
                 reporter.set(partial.have)
+                self._t.budget.moved(len(piece))
 
 
 class _Partial:

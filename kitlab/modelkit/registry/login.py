@@ -11,8 +11,9 @@ from kitlab.modelkit.registry.credentials import (
     save_credential,
 )
 from kitlab.modelkit.registry.errors import AuthenticationRequired
+from kitlab.modelkit.registry.remote import Remote
 from kitlab.modelkit.registry.secret import Secret
-from kitlab.modelkit.registry.transport import RetryPolicy, Transport
+from kitlab.modelkit.registry.transport import Transport
 
 Home = str | os.PathLike[str] | None
 
@@ -22,28 +23,25 @@ def login(
     username: str,
     password: str | Secret,
     *,
-    plain_http: bool = False,
-    tls_verify: bool | str = True,
-    client_cert: str | tuple[str, str] | None = None,
+    remote: Remote | None = None,
     kitops_home: Home = None,
-    retries: RetryPolicy | None = None,
 ) -> None:
     """Verify the credentials against the registry (``GET /v2/`` through its auth challenge), then save
-    them in kit's credentials.json. Wrong credentials raise ``AuthenticationRequired``; nothing is saved."""
+    them in kit's credentials.json. Wrong credentials raise ``AuthenticationRequired``; nothing is saved.
+    ``remote`` gives the network options (its ``credentials`` are not used: these are being tested)."""
     secret = password if isinstance(password, Secret) else Secret(password)
     transport = Transport(
         host,
         repository=None,
         credential=Credential(username=username, password=secret, source="login"),
-        plain_http=plain_http,
-        tls_verify=tls_verify,
-        client_cert=client_cert,
-        retry=retries,
+        remote=remote,
     )
     try:
         resp = transport.request("GET", transport.url("/v2/"))
         if resp.status_code == 401:
             resp.close()
+            if transport.auth.withheld_from is not None:
+                raise AuthenticationRequired(transport.auth.rejected_message())
             raise AuthenticationRequired(
                 f"login to {host} failed: wrong username or password for {username!r}"
             )
@@ -51,7 +49,7 @@ def login(
             transport.raise_for(resp, "log in")
         resp.close()
     except AuthenticationRequired as exc:
-        if exc.message.startswith("login to"):
+        if exc.message.startswith("login to") or transport.auth.withheld_from is not None:
             raise
         raise AuthenticationRequired(
             f"login to {host} failed: wrong username or password for {username!r}"

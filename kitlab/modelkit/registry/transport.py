@@ -1,21 +1,37 @@
-"""HTTP plumbing for one registry host: session, TLS options, timeouts, auth and bounded retries.
+"""HTTP plumbing for one registry host: session, TLS options, timeouts, auth, retries and cancel.
 
-Retries (exponential backoff, ``Retry-After`` honoured) cover connection errors, timeouts, 429 and
-5xx, but only for requests whose body can be produced again (none, bytes, or a factory); a streamed
-chunk upload recovers at its own level (``client.py``) by asking the registry how much it kept.
+* Retries (exponential backoff, ``Retry-After`` honoured) cover connection errors, timeouts, 429 and
+  5xx, but only for requests whose body can be produced again (none, bytes, or a factory); a streamed
+  chunk upload recovers at its own level (``client.py``). Every retry draws on the operation's one
+  ``RetryBudget`` (``retry.py``), so nested loops no longer multiply.
+* Cancel: every socket the session opens is tracked; while a cancel token is watched, a small thread
+  polls it and shuts the sockets down, so a read or write blocked on a stalled registry ends at once
+  and the caller raises ``Cancelled`` (docs/hardening.md: cancel within 2 s whatever the network does).
+* Credentials go only to the registry's own origin: the ``Authorization`` header is never added to a
+  URL on another host or scheme (an upload ``Location`` may point anywhere), and the token flow has
+  its own rule (``auth.py``).
+* Bodies read into memory (error replies, tag lists, token replies) are bounded.
 """
 
 from __future__ import annotations
 
-import email.utils
-import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+import contextlib
+import json
+import socket
+import threading
+import urllib.parse
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn
 
 import requests
+import urllib3
+import urllib3.connection
+import urllib3.connectionpool
+from requests.adapters import HTTPAdapter
 
 from kitlab._version import __version__
+from kitlab.errors import Cancelled
 from kitlab.modelkit.registry.auth import Authenticator, parse_challenge
 from kitlab.modelkit.registry.credentials import Credential
 from kitlab.modelkit.registry.errors import (
@@ -26,48 +42,136 @@ from kitlab.modelkit.registry.errors import (
     RegistryUnavailable,
     RegistryUnreachable,
 )
+from kitlab.modelkit.registry.remote import Remote
+from kitlab.modelkit.registry.retry import RetryBudget, RetryPolicy, retry_after_seconds
+from kitlab.progress import CancelToken
+
+__all__ = ["RETRYABLE_STATUS", "RetryPolicy", "Transport", "api_host", "retry_after_seconds"]
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 _DOCKER_HUB_HOSTS = frozenset({"docker.io", "index.docker.io"})
+MAX_SMALL_BODY = 4 << 20  # error replies, tag list pages, upload answers: never more in memory
+WATCH_INTERVAL = 0.1  # seconds between cancel checks of the socket watcher
 
 Body = bytes | Iterable[bytes] | None
 BodyFactory = Callable[[], Body]
+# What a broken transfer raises, from requests or (while streaming a body) from urllib3 directly.
+TRANSFER_ERRORS: tuple[type[BaseException], ...] = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.HTTPError,
+    ConnectionError,  # a socket error outside urllib3's wrapping (not a local file's OSError)
+    TimeoutError,
+)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """``attempts`` tries per request in all; sleeps ``backoff``, 2×, 4× … capped at ``max_backoff``."""
-
-    attempts: int = 5
-    backoff: float = 0.5
-    max_backoff: float = 20.0
-    max_retry_after: float = 60.0
-
-    def delay(self, attempt: int, response: requests.Response | None = None) -> float:
-        if response is not None:
-            hinted = retry_after_seconds(response.headers.get("Retry-After"))
-            if hinted is not None:
-                return min(hinted, self.max_retry_after)
-        return min(self.backoff * (2**attempt), self.max_backoff)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: either delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+_DETAIL_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    AttributeError,
+    IndexError,
+    TypeError,
+    KeyError,
+    RecursionError,
+    RegistryError,
+    *TRANSFER_ERRORS,
+)
 
 
 def api_host(host: str) -> str:
-    """The host to talk HTTP to: Docker Hub's API lives on registry-1.docker.io (reference §5.3)."""
+    """The host to talk HTTP to: Docker Hub's API lives on registry-1.docker.io (docs/architecture.md)."""
     return "registry-1.docker.io" if host in _DOCKER_HUB_HOSTS else host
+
+
+class _Sockets:
+    """The sockets a session opened (weakly held), so a cancel can shut them down from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._socks: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            with self._lock:
+                self._socks.add(sock)
+
+    def shutdown_all(self) -> None:
+        with self._lock:
+            socks = list(self._socks)
+        for sock in socks:
+            with contextlib.suppress(OSError, ValueError):
+                # The base method: an SSLSocket's own shutdown() unwraps TLS, which would race the
+                # reader; shutting the descriptor down wakes any blocked recv/send with an error.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _TrackingAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose connections report their sockets to a ``_Sockets``."""
+
+    def __init__(self, sockets: _Sockets) -> None:
+        self._sockets = sockets
+        super().__init__()
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **kw: Any) -> None:
+        super().init_poolmanager(connections, maxsize, block, **kw)
+        sockets = self._sockets
+
+        class Conn(urllib3.connection.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.add(self.sock)
+
+        class TlsConn(urllib3.connection.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.add(self.sock)
+
+        class Pool(urllib3.connectionpool.HTTPConnectionPool):
+            ConnectionCls = Conn
+
+        class TlsPool(urllib3.connectionpool.HTTPSConnectionPool):
+            ConnectionCls = TlsConn
+
+        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TlsPool}
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it wraps (cause, context, urllib3's ``reason`` and first arg), depth-limited."""
+    todo, seen = [exc], 0
+    while todo and seen < 12:
+        cur = todo.pop()
+        seen += 1
+        yield cur
+        for nxt in (cur.__cause__, cur.__context__, getattr(cur, "reason", None), *cur.args[:1]):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+
+
+def _refused(exc: BaseException) -> bool:
+    """No connection was made at all (refused, DNS, unreachable network)."""
+    return any(
+        isinstance(e, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError, socket.gaierror))
+        for e in _causes(exc)
+    )
+
+
+def read_bounded(resp: requests.Response, limit: int, what: str, host: str) -> bytes:
+    """The body of a streamed response, refused beyond ``limit`` bytes (announced or actual)."""
+    length = resp.headers.get("Content-Length", "")
+    if length.isdigit() and len(length) < 20 and int(length) > limit:
+        resp.close()
+        raise RegistryError(
+            f"{what} from {host} is {int(length)} bytes, more than the {limit} kitlab accepts"
+        )
+    buf = bytearray()
+    try:
+        for piece in resp.iter_content(1 << 16):
+            buf += piece
+            if len(buf) > limit:
+                raise RegistryError(f"{what} from {host} is larger than the {limit} bytes kitlab accepts")
+    finally:
+        resp.close()
+    return bytes(buf)
 
 
 class Transport:
@@ -77,30 +181,93 @@ class Transport:
         *,
         repository: str | None,
         credential: Credential | None,
-        plain_http: bool = False,
-        tls_verify: bool | str = True,
-        client_cert: str | tuple[str, str] | None = None,
-        timeout: tuple[float, float] = (10, 60),
-        retry: RetryPolicy | None = None,
+        remote: Remote | None = None,
+        budget: RetryBudget | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
+        remote = remote or Remote()
+        remote.check_allowed(host)  # every client of every operation, parents and mounts included
         self.host = host
         self.repository = repository
-        self.base_url = f"{'http' if plain_http else 'https'}://{api_host(host)}"
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
+        self.remote = remote
+        self.base_url = f"{'http' if remote.plain_http else 'https'}://{api_host(host)}"
+        self._origin = urllib.parse.urlsplit(self.base_url)[:2]
+        self.timeout = remote.timeout
+        self.retry = remote.retries
+        self.budget = budget or RetryBudget(remote.retries)
+        self.last_refusal = ""
+        self._sockets = _Sockets()
         self.session = requests.Session()
+        adapter = _TrackingAdapter(self._sockets)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = f"kitlab/{__version__}"
         # Passed on every call, not set on the session: requests lets $REQUESTS_CA_BUNDLE override a
         # session's ``verify`` (psf/requests#3829), which would silently ignore the user's choice.
-        self.tls: dict[str, Any] = {"verify": tls_verify, "cert": client_cert}
+        self.tls: dict[str, Any] = {"verify": remote.tls_verify, "cert": remote.client_cert}
         base_scopes = (f"repository:{repository}:pull,push",) if repository else ()
-        self.auth = Authenticator(self.session, host, credential, base_scopes, timeout, self.tls)
+        self.auth = Authenticator(
+            self.session,
+            host,
+            credential,
+            base_scopes,
+            remote.timeout,
+            self.tls,
+            registry_url=self.base_url,
+            trusted_realms=remote.trusted_token_realms,
+        )
+        self._tokens: list[CancelToken] = [cancel] if cancel is not None else []
+        self._tokens_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._watcher: threading.Thread | None = None
+        if self._tokens:
+            self._start_watcher()
+
+    # -- cancel ------------------------------------------------------------------------------------
+    def cancelled(self) -> bool:
+        with self._tokens_lock:
+            tokens = list(self._tokens)
+        return any(t.cancelled for t in tokens)
+
+    def check_cancel(self) -> None:
+        if self.cancelled():
+            raise Cancelled("operation cancelled")
+
+    @contextlib.contextmanager
+    def watch(self, cancel: CancelToken | None) -> Iterator[None]:
+        """Also abort this transport's sockets when ``cancel`` fires, for the duration of the block."""
+        if cancel is None:
+            yield
+            return
+        with self._tokens_lock:
+            self._tokens.append(cancel)
+        self._start_watcher()
+        try:
+            yield
+        finally:
+            with self._tokens_lock:
+                self._tokens.remove(cancel)
+
+    def _start_watcher(self) -> None:
+        if self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch_loop, name="kitlab-cancel", daemon=True)
+            self._watcher.start()
+
+    def _watch_loop(self) -> None:
+        while not self._closed.wait(WATCH_INTERVAL):
+            if self.cancelled():
+                self._sockets.shutdown_all()
 
     def close(self) -> None:
+        self._closed.set()
         self.session.close()
 
+    # -- requests ----------------------------------------------------------------------------------
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
+
+    def _own_origin(self, url: str) -> bool:
+        return urllib.parse.urlsplit(url)[:2] == self._origin
 
     def request(
         self,
@@ -109,20 +276,23 @@ class Transport:
         *,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
-        body: BodyFactory | bytes | None = None,
+        body: BodyFactory | Body = None,
         stream: bool = False,
         scopes: tuple[str, ...] = (),
         retry: bool = True,
         timeout: tuple[float, float] | None = None,
     ) -> requests.Response:
-        """Send with auth; retry transient failures. Returns any final response (caller checks it)."""
-        attempt = 0
+        """Send with auth; retry transient failures within the budget. Returns any final response
+        (caller checks it); a non-streamed response's body is already read, bounded."""
         auth_retried = False
         # A live stream (a chunk being read from a file) cannot be sent twice; its caller recovers.
         replayable = body is None or isinstance(body, bytes) or callable(body)
+        own_origin = self._own_origin(url)
         while True:
+            self.check_cancel()
             sent_headers = dict(headers or {})
-            self.auth.apply(sent_headers, scopes)
+            if own_origin:
+                self.auth.apply(sent_headers, scopes)
             data: Any = body() if callable(body) else body
             try:
                 resp = self.session.request(
@@ -131,38 +301,96 @@ class Transport:
                     headers=sent_headers,
                     params=params,
                     data=data,
-                    stream=stream,
+                    stream=True,
                     timeout=timeout or self.timeout,
                     **self.tls,
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if not retry or attempt + 1 >= self.retry.attempts:
+            except TRANSFER_ERRORS as exc:
+                self.check_cancel()
+                if not retry:
                     raise self.unreachable(exc) from None
-                time.sleep(self.retry.delay(attempt))
-                attempt += 1
+                self.wait_to_retry(exc)
                 continue
-            if resp.status_code == 401 and not auth_retried:
+            except requests.RequestException as exc:
+                raise RegistryError(f"request to {self.host} failed ({type(exc).__name__})") from None
+            if resp.status_code == 401 and not auth_retried and own_origin:
                 auth_retried = True
                 if self.auth.handle_unauthorized(resp, scopes) and replayable:
                     resp.close()
                     continue
-            if resp.status_code in RETRYABLE_STATUS and retry and attempt + 1 < self.retry.attempts:
-                delay = self.retry.delay(attempt, resp)
-                resp.close()
-                time.sleep(delay)
-                attempt += 1
-                continue
+            if resp.status_code in RETRYABLE_STATUS and retry:
+                delay, why = self.budget.take(resp)
+                if delay is not None:
+                    resp.close()
+                    self._sleep(delay)
+                    continue
+                self.last_refusal = why
+            if not stream and method == "HEAD":
+                resp.close()  # no body, whatever Content-Length says (it is the blob's size)
+                resp._content = b""
+                setattr(resp, "_content_consumed", True)  # noqa: B010
+            elif not stream:
+                try:
+                    content = read_bounded(resp, MAX_SMALL_BODY, f"the answer to {method}", self.host)
+                except TRANSFER_ERRORS as exc:
+                    self.check_cancel()
+                    raise self.unreachable(exc) from None
+                # The body as requests would have read it, but bounded.
+                resp._content = content
+                setattr(resp, "_content_consumed", True)  # noqa: B010 (not in the type stubs)
             return resp
 
-    def unreachable(self, exc: BaseException) -> RegistryUnreachable:
-        if isinstance(exc, requests.Timeout):
-            return RegistryUnreachable(f"{self.host} did not answer in time; check the network and retry")
-        if isinstance(exc, requests.exceptions.SSLError):
+    def _sleep(self, delay: float) -> None:
+        if not self.budget.wait(delay, self.cancelled):
+            raise Cancelled("operation cancelled")
+
+    def wait_to_retry(self, failure: BaseException | requests.Response, during: str = "") -> None:
+        """Sleep before a retry, or raise the error for ``failure`` when the budget is spent."""
+        resp = failure if isinstance(failure, requests.Response) else None
+        delay, why = self.budget.take(resp)
+        if delay is None:
+            if resp is not None:
+                self.last_refusal = why
+                self.raise_for(resp, f"transfer with {self.repository}")
+            assert isinstance(failure, BaseException)
+            raise self.unreachable(failure, during, why) from None
+        self._sleep(delay)
+
+    def unreachable(self, exc: BaseException, during: str = "", why: str = "") -> RegistryUnreachable:
+        """What went wrong on the network, in words that match it (not "is the registry running?" for
+        a connection that broke mid-body)."""
+        suffix = f" ({why})" if why else ""
+        connect, read = self.timeout
+        if any(
+            isinstance(e, (requests.exceptions.SSLError, urllib3.exceptions.SSLError)) for e in _causes(exc)
+        ):
             return RegistryUnreachable(
                 f"TLS handshake with {self.host} failed; check its certificate, or use a CA bundle "
-                "(tls_verify) or plain HTTP for a local registry"
+                "(tls_verify) or plain HTTP for a local registry" + suffix
             )
-        return RegistryUnreachable(f"cannot reach {self.host}: connection failed; is the registry running?")
+        if _refused(exc):  # first: urllib3's NewConnectionError subclasses ConnectTimeoutError
+            return RegistryUnreachable(
+                f"cannot reach {self.host}: connection failed; is the registry running?" + suffix
+            )
+        if any(
+            isinstance(e, (requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError))
+            for e in _causes(exc)
+        ):
+            return RegistryUnreachable(
+                f"{self.host} did not accept a connection within {connect:g} s; check the network and "
+                "retry" + suffix
+            )
+        if any(
+            isinstance(e, (TimeoutError, requests.Timeout, urllib3.exceptions.TimeoutError))
+            for e in _causes(exc)
+        ):
+            return RegistryUnreachable(
+                f"{self.host} stopped sending data{during} (nothing for {read:g} s); check the network "
+                "and retry" + suffix
+            )
+        return RegistryUnreachable(
+            f"the connection to {self.host} broke{during}: the registry or the network closed it" + suffix
+        )
 
     def raise_for(self, resp: requests.Response, what: str) -> NoReturn:
         """Turn a final non-success response into an error a user can act on."""
@@ -185,19 +413,23 @@ class Transport:
                 f"no such repository or tag: {what} on {self.host} failed ({detail or 'not found'})"
             )
         if status in RETRYABLE_STATUS:
-            raise RegistryUnavailable(f"registry {self.host} unavailable (HTTP {status}), retry later")
+            why = f"; {self.last_refusal}" if self.last_refusal else ""
+            raise RegistryUnavailable(f"registry {self.host} unavailable (HTTP {status}), retry later{why}")
         raise RegistryError(
             f"{what} on {self.host} failed: HTTP {status}" + (f" ({detail})" if detail else "")
         )
 
 
 def registry_error_detail(resp: requests.Response) -> str:
-    """``code: message`` from an OCI error body, if the body is one (small, so safe to read)."""
+    """``code: message`` from an OCI error body, if the body is one (read bounded, shortened)."""
     if "json" not in resp.headers.get("Content-Type", ""):
         return ""
     try:
-        errors = resp.json().get("errors") or []
+        consumed = getattr(resp, "_content_consumed", False)
+        raw = resp.content if consumed else read_bounded(resp, 64 << 10, "an error reply", "")
+        errors = json.loads(raw).get("errors") or []
         first = errors[0]
-        return f"{first.get('code', '')}: {first.get('message', '')}".strip(": ")
-    except (ValueError, AttributeError, IndexError, TypeError, requests.RequestException):
+        detail = f"{first.get('code', '')}: {first.get('message', '')}".strip(": ")
+    except _DETAIL_ERRORS:
         return ""
+    return detail if len(detail) <= 300 else detail[:300] + "…"
