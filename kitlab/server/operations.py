@@ -226,7 +226,7 @@ class Operations:
                 reference, store=store, progress=reporter.progress, cancel=reporter.cancel, remote=remote
             ).digest
         reporter.stage("unpack")
-        unpack(
+        unpacked = unpack(
             reference,
             dest,
             store=store,
@@ -235,11 +235,15 @@ class Operations:
             ignore_existing=bool_param(params, "ignoreExisting"),
             progress=reporter.progress,
             cancel=reporter.cancel,
+            root=self.root,  # the destination is opened from the root without following links
         )
+        for name in unpacked.refused:
+            reporter.log(f"not written: {name} (a kit never writes into a .git folder)")
         result: dict[str, Any] = {
             "reference": reference,
             "digest": digest,
             "path": to_api_path(self.root, dest),
+            "refused": unpacked.refused,
         }
         if bool_param(params, "notebook"):
             reporter.stage("safety scan")
