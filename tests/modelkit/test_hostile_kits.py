@@ -6,7 +6,6 @@ no file outside the destination, nothing half-unpacked, no secret in any message
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import os
@@ -23,54 +22,19 @@ from kitlab.modelkit.safe_extract import ExtractLimits
 from kitlab.modelkit.store import LocalStore, encode_repo
 from kitlab.modelkit.unpack import unpack
 from kitlab.progress import ProgressEvent
-
-SECRET = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
-KEY = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"
-CONFIG_TYPE = "application/vnd.kitops.modelkit.config.v1+json"
-MODEL_TAR = "application/vnd.kitops.modelkit.model.v1.tar"
-CODE_TAR = "application/vnd.kitops.modelkit.code.v1.tar"
-DOCS_TAR = "application/vnd.kitops.modelkit.docs.v1.tar"
-
-
-def _sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-def _tar(entries: list[tuple[str, bytes | None]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        for name, data in entries:
-            info = tarfile.TarInfo(name)
-            if data is None:
-                info.type, info.mode = tarfile.DIRTYPE, 0o755
-                tf.addfile(info)
-            else:
-                info.size, info.mode = len(data), 0o644
-                tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def _put_kit(
-    store: LocalStore,
-    tag: str,
-    entries: dict[str, list[dict]],
-    layers: list[tuple[str, bytes]],
-    *,
-    sizes: list[int] | None = None,
-) -> None:
-    """A classic kit in ``localhost/hostile:tag``: config entries get their layer's digest in order."""
-    descs = []
-    for i, (media_type, data) in enumerate(layers):
-        stored = store.put_blob_bytes(data)
-        size = sizes[i] if sizes else stored.size
-        descs.append(Descriptor(media_type, stored.digest, size))
-    config = {"manifestVersion": "1.0.0", "package": {"name": "hostile"}, **entries}
-    config_desc = store.put_blob_bytes(json.dumps(config).encode(), media_type=CONFIG_TYPE)
-    store.add_manifest("localhost/hostile", build_manifest(config_desc, descs, "x"), [tag])
-
-
-def _entry(path: str, layer: bytes) -> dict:
-    return {"path": path, "digest": _sha(layer), "diffId": _sha(layer)}
+from tests.support.hostile import (
+    CODE_TAR,
+    CONFIG_TYPE,
+    DOCS_TAR,
+    KEY,
+    MODEL_TAR,
+    SECRET,
+    entry,
+    list_by_hand,
+    make_tar,
+    nested,
+    put_kit,
+)
 
 
 def _listing(root: Path) -> dict[str, bytes | None]:
@@ -165,10 +129,10 @@ def test_init_never_writes_through_dangling_links(
 
 
 def _two_layer_kit(store: LocalStore) -> None:
-    model = _tar([("models", None), ("models/w.bin", b"w" * 4096)])
-    docs = _tar([("README.md", b"# readme\n")])
-    entries = {"model": _entry("models/w.bin", model), "docs": [_entry("README.md", docs)]}
-    _put_kit(store, "two", entries, [(MODEL_TAR, model), (DOCS_TAR, docs)])
+    model = make_tar([("models", None), ("models/w.bin", b"w" * 4096)])
+    docs = make_tar([("README.md", b"# readme\n")])
+    entries = {"model": entry("models/w.bin", model), "docs": [entry("README.md", docs)]}
+    put_kit(store, "two", entries, [(MODEL_TAR, model), (DOCS_TAR, docs)])
 
 
 def test_destination_swapped_for_a_symlink_between_layers_stays_inside(
@@ -213,10 +177,12 @@ def test_destination_that_is_a_symlink_out_of_the_root_is_refused(tmp_path: Path
 def test_a_layer_writes_only_its_own_entry_path(
     tmp_path: Path, store: LocalStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    good = _tar([("README.md", b"# fine\n")])
-    model = _tar([("models", None), ("models/w.bin", b"w"), ("src", None), ("src/evil.py", b"import os\n")])
-    entries = {"model": _entry("models/w.bin", model), "docs": [_entry("README.md", good)]}
-    _put_kit(store, "stray", entries, [(DOCS_TAR, good), (MODEL_TAR, model)])
+    good = make_tar([("README.md", b"# fine\n")])
+    model = make_tar(
+        [("models", None), ("models/w.bin", b"w"), ("src", None), ("src/evil.py", b"import os\n")]
+    )
+    entries = {"model": entry("models/w.bin", model), "docs": [entry("README.md", good)]}
+    put_kit(store, "stray", entries, [(DOCS_TAR, good), (MODEL_TAR, model)])
     dest = tmp_path / "out"
     with pytest.raises(PathOutsideRoot, match="holds 'src', outside that path"):
         unpack("hostile:stray", dest, store=store)
@@ -228,7 +194,7 @@ def test_a_layer_writes_only_its_own_entry_path(
 
 
 def test_nothing_is_ever_written_into_git(tmp_path: Path, store: LocalStore, capsys) -> None:
-    code_layer = _tar(
+    code_layer = make_tar(
         [
             ("train.py", b"print('train')\n"),
             (".git", None),
@@ -238,7 +204,7 @@ def test_nothing_is_ever_written_into_git(tmp_path: Path, store: LocalStore, cap
             ("sub/.GIT/config", b"x"),
         ]
     )
-    _put_kit(store, "git", {"code": [_entry(".", code_layer)]}, [(CODE_TAR, code_layer)])
+    put_kit(store, "git", {"code": [entry(".", code_layer)]}, [(CODE_TAR, code_layer)])
     for runner in ("library", "cli"):
         dest = tmp_path / runner
         (dest / ".git" / "hooks").mkdir(parents=True)
@@ -263,10 +229,10 @@ def test_nothing_is_ever_written_into_git(tmp_path: Path, store: LocalStore, cap
 
 
 def test_refused_entry_leaves_the_destination_as_it_was(tmp_path: Path, store: LocalStore) -> None:
-    model = _tar([("models", None), ("models/w.bin", b"new weights")])
-    evil = _tar([("../escape.txt", b"x")])
-    entries = {"model": _entry("models/w.bin", model), "code": [_entry(".", evil)]}
-    _put_kit(store, "late", entries, [(MODEL_TAR, model), (CODE_TAR, evil)])
+    model = make_tar([("models", None), ("models/w.bin", b"new weights")])
+    evil = make_tar([("../escape.txt", b"x")])
+    entries = {"model": entry("models/w.bin", model), "code": [entry(".", evil)]}
+    put_kit(store, "late", entries, [(MODEL_TAR, model), (CODE_TAR, evil)])
     dest = tmp_path / "out"
     (dest / "models").mkdir(parents=True)
     (dest / "models" / "w.bin").write_bytes(b"old weights")
@@ -326,8 +292,8 @@ def _gzip_bomb(size: int) -> bytes:
 def test_expansion_is_capped_by_the_declared_size(tmp_path: Path, store: LocalStore) -> None:
     bomb = _gzip_bomb(72 << 20)
     assert len(bomb) < 200_000  # ~1000:1, as the 398 KB → 400 MB layer of issue 14
-    entries = {"model": _entry("zeros.bin", bomb)}
-    _put_kit(store, "bomb", entries, [("application/vnd.kitops.modelkit.model.v1.tar+gzip", bomb)])
+    entries = {"model": entry("zeros.bin", bomb)}
+    put_kit(store, "bomb", entries, [("application/vnd.kitops.modelkit.model.v1.tar+gzip", bomb)])
     dest = tmp_path / "out"
     with pytest.raises(InvalidInput, match="decompression bomb"):
         unpack("hostile:bomb", dest, store=store)
@@ -339,33 +305,12 @@ def test_expansion_is_capped_by_the_declared_size(tmp_path: Path, store: LocalSt
 
 @pytest.mark.parametrize("delta", [-5, -512, 4096])
 def test_declared_layer_sizes_are_checked(tmp_path: Path, store: LocalStore, delta: int) -> None:
-    model = _tar([("w.bin", b"w" * 100)])
-    _put_kit(
-        store, "size", {"model": _entry("w.bin", model)}, [(MODEL_TAR, model)], sizes=[len(model) + delta]
-    )
+    model = make_tar([("w.bin", b"w" * 100)])
+    put_kit(store, "size", {"model": entry("w.bin", model)}, [(MODEL_TAR, model)], sizes=[len(model) + delta])
     dest = tmp_path / "out"
     with pytest.raises(InvalidInput, match="declares"):
         unpack("hostile:size", dest, store=store)
     assert not dest.exists()
-
-
-def _nested(depth: int) -> str:
-    return "[" * depth + "]" * depth
-
-
-def _list_by_hand(store: LocalStore, repo: str, tag: str, manifest: bytes) -> str:
-    """List a manifest the way a hostile writer would: no parsing, straight into the index files."""
-    digest = store.put_blob_bytes(manifest).digest
-    desc = {
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "digest": digest,
-        "size": len(manifest),
-    }
-    (store.storage / f"{encode_repo(repo)}-index.json").write_text(
-        json.dumps({"schemaVersion": 2, "manifests": [desc]})
-    )
-    (store.storage / f"{encode_repo(repo)}-tags.json").write_text(json.dumps({tag: desc}))
-    return digest
 
 
 def test_deeply_nested_documents_spoil_only_their_own_kit(
@@ -374,7 +319,7 @@ def test_deeply_nested_documents_spoil_only_their_own_kit(
     _two_layer_kit(store)  # a good kit
     deep = 5000
     config = (
-        f'{{"manifestVersion":"1.0.0","package":{{"name":"deep"}},"model":{{"parameters":{_nested(deep)}}}}}'
+        f'{{"manifestVersion":"1.0.0","package":{{"name":"deep"}},"model":{{"parameters":{nested(deep)}}}}}'
     )
     config_desc = store.put_blob_bytes(config.encode(), media_type=CONFIG_TYPE)
     store.add_manifest("localhost/deepconfig", build_manifest(config_desc, [], "x"), ["v1"])
@@ -386,11 +331,11 @@ def test_deeply_nested_documents_spoil_only_their_own_kit(
                 "layers": [],
             }
         )[:-1]
-        + f',"x":{_nested(deep)}}}'
+        + f',"x":{nested(deep)}}}'
     )
-    _list_by_hand(store, "localhost/deepmanifest", "v1", manifest.encode())
-    _list_by_hand(store, "localhost/deeptags", "v1", b"{}")
-    (store.storage / f"{encode_repo('localhost/deeptags')}-tags.json").write_text(_nested(deep))
+    list_by_hand(store, "localhost/deepmanifest", "v1", manifest.encode())
+    list_by_hand(store, "localhost/deeptags", "v1", b"{}")
+    (store.storage / f"{encode_repo('localhost/deeptags')}-tags.json").write_text(nested(deep))
 
     kits = {k.repo: k for k in store.list_kits()}
     assert kits["hostile"].error == ""
