@@ -153,6 +153,16 @@ def model_format(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+def modelpack_warning(display: str) -> str:
+    """Said before a ModelPack enters the shared store: kit v1.7–v1.9's ``kit list`` panics on any
+    ModelPack in a repository index (docs/troubleshooting.md, "Kit store compatibility"), and a
+    manifest's bytes cannot be changed to hide it from them, so the user is told and told the way back."""
+    return (
+        f"{display} is a CNCF ModelPack: kit >= 1.10 lists it, but `kit list` of kit 1.7-1.9 fails on a "
+        "store that holds one; `kitlab remove` takes it out again"
+    )
+
+
 def parse_manifest(data: bytes) -> Manifest:
     """Parse manifest bytes; raise ``NotAModelKit`` for other artifacts, ``InvalidInput`` for bad JSON."""
     # Bounded: a manifest nested thousands deep raised RecursionError for the whole store (issue 14).
