@@ -210,7 +210,13 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pull import pull
 
     store = _store(args)
-    result = pull(args.reference, store=store, progress=_print_progress, remote=_network(args))
+    result = pull(
+        args.reference,
+        store=store,
+        progress=_print_progress,
+        remote=_network(args),
+        warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
+    )
     print(f"Pulled {result.reference} ({result.digest}): {_size(result.downloaded_bytes)} downloaded")
     if args.dir:
         from kitlab.loaders.notebook import write_notebook

@@ -27,7 +27,7 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,15 @@ from kitlab.errors import Cancelled, InvalidInput, KitlabError
 from kitlab.kitfile import from_config_json
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN
-from kitlab.modelkit.manifest import FORMAT_KIT, Descriptor, Manifest, NotAModelKit, parse_manifest
+from kitlab.modelkit.manifest import (
+    FORMAT_KIT,
+    FORMAT_MODELPACK,
+    Descriptor,
+    Manifest,
+    NotAModelKit,
+    modelpack_warning,
+    parse_manifest,
+)
 from kitlab.modelkit.mediatypes import KIT_CONFIG, KITFILE_ANNOTATION, OCI_MANIFEST
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
 from kitlab.modelkit.registry import (
@@ -67,6 +75,7 @@ class PullResult:
     downloaded_bytes: int = 0
     skipped_blobs: int = 0
     parents: list[str] = field(default_factory=list)  # parent references pulled, nearest first
+    warnings: list[str] = field(default_factory=list)  # said before downloading (ModelPack and kit < 1.10)
 
 
 @dataclass
@@ -304,6 +313,7 @@ def pull(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     concurrency: int = 2,
+    warn: Callable[[str], None] | None = None,
 ) -> PullResult:
     """Pull ``ref`` (and its parent chain) into ``store``; see the module docstring.
 
@@ -322,6 +332,11 @@ def pull(
     chain: list[_RemoteKit] = []
     try:
         chain = _resolve_chain(top, remote, budget, store, prefetched, token)
+        for kit in chain:  # before any download: a ModelPack makes kit < 1.10 fail on the store
+            if kit.manifest.format == FORMAT_MODELPACK and not store.has_blob(kit.digest):
+                result.warnings.append(modelpack_warning(kit.ref.display()))
+                if warn is not None:
+                    warn(result.warnings[-1])
         for kit in reversed(chain):  # parents first: a child is never listed before its parents
             _pull_one(kit, remote, budget, store, prefetched, result, progress, token, concurrency)
     except (RegistryUnreachable, RegistryUnavailable):

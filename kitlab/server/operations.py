@@ -202,7 +202,12 @@ class Operations:
         remote = self.remote(params, reference)
         reporter.stage("pull")
         result = pull(
-            reference, store=self.store(), progress=reporter.progress, cancel=reporter.cancel, remote=remote
+            reference,
+            store=self.store(),
+            progress=reporter.progress,
+            cancel=reporter.cancel,
+            remote=remote,
+            warn=reporter.log,
         )
         return camel_keys(asdict(result))
 
@@ -223,7 +228,12 @@ class Operations:
             reporter.stage("pull")
             remote = self.remote(params, reference)
             digest = pull(
-                reference, store=store, progress=reporter.progress, cancel=reporter.cancel, remote=remote
+                reference,
+                store=store,
+                progress=reporter.progress,
+                cancel=reporter.cancel,
+                remote=remote,
+                warn=reporter.log,
             ).digest
         reporter.stage("unpack")
         unpacked = unpack(
