@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kitlab.cli import main
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.manifest import NotAModelKit
 from kitlab.modelkit.pack import pack
@@ -87,15 +88,33 @@ def _push_modelpack(client: RegistryClient, tag: str, *, with_kitfile: bool) -> 
 
 @pytest.mark.parametrize("with_kitfile", [True, False])
 def test_modelpack_artifact_pulls_and_unpacks(
-    plain_registry: RunningRegistry, tmp_path: Path, with_kitfile: bool
+    plain_registry: RunningRegistry, tmp_path: Path, with_kitfile: bool, capsys: pytest.CaptureFixture[str]
 ) -> None:
     reg = plain_registry
     with make_client(reg, "modelpack/demo") as client:
         digest, files = _push_modelpack(client, f"kf-{with_kitfile}", with_kitfile=with_kitfile)
     ref = f"{reg.host}/modelpack/demo:kf-{with_kitfile}"
     store = LocalStore(tmp_path / "home")
-    assert pull(ref, store=store, **remote_kw(reg)).digest == digest
+    # Said before anything is downloaded: kit < 1.10 cannot list a store holding a ModelPack.
+    blobs_when_warned: list[int] = []
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        blobs_when_warned.append(len(list(store.blobs_dir.iterdir())))
+
+    result = pull(ref, store=store, warn=warn, **remote_kw(reg))
+    assert result.digest == digest
+    assert len(warnings) == 1
+    assert "CNCF ModelPack" in warnings[0]
+    assert "kit >= 1.10" in warnings[0]
+    assert blobs_when_warned == [0]
+    assert result.warnings == warnings
+    assert pull(ref, store=store, warn=warnings.append, **remote_kw(reg)).warnings == []  # already stored
     assert [k.format for k in store.list_kits()] == ["modelpack"]
+    code = main(["pull", ref, "--plain-http"])  # the CLI says it on stderr, into its own store
+    assert code == 0
+    assert "kit >= 1.10" in capsys.readouterr().err
     unpack(ref, tmp_path / "out", store=store)
     out = tree(tmp_path / "out")
     assert {k: out[k] for k in files} == files
