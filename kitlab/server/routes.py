@@ -254,6 +254,7 @@ def kit_summary(kit: KitSummary) -> dict[str, Any]:
         "size": kit.size,
         "created": kit.created,
         "storedAt": kit.stored_at,
+        "error": kit.error,  # a kit that cannot be read is listed with why (docs/hardening.md)
     }
 
 
