@@ -162,7 +162,8 @@ async def test_one_deeply_nested_kit_does_not_hide_the_store(jp_fetch, store):
     assert code == 200, body
     kits = {k["display"]: k for k in json.loads(body)["kits"]}
     assert kits["hostile"]["tags"] == ["good"]
-    assert "deep" in kits
+    assert kits["hostile"]["error"] == ""
+    assert "nests deeper than" in kits["deep"]["error"]
     code, body = await call(jp_fetch, "kits", "deep:v1")
     assert code == 400
     assert "nests deeper" in body
