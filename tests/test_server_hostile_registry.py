@@ -1,0 +1,96 @@
+"""Issue 14, registries, through the REST API with authentication on: the administrator's
+``allowed_registries`` holds for every registry a job reaches (a parent kit's too), and a cancel ends
+a pull stuck on a registry that stopped sending. The registries are hand-made hostile ones
+(tests/support/hostile_registry.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+import tornado.httpclient
+
+from tests.support.hostile_registry import HostileRegistry
+
+
+@pytest.fixture
+def allowed():
+    with HostileRegistry() as reg:
+        yield reg
+
+
+@pytest.fixture
+def outside():
+    with HostileRegistry() as reg:
+        yield reg
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict, allowed: HostileRegistry) -> dict:
+    return {**jp_server_config, "Kitlab": {"allowed_registries": [allowed.host]}}
+
+
+async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
+    payload = None if body is None else json.dumps(body)
+    response = await jp_fetch("kitlab", *parts, method=method, body=payload, **kwargs)
+    return response.code, (json.loads(response.body) if response.body else None)
+
+
+async def wait_job(jp_fetch, job_id, states=("succeeded", "failed", "cancelled"), timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        _, job = await call(jp_fetch, "jobs", job_id)
+        if job["state"] in states:
+            return job
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"job {job_id} stuck in {job['state']}")
+
+
+async def test_a_parent_kit_on_a_registry_outside_the_allow_list_is_refused(jp_fetch, allowed, outside):
+    outside.add_kit("other/base", "v1")
+    allowed.add_parent_kit("team/child", "v1", f"{outside.host}/other/base:v1")
+    params = {"reference": f"{allowed.host}/team/child:v1", "plainHttp": True}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    assert f"registry {outside.host} is not allowed here" in json.dumps(done["error"])
+    assert outside.requests == []  # not one byte was asked of it
+    _, kits = await call(jp_fetch, "kits")
+    assert kits["kits"] == []
+
+
+async def test_the_allow_list_also_guards_tags_and_direct_pulls(jp_fetch, allowed, outside):
+    outside.add_kit("other/base", "v1")
+    with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+        await call(
+            jp_fetch, "remote", params={"repository": f"{outside.host}/other/base", "plainHttp": "true"}
+        )
+    assert info.value.code == 403
+    params = {"reference": f"{outside.host}/other/base:v1", "plainHttp": True}
+    try:  # refused when the job is created, or (before parameters were checked up front) when it runs
+        code, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
+    except tornado.httpclient.HTTPClientError as exc:
+        code, job = exc.code, None
+    if job is None:
+        assert code == 403
+    else:
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "failed"
+        assert "not allowed" in json.dumps(done["error"])
+    assert outside.requests == []
+
+
+async def test_cancel_ends_a_pull_stuck_on_a_silent_registry(jp_fetch, allowed):
+    allowed.add_kit("stuck/kit", "v1", layer=b"x" * 100_000)
+    allowed.stall_blobs = True  # headers, then nothing: the read timeout is 60 s
+    params = {"reference": f"{allowed.host}/stuck/kit:v1", "plainHttp": True}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
+    await wait_job(jp_fetch, job["id"], states=("running",))
+    await asyncio.sleep(0.5)  # inside the blob download by now
+    started = time.monotonic()
+    await call(jp_fetch, "jobs", job["id"], "cancel", method="POST", body={})
+    done = await wait_job(jp_fetch, job["id"], timeout=5)
+    assert done["state"] == "cancelled"
+    assert time.monotonic() - started < 2.0
