@@ -1,5 +1,7 @@
 """The job manager with real worker threads and real state files."""
 
+import json
+import logging
 import os
 import sys
 import threading
@@ -182,3 +184,123 @@ def test_job_threads_run_nicer_than_the_server_and_so_do_their_helpers(tmp_path)
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server
     finally:
         m.shutdown()
+
+
+# ------------------------------------------------------------------------------------ bounded history
+
+
+def test_history_keeps_the_newest_ended_jobs_and_their_records_only(tmp_path):
+    m = JobManager(tmp_path / "jobs", RUNNERS, max_history=2)
+    try:
+        ids = []
+        for _ in range(4):
+            job = m.create("chunked", {"chunks": 1})
+            wait_for(lambda job=job: m.get(job.id).state == "succeeded")
+            ids.append(job.id)
+        assert [j.id for j in m.list()] == ids[:1:-1]
+        assert sorted(p.stem for p in (tmp_path / "jobs").iterdir()) == sorted(ids[2:])
+        page, total = m.page(1, 5)
+        assert [j.id for j in page] == [ids[2]]
+        assert total == 2
+    finally:
+        m.shutdown()
+
+
+def test_jobs_ended_longer_ago_than_max_age_are_forgotten_at_start(tmp_path):
+    directory = tmp_path / "jobs"
+    first = JobManager(directory, RUNNERS)
+    old, recent = first.create("chunked", {"chunks": 1}), first.create("chunked", {"chunks": 1})
+    wait_for(lambda: all(first.get(j.id).state == "succeeded" for j in (old, recent)))
+    first.shutdown()
+    record = directory / f"{old.id}.json"
+    data = json.loads(record.read_text())
+    data["createdAt"] = data["finishedAt"] = time.time() - 3 * 86400  # the record's own clock, not mtimes
+    record.write_text(json.dumps(data))
+    restarted = JobManager(directory, RUNNERS, max_age=2 * 86400)
+    try:
+        assert [j.id for j in restarted.list()] == [recent.id]
+        assert not record.exists()
+    finally:
+        restarted.shutdown()
+
+
+def test_an_oversized_record_from_before_the_limits_is_dropped(tmp_path):
+    directory = tmp_path / "jobs"
+    directory.mkdir()
+    huge = {
+        "id": "huge",
+        "kind": "pack",
+        "params": {"path": "x" * (2 << 20)},
+        "state": "failed",
+        "createdAt": 1.0,
+    }
+    (directory / "huge.json").write_text(json.dumps(huge))
+    m = JobManager(directory, RUNNERS)
+    try:
+        assert m.list() == []
+        assert not (directory / "huge.json").exists()
+    finally:
+        m.shutdown()
+
+
+def test_remove_forgets_an_ended_job_and_refuses_a_running_one(manager, tmp_path):
+    running = manager.create("chunked", {"chunks": 1000, "delay": 0.01})
+    wait_for(lambda: manager.get(running.id).state == "running")
+    with pytest.raises(Conflict, match="cancel it first"):
+        manager.remove(running.id)
+    manager.cancel(running.id)
+    wait_for(lambda: manager.get(running.id).state == "cancelled")
+    manager.remove(running.id)
+    with pytest.raises(NotFound):
+        manager.get(running.id)
+    assert not (tmp_path / "jobs" / f"{running.id}.json").exists()
+
+
+def test_a_validator_refuses_a_job_before_it_has_a_record(tmp_path, events):
+    def validate(kind, params):
+        if params.get("chunks", 0) > 10:
+            raise InvalidInput("params.chunks: at most 10")
+
+    m = JobManager(tmp_path / "jobs", RUNNERS, on_change=events.append, validate=validate)
+    try:
+        with pytest.raises(InvalidInput, match="at most 10"):
+            m.create("chunked", {"chunks": 11})
+        assert m.list() == []
+        assert events == []
+        assert list((tmp_path / "jobs").iterdir()) == []
+    finally:
+        m.shutdown()
+
+
+def test_log_lines_are_bounded(manager):
+    def chatty(params, reporter):
+        for _ in range(300):
+            reporter.log("y" * 5000)
+        return {}
+
+    m = JobManager(manager._dir, {"chatty": chatty})
+    try:
+        job = m.create("chatty", {})
+        wait_for(lambda: m.get(job.id).state == "succeeded")
+        log = m.get(job.id).log
+        assert len(log) == 200
+        assert all(len(line) == 1001 for line in log)
+    finally:
+        m.shutdown()
+
+
+def test_failures_are_logged_a_bug_with_its_traceback_a_refusal_in_one_line(manager, caplog):
+    with caplog.at_level(logging.WARNING, logger="kitlab.server.jobs"):
+        crash = manager.create("crashing", {})
+        refusal = manager.create("failing", {})
+        wait_for(lambda: manager.get(refusal.id).state == "failed")
+    by_job = {r.getMessage().split()[1]: r for r in caplog.records if r.name == "kitlab.server.jobs"}
+    assert by_job[crash.id].levelno == logging.ERROR
+    assert by_job[crash.id].exc_info is not None
+    assert "boom" in str(by_job[crash.id].exc_info[1])
+    assert by_job[refusal.id].levelno == logging.WARNING
+    assert by_job[refusal.id].exc_info is None
+    assert (
+        by_job[refusal.id].getMessage()
+        == f"job {refusal.id} (failing) failed: invalid: the Kitfile has 2 problems"
+    )

@@ -23,7 +23,9 @@ def live_server(tmp_path):
     (root / "project" / "models").mkdir(parents=True)
     (root / "project" / "models" / "m.bin").write_bytes(b"weights")
     (root / "project" / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models/m.bin\n")
-    allowed = "--Kitlab.allowed_registries=['127.0.0.1:9']"
+    # One value per flag (traitlets' command line); a bracketed list would be one bogus host, which
+    # Kitlab.allowed_registries now refuses at start.
+    allowed = "--Kitlab.allowed_registries=127.0.0.1:9"
     with live_jupyter_server(root, tmp_path / "server", extra_args=[allowed]) as server:
         yield server
 

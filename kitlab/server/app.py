@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from jupyter_server.extension.application import ExtensionApp
 from tornado.ioloop import IOLoop
 
 from kitlab._version import __version__
+from kitlab.server.jobparams import JobParams
 from kitlab.server.jobs import JobManager
 from kitlab.server.operations import job_runners
 from kitlab.server.routes import ROUTES
@@ -42,9 +44,18 @@ class KitlabApp(ExtensionApp):
     load_other_extensions = True
 
     def initialize_settings(self) -> None:
-        settings = Kitlab(parent=self.serverapp)
-        root = Path(self.serverapp.root_dir)
-        event_logger = self.serverapp.event_logger
+        # kitlab's own log lines (``logging.getLogger("kitlab.…")``) go where the server's go, at the
+        # server's level, as jupyterlab-git does: one log, --log-level applies to both.
+        serverapp = self.serverapp
+        assert serverapp is not None, "a server extension is loaded by a ServerApp"
+        kitlab_log = logging.getLogger("kitlab")
+        kitlab_log.parent = serverapp.log
+        kitlab_log.setLevel(logging.NOTSET)
+        kitlab_log.propagate = True
+        settings = Kitlab(parent=serverapp)
+        root = Path(serverapp.root_dir)
+        event_logger = serverapp.event_logger
+        assert event_logger is not None, "jupyter_server >= 2 always has an event logger"
         event_logger.register_event_schema(JOB_EVENT_SCHEMA)
         loop = IOLoop.current()
 
@@ -58,6 +69,9 @@ class KitlabApp(ExtensionApp):
             max_concurrent=settings.max_concurrent_jobs,
             niceness=settings.job_niceness,
             on_change=emit,
+            validate=JobParams(settings, root).check,
+            max_history=settings.job_history,
+            max_age=settings.job_history_days * 86400,
         )
         self.settings.update({"kitlab_settings": settings, "kitlab_jobs": self.jobs, "kitlab_root": root})
         self.log.info("kitlab %s: store at %s", __version__, settings.home() / "storage")

@@ -1,24 +1,30 @@
 """Durable background jobs: pack, push, pull and unpack run here, never on the server's event loop.
 
-A job is a resource (as in jupyter-scheduler): created by POST, read by GET, cancelled by DELETE. The
-``JobManager`` runs at most ``max_concurrent`` jobs on worker threads and queues the rest in order. Each
-job kind is a plain callable ``run(params, reporter) -> result``; the reporter carries progress and the
-cancel token, so this module knows nothing about ModelKits and the library knows nothing about jobs.
+A job is a resource (as in jupyter-scheduler): created by POST, read by GET, cancelled by POST
+``/cancel`` (or DELETE while it runs), forgotten by DELETE once it has ended. Its parameters are
+checked before it is queued (a ``JobValidator``), so a job that would fail on its input never starts.
+The ``JobManager`` runs at most ``max_concurrent`` jobs on worker threads and queues the rest in
+order. Each job kind is a plain callable ``run(params, reporter) -> result``; the reporter carries
+progress and the cancel token, so this module knows nothing about ModelKits and the library knows
+nothing about jobs.
 
 State lives in one JSON file per job under the Jupyter data directory, rewritten atomically on every
 state change (not on every progress tick), so a reloaded page sees every job and a restarted server
-marks jobs that were running as ``interrupted``.
+marks jobs that were running as ``interrupted``. History is bounded (``max_history`` finished jobs,
+none older than ``max_age`` seconds), and so is each record (log lines, log length), so listing the
+jobs stays small whatever was asked of the server (docs/hardening.md).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +33,9 @@ from typing import Any
 from kitlab.atomicfile import write_atomically
 from kitlab.errors import Cancelled, Conflict, InvalidInput, KitlabError, NotFound
 from kitlab.progress import CancelToken, ProgressEvent
+from kitlab.server.apijson import to_api
+
+log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, CANCELLING = "queued", "running", "cancelling"
 SUCCEEDED, FAILED, CANCELLED, INTERRUPTED = "succeeded", "failed", "cancelled", "interrupted"
@@ -35,6 +44,9 @@ ACTIVE_STATES = frozenset({QUEUED, RUNNING, CANCELLING})
 # Progress events reach the browser at most this often per job (the final state is always sent).
 EMIT_INTERVAL_S = 0.25
 LOG_LIMIT = 200
+LOG_LINE_CHARS = 1000
+# A record bigger than this was written before records were bounded: it is dropped, not read.
+MAX_RECORD_BYTES = 1 << 20
 
 
 @dataclass
@@ -67,27 +79,32 @@ class Job:
     def bytes_done_total(self) -> tuple[int, int]:
         return sum(i.done for i in self.items), sum(i.total for i in self.items)
 
-    def to_dict(self) -> dict[str, Any]:
+    def view(self) -> JobView:
         """The REST shape, with throughput and ETA derived from the byte counters."""
         done, total = self.bytes_done_total()
         elapsed = (self.finished_at or time.time()) - self.started_at if self.started_at else 0.0
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 and self.state == RUNNING else None
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "params": self.params,
-            "state": self.state,
-            "createdAt": self.created_at,
-            "startedAt": self.started_at,
-            "finishedAt": self.finished_at,
-            "stage": self.stage,
-            "progress": {"done": done, "total": total, "bytesPerSecond": rate, "etaSeconds": eta},
-            "items": [asdict(i) for i in self.items],
-            "log": self.log,
-            "result": self.result,
-            "error": self.error,
-        }
+        return JobView(
+            id=self.id,
+            kind=self.kind,
+            params=self.params,
+            state=self.state,
+            created_at=self.created_at,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            stage=self.stage,
+            progress=JobProgress(done, total, rate, eta),
+            items=list(self.items),
+            log=self.log,
+            result=self.result,
+            error=self.error,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job as the API shows it and as its state file holds it."""
+        data: dict[str, Any] = to_api(self.view())
+        return data
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Job:
@@ -107,6 +124,33 @@ class Job:
         )
 
 
+@dataclass
+class JobProgress:
+    done: int
+    total: int
+    bytes_per_second: float
+    eta_seconds: float | None
+
+
+@dataclass
+class JobView:
+    """A job as GET /kitlab/jobs/{id} answers (the ``Job`` schema of ``openapi.yaml``)."""
+
+    id: str
+    kind: str
+    params: dict[str, Any]
+    state: str
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    stage: str
+    progress: JobProgress
+    items: list[ItemProgress]
+    log: list[str]
+    result: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+
 class Reporter:
     """Handed to a running job: progress in, cancellation out."""
 
@@ -120,6 +164,8 @@ class Reporter:
         self._changed(self._job, False)
 
     def log(self, line: str) -> None:
+        if len(line) > LOG_LINE_CHARS:
+            line = line[:LOG_LINE_CHARS] + "…"
         self._job.log = [*self._job.log, line][-LOG_LIMIT:]
         self._changed(self._job, False)
 
@@ -137,6 +183,8 @@ class Reporter:
 
 
 JobRunner = Callable[[dict[str, Any], Reporter], dict[str, Any]]
+# Checks a job's kind and params before it is queued (raising ``KitlabError``), with no side effect.
+JobValidator = Callable[[str, dict[str, Any]], None]
 
 
 def _lower_thread_priority(niceness: int) -> None:
@@ -160,10 +208,16 @@ class JobManager:
         max_concurrent: int = 2,
         niceness: int = 0,
         on_change: Callable[[dict[str, Any]], None] | None = None,
+        validate: JobValidator | None = None,
+        max_history: int = 100,
+        max_age: float = 30 * 86400,
     ) -> None:
         self._dir = directory
         self._dir.mkdir(parents=True, exist_ok=True)
         self._runners = runners
+        self._validate = validate
+        self._max_history = max_history
+        self._max_age = max_age
         self._on_change = on_change
         self._lock = threading.Lock()
         # Separate from _lock: state files are written by the worker and by cancel() concurrently.
@@ -182,13 +236,16 @@ class JobManager:
     # ------------------------------------------------------------------------------------ public API
     def create(self, kind: str, params: dict[str, Any]) -> Job:
         if kind not in self._runners:
-            raise InvalidInput(f"unknown job kind {kind!r}; expected one of {sorted(self._runners)}")
+            raise InvalidInput(f"unknown job kind {kind[:100]!r}; expected one of {sorted(self._runners)}")
+        if self._validate is not None:
+            self._validate(kind, params)
         job = Job(id=uuid.uuid4().hex[:12], kind=kind, params=params)
         token = CancelToken()
         with self._lock:
             self._jobs[job.id] = job
             self._tokens[job.id] = token
         self._persist(job)
+        self.prune()
         self._notify(job, force=True)
         self._pool.submit(self._run, job, token)
         return job
@@ -203,6 +260,37 @@ class JobManager:
     def list(self) -> list[Job]:
         with self._lock:
             return sorted(self._jobs.values(), key=lambda j: j.created_at, reverse=True)
+
+    def page(self, offset: int, limit: int) -> tuple[Sequence[Job], int]:
+        """Jobs ``offset`` to ``offset + limit`` (newest first) and how many there are."""
+        jobs = self.list()
+        return jobs[offset : offset + limit], len(jobs)
+
+    def remove(self, job_id: str) -> None:
+        """Forget a job that has ended (its record too); a running one must be cancelled first."""
+        job = self.get(job_id)
+        with self._lock:
+            if job.state in ACTIVE_STATES:
+                raise Conflict(
+                    f"job {job_id} is {job.state}; cancel it first (POST /kitlab/jobs/{job_id}/cancel)"
+                )
+            self._forget(job_id)
+
+    def prune(self) -> None:
+        """Forget ended jobs beyond the newest ``max_history`` and those ended over ``max_age`` ago."""
+        with self._lock:
+            self._prune_locked()
+
+    def _prune_locked(self) -> None:
+        cutoff = time.time() - self._max_age
+        ended = sorted(
+            (j for j in self._jobs.values() if j.state not in ACTIVE_STATES),
+            key=lambda j: j.created_at,
+            reverse=True,
+        )
+        for index, job in enumerate(ended):
+            if index >= self._max_history or (job.finished_at or job.created_at) < cutoff:
+                self._forget(job.id)
 
     def cancel(self, job_id: str) -> Job:
         job = self.get(job_id)
@@ -244,8 +332,11 @@ class JobManager:
         except Cancelled:
             self._end(job, CANCELLED)
         except KitlabError as exc:
+            # What the user asked could not be done (a registry said no, a file is missing): one line.
+            log.warning("job %s (%s) failed: %s: %s", job.id, job.kind, exc.code, exc.message[:300])
             self._end(job, FAILED, error={"code": exc.code, "message": exc.message, "details": exc.details})
-        except Exception as exc:  # the job fails, the server does not; the type is enough to report
+        except Exception as exc:  # the job fails, the server does not; a bug: its traceback goes to the log
+            log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
             self._end(job, FAILED, error={"code": "internal", "message": f"{type(exc).__name__}: {exc}"})
         else:
             self._end(job, SUCCEEDED, result=result)
@@ -262,6 +353,8 @@ class JobManager:
             job.result = result
             job.error = error
             self._finish(job, state)
+            # In the same step as the state change: whoever sees the job ended sees the history bounded.
+            self._prune_locked()
         self._persist(job)
         self._notify(job, force=True)
 
@@ -269,6 +362,13 @@ class JobManager:
         job.state = state
         job.finished_at = time.time()
         self._tokens.pop(job.id, None)
+
+    def _forget(self, job_id: str) -> None:
+        """Drop an ended job and its state file (the caller holds ``_lock``)."""
+        self._jobs.pop(job_id, None)
+        self._last_emit.pop(job_id, None)
+        with self._persist_lock:
+            (self._dir / f"{job_id}.json").unlink(missing_ok=True)
 
     def _notify(self, job: Job, *, force: bool) -> None:
         if self._on_change is None:
@@ -282,18 +382,25 @@ class JobManager:
     def _persist(self, job: Job) -> None:
         path = self._dir / f"{job.id}.json"
         with self._persist_lock:
+            if job.id not in self._jobs:  # removed meanwhile (pruned or deleted): no record comes back
+                return
             # Not fsynced: a record lost in a power cut only loses a finished job's history line.
             write_atomically(path, json.dumps(job.to_dict()), durable=False)
 
     def _load(self) -> None:
         for path in self._dir.glob("*.json"):
             try:
+                if path.stat().st_size > MAX_RECORD_BYTES:
+                    log.warning("dropping job record %s: %d bytes", path.name, path.stat().st_size)
+                    path.unlink()
+                    continue
                 job = Job.from_dict(json.loads(path.read_text()))
-            except (ValueError, KeyError, TypeError):
+            except (ValueError, KeyError, TypeError, OSError, RecursionError):
                 continue  # a file from an older version or a torn write: not ours to interpret
+            self._jobs[job.id] = job
             if job.state in ACTIVE_STATES:
                 job.state = INTERRUPTED
                 job.finished_at = job.finished_at or time.time()
                 job.error = {"code": "interrupted", "message": "the server stopped while this job ran"}
                 self._persist(job)
-            self._jobs[job.id] = job
+        self.prune()

@@ -26,7 +26,7 @@ from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
-from kitlab.server.apijson import camel_keys
+from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab
@@ -175,7 +175,7 @@ class Operations:
             cancel=reporter.cancel,
             remote=remote,
         )
-        return camel_keys(
+        return to_api(
             {**asdict(result), "notebook": self.after_push(params, result.reference, result.digest)}
         )
 
@@ -195,7 +195,7 @@ class Operations:
             remote=remote,
         )
         notebook = self.after_push(params, result.reference, result.digest)
-        return camel_keys({**asdict(result), "safety": safety, "notebook": notebook})
+        return to_api({**asdict(result), "safety": safety, "notebook": notebook})
 
     def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         reference = text_param(params, "reference")
@@ -209,7 +209,7 @@ class Operations:
             remote=remote,
             warn=reporter.log,
         )
-        return camel_keys(asdict(result))
+        return to_api(result)
 
     def run_unpack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         """Unpack into a workspace folder, pulling first when the kit is not in the local store (as

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,13 @@ from jupyter_server.utils import url_path_join
 
 from kitlab._version import __version__
 from kitlab.errors import InvalidInput
-from kitlab.kitfile import form_suggestions, kitfile_json_schema, ui_schema
+from kitlab.kitfile import (
+    YamlLimitError,
+    check_document_limits,
+    form_suggestions,
+    kitfile_json_schema,
+    ui_schema,
+)
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.reference import parse_reference
@@ -22,8 +30,9 @@ from kitlab.modelkit.transfer import remote_tags
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.workspace import scan_workspace
 from kitlab.server import documents
-from kitlab.server.apijson import camel_keys
+from kitlab.server.apijson import to_api
 from kitlab.server.handlers import KitlabHandler
+from kitlab.server.jobs import ACTIVE_STATES
 from kitlab.server.paths import to_api_path
 
 API_VERSION = 1
@@ -32,6 +41,87 @@ API_VERSION = 1
 INTERACTIVE_RETRIES = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1, max_retry_after=2, max_wait=5)
 # The plan lists at most this many files per layer; the count is always exact.
 PLAN_FILES_SHOWN = 200
+# Registry and repository of at most 255 characters (the distribution spec's name limit), a tag of 128
+# or a digest: longer is no reference, and would name files the store cannot create.
+MAX_REFERENCE_CHARS = 512
+# A page of the jobs list: the default is the default job_history, so one read shows every kept job.
+JOBS_PAGE_DEFAULT, JOBS_PAGE_MAX = 100, 500
+
+
+def checked_reference(value: str, field: str) -> str:
+    if len(value) > MAX_REFERENCE_CHARS:
+        raise InvalidInput(
+            f"{field}: {len(value):,} characters; a reference has at most {MAX_REFERENCE_CHARS}"
+        )
+    return value
+
+
+def checked_kitfile_input(body: dict[str, Any]) -> dict[str, Any]:
+    """Refuse raw YAML past the parser's size and nesting limits with 400 (not a Kitfile problem)."""
+    text = body.get("text")
+    if isinstance(text, str):
+        try:
+            check_document_limits(text)
+        except YamlLimitError as exc:
+            where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+            raise InvalidInput(f"text: {exc.message}{where}") from None
+    return body
+
+
+# Response models: dataclasses, serialised by kitlab/server/apijson.py's to_api (camelCase keys).
+@dataclass
+class VersionInfo:
+    version: str
+    api_version: int
+    kitops_home: str
+    store: str
+
+
+@dataclass
+class PlanLayer:
+    kind: str
+    path: str
+    size: int
+    file_count: int
+    files: list[str]
+    unchanged: bool
+
+
+@dataclass
+class PlanWarning:
+    path: str
+    message: str
+    severity: str = "warning"
+
+
+@dataclass
+class PackPlanView:
+    layers: list[PlanLayer]
+    warnings: list[PlanWarning]
+    total_size: int
+    unchanged_size: int
+
+
+@dataclass
+class KitSummaryView:
+    repository: str
+    references: list[str]
+    display: str
+    tags: list[str]
+    digest: str
+    name: str
+    author: str
+    size: int
+    created: str | None
+    stored_at: float | None
+    error: str  # a kit that cannot be read is listed with why (docs/hardening.md)
+
+
+@dataclass
+class RegistryStatus:
+    host: str
+    logged_in: bool
+    username: str | None
 
 
 class VersionHandler(KitlabHandler):
@@ -41,14 +131,7 @@ class VersionHandler(KitlabHandler):
     @authorized
     def get(self) -> None:
         home = self.kitlab.home()
-        self.write_json(
-            {
-                "version": __version__,
-                "apiVersion": API_VERSION,
-                "kitopsHome": str(home),
-                "store": str(home / "storage"),
-            }
-        )
+        self.write_json(VersionInfo(__version__, API_VERSION, str(home), str(home / "storage")))
 
 
 class SchemaHandler(KitlabHandler):
@@ -79,7 +162,7 @@ class KitfileHandler(KitlabHandler):
     @authorized
     async def put(self) -> None:
         folder = self.folder_argument()
-        body = self.json_body()
+        body = checked_kitfile_input(await self.json_body())
         self.write_json(self._document(folder, await self.run_blocking(documents.save, folder, body)))
 
 
@@ -90,7 +173,8 @@ class KitfileValidateHandler(KitlabHandler):
     @authorized
     async def post(self) -> None:
         folder = self.folder_argument()
-        self.write_json(await self.run_blocking(documents.validate, folder, self.json_body()))
+        body = checked_kitfile_input(await self.json_body())
+        self.write_json(await self.run_blocking(documents.validate, folder, body))
 
 
 class ScanHandler(KitlabHandler):
@@ -102,7 +186,7 @@ class ScanHandler(KitlabHandler):
         folder = self.folder_argument()
         limits = ScanLimits(max_files=self.kitlab.scan_max_files, max_seconds=self.kitlab.scan_max_seconds)
         report = await self.run_blocking(functools.partial(scan_workspace, folder, self.root, limits=limits))
-        self.write_json(camel_keys(report.to_dict()))
+        self.write_json(report.to_dict())
 
 
 class RemoteHandler(KitlabHandler):
@@ -111,14 +195,14 @@ class RemoteHandler(KitlabHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
-        repository = self.get_query_argument("repository", "")
+        repository = checked_reference(self.text_argument("repository"), "repository")
         if not repository:
             raise InvalidInput("the repository parameter is required, e.g. ghcr.io/org/model")
         ref = parse_reference(repository)
         self.kitlab.check_registry_allowed(ref.registry)
         remote = self.kitlab.remote(
-            plain_http=self.get_query_argument("plainHttp", "false") == "true",
-            tls_verify=self.get_query_argument("tlsVerify", "true") != "false",
+            plain_http=self.text_argument("plainHttp", "false") == "true",
+            tls_verify=self.text_argument("tlsVerify", "true") != "false",
             retries=INTERACTIVE_RETRIES,
         )
         tags = await self.run_blocking(functools.partial(remote_tags, ref, remote=remote))
@@ -134,23 +218,23 @@ class PlanHandler(KitlabHandler):
         folder = self.folder_argument()
         result = await self.run_blocking(functools.partial(pack, folder, store=self.store(), plan_only=True))
         layers = [
-            {
-                "kind": layer.kind,
-                "path": layer.path,
-                "size": layer.size,
-                "fileCount": len(layer.files),
-                "files": layer.files[:PLAN_FILES_SHOWN],
-                "unchanged": layer.unchanged,
-            }
+            PlanLayer(
+                kind=layer.kind,
+                path=layer.path,
+                size=layer.size,
+                file_count=len(layer.files),
+                files=layer.files[:PLAN_FILES_SHOWN],
+                unchanged=layer.unchanged,
+            )
             for layer in result.plan
         ]
         self.write_json(
-            {
-                "layers": layers,
-                "warnings": [{"path": "", "message": w, "severity": "warning"} for w in result.warnings],
-                "totalSize": sum(layer.size for layer in result.plan),
-                "unchangedSize": sum(layer.size for layer in result.plan if layer.unchanged),
-            }
+            PackPlanView(
+                layers=layers,
+                warnings=[PlanWarning(path="", message=w) for w in result.warnings],
+                total_size=sum(layer.size for layer in result.plan),
+                unchanged_size=sum(layer.size for layer in result.plan if layer.unchanged),
+            )
         )
 
 
@@ -170,15 +254,18 @@ class KitHandler(KitlabHandler):
     @tornado.web.authenticated
     @authorized
     async def get(self, ref: str) -> None:
+        checked_reference(ref, "reference")
         detail = await self.run_blocking(inspect_kit, self.store(), ref)
         self.write_json({"reference": ref, **detail})
 
     @tornado.web.authenticated
     @authorized
     async def put(self, ref: str) -> None:
-        source = self.json_body().get("source")
+        checked_reference(ref, "reference")
+        source = (await self.json_body()).get("source")
         if not isinstance(source, str) or not source:
             raise InvalidInput('expected {"source": "<reference of the kit to tag>"}')
+        checked_reference(source, "source")
         store = self.store()
         await self.run_blocking(store.tag, source, ref)
         kits = await self.run_blocking(store.list_kits)
@@ -189,6 +276,7 @@ class KitHandler(KitlabHandler):
     @tornado.web.authenticated
     @authorized
     async def delete(self, ref: str) -> None:
+        checked_reference(ref, "reference")
         await self.run_blocking(self.store().remove, ref)
         self.set_status(204)
         self.finish()
@@ -208,10 +296,19 @@ class RegistriesHandler(KitlabHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_body()
+        body = await self.json_body()
         host, username, password = (body.get(k) for k in ("host", "username", "password"))
-        if not all(isinstance(v, str) and v for v in (host, username, password)):
+        if not (isinstance(host, str) and isinstance(username, str) and isinstance(password, str)) or not all(
+            (host, username, password)
+        ):
             raise InvalidInput("host, username and password are required")
+        for field, value, most in (
+            ("host", host, 255),
+            ("username", username, 1024),
+            ("password", password, 8192),
+        ):
+            if len(value) > most:
+                raise InvalidInput(f"{field}: longer than {most} characters")
         self.kitlab.check_registry_allowed(host)
         await self.run_blocking(
             functools.partial(
@@ -234,68 +331,108 @@ class RegistryHandler(KitlabHandler):
     @tornado.web.authenticated
     @authorized
     async def delete(self, host: str) -> None:
+        if len(host) > 255:
+            raise InvalidInput("host: longer than 255 characters")
         await self.run_blocking(functools.partial(logout, host, kitops_home=self.kitlab.home()))
         self.set_status(204)
         self.finish()
 
 
-def kit_summary(kit: KitSummary) -> dict[str, Any]:
+def kit_summary(kit: KitSummary) -> KitSummaryView:
     # References that parse back to this kit: unqualified names mean localhost, untagged kits by digest.
     name = kit.repo_key.removeprefix("localhost/") if kit.repo_key != "localhost/_" else ""
     references = [f"{name}:{tag}" for tag in kit.tags] if name else []
-    return {
-        "repository": kit.repo_key,
-        "references": references or [f"{name}@{kit.digest}" if name else kit.digest],
-        "display": kit.repo,
-        "tags": kit.tags,
-        "digest": kit.digest,
-        "name": kit.model_name,
-        "author": kit.author,
-        "size": kit.size,
-        "created": kit.created,
-        "storedAt": kit.stored_at,
-        "error": kit.error,  # a kit that cannot be read is listed with why (docs/hardening.md)
-    }
+    return KitSummaryView(
+        repository=kit.repo_key,
+        references=references or [f"{name}@{kit.digest}" if name else kit.digest],
+        display=kit.repo,
+        tags=kit.tags,
+        digest=kit.digest,
+        name=kit.model_name,
+        author=kit.author,
+        size=kit.size,
+        created=kit.created,
+        stored_at=kit.stored_at,
+        error=kit.error,
+    )
 
 
-def registry_status(host: str, home: Path) -> dict[str, Any]:
+def registry_status(host: str, home: Path) -> RegistryStatus:
     state = status(host, kitops_home=home)
-    return {"host": host, "loggedIn": state["logged_in"], "username": state["username"]}
+    username = state["username"]
+    return RegistryStatus(
+        host=host,
+        logged_in=bool(state["logged_in"]),
+        username=username if isinstance(username, str) else None,
+    )
+
+
+def _page_argument(handler: KitlabHandler, name: str, default: int, least: int, most: int) -> int:
+    text = handler.text_argument(name, str(default))
+    if not text.isdigit() or len(text) > 6 or not least <= int(text) <= most:
+        raise InvalidInput(f"{name}: expected a whole number from {least} to {most}")
+    return int(text)
 
 
 class JobsHandler(KitlabHandler):
-    """POST creates a job (202: it runs in the background); GET lists every job, newest first."""
+    """POST creates a job (202: it runs in the background); GET lists jobs a page at a time, newest
+    first, serialised on a thread so a long list never holds up the event loop."""
 
     @tornado.web.authenticated
     @authorized
-    def get(self) -> None:
-        self.write_json({"jobs": [job.to_dict() for job in self.jobs.list()]})
+    async def get(self) -> None:
+        offset = _page_argument(self, "offset", 0, 0, 100_000)
+        limit = _page_argument(self, "limit", JOBS_PAGE_DEFAULT, 1, JOBS_PAGE_MAX)
+        jobs, total = self.jobs.page(offset, limit)
+
+        def serialise() -> str:
+            return json.dumps(to_api({"jobs": [job.view() for job in jobs], "total": total}))
+
+        text = await self.run_blocking(serialise)
+        self.set_header("Content-Type", "application/json")
+        self.finish(text)
 
     @tornado.web.authenticated
     @authorized
-    def post(self) -> None:
-        body = self.json_body()
+    async def post(self) -> None:
+        body = await self.json_body()
         kind = body.get("kind")
         params = body.get("params", {})
         if not isinstance(kind, str) or not isinstance(params, dict):
             raise InvalidInput('expected {"kind": string, "params": object}')
-        job = self.jobs.create(kind, params)
+        # Checking the params reads the file system (folders, notebooks): on a thread, like every read.
+        job = await self.run_blocking(self.jobs.create, kind, params)
         self.set_header("Location", url_path_join(self.base_url, "kitlab", "jobs", job.id))
-        self.write_json(job.to_dict(), status=202)
+        self.write_json(job.view(), status=202)
 
 
 class JobHandler(KitlabHandler):
-    """GET reads one job; DELETE asks it to stop (it reaches 'cancelled' within about a second)."""
+    """GET reads one job. DELETE cancels a queued or running job (202, as POST .../cancel does) and
+    forgets one that has ended (204): the history is the user's to clear."""
 
     @tornado.web.authenticated
     @authorized
     def get(self, job_id: str) -> None:
-        self.write_json(self.jobs.get(job_id).to_dict())
+        self.write_json(self.jobs.get(job_id).view())
 
     @tornado.web.authenticated
     @authorized
     def delete(self, job_id: str) -> None:
-        self.write_json(self.jobs.cancel(job_id).to_dict(), status=202)
+        if self.jobs.get(job_id).state in ACTIVE_STATES:
+            self.write_json(self.jobs.cancel(job_id).view(), status=202)
+            return
+        self.jobs.remove(job_id)
+        self.set_status(204)
+        self.finish()
+
+
+class JobCancelHandler(KitlabHandler):
+    """POST asks a job to stop (it reaches 'cancelled' within about a second)."""
+
+    @tornado.web.authenticated
+    @authorized
+    def post(self, job_id: str) -> None:
+        self.write_json(self.jobs.cancel(job_id).view(), status=202)
 
 
 # (path relative to /kitlab/, handler). The auth test walks this list, so every route must be here.
@@ -313,4 +450,5 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     (r"registries/(?P<host>[^/]+)", RegistryHandler),
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[^/]+)", JobHandler),
+    (r"jobs/(?P<job_id>[^/]+)/cancel", JobCancelHandler),
 ]

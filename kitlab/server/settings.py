@@ -4,18 +4,29 @@ Set them like any Jupyter server option, e.g. in ``jupyter_server_config.py``::
 
     c.Kitlab.kitops_home = "/srv/kitops"
     c.Kitlab.allowed_registries = ["ghcr.io", "registry.example.com"]
+
+Every value is checked where it is declared (bounded integers, enums, a host pattern), so a bad value
+stops the server at start with the setting named, never a job later.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Any
 
-from traitlets import Integer, List, Unicode
+from traitlets import Enum, Integer, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from kitlab.errors import NotAllowed
 from kitlab.modelkit.home import kitops_home
 from kitlab.modelkit.registry import Remote, RetryPolicy
+
+# A registry as kit names it: a DNS name or IPv4 address, or a bracketed IPv6 address, and a port.
+_REGISTRY_HOST = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})*|\[[0-9A-Fa-f:.]+\])"
+    r"(?::[0-9]{1,5})?"
+)
 
 
 class Kitlab(Configurable):
@@ -40,22 +51,55 @@ class Kitlab(Configurable):
     ).tag(config=True)
 
     max_concurrent_jobs = Integer(
-        2, help="Background jobs (pack, push, pull, unpack) that run at once; the rest wait in order."
+        2,
+        min=1,
+        max=64,
+        help="Background jobs (pack, push, pull, unpack) that run at once; the rest wait in order.",
     ).tag(config=True)
 
     job_niceness = Integer(
         10,
+        min=0,
+        max=19,
         help="How much nicer (0-19) job threads run than the server's event loop, so packing a large "
         "model never makes the server, or a browser on the same machine, slow to respond (Linux only).",
     ).tag(config=True)
 
-    scan_max_files = Integer(200_000, help="A workspace scan stops after this many files.").tag(config=True)
-
-    scan_max_seconds = Integer(10, help="A workspace scan stops after this many seconds.").tag(config=True)
-
-    default_compression = Unicode(
-        "none", help="Layer compression when the user picks none: none (kit's default), gzip or zstd."
+    job_history = Integer(
+        100,
+        min=1,
+        max=10_000,
+        help="Finished jobs kept (newest first); older ones are forgotten. Running jobs always stay.",
     ).tag(config=True)
+
+    job_history_days = Integer(
+        30, min=1, max=3650, help="Finished jobs are forgotten this many days after they ended."
+    ).tag(config=True)
+
+    scan_max_files = Integer(
+        200_000, min=1, max=100_000_000, help="A workspace scan stops after this many files."
+    ).tag(config=True)
+
+    scan_max_seconds = Integer(
+        10, min=1, max=3600, help="A workspace scan stops after this many seconds."
+    ).tag(config=True)
+
+    default_compression = Enum(
+        ["none", "gzip", "gzip-fastest", "zstd"],
+        default_value="none",
+        help="Layer compression when the user picks none: none (kit's default), gzip, gzip-fastest or zstd.",
+    ).tag(config=True)
+
+    @validate("allowed_registries")
+    def _check_registries(self, proposal: dict[str, Any]) -> list[str]:
+        hosts: list[str] = proposal["value"]
+        for host in hosts:
+            if not _REGISTRY_HOST.fullmatch(host):
+                raise TraitError(
+                    f"Kitlab.allowed_registries: {host[:100]!r} is not a registry host "
+                    "(host or host:port, e.g. ghcr.io or localhost:5000)"
+                )
+        return hosts
 
     def home(self) -> Path:
         return kitops_home(self.kitops_home or None)
