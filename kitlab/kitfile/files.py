@@ -47,10 +47,11 @@ def read_workspace_file(path: Path, *, max_bytes: int) -> bytes:
 
 
 def is_file_or_link(path: Path) -> bool:
-    """Whether ``path`` names a regular file or a symlink (which ``read_workspace_file`` then refuses
-    with a clear message, instead of the folder looking as if it had no such file)."""
+    """Whether ``path`` names something other than a folder: a regular file, or a symlink, FIFO or
+    device, which ``read_workspace_file`` then refuses with a clear message instead of the folder
+    looking as if it had no such file."""
     try:
         mode = os.lstat(path).st_mode
     except OSError:
         return False
-    return stat.S_ISREG(mode) or stat.S_ISLNK(mode)
+    return not stat.S_ISDIR(mode)

@@ -34,6 +34,7 @@ from tests.support.hostile import (
     make_tar,
     nested,
     put_kit,
+    sha,
 )
 
 
@@ -377,3 +378,54 @@ def test_stale_staging_folders_of_dead_unpacks_are_swept(tmp_path: Path, store: 
     unpack("hostile:two", dest, store=store)
     assert sorted(p.name for p in dest.iterdir()) == ["Kitfile", "README.md", "models"]
     assert os.listdir(dest / "models") == ["w.bin"]
+
+
+def test_a_tampered_raw_layer_leaves_nothing(tmp_path: Path, store: LocalStore) -> None:
+    bundle = b"PK\x03\x04bundle"
+    entries = {"mcpServers": [{"name": "srv", **entry("bundles/srv.mcpb", bundle)}]}
+    put_kit(store, "raw", entries, [("application/vnd.kitops.modelkit.mcpb.v1.raw", bundle)])
+    blob = store.blob_path(sha(bundle))
+    blob.chmod(0o600)
+    blob.write_bytes(b"PK\x03\x04BUNDLE")  # same size, other bytes
+    dest = tmp_path / "out"
+    with pytest.raises(InvalidInput, match="corrupt"):
+        unpack("hostile:raw", dest, store=store)
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("filepath", ["../../escape.bin", "/tmp/kitlab-abs.bin", ".git/hooks/pre-push"])
+def test_modelpack_file_path_annotations_stay_inside(
+    tmp_path: Path, store: LocalStore, filepath: str
+) -> None:
+    # A ModelPack without a Kitfile: unpack places each layer by its org.cncf.model.filepath annotation.
+    layer = make_tar([(filepath.lstrip("/"), b"#!/bin/sh\n")])
+    stored = store.put_blob_bytes(layer)
+    desc = Descriptor(
+        "application/vnd.cncf.model.weight.v1.tar",
+        stored.digest,
+        stored.size,
+        {"org.cncf.model.filepath": filepath},
+    )
+    config = store.put_blob_bytes(
+        b'{"descriptor":{}}', media_type="application/vnd.cncf.model.config.v1+json"
+    )
+    store.add_manifest("localhost/mp", build_manifest(config, [desc], "x"), ["v1"])
+    dest = tmp_path / "a" / "out"
+    if filepath.startswith(".git"):
+        result = unpack("mp:v1", dest, store=store)
+        assert result.refused == [".git/hooks/pre-push"]
+        assert not (dest / ".git").exists()
+    else:
+        with pytest.raises(PathOutsideRoot):
+            unpack("mp:v1", dest, store=store)
+        assert not dest.exists()
+    assert not (tmp_path / "escape.bin").exists()
+    assert not Path("/tmp/kitlab-abs.bin").exists()
+
+
+def test_a_fifo_named_kitfile_is_refused_without_blocking(tmp_path: Path, store: LocalStore) -> None:
+    ctx = tmp_path / "project"
+    ctx.mkdir()
+    os.mkfifo(ctx / "Kitfile")
+    with pytest.raises(KitlabError, match="not a regular file"):
+        pack(ctx, store=store, plan_only=True)
