@@ -1,6 +1,15 @@
 """Choosing the main model among the candidates (files and folders recognised as models), and the parts
 written next to it: what the same notebook saved beside it (scalers, encoders, tokenizers, label maps)
-and preprocessing objects stored in the same folder."""
+and preprocessing objects stored in the same folder.
+
+The main model is chosen from evidence, never from directory order (docs/user-guide.md, "What was
+found"): what code or a pipeline wrote (+40; +20 for one of many files a loop writes) and what inference
+code loads (+20), a registered model version (+25), names a person ships (``best``/``final`` +15,
+``last`` +4), the latest of numbered files (``epoch_10`` over ``epoch_9``, +6; numbered files are
+intermediate, -20, when a best/final model of their format exists), what was written last among models
+of one format (+5), recognised content (folder 50, file 30, training checkpoint 20, unrecognised save
+10) and, weakly, size. Folds of
+one training (``fold_0`` … ``fold_4``) are one ensemble: the first is the model, the others its parts."""
 
 from __future__ import annotations
 
@@ -31,6 +40,13 @@ PART_HINTS = (
 )
 
 
+SHIP_NAMES = re.compile(r"(^|[^a-z])(best|final|production|prod|deploy|release)([^a-z]|$)", re.I)
+LAST_NAMES = re.compile(r"(^|[^a-z])(last|latest)([^a-z]|$)", re.I)
+ENSEMBLE_NAMES = re.compile(r"(^|[^a-z])(fold|kfold|cv|split|member|bag|seed)[-_ =]?\d", re.I)
+WEIGHT_NAMES = re.compile(r"(model|weight|param|embed|ckpt|checkpoint|state|net)", re.I)
+PART_CONFIG_HINTS = ("config", "tokenizer", "vocab", "label", "classes", "preprocess")
+
+
 @dataclass
 class Candidate:
     path: str
@@ -40,6 +56,11 @@ class Candidate:
     score: float = 0.0
     reasons: list[str] = field(default_factory=list)
     writer: Resolved | None = None
+    time: float = 0.0  # when it was written (file mtime, or the tracker run's end)
+    weak: bool = False  # not recognised as a model by content: may be a part of a stronger one
+    members: list[Candidate] = field(default_factory=list)  # the other folds of an ensemble
+    ensemble: str = ""  # why ``members`` are one ensemble with this candidate
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -70,6 +91,13 @@ def model_candidates(f: Findings) -> list[Candidate]:
                     [f"content: {folder.sniffed.summary}"],
                 )
             )
+    for ckpt in f.checkpoints:
+        cand = Candidate(
+            ckpt.path, f.size_of(ckpt.path), ckpt.sniffed, True, 20.0, [f"content: {ckpt.sniffed.summary}"]
+        )
+        if ckpt.best:
+            cand.score += 15
+        found.append(cand)
     claimed = {c.path for c in found}
     for rel, finding in f.files.items():
         if finding.sniffed and finding.sniffed.role == "model" and not inside_any(rel, claimed):
@@ -81,50 +109,186 @@ def model_candidates(f: Findings) -> list[Candidate]:
                     False,
                     30.0,
                     [_content_reason(f, rel, finding.sniffed)],
+                    time=finding.mtime,
                 )
             )
     found += _unrecognised_saves(f, claimed)
     for cand in found:
-        writes = [
-            r
-            for r in f.resolved
-            if r.event.op == "write"
-            and r.rel is not None
-            and r.exists
-            and (r.rel == cand.path or (cand.is_dir and under(r.rel, cand.path)))
-        ]
-        if writes:
-            cand.writer = writes[-1]
-            cand.score += 40
-            cand.reasons.insert(0, cite(writes[-1], "written"))
-        reads = [r for r in f.resolved if r.event.op == "read" and r.rel == cand.path]
-        if reads:
-            cand.score += 5
-            cand.reasons.append(cite(reads[0], "loaded"))
-        cand.score += math.log10(cand.size + 1)
+        _evidence(f, cand)
+    _sequences(found)
+    _newest(found)
+    found = _ensembles(found)
     return sorted(found, key=lambda c: (-c.score, c.path))
 
 
+def _evidence(f: Findings, cand: Candidate) -> None:
+    writes = [
+        r
+        for r in f.resolved
+        if r.event.op == "write"
+        and r.rel is not None
+        and r.exists
+        and (r.rel == cand.path or (cand.is_dir and under(r.rel, cand.path)))
+    ]
+    if writes:
+        cand.writer = writes[-1]
+        # One file of many a loop writes (f"…_{epoch}.pt") is less specific than a file written by name.
+        looped = all(w.event.glob for w in writes)
+        cand.score += 20 if looped else 40
+        cand.reasons.insert(0, cite(writes[-1], "written in a loop" if looped else "written"))
+    reads = [r for r in f.resolved if r.event.op == "read" and r.rel == cand.path]
+    if reads:
+        cand.score += 20
+        cand.reasons.append(cite(reads[0], "loaded"))
+    run = f.trackers.run_of(cand.path) if f.trackers is not None else None
+    if run is not None:
+        cand.reasons.append(f"from {run.describe()}")
+        cand.metadata["run"] = run.to_parameters()
+        cand.time = run.time or cand.time
+    registered = f.trackers.registered.get(cand.path) if f.trackers is not None else None
+    if registered:
+        cand.score += 25
+        cand.reasons.insert(0, f"the latest {registered} (MLflow model registry)")
+        cand.metadata["registered"] = registered
+    name = posixpath.basename(cand.path.rstrip("/"))
+    if SHIP_NAMES.search(name):
+        cand.score += 15
+        cand.reasons.append(f"named {name!r}: the artifact a person ships (best/final over intermediate)")
+    elif LAST_NAMES.search(name):
+        cand.score += 4
+    cand.score += 0.5 * math.log10(cand.size + 1)
+
+
+def _numbers(path: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", path))
+
+
+def _sequences(found: list[Candidate]) -> None:
+    """Numbered files of one template (epoch_1 … epoch_12): the highest number is the latest."""
+    groups: dict[tuple[str, str], list[Candidate]] = {}
+    for cand in found:
+        if re.search(r"\d", cand.path) and not ENSEMBLE_NAMES.search(posixpath.basename(cand.path)):
+            groups.setdefault((cand.sniffed.format, re.sub(r"\d+", "#", cand.path)), []).append(cand)
+    shipped = {c.sniffed.format for c in found if SHIP_NAMES.search(posixpath.basename(c.path))}
+    for (fmt, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        if fmt in shipped:
+            for cand in members:
+                cand.score -= 20
+                cand.reasons.append(
+                    f"an intermediate {fmt} model: a best/final one of the same format exists"
+                )
+            continue
+        latest = max(members, key=lambda c: _numbers(c.path))
+        latest.score += 6
+        latest.reasons.append(
+            f"the latest of {len(members)} numbered {latest.sniffed.format} models "
+            f"({posixpath.basename(latest.path)}, by number, not by name order)"
+        )
+
+
+def _newest(found: list[Candidate]) -> None:
+    """Of several models of one format, the one written last."""
+    groups: dict[str, list[Candidate]] = {}
+    for cand in found:
+        if cand.time:
+            groups.setdefault(cand.sniffed.format, []).append(cand)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        ordered = sorted(members, key=lambda c: c.time, reverse=True)
+        if ordered[0].time - ordered[1].time >= 1.0:
+            ordered[0].score += 5
+            fmt = ordered[0].sniffed.format
+            ordered[0].reasons.append(f"written last of the {len(members)} {fmt} models")
+
+
+def _ensembles(found: list[Candidate]) -> list[Candidate]:
+    """Folds of one training (same folder, same numbered name, same format) become one candidate: the
+    first fold, with the others as its members (parts)."""
+    groups: dict[tuple[str, str, str], list[Candidate]] = {}
+    for cand in found:
+        name = posixpath.basename(cand.path)
+        if ENSEMBLE_NAMES.search(name):
+            key = (posixpath.dirname(cand.path), re.sub(r"\d+", "#", name), cand.sniffed.format)
+            groups.setdefault(key, []).append(cand)
+    merged: set[int] = set()
+    for (_, template, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda c: _numbers(posixpath.basename(c.path)))
+        head = members[0]
+        head.members = members[1:]
+        head.score = max(c.score for c in members)
+        head.ensemble = (
+            f"one ensemble: {len(members)} folds of the same training named {template} "
+            f"({', '.join(posixpath.basename(c.path) for c in members[:6])})"
+        )
+        head.reasons.append(head.ensemble)
+        merged.update(id(c) for c in members[1:])
+    return [c for c in found if id(c) not in merged]
+
+
 def _unrecognised_saves(f: Findings, claimed: set[str]) -> list[Candidate]:
-    """Files and folders a model-saving call wrote whose bytes were not recognised: weaker candidates."""
+    """Files and folders a model-saving call wrote whose bytes were not recognised as a model: weaker
+    candidates. A pickle of the user's own classes (``__main__.CentroidModel``) counts; a pickle of
+    builtins (a list of labels) does not; raw arrays (``ndarray.tofile``) count when named like weights."""
     found: list[Candidate] = []
     folders = {m.path for m in f.model_folders}
     for res in f.resolved:
         rel = res.rel
-        if res.event.op != "write" or res.event.what not in ("model", "dir") or rel is None or not res.exists:
+        what = res.event.what
+        if res.event.op != "write" or what not in ("model", "dir", "array") or rel is None or not res.exists:
             continue
         finding = f.files.get(rel)
-        if inside_any(rel, claimed) or rel in folders or (finding and (finding.sniffed or finding.ext_kind)):
+        if inside_any(rel, claimed) or rel in folders or (finding and finding.ext_kind):
+            continue
+        sniffed_as = finding.sniffed if finding else None
+        if sniffed_as is not None and not _own_classes(sniffed_as):
+            continue
+        if what == "array" and not WEIGHT_NAMES.search(f"{res.event.obj} {posixpath.basename(rel)}"):
             continue
         ext = os.path.splitext(rel)[1].lstrip(".").lower()
-        sniffed = Sniffed(
-            "model",
-            ext if finding else "folder",
-            f"saved by {res.event.func}; its content is not a format kitlab recognises",
-        )
-        found.append(Candidate(rel, f.size_of(rel), sniffed, finding is None, 10.0, [sniffed.summary]))
+        if sniffed_as is not None:
+            sniffed = Sniffed(
+                "model",
+                sniffed_as.format,
+                f"{sniffed_as.summary}, saved by {res.event.func}: the code's own model class",
+                details=sniffed_as.details,
+            )
+        else:
+            sniffed = Sniffed(
+                "model",
+                ext if finding else "folder",
+                f"saved by {res.event.func}; its content is not a format kitlab recognises"
+                + (" (raw array bytes)" if what == "array" else ""),
+            )
+        cand = Candidate(rel, f.size_of(rel), sniffed, finding is None, 10.0, [sniffed.summary], weak=True)
+        cand.time = finding.mtime if finding else 0.0
+        found.append(cand)
         claimed.add(rel)
     return found
+
+
+def _own_classes(sniffed: Sniffed) -> bool:
+    """A pickle whose outermost object is an instance of a class the user's code defines."""
+    if sniffed.role != "other" or sniffed.format not in ("pickle", "joblib"):
+        return False
+    outer = str(sniffed.details.get("outer", ""))
+    classes = [str(c) for c in sniffed.details.get("classes", [])]
+    first = outer or (classes[0] if classes else "")
+    return bool(first) and first.split(".")[0] not in ("numpy", "pandas", "builtins")
+
+
+def _config_beside(rel: str, sniffed: Sniffed, model: str, home: str) -> bool:
+    """A configuration file in the model's own folder that belongs to it: named after the model or as a
+    model configuration (``unet_config.json`` beside ``unet.safetensors``)."""
+    if sniffed.role != "config" or not home:
+        return False
+    name = posixpath.basename(rel).lower()
+    stem = _part_name(model).lower()
+    return name.startswith(stem) or any(h in name for h in PART_CONFIG_HINTS)
 
 
 def part_type(path: str, sniffed: Sniffed | None, obj: str) -> str:
@@ -141,7 +305,26 @@ def _part_name(path: str) -> str:
 
 def model_parts(f: Findings, main: Candidate, others: list[Candidate]) -> list[Entry]:
     parts: dict[str, Entry] = {}
-    other_paths = {c.path for c in others}
+    other_paths = {c.path for c in others if not c.weak}
+    for member in main.members:
+        entry = Entry(
+            "modelpart",
+            member.path,
+            member.size,
+            name=_part_name(member.path),
+            part_type="ensemble-member",
+            format=member.sniffed.format,
+            framework=member.sniffed.framework,
+            description=member.sniffed.summary,
+        )
+        entry.reasons += [main.ensemble, *member.reasons[:1]]
+        parts[member.path] = entry
+    for location in main.sniffed.details.get("external_data", []) if not main.is_dir else []:
+        data = posixpath.join(posixpath.dirname(main.path), str(location))
+        if data in f.files and data not in parts:
+            entry = Entry("modelpart", data, f.files[data].size, name=_part_name(data), part_type="weights")
+            entry.reasons.append(f"external data of {main.path}: its initializers' location")
+            parts[data] = entry
     if main.writer is not None:
         source = main.writer.event.source
         for res in f.resolved:
@@ -187,10 +370,10 @@ def model_parts(f: Findings, main: Candidate, others: list[Candidate]) -> list[E
             sniffed = finding.sniffed
             if (
                 sniffed is None
-                or sniffed.role != "modelpart"
                 or rel in parts
                 or posixpath.dirname(rel) != home
                 or rel in other_paths
+                or not (sniffed.role == "modelpart" or _config_beside(rel, sniffed, main.path, home))
             ):
                 continue
             entry = Entry(
@@ -198,7 +381,7 @@ def model_parts(f: Findings, main: Candidate, others: list[Candidate]) -> list[E
                 rel,
                 finding.size,
                 name=_part_name(rel),
-                part_type=sniffed.part_type,
+                part_type=sniffed.part_type or part_type(rel, sniffed, ""),
                 format=sniffed.format,
                 framework=sniffed.framework,
                 description=sniffed.summary,
@@ -224,6 +407,10 @@ def model_parts(f: Findings, main: Candidate, others: list[Candidate]) -> list[E
 
 def model_entry(main: Candidate, others: list[Candidate]) -> Entry:
     name = _part_name(main.path) if main.path != "." else ""
+    description = main.sniffed.summary
+    run = main.metadata.get("run")
+    if isinstance(run, dict):
+        description += f"; from {run.get('tracker')} run {run.get('run_name') or run.get('run_id')}"
     entry = Entry(
         "model",
         main.path,
@@ -232,13 +419,40 @@ def model_entry(main: Candidate, others: list[Candidate]) -> Entry:
         format=main.sniffed.format,
         framework=main.sniffed.framework,
         version=main.sniffed.version,
-        description=main.sniffed.summary,
+        description=description,
         reasons=list(main.reasons),
     )
+    entry.metadata = modelpack_metadata(main)
     entry.alternatives = [c.summary() for c in others[:8]]
     if others:
-        entry.reasons.append(
-            f"chosen over {len(others)} other model candidate(s): "
-            + ("written by a notebook" if main.writer else "largest and most specific")
-        )
+        entry.reasons.append(f"chosen over {len(others)} other model candidate(s) on the evidence above")
     return entry
+
+
+def modelpack_metadata(cand: Candidate) -> dict[str, Any]:
+    """What the CNCF ModelPack config asks for, where the sniffers read it: format, precision, paramSize,
+    quantization, architecture; plus the tracker run the model came from."""
+    details = cand.sniffed.details
+    out: dict[str, Any] = {"format": cand.sniffed.format} if cand.sniffed.format else {}
+    architecture = str(details.get("architecture", "") or "")
+    if architecture:
+        out["architecture"] = architecture
+    params = details.get("parameters")
+    if isinstance(params, int) and params > 0:
+        out["paramSize"] = _param_size(params)
+        out["parameterCount"] = params
+    for key in ("precision", "quantization"):
+        value = str(details.get(key, "") or "")
+        if value:
+            out[key] = value
+    for key in ("run", "registered"):
+        if cand.metadata.get(key):
+            out[key] = cand.metadata[key]
+    return out
+
+
+def _param_size(count: int) -> str:
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.3g}{unit}"
+    return str(count)

@@ -49,6 +49,7 @@ class FileFinding:
     ext_kind: str  # image | audio | code | docs | "" (sniffed)
     sniffed: Sniffed | None = None
     inferred_from: str = ""  # set when the kind was taken from a sniffed sibling instead of reading
+    mtime: float = 0.0
 
     def content_reason(self) -> str:
         if self.sniffed is None:
@@ -79,7 +80,7 @@ def classify(
     for item in files:
         cut = item.rel.rfind("/")
         name = item.rel[cut + 1 :]
-        finding = FileFinding(item.rel, item.size, extension_kind(name))
+        finding = FileFinding(item.rel, item.size, extension_kind(name), mtime=item.mtime)
         found[item.rel] = finding
         if finding.ext_kind or item.size == 0 or (skip and inside_any(item.rel, skip)):
             continue

@@ -82,7 +82,8 @@ def build_draft(f: Findings, root: Path) -> Draft:
         return kept
 
     candidates = model_candidates(f)
-    claimed: list[str] = []
+    # Run-tracker folders are logs but for the model picked from them (workspace.py carves them).
+    claimed: list[str] = list(f.trackers.roots)
     main_source = ""
     model_dir = ""
     if candidates:
@@ -100,6 +101,8 @@ def build_draft(f: Findings, root: Path) -> Draft:
             format=model.format,
             version=model.version,
             description=model.description,
+            # kit keeps model.parameters as free YAML (the format reference's section 2.5)
+            parameters=model.metadata or None,
             parts=[
                 ModelPart(name=p.name, path=p.path, type=p.part_type if PART_TYPE.match(p.part_type) else "")
                 for p in parts

@@ -10,6 +10,7 @@ from kitlab.scan.classify import FileFinding
 from kitlab.scan.folders import FolderFinding
 from kitlab.scan.notebooks import SourceInfo
 from kitlab.scan.resolve import Resolved
+from kitlab.scan.runs import Trackers
 from kitlab.scan.walk import DirListing, subtree_bytes
 
 
@@ -24,6 +25,7 @@ class Findings:
     sources: list[SourceInfo] = field(default_factory=list)
     resolved: list[Resolved] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
+    trackers: Trackers = field(default_factory=Trackers)
     _dir_sizes: dict[str, int] = field(default_factory=dict, repr=False)
 
     def size_of(self, path: str) -> int:

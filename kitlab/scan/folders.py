@@ -1,6 +1,6 @@
 """Folders that are one artifact: a model folder (Hugging Face transformers/diffusers/sentence-transformers,
-spaCy, MLflow, TensorFlow SavedModel, Core ML package, PEFT adapter), a training checkpoint, or a dataset
-folder (many files of one kind: images, audio, shards)."""
+spaCy, MLflow, TensorFlow SavedModel or checkpoint, Orbax checkpoint, Core ML package, PEFT adapter), a
+training checkpoint, or a dataset folder (many files of one kind: images, audio, shards)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ DATASET_MIN_FILES = 10
 DATASET_SHARE = 0.9
 SMALL_JSON = 4 * 1024 * 1024
 CHECKPOINT_DIR = re.compile(r"^(checkpoint|ckpt|epoch)[-_]?\d+$")
+TF_DATA = re.compile(r"^(.+)\.data-\d{5}-of-\d{5}$")
+MAX_HEADERS = 32
+HF_PRECISION = {"float32": "float32", "float16": "float16", "bfloat16": "bfloat16"}
 
 
 @dataclass
@@ -34,6 +37,8 @@ class FolderFinding:
     name: str = ""
     checkpoint: bool = False
     files: list[str] = field(default_factory=list)
+    step: int = -1  # a training checkpoint's step (checkpoint-500 → 500)
+    best: bool = False  # trainer_state.json names it the best checkpoint
 
 
 def _json(path: Path) -> dict[str, object]:
@@ -124,13 +129,9 @@ def _huggingface(folder: Path, names: set[str]) -> Sniffed | None:
         version = str(config.get("transformers_version", ""))
         if version:
             summary += f"; transformers {version}"
-        return Sniffed(
-            "model",
-            "huggingface",
-            summary + ")",
-            framework=framework,
-            details={"architecture": arch, "model_type": model_type},
-        )
+        details: dict[str, object] = {"architecture": arch, "model_type": model_type}
+        details.update(_weights_facts(folder, names, str(config.get("torch_dtype", ""))))
+        return Sniffed("model", "huggingface", summary + ")", framework=framework, details=details)
     shards = {n for n in names if SHARD.match(n)}
     if index or len(shards) >= 2:
         listed = _weight_map_files(folder / index) if index else shards
@@ -151,15 +152,107 @@ def _huggingface(folder: Path, names: set[str]) -> Sniffed | None:
     return None
 
 
+def _weights_facts(folder: Path, names: set[str], torch_dtype: str) -> dict[str, object]:
+    """Parameter count and precision of a folder's safetensors weights, from their headers only."""
+    from kitlab.scan.sniff.safetensors import precision, read_header
+
+    params = 0
+    dtypes: set[str] = set()
+    for name in sorted(n for n in names if n.endswith(".safetensors"))[:MAX_HEADERS]:
+        header = read_header(str(folder / name))
+        if header is None:
+            continue
+        count, kinds = header
+        params += count
+        dtypes |= kinds
+    out: dict[str, object] = {}
+    if params:
+        out["parameters"] = params
+    found = precision(dtypes) if dtypes else HF_PRECISION.get(torch_dtype, "")
+    if found:
+        out["precision"] = found
+    return out
+
+
+def _checkpoint(folder: Path, rel: str, names: set[str]) -> FolderFinding:
+    base = os.path.basename(rel)
+    step = int(re.sub(r"\D", "", base) or -1)
+    state = _json(folder / "trainer_state.json") if "trainer_state.json" in names else {}
+    best_path = str(state.get("best_model_checkpoint") or "")
+    best = bool(best_path) and os.path.basename(best_path.rstrip("/")) == base
+    inner = _huggingface(folder, names)
+    summary = "training checkpoint (trainer_state.json/optimizer state)"
+    if best:
+        summary += "; trainer_state.json names it the best checkpoint"
+    sniffed = Sniffed(
+        "other",
+        "checkpoint",
+        summary,
+        framework=inner.framework if inner else "",
+        details=dict(inner.details) if inner else {},
+    )
+    return FolderFinding(rel, sniffed, name=base, checkpoint=True, step=step, best=best)
+
+
+def _tf_checkpoint(folder: Path, names: set[str]) -> Sniffed | None:
+    """``<prefix>.index`` with its ``<prefix>.data-*`` shards (and the ``checkpoint`` state file)."""
+    prefixes = sorted(
+        {m.group(1) for n in names if (m := TF_DATA.match(n))}
+        & {n[:-6] for n in names if n.endswith(".index")}
+    )
+    if not prefixes:
+        return None
+    latest = ""
+    if "checkpoint" in names:
+        try:
+            state = (folder / "checkpoint").read_text(encoding="utf-8", errors="replace")[:4096]
+        except OSError:
+            state = ""
+        match = re.search(r'^model_checkpoint_path:\s*"([^"]+)"', state, re.M)
+        latest = os.path.basename(match.group(1)) if match else ""
+    shown = latest or prefixes[-1]
+    return Sniffed(
+        "model",
+        "tf-checkpoint",
+        f"TensorFlow checkpoint folder ({len(prefixes)} checkpoint(s): {', '.join(prefixes[:4])}"
+        + (f"; latest {latest} per the checkpoint file" if latest else "")
+        + ")",
+        framework="TensorFlow",
+        details={"latest": shown},
+    )
+
+
+def _orbax(folder: Path, names: set[str], subdirs: set[str]) -> Sniffed | None:
+    """An Orbax (Flax/JAX) checkpoint step: _CHECKPOINT_METADATA, or an item with _METADATA and an
+    OCDBT manifest."""
+    if "_CHECKPOINT_METADATA" in names or (
+        "_METADATA" in names and ("manifest.ocdbt" in names or "d" in subdirs)
+    ):
+        return Sniffed(
+            "model",
+            "orbax",
+            "Orbax checkpoint (" + ", ".join(sorted(n for n in names if n.startswith("_"))[:3]) + ")",
+            framework="Flax",
+        )
+    return None
+
+
+def detect_checkpoint(folder: Path, rel: str, listing: DirListing) -> FolderFinding | None:
+    """A trainer's intermediate checkpoint folder (``checkpoint-500`` with trainer/optimizer state)."""
+    names = set(listing.files)
+    if CHECKPOINT_DIR.match(os.path.basename(rel)) and (
+        "trainer_state.json" in names or "optimizer.pt" in names
+    ):
+        return _checkpoint(folder, rel, names)
+    return None
+
+
 def detect_model_folder(folder: Path, rel: str, listing: DirListing) -> FolderFinding | None:
     names = set(listing.files)
     base = os.path.basename(rel)
-    if CHECKPOINT_DIR.match(base) and ("trainer_state.json" in names or "optimizer.pt" in names):
-        return FolderFinding(
-            rel,
-            Sniffed("other", "checkpoint", "training checkpoint (trainer_state.json/optimizer state)"),
-            checkpoint=True,
-        )
+    found = detect_checkpoint(folder, rel, listing)
+    if found is not None:
+        return found
     sniffed: Sniffed | None = None
     if "MLmodel" in names:
         sniffed = _mlflow(folder / "MLmodel")
@@ -188,7 +281,11 @@ def detect_model_folder(folder: Path, rel: str, listing: DirListing) -> FolderFi
                 version=str(meta.get("version", "")),
             )
     else:
-        sniffed = _huggingface(folder, names)
+        sniffed = (
+            _huggingface(folder, names)
+            or _tf_checkpoint(folder, names)
+            or _orbax(folder, names, set(listing.subdirs))
+        )
     if sniffed is None:
         return None
     return FolderFinding(rel, sniffed, name=base)

@@ -65,6 +65,9 @@ FUNCTIONS = {
     "pq.read_table": CallSpec("read", 0, PATH_KW, "data"),
     "parquet.read_table": CallSpec("read", 0, PATH_KW, "data"),
     "spacy.load": CallSpec("read", 0, PATH_KW, "dir"),
+    "sio.dump": CallSpec("write", 1, PATH_KW, "model"),
+    "skops.io.dump": CallSpec("write", 1, PATH_KW, "model"),
+    "sio.load": CallSpec("read", 0, PATH_KW, "model"),
 }
 METHODS = {
     **{
@@ -82,6 +85,10 @@ METHODS = {
         )
     },
     "save_pretrained": CallSpec("write", 0, PATH_KW, "dir"),
+    # ndarray.tofile: raw array bytes, weights when the name says so (candidates.py decides).
+    "tofile": CallSpec("write", 0, ("fid", "file"), "array"),
+    # fastai's Learner.export(fname): torch.save of the whole learner.
+    "export": CallSpec("write", 0, ("fname", *PATH_KW), "model"),
     "save_model": CallSpec("write", 0, PATH_KW, "model"),
     "to_disk": CallSpec("write", 0, PATH_KW, "dir"),
     "save": CallSpec("write", 0, PATH_KW, "model"),

@@ -22,7 +22,7 @@ from kitlab.scan.iocalls import (
     PATH_KW,
     CallSpec,
 )
-from kitlab.scan.pathexpr import const_str, dotted
+from kitlab.scan.pathexpr import const_pattern, const_str, dotted
 
 CELL_MAGICS_WITH_PYTHON = {"time", "timeit", "capture", "prun"}
 SNIPPET_MAX = 120
@@ -40,6 +40,8 @@ class IOEvent:
     obj: str = ""  # name of the object written (``model`` in ``joblib.dump(model, ...)``)
     what: str = "file"
     hub: bool = False  # a Hugging Face hub id rather than a path
+    pattern: bool = False  # ``raw`` is a glob: the call runs in a loop over f-string paths
+    glob: str = ""  # the loop's glob this event was matched from (set by resolve_all)
 
     def where(self) -> str:
         return (
@@ -181,10 +183,12 @@ class _Visitor(ast.NodeVisitor):
             event.obj = _obj_name(node, spec)
             return
         raw = const_str(target, self.env)
-        if raw is None:
+        pattern = const_pattern(target, self.env) if raw is None else None
+        if raw is None and pattern is None:
             self.info.unresolved.append(f"{self._where()}: {self._snippet(node)}")
             return
-        index = self._event(node, spec.op, func, raw, spec.what, _obj_name(node, spec))
+        index = self._event(node, spec.op, func, raw or str(pattern), spec.what, _obj_name(node, spec))
+        self.info.events[index].pattern = raw is None
         if func.endswith("from_pretrained") or func.endswith("spacy.load"):
             self.info.events[index].hub = True  # decided later: a hub id unless the path exists locally
 

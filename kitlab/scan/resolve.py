@@ -4,14 +4,16 @@ external — reported, never read."""
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from kitlab.scan.notebooks import IOEvent
 
 URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+MAX_PATTERN_MATCHES = 200
 HUB_ID = re.compile(r"^[\w.-]+(/[\w.-]+)?$")
 
 
@@ -56,3 +58,36 @@ def resolve(event: IOEvent, files: Collection[str], dirs: Collection[str], folde
     if not inside:
         return Resolved(event, None, False, "outside")
     return Resolved(event, inside[0], False)
+
+
+def resolve_all(
+    event: IOEvent,
+    files: Collection[str],
+    dirs: Mapping[str, Collection[str] | Sequence[str]],
+    folder_abs: str,
+) -> list[Resolved]:
+    """``resolve`` for a constant path; for a loop's glob (``models/fold_*.joblib``) one Resolved per file
+    it matches in its folder (the folder part is constant, so only that folder's listing is read)."""
+    if not event.pattern:
+        return [resolve(event, files, dirs, folder_abs)]
+    raw = event.raw.strip()
+    if URL.match(raw) or raw.startswith(("~", "/")):
+        return []
+    base = posixpath.dirname(event.source)
+    for candidate in (posixpath.normpath(posixpath.join(base, raw)), posixpath.normpath(raw)):
+        if candidate.startswith(".."):
+            continue
+        home, name = posixpath.split(candidate)
+        names = dirs.get(home)
+        if names is None:
+            continue
+        regex = re.compile(fnmatch.translate(name))
+        matched = sorted(n for n in names if regex.match(n))[:MAX_PATTERN_MATCHES]
+        if matched:
+            out = []
+            for n in matched:
+                rel = f"{home}/{n}" if home else n
+                single = IOEvent(**{**event.__dict__, "raw": rel, "pattern": False, "glob": raw})
+                out.append(Resolved(single, rel, rel in files))
+            return out
+    return []

@@ -25,6 +25,7 @@ class ScanLimits:
 class WalkedFile:
     rel: str  # POSIX path relative to the scanned folder
     size: int
+    mtime: float = 0.0  # "written last" is evidence when several models of one kind compete
 
 
 @dataclass
@@ -59,6 +60,9 @@ class Entry:
     part_type: str = ""
     reasons: list[str] = field(default_factory=list)
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    # ModelPack-grade facts the sniffers read (format, precision, paramSize, quantization, architecture)
+    # and where the model came from (a tracker run's id, params and metrics): the Kitfile's parameters.
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "path": self.path, "size": self.size}
@@ -71,6 +75,8 @@ class Entry:
         out["reasons"] = list(self.reasons)
         if self.alternatives:
             out["alternatives"] = list(self.alternatives)
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
         return out
 
 

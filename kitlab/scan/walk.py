@@ -1,7 +1,11 @@
 """Walk a workspace folder fast (``os.scandir``, sizes only), leaving out noise and never following symlinks.
 
 Noise is recognised by name (``.git``, ``__pycache__`` …) and by content (a virtualenv has ``pyvenv.cfg``
-or ``conda-meta``; a TensorBoard log folder holds ``events.out.tfevents.*``). ``.kitignore`` is honoured.
+or ``conda-meta``; a TensorBoard log folder holds ``events.out.tfevents.*``; a folder with its own Kitfile
+is an unpacked ModelKit). ``.kitignore`` is honoured.
+
+Run-tracker folders (``mlruns``, ``wandb``, ``lightning_logs``) are walked, not dropped: the model of a
+run lives inside them (docs/user-guide.md, "What was found"); ``kitlab.scan.runs`` keeps their logs out.
 """
 
 from __future__ import annotations
@@ -30,14 +34,15 @@ NOISE_DIRS = {
     ".cache": "tool cache",
     ".virtual_documents": "JupyterLab LSP shadow files",
     ".Trash-0": "trash",
-    "wandb": "run logs (Weights & Biases)",
-    "mlruns": "run logs (MLflow tracking)",
-    "lightning_logs": "run logs (PyTorch Lightning)",
     ".neptune": "run logs (Neptune)",
+    ".clearml": "run logs (ClearML)",
+    ".dvc": "DVC metadata and cache (copies of tracked files)",
 }
 NOISE_FILES = {".DS_Store": "Finder metadata", "Thumbs.db": "Explorer thumbnails"}
 VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 TFEVENTS_PREFIX = "events.out.tfevents"
+KITFILE_NAMES = ("Kitfile", "kitfile", ".kitfile")
+TFEVENTS_REASON = "run logs (TensorBoard event files)"
 
 
 @dataclass
@@ -63,12 +68,16 @@ def _entry_name(entry: os.DirEntry[str]) -> str:
     return entry.name
 
 
-def _noise_reason(names: set[str]) -> str:
+def _noise_reason(names: set[str], has_subdirs: bool) -> str:
     """Why a folder is noise, judged by what it contains (names were checked before listing it)."""
     if any(marker in names for marker in VENV_MARKERS):
         return "virtual environment (" + ", ".join(m for m in VENV_MARKERS if m in names) + ")"
-    if any(n.startswith(TFEVENTS_PREFIX) for n in names):
-        return "run logs (TensorBoard event files)"
+    if any(n in names for n in KITFILE_NAMES):
+        return "an unpacked ModelKit (it has its own Kitfile): a kit, not this workspace's model"
+    # A log folder with subfolders (lightning_logs/version_0/checkpoints) may hold the model: only its
+    # event files are left out then.
+    if not has_subdirs and any(n.startswith(TFEVENTS_PREFIX) for n in names):
+        return TFEVENTS_REASON
     return ""
 
 
@@ -100,7 +109,7 @@ def walk(folder: Path, limits: ScanLimits, ignore: KitIgnore | None = None) -> W
             continue
         names = {e.name for e in entries}
         if rel_dir and not limits.include_noise:
-            reason = _noise_reason(names)
+            reason = _noise_reason(names, any(e.is_dir(follow_symlinks=False) for e in entries))
             if reason:
                 result.excluded.append({"path": rel_dir, "reason": reason})
                 continue
@@ -137,10 +146,13 @@ def walk(folder: Path, limits: ScanLimits, ignore: KitIgnore | None = None) -> W
                 if not limits.include_noise and entry.name in NOISE_FILES:
                     result.excluded.append({"path": rel, "reason": NOISE_FILES[entry.name]})
                     continue
-                size = entry.stat(follow_symlinks=False).st_size
+                if rel_dir and not limits.include_noise and entry.name.startswith(TFEVENTS_PREFIX):
+                    result.excluded.append({"path": rel, "reason": TFEVENTS_REASON})
+                    continue
+                stat = entry.stat(follow_symlinks=False)
                 listing.files.append(entry.name)
-                listing.bytes += size
-                result.files.append(WalkedFile(rel, size))
+                listing.bytes += stat.st_size
+                result.files.append(WalkedFile(rel, stat.st_size, stat.st_mtime))
         if result.stopped_early:
             break
     result.seconds = time.monotonic() - started

@@ -16,12 +16,14 @@ from kitlab.scan.classify import classify
 from kitlab.scan.compare import compare_existing
 from kitlab.scan.draft import build_draft
 from kitlab.scan.findings import Findings
-from kitlab.scan.folders import FolderFinding, detect_dataset_folders, detect_model_folder
+from kitlab.scan.folders import FolderFinding, detect_checkpoint, detect_dataset_folders, detect_model_folder
 from kitlab.scan.hygiene_report import LIST_LIMIT, depth_first, find_secrets, hygiene_report
 from kitlab.scan.notebooks import SourceInfo, read_notebook, read_script
+from kitlab.scan.pipelines import DVC_FILES, read_dvc
 from kitlab.scan.relpaths import inside_any, readable_inside, under
 from kitlab.scan.requirements import pinned_requirements
-from kitlab.scan.resolve import resolve
+from kitlab.scan.resolve import resolve_all
+from kitlab.scan.runs import carve, find_trackers
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.walk import WalkResult, walk
 
@@ -79,8 +81,9 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
         report.warnings.append(f"scan {walked.stop_reason}: the draft covers only what was seen")
 
     model_folders, checkpoints = _artifact_folders(folder, walked)
+    trackers = find_trackers(folder, walked.dirs)
     claimed = {m.path for m in model_folders + checkpoints}
-    dataset_folders = detect_dataset_folders(walked.dirs, claimed)
+    dataset_folders = detect_dataset_folders(walked.dirs, claimed | set(trackers.roots))
     files, unopened = classify(
         folder, walked.files, claimed, limits.sniffs_per_dir_and_kind, started + limits.max_seconds
     )
@@ -89,10 +92,11 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
         report.warnings.append(f"time limit reached: {unopened} files were not opened to recognise them")
     t_sniff = time.monotonic()
 
-    not_code = claimed | {p for p, _, _ in dataset_folders}
+    not_code = claimed | {p for p, _, _ in dataset_folders} | set(trackers.roots)
     sources = _read_sources(folder, files, not_code, limits, report)
     file_set = set(files)
-    resolved = [resolve(e, file_set, walked.dirs, str(folder)) for s in sources for e in s.events]
+    listings = {rel: listing.files for rel, listing in walked.dirs.items()}
+    resolved = [r for s in sources for e in s.events for r in resolve_all(e, file_set, listings, str(folder))]
     t_read = time.monotonic()
 
     secrets = find_secrets(folder, files, sources, not_code, limits, report.warnings)
@@ -107,8 +111,15 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
         sources=sources,
         resolved=resolved,
         secrets={str(s["path"]) for s in secrets},
+        trackers=trackers,
     )
     draft = build_draft(findings, root)
+    drafted = [e.path for e in draft.entries]
+    # A checkpoint picked as the model (or holding it) is packed; the others stay out (.kitignore).
+    findings.checkpoints = [c for c in checkpoints if not any(under(d, c.path) for d in drafted)]
+    for tracker_root, reason in trackers.roots.items():
+        kept = [d for d in drafted if under(d, tracker_root)]
+        walked.excluded += [{"path": p, "reason": reason} for p in carve(walked.dirs, tracker_root, kept)]
     report.entries = [e.to_dict() for e in draft.entries]
     report.kitfile = kitfile_to_dict(draft.kitfile)
     report.kitfile_object = draft.kitfile
@@ -154,7 +165,13 @@ def _artifact_folders(folder: Path, walked: WalkResult) -> tuple[list[FolderFind
     models: list[FolderFinding] = []
     checkpoints: list[FolderFinding] = []
     for rel in sorted(walked.dirs):
-        if any(under(rel, m.path) for m in models + checkpoints):
+        if any(under(rel, m.path) for m in checkpoints):
+            continue
+        if any(under(rel, m.path) for m in models):
+            # A trainer's checkpoint-N inside its output folder: an alternative, left out of the kit.
+            inner = detect_checkpoint(folder / rel, rel, walked.dirs[rel])
+            if inner is not None:
+                checkpoints.append(inner)
             continue
         found = detect_model_folder(folder / rel if rel else folder, rel, walked.dirs[rel])
         if found is not None:
@@ -184,6 +201,7 @@ def _read_sources(
 ) -> list[SourceInfo]:
     notebooks = [r for r in files if r.endswith(".ipynb") and not inside_any(r, skip)]
     scripts = [r for r in files if r.endswith(".py") and not inside_any(r, skip)]
+    pipelines = [r for r in files if r.rsplit("/", 1)[-1] in DVC_FILES and not inside_any(r, skip)]
     for kind, items, cap in (
         ("notebooks", notebooks, limits.max_notebooks),
         (".py files", scripts, limits.max_code_files),
@@ -198,6 +216,11 @@ def _read_sources(
     out += [
         read_script(folder / r, r)
         for r in sorted(scripts, key=depth_first)[: limits.max_code_files]
+        if files[r].size <= limits.max_code_bytes
+    ]
+    out += [
+        read_dvc(folder / r, r)
+        for r in sorted(pipelines, key=depth_first)[:20]
         if files[r].size <= limits.max_code_bytes
     ]
     return out

@@ -112,7 +112,11 @@ def test_gguf_version_architecture_and_name(tmp_path):
     scanfiles.write_gguf(tmp_path / "m.gguf", arch="llama", name="tiny-llama", vocab=300)
     found = sniff(tmp_path / "m.gguf")
     assert found.format == "gguf"
-    assert found.summary.startswith('GGUF v3, llama architecture, name "tiny-llama", 1 tensors')
+    assert found.summary.startswith(
+        'GGUF v3, llama architecture, name "tiny-llama", 1.2K parameters, 1 tensors'
+    )
+    # ModelPack metadata from the tensor infos: one F32 tensor of 4 × 300.
+    assert (found.details["parameters"], found.details["precision"]) == (1200, "F32")
 
 
 def test_onnx_producer_and_opset(tmp_path):

@@ -32,13 +32,15 @@ def test_noise_is_excluded_by_name_and_by_content(tmp_path):
         "wandb/run-1/log",
     )
     result = walk(tmp_path, ScanLimits())
-    assert [f.rel for f in result.files] == ["train.py"]
+    # Run-tracker folders are walked: a run's model lives there (issue 15); kitlab.scan.runs keeps the
+    # logs out after the draft.
+    assert [f.rel for f in result.files] == ["train.py", "wandb/run-1/log"]
     reasons = {e["path"]: e["reason"] for e in result.excluded}
     assert reasons["env"] == "virtual environment (pyvenv.cfg)"
     assert reasons["conda"] == "virtual environment (conda-meta)"
     assert reasons["runs/exp1"] == "run logs (TensorBoard event files)"
     assert reasons["nb/.ipynb_checkpoints"] == "notebook autosave checkpoints"
-    assert {".git", "pkg/__pycache__", "node_modules", "wandb", ".DS_Store"} <= set(reasons)
+    assert {".git", "pkg/__pycache__", "node_modules", ".DS_Store"} <= set(reasons)
 
 
 def test_noise_is_walked_when_the_user_asks(tmp_path):

@@ -259,7 +259,8 @@ def test_huggingface_workspace(llm):
     assert main["reasons"][0].startswith("written by finetune.ipynb cell 2: `tok.save_pretrained")
     assert "BertForSequenceClassification" in main["reasons"][1]
     alternatives = {a["path"]: a for a in main["alternatives"]}
-    assert set(alternatives) == {"export/model.onnx", "llm/model.gguf"}
+    # The trainer's checkpoint is an alternative (issue 15), still kept out of the kit below.
+    assert set(alternatives) == {"export/model.onnx", "llm/model.gguf", "outputs/checkpoint-500"}
     assert alternatives["export/model.onnx"]["reason"].startswith("written by finetune.ipynb cell 2")
     assert 'GGUF v3, llama architecture, name "tiny-llama"' in alternatives["llm/model.gguf"]["reason"]
     assert kf["datasets"] == [

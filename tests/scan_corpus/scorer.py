@@ -143,7 +143,8 @@ class Figures:
         kinds = ", ".join(f"{k} {v:.2f}" for k, v in self.recall_by_kind.items())
         return (
             f"{self.workspaces} workspaces: recall {self.recall:.3f} ({kinds}); "
-            f"precision {self.precision:.3f}; main model {self.main_model:.3f}; framework {self.framework:.3f}; leaks {self.leaks}"
+            f"precision {self.precision:.3f}; main model {self.main_model:.3f}; "
+            f"framework {self.framework:.3f}; leaks {self.leaks}"
         )
 
 

@@ -15,7 +15,9 @@ from kitlab.scan.sniff.magic import sniff_hdf5, sniff_signature
 from kitlab.scan.sniff.onnx import sniff_onnx
 from kitlab.scan.sniff.pickles import sniff_pickle
 from kitlab.scan.sniff.safetensors import sniff_safetensors
+from kitlab.scan.sniff.tarballs import is_tar, sniff_tar
 from kitlab.scan.sniff.text import TABULAR_EXTS, decode_text, sniff_json, sniff_model_text, sniff_table
+from kitlab.scan.sniff.tfcheckpoint import sniff_tf_index
 from kitlab.scan.types import Sniffed
 
 HEAD_BYTES = 64 * 1024
@@ -93,6 +95,10 @@ def _dispatch(path: str, head: bytes, size: int, ext: str) -> Sniffed | None:
             return found
     if head.startswith(b"PK\x03\x04"):
         return sniff_zip(path, size)
+    if head[:2] == b"\x1f\x8b" or is_tar(head):
+        found = sniff_tar(path, size, compressed=head[:2] == b"\x1f\x8b")
+        if found is not None:
+            return found
     binary = (
         sniff_gguf(path, head, size)
         or sniff_hdf5(path, head, size)
@@ -102,6 +108,7 @@ def _dispatch(path: str, head: bytes, size: int, ext: str) -> Sniffed | None:
         or sniff_safetensors(path, head, size)
         or sniff_signature(head, size, ext)
         or sniff_onnx(path, head, size)
+        or (sniff_tf_index(path, size) if ext == ".index" else None)
     )
     if binary:
         return binary

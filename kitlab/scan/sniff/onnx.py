@@ -4,11 +4,29 @@ seeking past the (large) graph, to get ir_version, producer name/version and the
 from __future__ import annotations
 
 import io
+import re
 from typing import BinaryIO
 
 from kitlab.scan.types import Sniffed, human_size
 
 MAX_FIELDS = 10_000
+EXTERNAL_PROBE = 4 * 1024 * 1024
+# A TensorProto.external_data entry {key: "location", value: <file>} (onnx.proto: StringStringEntryProto).
+LOCATION = re.compile(rb"\n\x08location\x12([\x01-\x7f])")
+
+
+def external_locations(path: str) -> list[str]:
+    """Files an ONNX model keeps its initializers in (``save_as_external_data``): the ``location`` values
+    in the first bytes of the model (a model with external data is small: its weights are elsewhere)."""
+    with open(path, "rb") as fh:
+        data = fh.read(EXTERNAL_PROBE)
+    found: list[str] = []
+    for match in LOCATION.finditer(data):
+        length = match.group(1)[0]
+        value = data[match.end() : match.end() + length].decode("utf-8", "replace")
+        if value and value not in found and "/" not in value.strip("./") and ".." not in value:
+            found.append(value)
+    return found[:64]
 
 
 def _varint(fh: BinaryIO) -> int:
@@ -92,5 +110,10 @@ def sniff_onnx(path: str, head: bytes, size: int) -> Sniffed | None:
         summary,
         framework="ONNX",
         version=str(info.get("model_version", "")) if info.get("model_version") else "",
-        details={"producer": producer, "opsets": opsets, "ir_version": info.get("ir_version")},
+        details={
+            "producer": producer,
+            "opsets": opsets,
+            "ir_version": info.get("ir_version"),
+            "external_data": external_locations(path),
+        },
     )

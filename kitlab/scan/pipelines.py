@@ -1,0 +1,47 @@
+"""Pipeline files that say what a training step writes, like code does: DVC's ``dvc.yaml`` (each stage's
+``deps`` are reads, its ``outs`` writes). What a ``dvc.yaml`` stage writes counts as much as what a
+notebook's ``joblib.dump`` writes (docs/user-guide.md, "What was found")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kitlab.scan.notebooks import IOEvent, SourceInfo
+
+DVC_FILES = ("dvc.yaml", "dvc.yml")
+
+
+def read_dvc(path: Path, rel: str) -> SourceInfo:
+    import yaml
+
+    info = SourceInfo(rel, notebook=False)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        spec = yaml.safe_load(text) or {}
+    except (OSError, yaml.YAMLError):
+        info.syntax_errors += 1
+        return info
+    info.texts.append((None, "source", text))
+    stages = spec.get("stages") if isinstance(spec, dict) else None
+    if not isinstance(stages, dict):
+        return info
+    lines = text.splitlines()
+    for stage_name, stage in stages.items():
+        if not isinstance(stage, dict):
+            continue
+        for key, op in (("deps", "read"), ("outs", "write")):
+            for item in stage.get(key) or []:
+                # An out is a path, or a one-key mapping {path: {cache: false, …}}.
+                target = next(iter(item)) if isinstance(item, dict) and item else item
+                if not isinstance(target, str):
+                    continue
+                line = _line_of(lines, target)
+                snippet = f"stage {stage_name} {key}: {target}"
+                info.events.append(IOEvent(op, f"dvc stage {stage_name}", target, rel, None, line, snippet))
+    return info
+
+
+def _line_of(lines: list[str], target: str) -> int:
+    pattern = re.compile(r"^\s*-\s*['\"]?" + re.escape(target) + r"['\"]?\s*:?\s*$")
+    return next((i for i, line in enumerate(lines, start=1) if pattern.match(line)), 0)
