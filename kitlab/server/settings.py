@@ -18,7 +18,6 @@ from typing import Any
 from traitlets import Enum, Integer, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
-from kitlab.errors import NotAllowed
 from kitlab.modelkit.home import kitops_home
 from kitlab.modelkit.registry import Remote, RetryPolicy
 
@@ -105,10 +104,9 @@ class Kitlab(Configurable):
         return kitops_home(self.kitops_home or None)
 
     def check_registry_allowed(self, host: str) -> None:
-        """Refuse registries outside ``allowed_registries`` (when the administrator set any)."""
-        if self.allowed_registries and host not in self.allowed_registries:
-            allowed = ", ".join(self.allowed_registries)
-            raise NotAllowed(f"registry {host} is not allowed here; allowed: {allowed}")
+        """Refuse registries outside ``allowed_registries`` (when the administrator set any): the
+        same rule every registry client of a job applies (``Remote.check_allowed``)."""
+        self.remote(plain_http=False, tls_verify=True).check_allowed(host)
 
     def remote(self, *, plain_http: bool, tls_verify: bool, retries: RetryPolicy | None = None) -> Remote:
         """The one ``Remote`` of a request or job: the user's network options within the
