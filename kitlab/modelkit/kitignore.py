@@ -68,12 +68,18 @@ def go_dir(path: str) -> str:
 
 def read_ignore_lines(data: bytes) -> list[str]:
     """moby ``ignorefile.ReadAll``: the cleaned pattern list from the raw bytes of an ignore file."""
-    patterns: list[str] = []
+    return [pattern for _, pattern in read_numbered_ignore_lines(data)]
+
+
+def read_numbered_ignore_lines(data: bytes) -> list[tuple[int, str]]:
+    """``read_ignore_lines`` with each pattern's line number, so errors can say where a pattern is
+    without quoting the file (docs/hardening.md)."""
+    patterns: list[tuple[int, str]] = []
     text = data.removeprefix(_UTF8_BOM)
     lines = text.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()  # bufio.ScanLines does not yield an empty final token
-    for raw in lines:
+    for number, raw in enumerate(lines, 1):
         line = os.fsdecode(raw.removesuffix(b"\r"))
         if line.startswith("#"):
             continue  # comments are recognised before trimming, as in moby
@@ -87,7 +93,7 @@ def read_ignore_lines(data: bytes) -> list[str]:
             pattern = go_clean(pattern)
             if len(pattern) > 1 and pattern.startswith("/"):
                 pattern = pattern[1:]
-        patterns.append("!" + pattern if invert else pattern)
+        patterns.append((number, "!" + pattern if invert else pattern))
     return patterns
 
 
@@ -113,10 +119,14 @@ class _Pattern:
 class KitIgnore:
     """The ignore-file half of kit's ``ignore.Paths`` (layer cross-exclusion lives in ``layers``)."""
 
-    def __init__(self, patterns: Sequence[str]) -> None:
-        """``patterns`` as ``ReadAll`` returns them; the always-ignored Kitfile names are appended."""
+    def __init__(self, patterns: Sequence[str], lines: Sequence[int] = ()) -> None:
+        """``patterns`` as ``ReadAll`` returns them; the always-ignored Kitfile names are appended.
+
+        ``lines`` (each pattern's line in the file) lets an error name where a bad pattern is; the
+        pattern itself is never quoted, as the file may not be what its name says.
+        """
         self.patterns: tuple[str, ...] = (*patterns, *ALWAYS_IGNORED)
-        self._compiled = tuple(_compile_all(self.patterns))
+        self._compiled = tuple(_compile_all(self.patterns, lines))
         self.has_exclusions = any(p.exclusion for p in self._compiled)
 
     @classmethod
@@ -130,11 +140,16 @@ class KitIgnore:
             raise InvalidInput(err.message) from None
         except OSError as err:
             raise InvalidInput(f"cannot read {IGNORE_FILE_NAME}: {err.strerror}") from err
-        return cls(read_ignore_lines(data))
+        return cls._numbered(data)
 
     @classmethod
     def from_text(cls, text: str) -> KitIgnore:
-        return cls(read_ignore_lines(os.fsencode(text)))
+        return cls._numbered(os.fsencode(text))
+
+    @classmethod
+    def _numbered(cls, data: bytes) -> KitIgnore:
+        numbered = read_numbered_ignore_lines(data)
+        return cls([pattern for _, pattern in numbered], [number for number, _ in numbered])
 
     def matches(self, relpath: str) -> bool:
         """Whether kit ignores ``relpath`` (context-relative, '/'-separated) by the ignore file.
@@ -156,23 +171,36 @@ class KitIgnore:
         return matched
 
 
-def _compile_all(patterns: Iterable[str]) -> Iterable[_Pattern]:
-    """patternmatcher.New followed by each pattern's compile (kit compiles lazily; we fail early)."""
-    for raw in patterns:
-        text = go_trim_space(raw)
-        if not text:
-            continue
-        text = go_clean(text)
-        exclusion = text.startswith("!")
-        if exclusion:
-            if len(text) == 1:
-                raise InvalidInput(f'invalid {IGNORE_FILE_NAME} file: illegal exclusion pattern: "!"')
-            text = text[1:]
-        if not _valid_glob(text):
-            raise InvalidInput(f"invalid {IGNORE_FILE_NAME} file: syntax error in pattern {text!r}")
-        kind, go_regex = _go_regex(text)
-        regex = _python_regex(go_regex, text) if kind == "regex" else None
-        yield _Pattern(text, exclusion, kind, regex)
+def _compile_all(patterns: Iterable[str], lines: Sequence[int] = ()) -> Iterable[_Pattern]:
+    """patternmatcher.New followed by each pattern's compile (kit compiles lazily; we fail early).
+
+    A bad pattern is named by its line (or its position), never quoted (docs/hardening.md)."""
+    for index, raw in enumerate(patterns):
+        where = f"line {lines[index]}" if index < len(lines) else f"pattern {index + 1}"
+        try:
+            compiled = _compile_one(raw)
+        except InvalidInput as err:
+            raise InvalidInput(f"invalid {IGNORE_FILE_NAME} file: {err.message} ({where})") from None
+        if compiled is not None:
+            yield compiled
+
+
+def _compile_one(raw: str) -> _Pattern | None:
+    """One pattern compiled; None for a blank one. Errors say what is wrong, not the pattern."""
+    text = go_trim_space(raw)
+    if not text:
+        return None
+    text = go_clean(text)
+    exclusion = text.startswith("!")
+    if exclusion:
+        if len(text) == 1:
+            raise InvalidInput('illegal exclusion pattern: "!"')
+        text = text[1:]
+    if not _valid_glob(text):
+        raise InvalidInput("syntax error in pattern")
+    kind, go_regex = _go_regex(text)
+    regex = _python_regex(go_regex, text) if kind == "regex" else None
+    return _Pattern(text, exclusion, kind, regex)
 
 
 def _go_regex(pattern: str) -> tuple[str, str]:
@@ -336,7 +364,7 @@ def _escape(ch: str, in_class: bool, pattern: str) -> str:
 
 
 def _bad(pattern: str) -> InvalidInput:
-    return InvalidInput(f"invalid {IGNORE_FILE_NAME} file: unsupported pattern {pattern!r}")
+    return InvalidInput("unsupported pattern")
 
 
 def _valid_glob(pattern: str) -> bool:

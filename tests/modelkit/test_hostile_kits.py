@@ -429,3 +429,16 @@ def test_a_fifo_named_kitfile_is_refused_without_blocking(tmp_path: Path, store:
     os.mkfifo(ctx / "Kitfile")
     with pytest.raises(KitlabError, match="not a regular file"):
         pack(ctx, store=store, plan_only=True)
+
+
+def test_kitignore_errors_name_the_line_never_the_pattern(tmp_path: Path, store: LocalStore) -> None:
+    ctx = tmp_path / "project"
+    ctx.mkdir()
+    (ctx / "w.bin").write_bytes(b"w")
+    (ctx / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: w.bin\n")
+    (ctx / ".kitignore").write_text(f"# keys\n[{SECRET}\n")
+    with pytest.raises(KitlabError) as excinfo:
+        pack(ctx, store=store, plan_only=True)
+    message = str(excinfo.value) + json.dumps(excinfo.value.details)
+    assert "syntax error in pattern (line 2)" in message
+    assert SECRET not in message
