@@ -160,6 +160,7 @@ async def test_a_job_with_a_bad_param_is_refused_before_anything_happens(jp_fetc
         jp_fetch, "jobs", status=403, method="POST", body={"kind": "pack-push", "params": params}
     )
     assert error["code"] == "forbidden_path"
+    assert error["message"].startswith("params.notebook: ")
     params["notebook"] = "project/Kitfile"
     error = await refused(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
     assert (

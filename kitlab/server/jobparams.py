@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 from ruamel.yaml import YAML
 
-from kitlab.errors import InvalidInput, KitlabError, NotFound
+from kitlab.errors import InvalidInput, KitlabError, NotFound, PathOutsideRoot
 from kitlab.modelkit.reference import parse_reference
 from kitlab.server.paths import resolve_in_root
 from kitlab.server.settings import Kitlab
@@ -101,6 +101,8 @@ class JobParams:
         try:
             path = resolve_in_root(self.root, params[key])
             path.exists()  # a name too long for the file system fails here, not mid-job
+        except PathOutsideRoot as exc:
+            raise PathOutsideRoot(f"params.{key}: {exc.message}") from None
         except OSError as exc:
             raise InvalidInput(f"params.{key}: {exc.strerror or 'not a usable path'}") from None
         return path
