@@ -40,7 +40,9 @@ PART_HINTS = (
 )
 
 
-SHIP_NAMES = re.compile(r"(^|[^a-z])(best|final|production|prod|deploy|release)([^a-z]|$)", re.I)
+SHIP_NAMES = re.compile(
+    r"(^|[^a-z])(best|final|production|prod|deploy|release|export|exported|inference|serving)([^a-z]|$)", re.I
+)
 LAST_NAMES = re.compile(r"(^|[^a-z])(last|latest)([^a-z]|$)", re.I)
 ENSEMBLE_NAMES = re.compile(r"(^|[^a-z])(fold|kfold|cv|split|member|bag|seed)[-_ =]?\d", re.I)
 WEIGHT_NAMES = re.compile(r"(model|weight|param|embed|ckpt|checkpoint|state|net)", re.I)
@@ -137,9 +139,17 @@ def _evidence(f: Findings, cand: Candidate) -> None:
         cand.score += 20 if looped else 40
         cand.reasons.insert(0, cite(writes[-1], "written in a loop" if looped else "written"))
     reads = [r for r in f.resolved if r.event.op == "read" and r.rel == cand.path]
-    if reads:
+    inputs = [r for r in reads if _trains_another(f, r.event.source, cand.path)]
+    if reads and len(inputs) < len(reads):
         cand.score += 20
-        cand.reasons.append(cite(reads[0], "loaded"))
+        cand.reasons.append(cite(next(r for r in reads if r not in inputs), "loaded"))
+    elif inputs:
+        # A pretrained base the code fine-tunes: an input of training, not its result.
+        cand.score -= 10
+        cand.reasons.append(cite(inputs[0], "read as a training input") + ", which saves another model")
+    if cand.sniffed.details.get("training_state"):
+        cand.score -= 5
+        cand.reasons.append("holds optimizer state: a training checkpoint")
     run = f.trackers.run_of(cand.path) if f.trackers is not None else None
     if run is not None:
         cand.reasons.append(f"from {run.describe()}")
@@ -157,6 +167,22 @@ def _evidence(f: Findings, cand: Candidate) -> None:
     elif LAST_NAMES.search(name):
         cand.score += 4
     cand.score += 0.5 * math.log10(cand.size + 1)
+
+
+def _trains_another(f: Findings, source: str, path: str) -> bool:
+    """``source`` saves a model other than ``path`` (a model-saving call to another path, or one whose
+    path is not constant)."""
+    info = next((s for s in f.sources if s.path == source), None)
+    if info is not None and info.unresolved_model_writes:
+        return True
+    return any(
+        r.event.source == source
+        and r.event.op == "write"
+        and r.event.what in ("model", "dir")
+        and r.rel is not None
+        and not under(r.rel, path)
+        for r in f.resolved
+    )
 
 
 def _numbers(path: str) -> tuple[int, ...]:
@@ -189,19 +215,20 @@ def _sequences(found: list[Candidate]) -> None:
 
 
 def _newest(found: list[Candidate]) -> None:
-    """Of several models of one format, the one written last."""
+    """Of several models of one format, and of several files of one name (``best.pt`` of two runs), the
+    one written last."""
     groups: dict[str, list[Candidate]] = {}
     for cand in found:
         if cand.time:
-            groups.setdefault(cand.sniffed.format, []).append(cand)
-    for members in groups.values():
+            groups.setdefault(f"{cand.sniffed.format} models", []).append(cand)
+            groups.setdefault(f"files named {posixpath.basename(cand.path)}", []).append(cand)
+    for label, members in groups.items():
         if len(members) < 2:
             continue
         ordered = sorted(members, key=lambda c: c.time, reverse=True)
         if ordered[0].time - ordered[1].time >= 1.0:
             ordered[0].score += 5
-            fmt = ordered[0].sniffed.format
-            ordered[0].reasons.append(f"written last of the {len(members)} {fmt} models")
+            ordered[0].reasons.append(f"written last of the {len(members)} {label}")
 
 
 def _ensembles(found: list[Candidate]) -> list[Candidate]:

@@ -62,6 +62,7 @@ class SourceInfo:
     authors: list[str] = field(default_factory=list)
     texts: list[tuple[int | None, str, str]] = field(default_factory=list)  # (cell, "source"/"output", text)
     syntax_errors: int = 0
+    unresolved_model_writes: int = 0  # model-saving calls whose path is not constant
 
 
 def strip_magics(source: str) -> str:
@@ -186,6 +187,8 @@ class _Visitor(ast.NodeVisitor):
         pattern = const_pattern(target, self.env) if raw is None else None
         if raw is None and pattern is None:
             self.info.unresolved.append(f"{self._where()}: {self._snippet(node)}")
+            if spec.op == "write" and spec.what in ("model", "dir"):
+                self.info.unresolved_model_writes += 1
             return
         index = self._event(node, spec.op, func, raw or str(pattern), spec.what, _obj_name(node, spec))
         self.info.events[index].pattern = raw is None

@@ -1269,3 +1269,254 @@ def mlflow_saved_outside_runs(ws: Path) -> str:
 model: {path: exported_model, framework: scikit-learn}
 code: [{path: export.py}]
 """
+
+
+# ----------------------------------------------------------- held out: written after the fixes above
+# These variants were written after the scanner passed the workspaces above, and scored before any
+# further change, as a check that the fixes are general (their first figures are in the issue note).
+@workspace("mlflow-runs-uri-registry")
+def mlflow_runs_uri_registry(ws: Path) -> str:
+    runs = ws / "mlruns"
+    first = fm.mlflow_run(
+        runs,
+        "3",
+        "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d",
+        clf(),
+        {"C": "0.5"},
+        {"auc": 0.8},
+        end_time=1764200000000,
+        artifact="sk_model",
+    )
+    second = fm.mlflow_run(
+        runs,
+        "3",
+        "1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e",
+        clf("rf"),
+        {"C": "2"},
+        {"auc": 0.85},
+        end_time=1764300000000,
+        artifact="sk_model",
+    )
+    fm.mlflow_run(
+        runs,
+        "4",
+        "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d",
+        clf("rf", 7),
+        {"C": "9"},
+        {"auc": 0.6},
+        end_time=1764900000000,
+        artifact="sk_model",
+    )
+    for version, run in ((1, first), (2, second)):
+        folder = runs / "models" / "fraud" / f"version-{version}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "meta.yaml").write_text(
+            f"name: fraud\nrun_id: {run.name}\nsource: runs:/{run.name}/sk_model\nstatus: READY\nversion: {version}\n"
+        )
+    write(runs / "models" / "fraud" / "meta.yaml", "name: fraud\n")
+    notebook(
+        ws / "fraud.ipynb",
+        "md:# Fraud model",
+        "import mlflow\nmlflow.sklearn.log_model(model, 'sk_model', registered_model_name='fraud')",
+    )
+    return f"""
+model: {{path: {second.relative_to(ws).as_posix()}/artifacts/sk_model, framework: scikit-learn}}
+code: [{{path: fraud.ipynb}}]
+"""
+
+
+@workspace("wandb-model-with-pretrained-input")
+def wandb_model_with_pretrained_input(ws: Path) -> str:
+    (ws / "pretrained").mkdir(parents=True)
+    fm.whole_torch_module(ws / "pretrained" / "resnet18.pth", "torchvision.models.resnet.ResNet")
+    tmp = ws / "tmp.pt"
+    fm.whole_torch_module(tmp, "__main__.FineTuned")
+    run = fm.wandb_run(ws / "wandb", "zz9q8w7e", {"model.pt": tmp.read_bytes()})
+    tmp.unlink()
+    write(
+        ws / "train.py",
+        "import torch, wandb, os\nbase = torch.load('pretrained/resnet18.pth')\nmodel = finetune(base)\n"
+        "torch.save(model, os.path.join(wandb.run.dir, 'model.pt'))\n",
+    )
+    return f"""
+model: {{path: {run.relative_to(ws).as_posix()}/files/model.pt, framework: PyTorch}}
+code: [{{path: train.py}}]
+"""
+
+
+@workspace("hf-final-model-subfolder")
+def hf_final_model_subfolder(ws: Path) -> str:
+    hf_checkpoint(ws / "out" / "checkpoint-100", 100)
+    hf_checkpoint(ws / "out" / "checkpoint-200", 200)
+    hf_folder(ws / "out" / "final_model")
+    for name in ("train", "eval"):
+        write(
+            ws / "out" / "runs" / "Nov30_10-00-00_host" / f"events.out.tfevents.1764496800.host.{name}",
+            b"\x18\x00" + b"\x00" * 30,
+        )
+    write(
+        ws / "train.py",
+        "from transformers import Trainer, TrainingArguments\nargs = TrainingArguments(output_dir='out')\ntrainer.train()\nmodel.save_pretrained(final_dir)\n",
+    )
+    return """
+model: {path: out/final_model, framework: transformers}
+code: [{path: train.py}]
+"""
+
+
+@workspace("keras-best-and-epochs")
+def keras_best_and_epochs(ws: Path) -> str:
+    (ws / "checkpoints").mkdir(parents=True)
+    for epoch in range(1, 6):
+        fm.keras_v3(ws / "checkpoints" / f"epoch_{epoch:02d}.keras")
+        touch(ws / "checkpoints" / f"epoch_{epoch:02d}.keras", epoch * 10)
+    fm.keras_v3(ws / "best_model.keras")
+    touch(ws / "best_model.keras", 25)
+    notebook(
+        ws / "train.ipynb",
+        "import keras\ncbs = [keras.callbacks.ModelCheckpoint('checkpoints/epoch_{epoch:02d}.keras'),\n"
+        "       keras.callbacks.ModelCheckpoint('best_model.keras', save_best_only=True)]",
+    )
+    return """
+model: {path: best_model.keras, framework: Keras}
+code: [{path: train.ipynb}]
+"""
+
+
+@workspace("sagemaker-pytorch")
+def sagemaker_pytorch(ws: Path) -> str:
+    tmp = ws / "model.pth"
+    ws.mkdir(parents=True, exist_ok=True)
+    fm.torch_save(tmp, fm.state_dict((32, 32)))
+    fm.tar_gz(
+        ws / "model.tar.gz",
+        {
+            "model.pth": tmp.read_bytes(),
+            "code/inference.py": b"def model_fn(d):\n    pass\n",
+            "code/requirements.txt": b"torchvision\n",
+        },
+    )
+    tmp.unlink()
+    write(
+        ws / "deploy.py",
+        "from sagemaker.pytorch import PyTorchModel\nPyTorchModel(model_data='model.tar.gz', entry_point='inference.py')\n",
+    )
+    return """
+model: {path: model.tar.gz, framework: PyTorch}
+code: [{path: deploy.py}]
+"""
+
+
+@workspace("dvc-outs-folder")
+def dvc_outs_folder(ws: Path) -> str:
+    from sklearn.preprocessing import OneHotEncoder
+
+    dump(clf("rf"), ws / "models" / "model.joblib")
+    dump(OneHotEncoder().fit([["a"], ["b"]]), ws / "models" / "encoder.joblib")
+    csv(ws / "data" / "features.csv")
+    write(
+        ws / "dvc.yaml",
+        "stages:\n  train:\n    cmd: python src/train.py\n    deps:\n    - data/features.csv\n    - src/train.py\n    outs:\n    - models\n",
+    )
+    write(
+        ws / "src" / "train.py",
+        "import joblib, sys\nout = sys.argv[1]\njoblib.dump(model, f'{out}/model.joblib')\n",
+    )
+    write(ws / ".dvc" / "config", "[core]\n    autostage = true\n")
+    return """
+model: {path: models/model.joblib, framework: scikit-learn, parts: [{path: models/encoder.joblib}]}
+datasets: [{path: data/features.csv}]
+code: [{path: dvc.yaml}, {path: src}]
+"""
+
+
+@workspace("script-deep-outdir")
+def script_deep_outdir(ws: Path) -> str:
+    dump(clf("rf"), ws / "outputs" / "clf.pkl")
+    write(ws / "outputs" / "confusion.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    write(
+        ws / "src" / "pipeline" / "train.py",
+        "import os\nimport joblib\n\nOUT_DIR = 'outputs'\n\n\ndef run(model):\n"
+        "    joblib.dump(model, os.path.join(OUT_DIR, 'clf.pkl'))\n",
+    )
+    write(ws / "src" / "pipeline" / "__init__.py", "")
+    readme(ws, "Classifier pipeline")
+    return """
+model: {path: outputs/clf.pkl, framework: scikit-learn}
+code: [{path: src}]
+docs: [{path: README.md}]
+"""
+
+
+@workspace("only-an-unpacked-kit")
+def only_an_unpacked_kit(ws: Path) -> str:
+    kit = ws / "kits" / "churn-v3"
+    write(kit / "Kitfile", "manifestVersion: 1.0.0\nmodel:\n  path: model.joblib\n")
+    dump(clf(), kit / "model.joblib")
+    csv(kit / "holdout.csv")
+    notebook(
+        ws / "evaluate.ipynb",
+        "import joblib, pandas as pd\nm = joblib.load('kits/churn-v3/model.joblib')\ndf = pd.read_csv('kits/churn-v3/holdout.csv')",
+    )
+    return """
+code: [{path: evaluate.ipynb}]
+"""
+
+
+@workspace("seed-ensemble")
+def seed_ensemble(ws: Path) -> str:
+    for seed in range(3):
+        dump(clf("rf", 4 + seed), ws / "models" / f"rf_seed{seed}.pkl")
+    notebook(
+        ws / "bagging.ipynb",
+        "md:# Seed bagging",
+        "import joblib\nfor seed in range(3):\n    joblib.dump(fit(seed), f'models/rf_seed{seed}.pkl')",
+    )
+    return """
+model:
+  path: models/rf_seed0.pkl
+  framework: scikit-learn
+  parts: [{path: models/rf_seed1.pkl}, {path: models/rf_seed2.pkl}]
+code: [{path: bagging.ipynb}]
+"""
+
+
+@workspace("fastai-export-and-stages")
+def fastai_export_and_stages(ws: Path) -> str:
+    (ws / "models").mkdir(parents=True)
+    fm.fastai_export(ws / "export.pkl")
+    fm.torch_save(ws / "models" / "stage-1.pth", {"model": fm.state_dict((8, 8)), "opt": {"state": {}}})
+    fm.torch_save(ws / "models" / "stage-2.pth", {"model": fm.state_dict((8, 8)), "opt": {"state": {}}})
+    touch(ws / "export.pkl", 50)
+    touch(ws / "models" / "stage-1.pth", 10)
+    touch(ws / "models" / "stage-2.pth", 40)
+    notebook(
+        ws / "pets.ipynb",
+        "from fastai.vision.all import *",
+        "learn.save('stage-1')",
+        "learn.save('stage-2')\nlearn.export()",
+    )
+    return """
+model: {path: export.pkl, framework: fastai}
+code: [{path: pets.ipynb}]
+"""
+
+
+@workspace("ultralytics-two-runs")
+def ultralytics_two_runs(ws: Path) -> str:
+    for offset, name in ((0, "train"), (1000, "train2")):
+        run = ws / "runs" / "segment" / name
+        (run / "weights").mkdir(parents=True)
+        for weights in ("best", "last"):
+            fm.ultralytics_pt(run / "weights" / f"{weights}.pt", task="SegmentationModel")
+            touch(run / "weights" / f"{weights}.pt", offset + (10 if weights == "last" else 0))
+        write(run / "args.yaml", "task: segment\nmodel: yolov8n-seg.pt\ndata: coco8-seg.yaml\nepochs: 3\n")
+        write(run / "results.csv", "epoch,metrics/mAP50(M)\n1,0.2\n2,0.3\n")
+    write(
+        ws / "segment.py",
+        "from ultralytics import YOLO\nYOLO('yolov8n-seg.pt').train(data='coco8-seg.yaml', epochs=3)\n",
+    )
+    return """
+model: {path: runs/segment/train2/weights/best.pt, framework: Ultralytics}
+code: [{path: segment.py}]
+"""
