@@ -166,7 +166,10 @@ def open_layer_stream(
         "refusing it as a possible decompression bomb"
     )
     try:
-        yield raw if decoder is None else _CountingReader(decoder, limits, raw, cap=cap, what=expanded)
+        # With a declared size the total is capped up front; the running ratio check is only for
+        # streams of unknown size (it would refuse a real layer whose first file is mostly zeros).
+        running = limits if declared_size is None else None
+        yield raw if decoder is None else _CountingReader(decoder, running, raw, cap=cap, what=expanded)
     finally:
         if decoder is not None:
             decoder.close()

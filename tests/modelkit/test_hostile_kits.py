@@ -442,3 +442,25 @@ def test_kitignore_errors_name_the_line_never_the_pattern(tmp_path: Path, store:
     message = str(excinfo.value) + json.dumps(excinfo.value.details)
     assert "syntax error in pattern (line 2)" in message
     assert SECRET not in message
+
+
+def test_a_compressible_start_is_no_bomb_when_the_whole_layer_is_plausible(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    # 80 MiB of zeros (a zero-initialised tensor) followed by 8 MiB of random bytes: the start expands
+    # ~1000:1, the layer as a whole ~10:1. Only the whole layer counts against the cap.
+    zeros, noise = 80 << 20, os.urandom(8 << 20)
+    info = tarfile.TarInfo("weights.bin")
+    info.size = zeros + len(noise)
+    out = io.BytesIO()
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as gz:
+        gz.write(info.tobuf(format=tarfile.PAX_FORMAT))
+        for _ in range(zeros >> 20):
+            gz.write(bytes(1 << 20))
+        gz.write(noise)
+        gz.write(bytes(512 - (info.size % 512 or 512)) + bytes(1024))
+    layer = out.getvalue()
+    entries = {"model": entry("weights.bin", layer)}
+    put_kit(store, "zeros", entries, [("application/vnd.kitops.modelkit.model.v1.tar+gzip", layer)])
+    unpack("hostile:zeros", tmp_path / "out", store=store)
+    assert (tmp_path / "out" / "weights.bin").stat().st_size == info.size
