@@ -297,7 +297,10 @@ class Staging:
         self.dest = dest
         self.overwrite = overwrite
         self.ignore_existing = ignore_existing
-        self.dest_fd, self._created_dest = _open_dest(dest, root)
+        try:
+            self.dest_fd, self._created_dest = _open_dest(dest, root)
+        except OSError as exc:  # a file where the folder should be, no permission …
+            raise ExtractFailed(f"cannot open the destination {dest}: {exc.strerror or exc}") from exc
         try:
             self._sweep()
             self.name = f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
