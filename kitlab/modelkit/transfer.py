@@ -128,7 +128,13 @@ def run_parallel(
     try:
         with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="kitlab-xfer") as pool:
             futures = [pool.submit(run, job) for job in jobs]
-            concurrent.futures.wait(futures)
+            try:
+                concurrent.futures.wait(futures)
+            except BaseException:
+                # Ctrl-C in the CLI: stop the workers (their clients shut their sockets down) so
+                # leaving the pool does not wait for a stalled registry's read timeout.
+                stop.cancel()
+                raise
     finally:
         for client in clients:
             client.close()

@@ -39,6 +39,7 @@ API_VERSION = 1
 # A person is waiting on these requests: fail within a few seconds rather than retry like a transfer.
 # One retry budget per request: two tries, at most 5 s from the first failure.
 INTERACTIVE_RETRIES = RetryPolicy(attempts=2, backoff=0.2, max_backoff=1, max_retry_after=2, max_wait=5)
+INTERACTIVE_TIMEOUT = (5.0, 15.0)  # connect, read: a silent registry fails the request in 15 s, not 60
 # The plan lists at most this many files per layer; the count is always exact.
 PLAN_FILES_SHOWN = 200
 # Registry and repository of at most 255 characters (the distribution spec's name limit), a tag of 128
@@ -204,6 +205,7 @@ class RemoteHandler(KitlabHandler):
             plain_http=self.text_argument("plainHttp", "false") == "true",
             tls_verify=self.text_argument("tlsVerify", "true") != "false",
             retries=INTERACTIVE_RETRIES,
+            timeout=INTERACTIVE_TIMEOUT,
         )
         tags = await self.run_blocking(functools.partial(remote_tags, ref, remote=remote))
         self.write_json({"repository": repository, "tags": tags})
@@ -320,6 +322,7 @@ class RegistriesHandler(KitlabHandler):
                     plain_http=bool(body.get("plainHttp", False)),
                     tls_verify=bool(body.get("tlsVerify", True)),
                     retries=INTERACTIVE_RETRIES,
+                    timeout=INTERACTIVE_TIMEOUT,
                 ),
                 kitops_home=self.kitlab.home(),
             )

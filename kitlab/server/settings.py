@@ -108,13 +108,21 @@ class Kitlab(Configurable):
         same rule every registry client of a job applies (``Remote.check_allowed``)."""
         self.remote(plain_http=False, tls_verify=True).check_allowed(host)
 
-    def remote(self, *, plain_http: bool, tls_verify: bool, retries: RetryPolicy | None = None) -> Remote:
+    def remote(
+        self,
+        *,
+        plain_http: bool,
+        tls_verify: bool,
+        retries: RetryPolicy | None = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> Remote:
         """The one ``Remote`` of a request or job: the user's network options within the
         administrator's limits (allowed registries, trusted token realms), checked on every client."""
         return Remote(
             plain_http=plain_http,
             tls_verify=tls_verify,
             retries=retries or RetryPolicy(),
+            timeout=timeout or Remote.timeout,
             allowed_registries=tuple(self.allowed_registries),
             trusted_token_realms=tuple(self.trusted_token_realms),
         )

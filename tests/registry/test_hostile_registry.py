@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -118,6 +119,28 @@ def test_cancel_interrupts_a_stalled_body(hostile, tmp_path):
     thread.join(5)
     assert time.monotonic() - cancelled_at < 2.0
     assert isinstance(outcome.get("error"), Cancelled)
+
+
+def test_ctrl_c_ends_a_cli_pull_stuck_on_a_silent_registry(hostile, tmp_path):
+    hostile.add_kit("stall/kit", "v1", layer=os.urandom(64 << 10))
+    hostile.stall_blobs, hostile.stall_min_size = True, 1000  # the layer, on a worker thread
+    env = {**os.environ, "KITOPS_HOME": str(tmp_path / "home")}
+    argv = [sys.executable, "-c", CLI, "pull", f"{hostile.host}/stall/kit:v1", "--plain-http"]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 15
+    while len([s for s in hostile.seen("GET") if "/blobs/" in s.path]) < 2:  # config, then the layer
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    interrupted_at = time.monotonic()
+    try:
+        _, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()  # only alive if the test already failed
+    assert time.monotonic() - interrupted_at < 2.0
+    assert proc.returncode == 130
+    assert "interrupted" in err
 
 
 # ------------------------------------------------------------------------------------------ retries

@@ -50,6 +50,7 @@ class HostileRegistry:
     # -- behaviour knobs (plain attributes: change them at any time) -----------------------------
     blob_rate: float | None = None  # bytes per second for blob GET bodies
     stall_blobs: bool = False  # blob GETs send their headers, then nothing until closed
+    stall_min_size: int = 0  # ... only blobs at least this large (a layer, not the config)
     announce_extra: int = 0  # added to the Content-Length of blob GETs (a lie)
     cut_after: int | None = None  # close a blob body after this many bytes
     wrong_content: bool = False  # serve other bytes of the right length
@@ -212,7 +213,7 @@ class HostileRegistry:
                 self.send_header("Content-Length", str(len(data) + reg.announce_extra))
                 self.end_headers()
                 self.wfile.flush()
-                if reg.stall_blobs:
+                if reg.stall_blobs and len(data) >= reg.stall_min_size:
                     reg._closing.wait()
                     return
                 if reg.cut_after is not None:
