@@ -68,3 +68,36 @@ def test_drafted_kitfile_packs_and_unpacks_to_the_expected_tree(
     assert unpacked == want, json.dumps(
         {"missing": sorted(want - unpacked), "unexpected": sorted(unpacked - want)}, indent=1
     )
+
+
+def test_modelpack_metadata_and_run_facts_reach_the_kitfile(drafts: Drafts) -> None:
+    """What the sniffers read lands in model.parameters (kit keeps it as free YAML) and the description."""
+    gguf = drafts["gguf-export"][0]["model"]
+    # token_embd: 256 × 8 weights in Q4_K; output_norm: 256 F32 weights; general.file_type 15.
+    assert gguf["parameters"] == {
+        "format": "gguf",
+        "architecture": "llama",
+        "paramSize": "2.3K",
+        "parameterCount": 256 * 8 + 256,
+        "precision": "Q4_K",
+        "quantization": "Q4_K_M",
+    }
+    hf = drafts["hf-finetune"][0]["model"]["parameters"]
+    assert hf["architecture"] == "DistilBertForSequenceClassification"
+    assert (hf["parameterCount"], hf["precision"]) == (64 * 16 + 2 * 16, "float32")
+    sharded = drafts["sharded-safetensors"][0]["model"]["parameters"]
+    assert (sharded["parameterCount"], sharded["precision"]) == (2 * 128 * 32, "bfloat16")
+    unet = drafts["safetensors-plain"][0]["model"]["parameters"]
+    assert (unet["parameterCount"], unet["precision"]) == (2 * 32 * 16, "float16")
+    mlflow = drafts["mlflow-run"][0]["model"]
+    run = mlflow["parameters"]["run"]
+    assert run["tracker"] == "MLflow"
+    assert run["run_id"] == "3f2a9c1d7e6b4a5f8c0d1e2f3a4b5c6d"
+    assert run["params"] == {"max_depth": "2", "n_estimators": "3"}
+    assert run["metrics"] == {"accuracy": 0.93}
+    assert "from MLflow run 3f2a9c-run" in mlflow["description"]
+    registered = drafts["mlflow-registry"][0]["model"]["parameters"]
+    assert registered["registered"] == "registered model churn-classifier version 1"
+    yolo = drafts["ultralytics-run"][0]["model"]["parameters"]["run"]
+    assert yolo["params"]["data"] == "data.yaml"
+    assert yolo["metrics"] == {"metrics/mAP50(B)": 0.61}
