@@ -94,3 +94,28 @@ async def test_cancel_ends_a_pull_stuck_on_a_silent_registry(jp_fetch, allowed):
     done = await wait_job(jp_fetch, job["id"], timeout=5)
     assert done["state"] == "cancelled"
     assert time.monotonic() - started < 2.0
+
+
+@pytest.fixture
+def token_service():
+    with HostileRegistry() as other:
+        yield other
+
+
+async def test_login_never_sends_the_password_to_a_token_service_on_another_host(
+    jp_fetch, allowed, token_service, kitops_home
+):
+    # "localhost" is this machine, but not the registry's host name (127.0.0.1).
+    allowed.challenge = f'Bearer realm="http://localhost:{token_service.port}/token",service="x"'
+    password = "rest-login-password-7h2"
+    body = {"host": allowed.host, "username": "ann", "password": password, "plainHttp": True}
+    with pytest.raises(tornado.httpclient.HTTPClientError) as info:
+        await call(jp_fetch, "registries", method="POST", body=body)
+    assert info.value.code == 401
+    text = info.value.response.body.decode()
+    assert f"token service on localhost:{token_service.port}" in text
+    assert password not in text
+    assert token_service.seen(prefix="/token")  # asked anonymously
+    assert all("Authorization" not in s.headers for s in token_service.requests)
+    saved = kitops_home / "credentials.json"  # kit's file: nothing was saved for that host
+    assert not saved.exists() or allowed.host not in saved.read_text()

@@ -48,6 +48,10 @@ def login(
         if resp.status_code != 200:
             transport.raise_for(resp, "log in")
         resp.close()
+        if transport.auth.withheld_from is not None:
+            # The registry let an anonymous token in: the credentials were never checked, so they
+            # are not saved as if they had been (docs/hardening.md, registries).
+            raise AuthenticationRequired(transport.auth.rejected_message())
     except AuthenticationRequired as exc:
         if exc.message.startswith("login to") or transport.auth.withheld_from is not None:
             raise
