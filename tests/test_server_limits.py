@@ -148,6 +148,16 @@ async def test_long_query_paths_and_references_are_400s_naming_the_argument(jp_f
     assert error["message"].startswith("repository: ")
 
 
+async def test_a_symlink_loop_is_a_400_not_an_internal_error(jp_fetch, jp_root_dir):
+    (jp_root_dir / "a").symlink_to("b")
+    (jp_root_dir / "b").symlink_to("a")
+    error = await refused(jp_fetch, "kitfile", params={"path": "a"})
+    assert error["message"] == "path: a symbolic link loop"
+    body = {"kind": "pack", "params": {"path": "a/x"}}
+    error = await refused(jp_fetch, "jobs", method="POST", body=body)
+    assert error["message"] == "params.path: a symbolic link loop"
+
+
 # ------------------------------------------------------------------------------------ job params
 
 

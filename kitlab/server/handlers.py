@@ -13,6 +13,7 @@ in one WARNING line, an unexpected error at ERROR with its traceback.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import re
@@ -132,6 +133,13 @@ def parse_json_body(data: bytes) -> dict[str, Any]:
         raise errors.InvalidInput("request body must be a JSON object")
     _check_json(body)
     return body
+
+
+def path_error(exc: BaseException) -> str:
+    """Why a path could not be resolved, in words that never quote it."""
+    if isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP:
+        return "a symbolic link loop"
+    return getattr(exc, "strerror", None) or "not a usable path"
 
 
 def _one_line(text: str) -> str:
@@ -259,7 +267,10 @@ class KitlabHandler(APIHandler):
         api_path = self.text_argument(name)
         if any(len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in api_path.split("/")):
             raise errors.InvalidInput(f"{name}: a name in the path is longer than {MAX_NAME_BYTES} bytes")
-        folder = resolve_in_root(self.root, api_path)
+        try:
+            folder = resolve_in_root(self.root, api_path)
+        except (RuntimeError, OSError) as exc:  # Path.resolve() on a symlink loop (RuntimeError < 3.13)
+            raise errors.InvalidInput(f"{name}: {path_error(exc)}") from None
         if not folder.is_dir():
             raise errors.NotFound(f"no folder {api_path[:200]!r} in the workspace")
         return folder

@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from kitlab.errors import InvalidInput, KitlabError, NotFound, PathOutsideRoot
 from kitlab.modelkit.reference import parse_reference
+from kitlab.server.handlers import path_error
 from kitlab.server.paths import resolve_in_root
 from kitlab.server.settings import Kitlab
 
@@ -103,8 +104,8 @@ class JobParams:
             path.exists()  # a name too long for the file system fails here, not mid-job
         except PathOutsideRoot as exc:
             raise PathOutsideRoot(f"params.{key}: {exc.message}") from None
-        except OSError as exc:
-            raise InvalidInput(f"params.{key}: {exc.strerror or 'not a usable path'}") from None
+        except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError < 3.13), a name too long
+            raise InvalidInput(f"params.{key}: {path_error(exc)}") from None
         return path
 
     def folder(self, params: dict[str, Any], key: str) -> None:

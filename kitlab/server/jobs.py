@@ -254,7 +254,7 @@ class JobManager:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise NotFound(f"no job {job_id!r}")
+            raise NotFound(f"no job {job_id[:100]!r}")
         return job
 
     def list(self) -> list[Job]:
