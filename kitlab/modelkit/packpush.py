@@ -91,6 +91,8 @@ def pack_and_push(
     for tag in target.extra_tags:
         validate_tag(tag)
     require_remote(target, "push")
+    remote = remote or Remote()
+    remote.check_allowed(target.registry)  # before any file is read
     store = store or LocalStore()
     kf, plan, warnings = plan_pack(
         context_dir,
@@ -99,8 +101,6 @@ def pack_and_push(
         compression=compression,
         store=store,
     )
-    remote = remote or Remote()
-    remote.check_allowed(target.registry)  # before any file is read
     budget = remote.budget()  # one retry budget for the whole pack-and-push
     locations = BlobLocations.for_home(store.home)
     cache = stat_cache or StatCache.for_home(store.home)

@@ -64,6 +64,7 @@ def push(
     require_tag_or_digest(dst)
     require_remote(dst, "push")
     remote = remote or Remote()
+    remote.check_allowed(dst.registry)  # before the store is read
     budget = remote.budget()  # one retry budget for the whole push
 
     desc = store.resolve(src)
