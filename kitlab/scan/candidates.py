@@ -46,7 +46,8 @@ SHIP_NAMES = re.compile(
 LAST_NAMES = re.compile(r"(^|[^a-z])(last|latest)([^a-z]|$)", re.I)
 ENSEMBLE_NAMES = re.compile(r"(^|[^a-z])(fold|kfold|cv|split|member|bag|seed)[-_ =]?\d", re.I)
 WEIGHT_NAMES = re.compile(r"(model|weight|param|embed|ckpt|checkpoint|state|net)", re.I)
-PART_CONFIG_HINTS = ("config", "tokenizer", "vocab", "label", "classes", "preprocess")
+PART_CONFIG_HINTS = ("config", "tokenizer", "vocab", "label", "classes", "preprocess", "model", "arch")
+SMALL_PART = 1024 * 1024
 
 
 @dataclass
@@ -369,12 +370,17 @@ def model_parts(f: Findings, main: Candidate, others: list[Candidate]) -> list[E
             finding = f.files.get(rel)
             folder = next((m for m in f.model_folders if m.path == rel), None)
             sniffed = finding.sniffed if finding else (folder.sniffed if folder else None)
-            if sniffed is not None and sniffed.role in ("data", "model"):
+            kind = part_type(rel, sniffed, res.event.obj)
+            beside = posixpath.dirname(rel) == posixpath.dirname(main.path)
+            # Small data written beside the model and named like a part (feature_names.json, a list)
+            # belongs to it; other data the same code wrote is a dataset.
+            small_part = beside and kind != "artifact" and f.size_of(rel) <= SMALL_PART
+            if sniffed is not None and (
+                sniffed.role == "model" or (sniffed.role == "data" and not small_part)
+            ):
                 continue
             if finding is not None and finding.ext_kind in ("image", "audio", "docs"):
                 continue
-            kind = part_type(rel, sniffed, res.event.obj)
-            beside = posixpath.dirname(rel) == posixpath.dirname(main.path)
             if kind == "artifact" and not beside:
                 continue  # e.g. metrics.json elsewhere: saved by the notebook, but not part of the model
             entry = Entry(

@@ -90,6 +90,7 @@ METHODS = {
     # fastai's Learner.export(fname): torch.save of the whole learner.
     "export": CallSpec("write", 0, ("fname", *PATH_KW), "model"),
     "save_model": CallSpec("write", 0, PATH_KW, "model"),
+    "save_weights": CallSpec("write", 0, PATH_KW, "model"),
     "to_disk": CallSpec("write", 0, PATH_KW, "dir"),
     "save": CallSpec("write", 0, PATH_KW, "model"),
     "savefig": CallSpec("write", 0, PATH_KW, "file"),

@@ -12,6 +12,7 @@ from kitlab.errors import InvalidInput, NotFound, PathOutsideRoot
 from kitlab.kitfile import kitfile_to_dict
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.kitignore import KitIgnore
+from kitlab.modelkit.secrets import finding_kinds
 from kitlab.scan.classify import classify
 from kitlab.scan.compare import compare_existing
 from kitlab.scan.draft import build_draft
@@ -181,7 +182,7 @@ def _artifact_folders(folder: Path, walked: WalkResult) -> tuple[list[FolderFind
 
 def _warn_about_secrets(report: ScanReport, secrets: list[dict[str, object]]) -> None:
     for path in sorted({str(s["path"]) for s in secrets}):
-        kinds = sorted({str(s["kind"]) for s in secrets if s["path"] == path})
+        kinds = sorted({k for s in secrets if s["path"] == path for k in finding_kinds(s)})
         report.warnings.append(
             f"{path} holds a possible secret ({', '.join(kinds)}): it is kept out of every layer by the "
             "suggested .kitignore; remove the secret (or clear the notebook output) to pack it"

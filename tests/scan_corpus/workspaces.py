@@ -1520,3 +1520,175 @@ def ultralytics_two_runs(ws: Path) -> str:
 model: {path: runs/segment/train2/weights/best.pt, framework: Ultralytics}
 code: [{path: segment.py}]
 """
+
+
+# ------------------------------------------------------- held out, second round (scored before fixes)
+@workspace("torch-final-and-epoch-checkpoints")
+def torch_final_and_epoch_checkpoints(ws: Path) -> str:
+    (ws / "checkpoints").mkdir(parents=True)
+    for epoch in (5, 10, 15):
+        fm.torch_save(
+            ws / "checkpoints" / f"ckpt_epoch{epoch}.pt",
+            {
+                "epoch": epoch,
+                "model_state_dict": fm.state_dict((16, 16)),
+                "optimizer_state_dict": {"state": {}},
+            },
+        )
+        touch(ws / "checkpoints" / f"ckpt_epoch{epoch}.pt", epoch * 10)
+    fm.torch_save(ws / "model_final.pt", fm.state_dict((16, 16)))
+    touch(ws / "model_final.pt", 100)
+    write(ws / "src" / "model.py", "import torch.nn as nn\n\nclass Net(nn.Module):\n    pass\n")
+    write(
+        ws / "train.py",
+        "import torch\nfrom src.model import Net\nfor e in range(20):\n    if e % 5 == 0:\n"
+        "        torch.save({'epoch': e, 'model_state_dict': net.state_dict(), 'optimizer_state_dict': opt.state_dict()}, f'checkpoints/ckpt_epoch{e}.pt')\n"
+        "torch.save(net.state_dict(), 'model_final.pt')\n",
+    )
+    return """
+model: {path: model_final.pt, framework: PyTorch}
+code: [{path: src}, {path: train.py}]
+"""
+
+
+@workspace("notebook-in-subfolder-writes-up")
+def notebook_in_subfolder_writes_up(ws: Path) -> str:
+    dump(clf("rf"), ws / "models" / "clf.pkl")
+    csv(ws / "data" / "raw" / "customers.csv")
+    notebook(
+        ws / "notebooks" / "01-train.ipynb",
+        "md:# Customer model",
+        "import pandas as pd, pickle\ndf = pd.read_csv('../data/raw/customers.csv')",
+        "with open('../models/clf.pkl', 'wb') as f:\n    pickle.dump(clf, f)",
+    )
+    notebook(
+        ws / "notebooks" / "00-explore.ipynb",
+        "import pandas as pd\ndf = pd.read_csv('../data/raw/customers.csv')\ndf.describe()",
+    )
+    return """
+model: {path: models/clf.pkl, framework: scikit-learn}
+datasets: [{path: data/raw/customers.csv}]
+code: [{path: notebooks}]
+"""
+
+
+@workspace("lightgbm-with-feature-names")
+def lightgbm_with_feature_names(ws: Path) -> str:
+    import lightgbm as lgb
+
+    (ws / "models").mkdir(parents=True)
+    booster = lgb.train({"verbose": -1, "num_leaves": 4}, lgb.Dataset(X, label=Y), 3)
+    booster.save_model(str(ws / "models" / "model.lgb"))
+    write(ws / "models" / "feature_names.json", json.dumps(["tenure", "spend", "calls", "age"]))
+    write(ws / "params.yaml", "num_leaves: 4\nlearning_rate: 0.1\n")
+    write(
+        ws / "train.py",
+        "import json\nimport lightgbm as lgb\nbooster.save_model('models/model.lgb')\n"
+        "with open('models/feature_names.json', 'w') as f:\n    json.dump(names, f)\n",
+    )
+    return """
+model: {path: models/model.lgb, framework: LightGBM, parts: [{path: models/feature_names.json}]}
+code: [{path: params.yaml}, {path: train.py}]
+"""
+
+
+@workspace("peft-trainer-output")
+def peft_trainer_output(ws: Path) -> str:
+    out = ws / "lora-out"
+    for folder in (out, out / "checkpoint-50"):
+        write(
+            folder / "adapter_config.json",
+            json.dumps({"peft_type": "LORA", "base_model_name_or_path": "Qwen/Qwen2.5-0.5B", "r": 16}),
+        )
+        safetensors(
+            folder / "adapter_model.safetensors",
+            {"base_model.model.q_proj.lora_A.weight": ((16, 64), "BF16")},
+        )
+    write(
+        out / "checkpoint-50" / "trainer_state.json",
+        json.dumps({"global_step": 50, "best_model_checkpoint": None}),
+    )
+    write(out / "checkpoint-50" / "optimizer.pt", b"PK\x03\x04" + b"\x00" * 30)
+    write(
+        ws / "sft.py",
+        "from trl import SFTTrainer\ntrainer = SFTTrainer(model, args=SFTConfig(output_dir='lora-out'))\ntrainer.train()\ntrainer.save_model()\n",
+    )
+    return """
+model: {path: lora-out, framework: PEFT}
+code: [{path: sft.py}]
+unpacked_without: [lora-out/checkpoint-50]
+"""
+
+
+@workspace("mlflow-server-artifacts")
+def mlflow_server_artifacts(ws: Path) -> str:
+    run = ws / "mlartifacts" / "1" / "77aa88bb99cc00dd11ee22ff33aa44bb"
+    fm.mlflow_model_folder(run / "artifacts" / "model", clf("rf"), run_id=run.name)
+    write(run / "artifacts" / "feature_importance.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 20)
+    write(ws / "mlruns.db", b"SQLite format 3\x00" + b"\x00" * 84)
+    write(
+        ws / "train.py",
+        "import mlflow\nmlflow.set_tracking_uri('sqlite:///mlruns.db')\nmlflow.sklearn.log_model(model, 'model')\n",
+    )
+    return f"""
+model: {{path: {run.relative_to(ws).as_posix()}/artifacts/model, framework: scikit-learn}}
+code: [{{path: train.py}}]
+"""
+
+
+@workspace("keras-weights-and-architecture")
+def keras_weights_and_architecture(ws: Path) -> str:
+    import h5py
+
+    (ws / "model").mkdir(parents=True)
+    with h5py.File(ws / "model" / "weights.h5", "w") as f:
+        f.attrs["layer_names"] = [b"dense", b"dense_1"]
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["keras_version"] = "2.15.0"
+        for name in ("dense", "dense_1"):
+            group = f.create_group(name)
+            group.attrs["weight_names"] = [f"{name}/kernel:0".encode()]
+            group.create_dataset(f"{name}/kernel:0", data=np.ones((4, 4), np.float32))
+    write(
+        ws / "model" / "model.json",
+        json.dumps({"class_name": "Sequential", "config": {"layers": []}, "keras_version": "2.15.0"}),
+    )
+    notebook(
+        ws / "train.ipynb",
+        "model.save_weights('model/weights.h5')\nwith open('model/model.json', 'w') as f:\n    f.write(model.to_json())",
+    )
+    return """
+model: {path: model/weights.h5, framework: Keras, parts: [{path: model/model.json}]}
+code: [{path: train.ipynb}]
+"""
+
+
+@workspace("lightning-topk-only")
+def lightning_topk_only(ws: Path) -> str:
+    (ws / "checkpoints").mkdir(parents=True)
+    for epoch in (2, 5):
+        path = ws / "checkpoints" / f"epoch={epoch}-step={epoch * 100}.ckpt"
+        fm.lightning_ckpt(path, epoch, epoch * 100)
+        touch(path, epoch)
+    write(
+        ws / "train.py",
+        "import lightning as L\ncb = ModelCheckpoint(dirpath='checkpoints', save_top_k=2, monitor='val_loss')\n",
+    )
+    return """
+model: {path: checkpoints/epoch=5-step=500.ckpt, framework: PyTorch Lightning}
+code: [{path: train.py}]
+"""
+
+
+@workspace("torchscript")
+def torchscript(ws: Path) -> str:
+    ws.mkdir(parents=True, exist_ok=True)
+    fm.torch_save(ws / "model_scripted.pt", fm.foreign_object("__torch__.Net", training=False))
+    notebook(
+        ws / "export.ipynb",
+        "import torch\nscripted = torch.jit.script(model)\nscripted.save('model_scripted.pt')",
+    )
+    return """
+model: {path: model_scripted.pt, framework: PyTorch}
+code: [{path: export.ipynb}]
+"""
