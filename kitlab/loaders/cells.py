@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 
 from kitlab.loaders.artifacts import Artifact, kitfile_family
-from kitlab.loaders.pickle_policy import DANGEROUS, UNKNOWN
 from kitlab.loaders.pickle_safety import DANGEROUS_VERDICT, SAFE, PickleReport
+from kitlab.scan.pickles.policy import DANGEROUS, UNKNOWN
 
 LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 BIG_TABLE = 500 * 1000 * 1000

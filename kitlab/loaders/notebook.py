@@ -21,8 +21,8 @@ from kitlab.kitfile.model import Kitfile
 from kitlab.kitfile.parse import find_kitfile, load_kitfile_file
 from kitlab.loaders.artifacts import Artifact, describe
 from kitlab.loaders.cells import comment, dataset_cell, model_cell
-from kitlab.loaders.pickle_policy import DANGEROUS, UNKNOWN
 from kitlab.loaders.pickle_safety import DANGEROUS_VERDICT, PickleReport, scan_tree
+from kitlab.scan.pickles.policy import DANGEROUS, UNKNOWN
 
 PANDAS_FORMATS = (
     "csv",

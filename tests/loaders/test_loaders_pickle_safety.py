@@ -107,10 +107,24 @@ def test_stack_global_names_resolved_through_the_memo(tmp_path: Path):
 
 
 def test_unresolvable_stack_global_is_never_safe(tmp_path: Path):
+    # A memo entry that was never stored: CPython's load fails right there, before anything runs.
     data = lf.proto(4) + lf.binget(7) + lf.ustr("x") + lf.STACK_GLOBAL + lf.STOP
-    report = scan_pickle_file(_write(tmp_path / "u.pkl", data))
-    assert report.verdict == "unknown"
-    assert report.errors
+    assert scan_pickle_file(_write(tmp_path / "u.pkl", data)).verdict == "not-a-pickle"
+    # A module name computed by a call (str(b"os", "ascii")): the pickle chooses what to import.
+    computed = (
+        lf.proto(4)
+        + lf.glob("builtins", "str")
+        + b"C\x02os"
+        + lf.ustr("ascii")
+        + lf.TUPLE2
+        + lf.REDUCE
+        + lf.ustr("system")
+        + lf.STACK_GLOBAL
+        + lf.STOP
+    )
+    report = scan_pickle_file(_write(tmp_path / "c.pkl", computed))
+    assert report.verdict == "dangerous"
+    assert "<computed>.STACK_GLOBAL" in report.named("dangerous")
 
 
 def test_attribute_path_out_of_a_trusted_module_is_dangerous(tmp_path: Path):

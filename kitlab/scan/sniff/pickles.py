@@ -1,20 +1,24 @@
-"""Pickle and joblib files, read by walking opcodes with ``pickletools.genops`` — nothing is ever unpickled.
+"""Pickle and joblib files, read by kitlab's one pickle analyser (``kitlab.scan.pickles``), which walks
+opcodes symbolically — nothing is ever unpickled.
 
 The classes a pickle references (GLOBAL / STACK_GLOBAL) say what it holds: the first one referenced before
-any container opcode is the outermost object's class. Pandas/NumPy objects are data, not models.
+any container opcode is the outermost object's class. Pandas/NumPy objects are data, not models. The
+walk reads a bounded prefix of opcodes (``WALK_LIMIT``); joblib's numpy array bytes are skipped, not read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import io
-import pickletools
 import re
 import zlib
+from typing import BinaryIO
 
+from kitlab.scan.pickles.vm import TORCH_LEGACY_MAGIC, Findings, Machine, Obj, PickleError, Reader, SymDict
 from kitlab.scan.types import Sniffed
 
 WALK_LIMIT = 2 * 1024 * 1024  # class references sit at the front; array payloads after them are skipped
-TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 FRAMEWORKS = (
     ("sklearn", "scikit-learn"),
@@ -42,66 +46,36 @@ PART_MODULES = {
     "sklearn.feature_selection": "feature-selector",
     "sklearn.compose": "transformer",
 }
-CONTAINER_OPS = {"EMPTY_DICT", "EMPTY_LIST", "EMPTY_TUPLE", "MARK", "DICT", "LIST", "TUPLE", "EMPTY_SET"}
-STACK_GLOBAL_BYTES = re.compile(
-    rb"\x8c[\x01-\x7f]([A-Za-z_][\w.]*)\x94?\x8c[\x01-\x7f]([A-Za-z_]\w*)\x94?\x93"
-)
+CONTAINER_OPS = frozenset(b"}])(dlt\x8f")
 VERSION_BYTES = re.compile(rb"_sklearn_version\x94?(?:\x8c|X....)[\x00-\xff]?([0-9][0-9A-Za-z.+]*)")
-STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "UNICODE", "BINUNICODE8", "SHORT_BINSTRING", "BINSTRING"}
+
+
+def walk_references(fh: BinaryIO, limit: int = WALK_LIMIT) -> tuple[list[str], bool, int | None, str]:
+    """Classes referenced (``module.Name``, in order), whether the outermost object is a container and
+    the first stream's value when it is an integer (torch's legacy magic) and the outermost object's
+    ``_sklearn_version``, walking at most ``limit`` bytes of opcodes and stopping quietly where the
+    bytes end or break."""
+    findings = Findings()
+    machine = Machine(Reader(fh, budget=limit), findings, "sniff")
+    root = None
+    with contextlib.suppress(PickleError, OSError, EOFError, zlib.error, ValueError):
+        root = machine.run()
+    first_int = root if isinstance(root, int) and not isinstance(root, bool) else None
+    version = ""
+    if isinstance(root, Obj):
+        state = root.state[0] if isinstance(root.state, tuple) and root.state else root.state
+        if isinstance(state, SymDict) and isinstance(state.get("_sklearn_version"), str):
+            version = state.get("_sklearn_version")
+    return list(findings.order), machine.first_op in CONTAINER_OPS, first_int, version
 
 
 def references(data: bytes) -> tuple[list[str], bool, int | None, str]:
-    """Classes referenced (``module.Name``, in order), whether the outermost object is a container,
-    the first integer constant (torch's legacy magic) and the pickled ``_sklearn_version`` — stopping
-    quietly where the bytes end."""
-    found: list[str] = []
-    container = False
-    first_int: int | None = None
-    strings: list[str] = []
-    memo: dict[int, str] = {}
-    memo_next = 0
-    last_string = ""  # the string the previous opcode pushed, if any
-    started = False
-    try:
-        for op, arg, _pos in pickletools.genops(io.BytesIO(data)):
-            name = op.name
-            if name in ("PROTO", "FRAME"):
-                continue
-            if not started:
-                started = True
-                container = name in CONTAINER_OPS
-                if name in ("LONG1", "LONG4", "BININT", "INT", "LONG"):
-                    first_int = int(arg)
-            pushed = ""
-            if name in STRING_OPS:
-                pushed = str(arg)
-                strings.append(pushed)
-            elif name in ("MEMOIZE", "PUT", "BINPUT", "LONG_BINPUT"):
-                index = memo_next if name == "MEMOIZE" else int(arg)
-                memo_next = max(memo_next, index + 1)
-                if last_string:
-                    memo[index] = last_string
-                pushed = last_string
-            elif name in ("BINGET", "LONG_BINGET", "GET") and int(arg) in memo:
-                pushed = memo[int(arg)]
-                strings.append(pushed)
-            elif name in ("GLOBAL", "INST"):
-                found.append(str(arg).replace(" ", "."))
-            elif name == "STACK_GLOBAL" and len(strings) >= 2:
-                found.append(f"{strings[-2]}.{strings[-1]}")
-            elif name == "STOP":
-                break
-            last_string = pushed
-    except Exception:
-        pass
-    # joblib writes raw array bytes inside the stream, where genops stops; references after them are
-    # found by their byte pattern (a STACK_GLOBAL of two short strings, or a protocol-2 GLOBAL line).
-    for match in STACK_GLOBAL_BYTES.finditer(data):
-        cls = f"{match.group(1).decode('ascii')}.{match.group(2).decode('ascii')}"
-        if cls not in found:
-            found.append(cls)
-    version = VERSION_BYTES.search(data)
-    return found, container, first_int, version.group(1).decode("ascii") if version else ""
+    """``walk_references`` over bytes, plus the pickled ``_sklearn_version``."""
+    found, container, first_int, version = walk_references(io.BytesIO(data), len(data) + 1)
+    if not version:
+        match = VERSION_BYTES.search(data[:WALK_LIMIT])
+        version = match.group(1).decode("ascii") if match else ""
+    return found, container, first_int, version
 
 
 def _framework(module: str) -> str:
@@ -130,6 +104,12 @@ def _is_data(cls: str) -> bool:
 
 def classify(data: bytes, fmt: str) -> Sniffed | None:
     found, container, first_int, sklearn_version = references(data)
+    return _classify(found, container, first_int, sklearn_version, fmt)
+
+
+def _classify(
+    found: list[str], container: bool, first_int: int | None, sklearn_version: str, fmt: str
+) -> Sniffed | None:
     if first_int == TORCH_LEGACY_MAGIC:
         return Sniffed(
             "model",
@@ -186,28 +166,52 @@ def sniff_pickle(path: str, head: bytes, ext: str) -> Sniffed | None:
     fmt = "joblib" if ext == ".joblib" else "pickle"
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         with open(path, "rb") as fh:
-            return classify(fh.read(WALK_LIMIT), fmt)
+            return _classify_stream(fh, head, fmt)
     if head[:1] == b"x" and head[1:2] in (b"\x01", b"\x5e", b"\x9c", b"\xda"):
-        return _compressed(path, zlib.decompressobj(), "zlib-compressed joblib")
+        return _compressed(path, lambda fh: io.BufferedReader(_Inflate(fh)), "zlib-compressed joblib")
     if head[:2] == b"\x1f\x8b":
-        return _compressed(path, zlib.decompressobj(16 + zlib.MAX_WBITS), "gzip-compressed joblib")
+        return _compressed(path, lambda fh: gzip.GzipFile(fileobj=fh), "gzip-compressed joblib")
     return None
 
 
-def _compressed(path: str, decoder: zlib._Decompress, label: str) -> Sniffed | None:
-    out = bytearray()
+def _classify_stream(fh: BinaryIO, head: bytes, fmt: str) -> Sniffed | None:
+    found, container, first_int, version = walk_references(fh)
+    if not version:
+        match = VERSION_BYTES.search(head)
+        version = match.group(1).decode("ascii") if match else ""
+    return _classify(found, container, first_int, version, fmt)
+
+
+class _Inflate(io.RawIOBase):
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh, self.dec, self.pending = fh, zlib.decompressobj(), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self.pending and not self.dec.eof:
+            data = self.dec.unconsumed_tail or self.fh.read(1 << 16)
+            if not data:
+                break
+            self.pending = self.dec.decompress(data, len(buffer))
+        count = min(len(buffer), len(self.pending))
+        buffer[:count] = self.pending[:count]
+        self.pending = self.pending[count:]
+        return count
+
+
+def _compressed(path: str, opener: object, label: str) -> Sniffed | None:
     try:
-        with open(path, "rb") as fh:
-            while len(out) < WALK_LIMIT and not decoder.eof:
-                chunk = fh.read(65536)
-                if not chunk:
-                    break
-                out += decoder.decompress(chunk, WALK_LIMIT - len(out))
-    except zlib.error:
+        with open(path, "rb") as raw:
+            fh = opener(raw)  # type: ignore[operator]
+            head = fh.read(4096)
+            if head[:1] != b"\x80":
+                return None
+            with open(path, "rb") as again:
+                found = _classify_stream(opener(again), head, "joblib")  # type: ignore[operator]
+    except (OSError, EOFError, zlib.error):
         return None
-    if out[:1] != b"\x80":
-        return None
-    found = classify(bytes(out), "joblib")
     if found is not None:
         found.format = "joblib"
         found.summary = found.summary.replace("joblib", label, 1)
