@@ -19,26 +19,36 @@ import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
 
 import { jobKindLabel } from './components/JobsList';
-import { LoginForm } from './components/LoginDialog';
+import { FormDialogBody } from './components/DialogFields';
+import { LoginFormView } from './components/LoginDialog';
 import {
   IPackValues,
-  PackForm,
+  PackFormView,
   packValuesValid
 } from './components/PackDialog';
-import { IPullValues, PullForm, pullProblem } from './components/PullDialog';
-import { jobReference } from './jobs';
-import { KitlabModel } from './model';
+import {
+  IPullValues,
+  PullFormView,
+  pullProblem
+} from './components/PullDialog';
+import { jobNotebook, jobReference, jobSubject } from './jobs';
 import {
   buildReference,
-  isLoopbackRegistry,
   kitReference,
   parseReference,
   registryHost,
   repositoryFromName,
   storeRepository
 } from './reference';
+import { RegistryPolicy } from './registryOptions';
 import { KitlabRequestError } from './request';
-import { IJob, IKitlabSettings, IKitSummary, JobKind } from './tokens';
+import {
+  IJob,
+  IKitlabModel,
+  IKitlabSettings,
+  IKitSummary,
+  JobRequest
+} from './tokens';
 import {
   defaultDestination,
   uniqueFolder,
@@ -52,7 +62,7 @@ export type PanelTab = 'package' | 'jobs' | 'kits' | 'registries';
 /** What the actions need from the rest of JupyterLab. */
 export interface IActionHost {
   app: JupyterFrontEnd;
-  model: KitlabModel;
+  model: IKitlabModel;
   trans: TranslationBundle;
   settings: () => IKitlabSettings;
   state: IStateDB | null;
@@ -67,9 +77,22 @@ export interface IActionHost {
 
 /** A job this page started, kept so it can be retried after a login. */
 interface IStarted {
-  kind: JobKind;
-  params: Record<string, unknown>;
+  request: JobRequest;
   openNotebook: boolean;
+}
+
+/** The registry a job talks to ('' for a pack into the local store), for a login it may need. */
+function jobRegistry(request: JobRequest): string {
+  switch (request.kind) {
+    case 'pack':
+      return '';
+    case 'push':
+      return registryHost(
+        request.params.destination || request.params.reference
+      );
+    default:
+      return registryHost(request.params.reference);
+  }
 }
 
 const STATE_PREFIX = 'kitlab:pack-reference:';
@@ -79,8 +102,13 @@ export class KitlabActions {
   private readonly _started = new Map<string, IStarted>();
   /** Settles when every job start asked for so far has been registered (or failed). */
   private _starting: Promise<unknown> = Promise.resolve();
+  /** Plain HTTP and TLS defaults for every registry this talks to. */
+  private readonly _policy: RegistryPolicy;
 
   constructor(private readonly _host: IActionHost) {
+    this._policy = new RegistryPolicy(
+      () => _host.settings().insecureRegistries
+    );
     _host.model.jobFinished.connect((_, job) => void this._onJobFinished(job));
   }
 
@@ -88,7 +116,7 @@ export class KitlabActions {
     return this._host.trans;
   }
 
-  private get _model(): KitlabModel {
+  private get _model(): IKitlabModel {
     return this._host.model;
   }
 
@@ -148,16 +176,23 @@ export class KitlabActions {
     if (values === null) {
       return;
     }
-    const reference = buildReference(values);
-    const params: Record<string, unknown> = {
+    const packed = {
       path: folder,
-      reference,
+      reference: buildReference(values),
       compression: values.compression
     };
-    if (values.push) {
-      params.plainHttp = values.plainHttp;
-    }
-    await this._start(values.push ? 'pack-push' : 'pack', params, false);
+    await this._start(
+      values.push
+        ? {
+            kind: 'pack-push',
+            params: {
+              ...packed,
+              ...this._policy.remoteOptions(values.registry, values.plainHttp)
+            }
+          }
+        : { kind: 'pack', params: packed },
+      false
+    );
   }
 
   // ---------------------------------------------------------------------------------- jobs
@@ -217,19 +252,18 @@ export class KitlabActions {
         ? defaultDestination(initialReference, cwd)
         : '',
       selection: { ...UNPACK_ALL },
-      plainHttp: this._plainHttpByDefault(registryHost(initialReference))
+      plainHttp: this._policy.plainHttpByDefault(registryHost(initialReference))
     };
     let problem: string | null = null;
     for (;;) {
       const result = await showDialog({
         title: this._trans.__('Pull ModelKit'),
-        body: new PullForm(
-          values,
+        body: new FormDialogBody(values, PullFormView, {
           cwd,
-          this._trans,
+          trans: this._trans,
           problem,
-          this._plainHttpByDefault
-        ),
+          policy: this._policy
+        }),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
           Dialog.okButton({ label: this._trans.__('Pull and open') })
@@ -250,16 +284,19 @@ export class KitlabActions {
       // The default is a new folder: never unpack over an earlier kit.
       destination = await uniqueFolder(destination, path => this._exists(path));
     }
-    const params: Record<string, unknown> = {
-      reference,
-      path: destination,
-      filters: unpackFilters(values.selection) ?? [],
-      notebook: true
-    };
-    if (values.plainHttp) {
-      params.plainHttp = true;
-    }
-    await this._start('unpack', params, true);
+    await this._start(
+      {
+        kind: 'unpack',
+        params: {
+          reference,
+          path: destination,
+          filters: unpackFilters(values.selection) ?? [],
+          notebook: true,
+          ...this._policy.forReference(reference, values.plainHttp)
+        }
+      },
+      true
+    );
   }
 
   /** Push a kit of the local store to a registry, under a reference the user confirms. */
@@ -282,11 +319,17 @@ export class KitlabActions {
       return;
     }
     const destination = result.value.trim();
-    const params: Record<string, unknown> = { reference: source, destination };
-    if (this._plainHttpByDefault(registryHost(destination))) {
-      params.plainHttp = true;
-    }
-    await this._start('push', params, false);
+    await this._start(
+      {
+        kind: 'push',
+        params: {
+          reference: source,
+          destination,
+          ...this._policy.forReference(destination)
+        }
+      },
+      false
+    );
   }
 
   /** Give a kit another tag (like `kit tag`). */
@@ -351,8 +394,7 @@ export class KitlabActions {
     try {
       const tags = await this._model.remoteTags(
         repository,
-        this._plainHttpByDefault(host),
-        !this._skipsTlsVerify(host)
+        this._policy.remoteOptions(host)
       );
       return tags.tags;
     } catch (error) {
@@ -384,11 +426,15 @@ export class KitlabActions {
     for (;;) {
       const result = await showDialog({
         title: this._trans.__('Log in to a registry'),
-        body: new LoginForm(
-          currentHost,
-          prompt,
-          this._trans,
-          this._plainHttpByDefault
+        body: new FormDialogBody(
+          {
+            host: currentHost,
+            username: '',
+            password: '',
+            plainHttp: this._policy.plainHttpByDefault(currentHost)
+          },
+          LoginFormView,
+          { message: prompt, trans: this._trans, policy: this._policy }
         ),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
@@ -398,13 +444,14 @@ export class KitlabActions {
       if (!result.button.accept || result.value === null) {
         return false;
       }
-      const request = result.value;
-      currentHost = request.host.trim();
+      const { username, password, plainHttp } = result.value;
+      currentHost = result.value.host.trim();
       try {
         await this._model.login({
-          ...request,
           host: currentHost,
-          tlsVerify: !this._skipsTlsVerify(currentHost)
+          username,
+          password,
+          ...this._policy.remoteOptions(currentHost, plainHttp)
         });
         Notification.success(this._trans.__('Logged in to %1', currentHost), {
           autoClose: 3000
@@ -460,19 +507,18 @@ export class KitlabActions {
       push,
       plainHttp: false
     };
-    values.plainHttp = this._plainHttpByDefault(values.registry);
+    values.plainHttp = this._policy.plainHttpByDefault(values.registry);
     let showProblems = false;
     for (;;) {
       const result = await showDialog({
         title: push
           ? this._trans.__('Pack & push ModelKit')
           : this._trans.__('Pack ModelKit'),
-        body: new PackForm(
-          values,
-          this._trans,
+        body: new FormDialogBody(values, PackFormView, {
+          trans: this._trans,
           showProblems,
-          this._plainHttpByDefault
-        ),
+          policy: this._policy
+        }),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
           Dialog.okButton({ label: this._trans.__('Start') })
@@ -515,32 +561,13 @@ export class KitlabActions {
     return null;
   }
 
-  /** Whether the settings say to skip TLS certificate checks for `host` (a self-signed registry). */
-  private _skipsTlsVerify(host: string): boolean {
-    return (
-      host !== '' && this._host.settings().insecureRegistries.includes(host)
-    );
-  }
-
-  /**
-   * Whether to offer plain HTTP for `registry`: a loopback registry usually has no TLS, unless the
-   * settings list it as a self-signed one. Every dialog and action that talks to a registry asks this.
-   */
-  private readonly _plainHttpByDefault = (registry: string): boolean =>
-    isLoopbackRegistry(registry) && !this._skipsTlsVerify(registry);
-
   private async _start(
-    kind: JobKind,
-    params: Record<string, unknown>,
+    request: JobRequest,
     openNotebook: boolean
   ): Promise<void> {
-    const target = String(params.destination ?? params.reference ?? '');
-    if (kind !== 'pack' && this._skipsTlsVerify(registryHost(target))) {
-      params = { ...params, tlsVerify: false };
-    }
     // A short job can end before its POST answers; `_onJobFinished` waits for this registration.
-    const registered = this._model.startJob(kind, params).then(job => {
-      this._started.set(job.id, { kind, params, openNotebook });
+    const registered = this._model.startJob(request).then(job => {
+      this._started.set(job.id, { request, openNotebook });
       return job;
     });
     this._starting = this._starting
@@ -554,13 +581,11 @@ export class KitlabActions {
         error instanceof KitlabRequestError &&
         error.code === 'auth_required'
       ) {
-        const host = registryHost(
-          String(params.destination ?? params.reference ?? '')
-        );
+        const host = jobRegistry(request);
         if (
           await this.login(host, this._trans.__('%1 asks you to log in.', host))
         ) {
-          await this._start(kind, params, openNotebook);
+          await this._start(request, openNotebook);
         }
         return;
       }
@@ -578,8 +603,8 @@ export class KitlabActions {
     const reference = jobReference(job);
     if (job.state === 'succeeded') {
       void this._model.refreshKits();
-      const notebook = job.result?.notebook;
-      if (started?.openNotebook && typeof notebook === 'string' && notebook) {
+      const notebook = jobNotebook(job);
+      if (started?.openNotebook && notebook) {
         void this.openNotebook(notebook);
       }
       const actions: Notification.IAction[] = [];
@@ -589,7 +614,7 @@ export class KitlabActions {
           callback: () => Clipboard.copyToSystem(reference)
         });
       }
-      if (typeof notebook === 'string' && notebook) {
+      if (notebook) {
         actions.push({
           label: this._trans.__('Open notebook'),
           callback: () => void this.openNotebook(notebook)
@@ -604,7 +629,7 @@ export class KitlabActions {
         this._trans.__(
           '%1 finished: %2',
           jobKindLabel(job.kind, this._trans),
-          reference || String(job.params.path ?? '')
+          jobSubject(job)
         ),
         { autoClose: 8000, actions }
       );
@@ -615,15 +640,13 @@ export class KitlabActions {
       job.error?.code === 'auth_required' &&
       started
     ) {
-      const host = registryHost(
-        String(started.params.destination ?? started.params.reference ?? '')
-      );
+      const host = jobRegistry(started.request);
       const loggedIn = await this.login(
         host,
         job.error.message || this._trans.__('%1 asks you to log in.', host)
       );
       if (loggedIn) {
-        await this._start(started.kind, started.params, started.openNotebook);
+        await this._start(started.request, started.openNotebook);
       }
       return;
     }

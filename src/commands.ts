@@ -7,13 +7,12 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { KitlabActions, PanelTab } from './actions';
 import { modelKitIcon } from './icons';
-import { KitlabModel } from './model';
-import { CommandIds } from './tokens';
+import { CommandIds, IKitlabModel } from './tokens';
 import { PANEL_ID } from './widgets/panel';
 
 export function registerCommands(
   app: JupyterFrontEnd,
-  model: KitlabModel,
+  model: IKitlabModel,
   actions: KitlabActions,
   trans: TranslationBundle,
   showTab: (tab: PanelTab) => void,

@@ -4,6 +4,7 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IEditorServices } from '@jupyterlab/codeeditor';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
@@ -21,7 +22,7 @@ import { ModelKitPanel, PANEL_ID } from './widgets/panel';
 const PLUGIN_ID = 'kitlab:plugin';
 
 /** The ModelKit panel, the model with its event subscription, and every command. */
-const plugin: JupyterFrontEndPlugin<KitlabModel> = {
+const plugin: JupyterFrontEndPlugin<IKitlabModel> = {
   id: PLUGIN_ID,
   description:
     'Package a workspace as a KitOps ModelKit and pull kits back into notebooks.',
@@ -34,7 +35,8 @@ const plugin: JupyterFrontEndPlugin<KitlabModel> = {
     ISettingRegistry,
     IStateDB,
     IDefaultFileBrowser,
-    IDocumentManager
+    IDocumentManager,
+    IEditorServices
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -44,15 +46,21 @@ const plugin: JupyterFrontEndPlugin<KitlabModel> = {
     settingRegistry: ISettingRegistry | null,
     state: IStateDB | null,
     browser: IDefaultFileBrowser | null,
-    docManager: IDocumentManager | null
-  ): KitlabModel => {
+    docManager: IDocumentManager | null,
+    editorServices: IEditorServices | null
+  ): IKitlabModel => {
     const trans = (translator ?? nullTranslator).load('kitlab');
     const model = new KitlabModel();
     const settings = new SettingsHolder();
     void settings.load(settingRegistry, PLUGIN_ID);
     const cwd = (): string => browser?.model.path ?? '';
 
-    const panel = new ModelKitPanel(model, trans, cwd);
+    const panel = new ModelKitPanel(
+      model,
+      trans,
+      cwd,
+      editorServices?.factoryService.newInlineEditor ?? null
+    );
     const showTab = (tab: PanelTab): void => {
       panel.setTab(tab);
       app.shell.activateById(PANEL_ID);
@@ -94,7 +102,7 @@ const notebookToolbar: JupyterFrontEndPlugin<void> = {
   optional: [ITranslator],
   activate: (
     app: JupyterFrontEnd,
-    _model: KitlabModel,
+    _model: IKitlabModel,
     translator: ITranslator | null
   ) => {
     const trans = (translator ?? nullTranslator).load('kitlab');
@@ -115,7 +123,7 @@ const fileBrowserMenu: JupyterFrontEndPlugin<void> = {
   optional: [ITranslator],
   activate: (
     app: JupyterFrontEnd,
-    _model: KitlabModel,
+    _model: IKitlabModel,
     browser: IDefaultFileBrowser,
     translator: ITranslator | null
   ) => {

@@ -3,7 +3,7 @@
  * jest): the model calls them and stores the result.
  */
 import { etaSeconds } from './format';
-import type { IJob, IJobEvent, JobState } from './tokens';
+import { IJob, IJobEvent, isJobKind, JobState } from './tokens';
 
 /** The schema id of the server's job events. */
 export const JOB_EVENT_SCHEMA = 'https://events.kitlab.dev/job';
@@ -28,11 +28,7 @@ export function asJobEvent(emission: {
     return null;
   }
   const { id, kind, state } = emission;
-  if (
-    typeof id !== 'string' ||
-    typeof kind !== 'string' ||
-    typeof state !== 'string'
-  ) {
+  if (typeof id !== 'string' || !isJobKind(kind) || typeof state !== 'string') {
     return null;
   }
   return emission as unknown as IJobEvent;
@@ -141,12 +137,7 @@ export function jobsToAnnounce(
 
 /** The reference a job is about (what "Copy reference" copies), if any. */
 export function jobReference(job: IJob): string {
-  const fromResult = job.result?.reference;
-  if (typeof fromResult === 'string' && fromResult) {
-    return fromResult;
-  }
-  const fromParams = job.params.reference;
-  return typeof fromParams === 'string' ? fromParams : '';
+  return job.result?.reference || job.params.reference || '';
 }
 
 /** What a job works on, for its title: the reference, else the folder. */
@@ -155,6 +146,15 @@ export function jobSubject(job: IJob): string {
   if (reference) {
     return reference;
   }
-  const path = job.params.path;
+  const path = 'path' in job.params ? job.params.path : undefined;
   return typeof path === 'string' ? path || '/' : '';
+}
+
+/** The notebook a finished job wrote or recorded the kit in (unpack, push, pack-push), if any. */
+export function jobNotebook(job: IJob): string {
+  const result = job.result;
+  if (result && 'notebook' in result && typeof result.notebook === 'string') {
+    return result.notebook;
+  }
+  return '';
 }

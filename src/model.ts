@@ -1,3 +1,4 @@
+import { Debouncer, Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { FRONTEND_VERSION } from './_version';
@@ -14,32 +15,28 @@ import {
 import { KitlabRequestError } from './request';
 import {
   ConnectionState,
+  EditorMode,
   EntryKind,
   IJob,
   IKitfile,
   IKitfileDocument,
   IKitfileSchema,
+  IKitlabModel,
   IKitSummary,
   ILoginRequest,
   IPackPlan,
   IProblem,
   IRegistryStatus,
+  IRemoteParams,
   IRemoteTags,
   IScanEntry,
   IScanReport,
-  JobKind
+  JobRequest,
+  Loadable
 } from './tokens';
 import { versionMismatch } from './version';
 
-/** A value fetched from the server: not asked for yet, on its way, there, or failed. */
-export type Loadable<T> =
-  | { status: 'idle' }
-  | { status: 'loading' }
-  | { status: 'ready'; value: T }
-  | { status: 'error'; message: string; code: string };
-
-/** Which editor the user edits the Kitfile in; Save sends that editor's content. */
-export type EditorMode = 'form' | 'yaml';
+export type { EditorMode, Loadable } from './tokens';
 
 /** Live validation waits this long after the last keystroke. */
 const VALIDATE_DELAY_MS = 400;
@@ -58,13 +55,22 @@ function failed<T>(error: unknown): Loadable<T> {
 }
 
 /**
- * The kitlab panel's state. Views subscribe to `changed` and re-render; all server calls go through
- * here. Pure rules (draft edits, job reducer, problem mapping) live in their own modules.
+ * The kitlab panel's state (see `IKitlabModel`): one signal per concern (connection, package flow,
+ * jobs, kits, registries), so each view re-renders only for what it shows. All server calls go
+ * through here; pure rules (draft edits, job reducer, problem mapping) live in their own modules.
+ * Timers are lumino `Poll`s and `Debouncer`s, stopped by `dispose()`.
  */
-export class KitlabModel {
+export class KitlabModel implements IKitlabModel {
+  private _isDisposed = false;
   private _connection: ConnectionState = { status: 'connecting' };
-  private _changed = new Signal<this, void>(this);
+  private _connectionChanged = new Signal<this, ConnectionState>(this);
+  private _packageChanged = new Signal<this, void>(this);
+  private _jobsChanged = new Signal<this, readonly IJob[]>(this);
   private _jobFinished = new Signal<this, IJob>(this);
+  private _kitsChanged = new Signal<this, Loadable<IKitSummary[]>>(this);
+  private _registriesChanged = new Signal<this, Loadable<IRegistryStatus[]>>(
+    this
+  );
 
   private _folder: string | null = null;
   private _scan: Loadable<IScanReport> = { status: 'idle' };
@@ -76,7 +82,12 @@ export class KitlabModel {
   private _dirty = false;
   private _problems: IProblem[] = [];
   private _validating = false;
-  private _validateTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Live validation after typing stops, and at once (next tick) for a new draft. */
+  private _validateSoon = new Debouncer(
+    () => this.validateNow(),
+    VALIDATE_DELAY_MS
+  );
+  private _validateNext = new Debouncer(() => this.validateNow(), 0);
   private _validateSeq = 0;
   private _plan: Loadable<IPackPlan> = { status: 'idle' };
 
@@ -84,22 +95,59 @@ export class KitlabModel {
   /** Jobs this page saw queued or running, and those whose end it has announced. */
   private _seenActive = new Set<string>();
   private _announced = new Set<string>();
-  private _jobPoll: ReturnType<typeof setInterval> | null = null;
+  /** Runs only while a job is active (see `_updateJobPoll`). */
+  private _jobPoll = new Poll({
+    auto: false,
+    factory: () => this._pollActiveJobs(),
+    frequency: { interval: JOB_POLL_MS, backoff: false },
+    name: 'kitlab:jobs',
+    standby: 'when-hidden'
+  });
   private _kits: Loadable<IKitSummary[]> = { status: 'idle' };
   private _registries: Loadable<IRegistryStatus[]> = { status: 'idle' };
 
-  // ---------------------------------------------------------------------------------- signals
+  // ---------------------------------------------------------------------------------- lifetime
 
-  get changed(): ISignal<this, void> {
-    return this._changed;
+  get isDisposed(): boolean {
+    return this._isDisposed;
   }
 
-  /**
-   * A job this page saw running has ended (succeeded, failed, cancelled). Emitted once per job, with
-   * the job as read from the server (so `result` is there).
-   */
+  /** Stop every timer and disconnect every listener. */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    this._validateSoon.dispose();
+    this._validateNext.dispose();
+    this._jobPoll.dispose();
+    Signal.clearData(this);
+  }
+
+  // ---------------------------------------------------------------------------------- signals
+
+  get connectionChanged(): ISignal<this, ConnectionState> {
+    return this._connectionChanged;
+  }
+
+  get packageChanged(): ISignal<this, void> {
+    return this._packageChanged;
+  }
+
+  get jobsChanged(): ISignal<this, readonly IJob[]> {
+    return this._jobsChanged;
+  }
+
   get jobFinished(): ISignal<this, IJob> {
     return this._jobFinished;
+  }
+
+  get kitsChanged(): ISignal<this, Loadable<IKitSummary[]>> {
+    return this._kitsChanged;
+  }
+
+  get registriesChanged(): ISignal<this, Loadable<IRegistryStatus[]>> {
+    return this._registriesChanged;
   }
 
   // ---------------------------------------------------------------------------------- connection
@@ -108,26 +156,25 @@ export class KitlabModel {
     return this._connection;
   }
 
-  /** Handshake with the server; safe to call again to retry. */
   async connect(): Promise<void> {
-    this._connection = { status: 'connecting' };
-    this._emit();
+    this._setConnection({ status: 'connecting' });
     try {
       const info = await api.getVersion();
-      this._connection = {
+      this._setConnection({
         status: 'ready',
         info,
         mismatch: versionMismatch(FRONTEND_VERSION, info)
-      };
+      });
     } catch (error) {
-      this._connection = { status: 'error', message: (error as Error).message };
+      this._setConnection({
+        status: 'error',
+        message: (error as Error).message
+      });
     }
-    this._emit();
   }
 
   // ---------------------------------------------------------------------------------- package flow
 
-  /** The folder being packaged ('' = the server root), or null before one is chosen. */
   get folder(): string | null {
     return this._folder;
   }
@@ -136,7 +183,6 @@ export class KitlabModel {
     return this._scan;
   }
 
-  /** The Kitfile as saved on disk. */
   get document(): Loadable<IKitfileDocument> {
     return this._document;
   }
@@ -145,7 +191,6 @@ export class KitlabModel {
     return this._schema;
   }
 
-  /** The Kitfile being edited in the form (unsaved edits included). */
   get draft(): IKitfile | null {
     return this._draft;
   }
@@ -158,7 +203,6 @@ export class KitlabModel {
     return this._editorMode;
   }
 
-  /** The draft or the YAML text differs from what was last loaded or saved. */
   get dirty(): boolean {
     return this._dirty;
   }
@@ -175,10 +219,6 @@ export class KitlabModel {
     return this._plan;
   }
 
-  /**
-   * Start packaging `folder`: read its Kitfile (if any) and, when `scan` is set, scan it. An existing
-   * Kitfile wins over the scan's draft; the user can switch with `useScanDraft`.
-   */
   async openFolder(folder: string, options: { scan: boolean }): Promise<void> {
     this._folder = folder;
     this._scan = { status: 'idle' };
@@ -188,7 +228,7 @@ export class KitlabModel {
     this._yamlText = '';
     this._problems = [];
     this._dirty = false;
-    this._emit();
+    this._emitPackage();
     void this.loadSchema();
     const documentLoaded = this._loadDocument(folder);
     if (options.scan) {
@@ -198,14 +238,13 @@ export class KitlabModel {
     }
   }
 
-  /** Scan the current folder again. */
   async scanFolder(): Promise<void> {
     const folder = this._folder;
     if (folder === null) {
       return;
     }
     this._scan = { status: 'loading' };
-    this._emit();
+    this._emitPackage();
     try {
       const report = await api.scan(folder);
       if (folder !== this._folder) {
@@ -225,15 +264,14 @@ export class KitlabModel {
         this._startDraft(emptyKitfile(folder));
       }
     }
-    this._emit();
+    this._emitPackage();
   }
 
-  /** Replace the draft with the scan's (after the user confirmed). */
   useScanDraft(): void {
     if (this._scan.status === 'ready') {
       this._startDraft(this._scan.value.kitfile);
       this._dirty = true;
-      this._emit();
+      this._emitPackage();
     }
   }
 
@@ -242,16 +280,15 @@ export class KitlabModel {
       return;
     }
     this._schema = { status: 'loading' };
-    this._emit();
+    this._emitPackage();
     try {
       this._schema = { status: 'ready', value: await api.getSchema() };
     } catch (error) {
       this._schema = failed(error);
     }
-    this._emit();
+    this._emitPackage();
   }
 
-  /** The form changed: keep the draft and validate it shortly. */
   setDraft(kitfile: IKitfile): void {
     // rjsf reports a change when it first fills in defaults; that is not an edit.
     if (sameKitfile(kitfile, this._draft)) {
@@ -262,27 +299,24 @@ export class KitlabModel {
     this._dirty = true;
     this._editorMode = 'form';
     this._plan = { status: 'idle' };
-    this._emit();
+    this._emitPackage();
     this._scheduleValidation();
   }
 
-  /** A scan entry should become another kind of Kitfile entry. */
   moveEntry(entry: IScanEntry, kind: EntryKind): void {
     this.setDraft(moveEntry(this._draft ?? {}, entry, kind));
   }
 
-  /** A scan entry should not be packed at all. */
   dropEntry(entry: IScanEntry): void {
     this.setDraft(dropPath(this._draft ?? {}, entry.path));
   }
 
-  /** The YAML tab changed: keep the text and validate it shortly. */
   setYamlText(text: string): void {
     this._yamlText = text;
     this._dirty = true;
     this._editorMode = 'yaml';
     this._plan = { status: 'idle' };
-    this._emit();
+    this._emitPackage();
     this._scheduleValidation();
   }
 
@@ -300,29 +334,25 @@ export class KitlabModel {
       this._problems = result.problems;
       if (!result.kitfile || typeof result.text !== 'string') {
         // Unparseable: stay where the problems point (the YAML tab has their lines).
-        this._emit();
+        this._emitPackage();
         return;
       }
       this._draft = result.kitfile;
       this._yamlText = result.text;
     }
     this._editorMode = mode;
-    this._emit();
+    this._emitPackage();
   }
 
-  /** Validate what the active editor holds now (no delay). */
   async validateNow(): Promise<void> {
-    if (this._validateTimer !== null) {
-      clearTimeout(this._validateTimer);
-      this._validateTimer = null;
-    }
+    this._cancelValidation();
     const folder = this._folder;
-    if (folder === null) {
+    if (folder === null || this._isDisposed) {
       return;
     }
     const seq = ++this._validateSeq;
     this._validating = true;
-    this._emit();
+    this._emitPackage();
     try {
       const result = await api.validateKitfile(folder, this._input());
       if (seq === this._validateSeq) {
@@ -337,67 +367,59 @@ export class KitlabModel {
     } finally {
       if (seq === this._validateSeq) {
         this._validating = false;
-        this._emit();
+        this._emitPackage();
       }
     }
   }
 
-  /** Save the active editor's content as the folder's Kitfile (the server keeps comments). */
   async save(): Promise<IKitfileDocument> {
     const folder = this._folder;
     if (folder === null) {
       throw new Error('No folder is open');
     }
-    if (this._validateTimer !== null) {
-      clearTimeout(this._validateTimer);
-      this._validateTimer = null;
-    }
+    this._cancelValidation();
     this._validateSeq++;
     try {
       const saved = await api.saveKitfile(folder, this._input());
       this._acceptDocument(saved);
       this._plan = { status: 'idle' };
-      this._emit();
+      this._emitPackage();
       return saved;
     } catch (error) {
       const problems = problemsOf(error);
       if (problems !== null) {
         this._problems = problems;
         this._validating = false;
-        this._emit();
+        this._emitPackage();
       }
       throw error;
     }
   }
 
-  /** What packing would write, layer by layer. */
   async loadPlan(): Promise<void> {
     const folder = this._folder;
     if (folder === null) {
       return;
     }
     this._plan = { status: 'loading' };
-    this._emit();
+    this._emitPackage();
     try {
       this._plan = { status: 'ready', value: await api.getPlan(folder) };
     } catch (error) {
       this._plan = failed(error);
     }
-    this._emit();
+    this._emitPackage();
   }
 
   // ---------------------------------------------------------------------------------- jobs
 
-  /** Every job, newest first. */
   get jobs(): readonly IJob[] {
     return this._jobs;
   }
 
-  async startJob(
-    kind: JobKind,
-    params: Record<string, unknown>
-  ): Promise<IJob> {
-    const job = await api.createJob(kind, params);
+  async startJob(request: JobRequest): Promise<IJob> {
+    // The spread is a plain object, as the REST client's loose `params` takes.
+    const job = await api.createJob(request.kind, { ...request.params });
     this._setJobs(upsertJob(this._jobs, job), true);
     return job;
   }
@@ -415,10 +437,9 @@ export class KitlabModel {
     }
   }
 
-  /** Feed an event from jupyter_server's event bus; other schemas are ignored. */
   handleEvent(emission: { schema_id: string; [key: string]: unknown }): void {
     const event = asJobEvent(emission);
-    if (event === null) {
+    if (event === null || this._isDisposed) {
       return;
     }
     // Events are compact (no result, no log): an ended job is announced once its resource is read.
@@ -436,15 +457,13 @@ export class KitlabModel {
 
   async refreshKits(): Promise<void> {
     if (this._kits.status !== 'ready') {
-      this._kits = { status: 'loading' };
-      this._emit();
+      this._setKits({ status: 'loading' });
     }
     try {
-      this._kits = { status: 'ready', value: await api.listKits() };
+      this._setKits({ status: 'ready', value: await api.listKits() });
     } catch (error) {
-      this._kits = failed(error);
+      this._setKits(failed(error));
     }
-    this._emit();
   }
 
   async tagKit(source: string, reference: string): Promise<void> {
@@ -457,12 +476,12 @@ export class KitlabModel {
     await this.refreshKits();
   }
 
-  remoteTags(
-    repository: string,
-    plainHttp: boolean,
-    tlsVerify = true
-  ): Promise<IRemoteTags> {
-    return api.remoteTags(repository, plainHttp, tlsVerify);
+  remoteTags(repository: string, options: IRemoteParams): Promise<IRemoteTags> {
+    return api.remoteTags(
+      repository,
+      options.plainHttp ?? false,
+      options.tlsVerify ?? true
+    );
   }
 
   // ---------------------------------------------------------------------------------- registries
@@ -473,11 +492,13 @@ export class KitlabModel {
 
   async refreshRegistries(): Promise<void> {
     try {
-      this._registries = { status: 'ready', value: await api.listRegistries() };
+      this._setRegistries({
+        status: 'ready',
+        value: await api.listRegistries()
+      });
     } catch (error) {
-      this._registries = failed(error);
+      this._setRegistries(failed(error));
     }
-    this._emit();
   }
 
   async login(request: ILoginRequest): Promise<IRegistryStatus> {
@@ -509,7 +530,7 @@ export class KitlabModel {
       this._document = failed(error);
       this._draftFromScan(folder);
     }
-    this._emit();
+    this._emitPackage();
   }
 
   /** No Kitfile on disk: start from the scan's draft, or an empty Kitfile when the scan failed. */
@@ -538,7 +559,7 @@ export class KitlabModel {
     this._draft = kitfile;
     this._dirty = true;
     this._editorMode = 'form';
-    this._scheduleValidation(0);
+    this._scheduleValidation(true);
   }
 
   private _input(): api.KitfileInput {
@@ -547,14 +568,31 @@ export class KitlabModel {
       : { kitfile: this._draft ?? {} };
   }
 
-  private _scheduleValidation(delay = VALIDATE_DELAY_MS): void {
-    if (this._validateTimer !== null) {
-      clearTimeout(this._validateTimer);
+  /** Validate after typing stops, or on the next tick when `now`. */
+  private _scheduleValidation(now = false): void {
+    if (this._isDisposed) {
+      return;
     }
-    this._validateTimer = setTimeout(() => {
-      this._validateTimer = null;
-      void this.validateNow();
-    }, delay);
+    this._cancelValidation();
+    // A debouncer's promise rejects when it is stopped or replaced; validateNow reports its own errors.
+    (now ? this._validateNext : this._validateSoon)
+      .invoke()
+      .catch(() => undefined);
+  }
+
+  private _cancelValidation(): void {
+    if (!this._isDisposed) {
+      void this._validateSoon.stop();
+      void this._validateNext.stop();
+    }
+  }
+
+  private async _pollActiveJobs(): Promise<void> {
+    await Promise.all(
+      this._jobs
+        .filter(job => isActive(job.state))
+        .map(job => this._refreshJob(job.id))
+    );
   }
 
   private async _refreshJob(id: string): Promise<void> {
@@ -568,6 +606,9 @@ export class KitlabModel {
 
   /** `fromServer`: the jobs are resources read over REST, complete enough to announce. */
   private _setJobs(jobs: IJob[], fromServer: boolean): void {
+    if (this._isDisposed) {
+      return;
+    }
     this._jobs = jobs;
     for (const job of jobs) {
       if (isActive(job.state)) {
@@ -585,25 +626,50 @@ export class KitlabModel {
       }
     }
     this._updateJobPoll();
-    this._emit();
+    this._jobsChanged.emit(this._jobs);
   }
 
+  /**
+   * While a job is active it is also read over REST every few seconds, in case events do not reach
+   * the page (a proxy that drops the websocket); with no active job the poll stops.
+   */
   private _updateJobPoll(): void {
     const active = this._jobs.some(job => isActive(job.state));
-    if (active && this._jobPoll === null) {
-      this._jobPoll = setInterval(() => {
-        for (const job of this._jobs.filter(j => isActive(j.state))) {
-          void this._refreshJob(job.id);
-        }
-      }, JOB_POLL_MS);
-    } else if (!active && this._jobPoll !== null) {
-      clearInterval(this._jobPoll);
-      this._jobPoll = null;
+    const stopped =
+      this._jobPoll.state.phase === 'stopped' ||
+      this._jobPoll.state.phase === 'constructed';
+    if (active && stopped) {
+      void this._jobPoll.start();
+    } else if (!active && !stopped) {
+      void this._jobPoll.stop();
     }
   }
 
-  private _emit(): void {
-    this._changed.emit();
+  private _setConnection(connection: ConnectionState): void {
+    this._connection = connection;
+    if (!this._isDisposed) {
+      this._connectionChanged.emit(connection);
+    }
+  }
+
+  private _setKits(kits: Loadable<IKitSummary[]>): void {
+    this._kits = kits;
+    if (!this._isDisposed) {
+      this._kitsChanged.emit(kits);
+    }
+  }
+
+  private _setRegistries(registries: Loadable<IRegistryStatus[]>): void {
+    this._registries = registries;
+    if (!this._isDisposed) {
+      this._registriesChanged.emit(registries);
+    }
+  }
+
+  private _emitPackage(): void {
+    if (!this._isDisposed) {
+      this._packageChanged.emit();
+    }
   }
 }
 

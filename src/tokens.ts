@@ -3,8 +3,8 @@
  * model's token, and the command ids other plugins call.
  */
 import { Token } from '@lumino/coreutils';
-
-import type { KitlabModel } from './model';
+import type { IDisposable } from '@lumino/disposable';
+import type { ISignal } from '@lumino/signaling';
 
 /** GET /kitlab/version */
 export interface IVersionInfo {
@@ -192,7 +192,137 @@ export interface IPackPlan {
 
 // ------------------------------------------------------------------------------------------ Jobs
 
-export type JobKind = 'pack' | 'push' | 'pack-push' | 'pull' | 'unpack';
+/**
+ * Network options of every job that reaches a registry (`JobRequest.params` in
+ * kitlab/server/openapi.yaml). Absent means the server's default: HTTPS, certificate verified.
+ */
+export interface IRemoteParams {
+  plainHttp?: boolean;
+  tlsVerify?: boolean;
+}
+
+/** `pack`: a folder into the local store, tagged `reference` when given. */
+export interface IPackParams {
+  path: string;
+  reference?: string;
+  compression?: Compression;
+}
+
+/** `push`: a kit of the local store to a registry (`destination` defaults to `reference`). */
+export interface IPushParams extends IRemoteParams {
+  reference: string;
+  destination?: string;
+  /** A notebook to record the pushed kit in (lineage). */
+  notebook?: string;
+}
+
+/** `pack-push`: pack a folder straight into a registry, nothing written locally. */
+export interface IPackPushParams extends IRemoteParams {
+  path: string;
+  reference: string;
+  compression?: Compression;
+  notebook?: string;
+}
+
+/** `pull`: a kit from a registry into the local store. */
+export interface IPullParams extends IRemoteParams {
+  reference: string;
+}
+
+/** `unpack`: a kit into a workspace folder (pulled first when not in the store). */
+export interface IUnpackParams extends IRemoteParams {
+  reference: string;
+  path: string;
+  /** kit's `--filter` values (`model`, `datasets` …); none = everything. */
+  filters?: string[];
+  overwrite?: boolean;
+  ignoreExisting?: boolean;
+  /** Write a notebook that loads the kit beside it. */
+  notebook?: boolean;
+}
+
+/** A pickle file the safety scan did not trust, with the globals that decided. */
+export interface ISafetyFinding {
+  path: string;
+  verdict: 'dangerous' | 'unknown';
+  globals: string[];
+}
+
+export interface IPackResult {
+  reference: string | null;
+  digest: string;
+  layers: {
+    kind: string;
+    path: string;
+    digest: string;
+    size: number;
+    unchanged: boolean;
+  }[];
+  warnings: string[];
+  safety: ISafetyFinding[];
+}
+
+/** `push` and `pack-push` (kitlab/modelkit/transfer.py `PushResult`, camelCased). */
+export interface IPushResult {
+  reference: string;
+  digest: string;
+  uploadedBytes: number;
+  skippedBlobs: number;
+  mountedBlobs: number;
+  warnings: string[];
+  /** The notebook the kit was recorded in, if one was named. */
+  notebook: string | null;
+}
+
+export interface IPackPushResult extends IPushResult {
+  safety: ISafetyFinding[];
+}
+
+export interface IPullResult {
+  reference: string;
+  digest: string;
+  downloadedBytes: number;
+  skippedBlobs: number;
+  parents: string[];
+}
+
+export interface IUnpackResult {
+  reference: string;
+  digest: string;
+  /** The folder the kit was unpacked into. */
+  path: string;
+  /** The notebook that loads the kit, when `notebook` was asked for. */
+  notebook?: string;
+  safety?: ISafetyFinding[];
+}
+
+/** Params and result of each job kind, as kitlab/server/operations.py reads and returns them. */
+export interface IJobKinds {
+  pack: { params: IPackParams; result: IPackResult };
+  push: { params: IPushParams; result: IPushResult };
+  'pack-push': { params: IPackPushParams; result: IPackPushResult };
+  pull: { params: IPullParams; result: IPullResult };
+  unpack: { params: IUnpackParams; result: IUnpackResult };
+}
+
+export type JobKind = keyof IJobKinds;
+
+export const JOB_KINDS: readonly JobKind[] = [
+  'pack',
+  'push',
+  'pack-push',
+  'pull',
+  'unpack'
+];
+
+export function isJobKind(kind: unknown): kind is JobKind {
+  return JOB_KINDS.includes(kind as JobKind);
+}
+
+/** POST /kitlab/jobs: a kind with its own params (a discriminated union by `kind`). */
+export type JobRequest = {
+  [K in JobKind]: { kind: K; params: IJobKinds[K]['params'] };
+}[JobKind];
 
 export type JobState =
   | 'queued'
@@ -225,11 +355,9 @@ export interface IJobProgress {
   etaSeconds?: number | null;
 }
 
-/** GET /kitlab/jobs/{id}: the source of truth for a job. */
-export interface IJob {
+/** What every job has, whatever its kind. */
+export interface IJobBase {
   id: string;
-  kind: string;
-  params: Record<string, unknown>;
   state: JobState;
   createdAt: number;
   startedAt?: number | null;
@@ -238,14 +366,26 @@ export interface IJob {
   progress: IJobProgress;
   items: IJobItem[];
   log: string[];
-  result?: Record<string, unknown> | null;
   error?: IJobError | null;
 }
+
+/**
+ * GET /kitlab/jobs/{id}: the source of truth for a job, discriminated by `kind`. `params` are what
+ * the job was started with (empty in a stub made from an event until the job is read), `result`
+ * is there once it succeeded.
+ */
+export type IJob = {
+  [K in JobKind]: IJobBase & {
+    kind: K;
+    params: Partial<IJobKinds[K]['params']>;
+    result?: IJobKinds[K]['result'] | null;
+  };
+}[JobKind];
 
 /** The compact job event on jupyter_server's event bus (schema `https://events.kitlab.dev/job`). */
 export interface IJobEvent {
   id: string;
-  kind: string;
+  kind: JobKind;
   state: JobState;
   stage?: string;
   done?: number;
@@ -318,8 +458,111 @@ export const DEFAULT_SETTINGS: IKitlabSettings = {
 
 // ------------------------------------------------------------------------------------------ Plugin API
 
-/** The kitlab model, for other plugins (notebook toolbar, file browser) that start the package flow. */
-export const IKitlabModel = new Token<KitlabModel>(
+/** A value fetched from the server: not asked for yet, on its way, there, or failed. */
+export type Loadable<T> =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; value: T }
+  | { status: 'error'; message: string; code: string };
+
+/** Which editor the user edits the Kitfile in; Save sends that editor's content. */
+export type EditorMode = 'form' | 'yaml';
+
+/**
+ * The kitlab state, for the panel and for other plugins (notebook toolbar, file browser) that start
+ * the package flow. All server calls go through it. Each concern has its own signal, so a view
+ * re-renders only for what it shows: a job's progress does not redraw the Kitfile form.
+ */
+export interface IKitlabModel extends IDisposable {
+  // ---------------------------------------------------------------- connection
+  /** The handshake with the server changed state. */
+  readonly connectionChanged: ISignal<IKitlabModel, ConnectionState>;
+  readonly connection: ConnectionState;
+  /** Handshake with the server; safe to call again to retry. */
+  connect(): Promise<void>;
+
+  // ---------------------------------------------------------------- package flow
+  /** Anything of the package flow changed: folder, scan, Kitfile, draft, problems or plan. */
+  readonly packageChanged: ISignal<IKitlabModel, void>;
+  /** The folder being packaged ('' = the server root), or null before one is chosen. */
+  readonly folder: string | null;
+  readonly scan: Loadable<IScanReport>;
+  /** The Kitfile as saved on disk. */
+  readonly document: Loadable<IKitfileDocument>;
+  readonly schema: Loadable<IKitfileSchema>;
+  /** The Kitfile being edited in the form (unsaved edits included). */
+  readonly draft: IKitfile | null;
+  readonly yamlText: string;
+  readonly editorMode: EditorMode;
+  /** The draft or the YAML text differs from what was last loaded or saved. */
+  readonly dirty: boolean;
+  readonly problems: readonly IProblem[];
+  readonly validating: boolean;
+  readonly plan: Loadable<IPackPlan>;
+  /**
+   * Start packaging `folder`: read its Kitfile (if any) and, when `scan` is set, scan it. An existing
+   * Kitfile wins over the scan's draft; the user can switch with `useScanDraft`.
+   */
+  openFolder(folder: string, options: { scan: boolean }): Promise<void>;
+  /** Scan the current folder again. */
+  scanFolder(): Promise<void>;
+  /** Replace the draft with the scan's (after the user confirmed). */
+  useScanDraft(): void;
+  loadSchema(): Promise<void>;
+  /** The form changed: keep the draft and validate it shortly. */
+  setDraft(kitfile: IKitfile): void;
+  /** A scan entry should become another kind of Kitfile entry. */
+  moveEntry(entry: IScanEntry, kind: EntryKind): void;
+  /** A scan entry should not be packed at all. */
+  dropEntry(entry: IScanEntry): void;
+  /** The YAML tab changed: keep the text and validate it shortly. */
+  setYamlText(text: string): void;
+  /** Switch editors, carrying unsaved edits across (see the class). */
+  setEditorMode(mode: EditorMode): Promise<void>;
+  /** Validate what the active editor holds now (no delay). */
+  validateNow(): Promise<void>;
+  /** Save the active editor's content as the folder's Kitfile (the server keeps comments). */
+  save(): Promise<IKitfileDocument>;
+  /** What packing would write, layer by layer. */
+  loadPlan(): Promise<void>;
+
+  // ---------------------------------------------------------------- jobs
+  /** The job list changed (a job started, progressed or ended). */
+  readonly jobsChanged: ISignal<IKitlabModel, readonly IJob[]>;
+  /**
+   * A job this page saw running has ended (succeeded, failed, cancelled). Emitted once per job, with
+   * the job as read from the server (so `result` is there).
+   */
+  readonly jobFinished: ISignal<IKitlabModel, IJob>;
+  /** Every job, newest first. */
+  readonly jobs: readonly IJob[];
+  startJob(request: JobRequest): Promise<IJob>;
+  cancelJob(id: string): Promise<void>;
+  refreshJobs(): Promise<void>;
+  /** Feed an event from jupyter_server's event bus; other schemas are ignored. */
+  handleEvent(emission: { schema_id: string; [key: string]: unknown }): void;
+
+  // ---------------------------------------------------------------- kits
+  readonly kitsChanged: ISignal<IKitlabModel, Loadable<IKitSummary[]>>;
+  readonly kits: Loadable<IKitSummary[]>;
+  refreshKits(): Promise<void>;
+  tagKit(source: string, reference: string): Promise<void>;
+  removeKit(reference: string): Promise<void>;
+  remoteTags(repository: string, options: IRemoteParams): Promise<IRemoteTags>;
+
+  // ---------------------------------------------------------------- registries
+  readonly registriesChanged: ISignal<
+    IKitlabModel,
+    Loadable<IRegistryStatus[]>
+  >;
+  readonly registries: Loadable<IRegistryStatus[]>;
+  refreshRegistries(): Promise<void>;
+  login(request: ILoginRequest): Promise<IRegistryStatus>;
+  logout(host: string): Promise<void>;
+}
+
+/** The kitlab model's token (the interface above; `KitlabModel` in src/model.ts implements it). */
+export const IKitlabModel = new Token<IKitlabModel>(
   'kitlab:IKitlabModel',
   'The kitlab state: scan, Kitfile draft, jobs, kits and registries.'
 );

@@ -11,7 +11,13 @@ import {
 } from '../jobs';
 import type { IJob, IJobEvent } from '../tokens';
 
-function job(id: string, createdAt: number, extra: Partial<IJob> = {}): IJob {
+type PackJob = Extract<IJob, { kind: 'pack' }>;
+
+function job(
+  id: string,
+  createdAt: number,
+  extra: Partial<PackJob> = {}
+): PackJob {
   return {
     id,
     kind: 'pack',
@@ -205,7 +211,17 @@ describe('job helpers', () => {
 
   it('prefers the result reference, then params', () => {
     expect(
-      jobReference(job('a', 1, { result: { reference: 'localhost/demo:v1' } }))
+      jobReference(
+        job('a', 1, {
+          result: {
+            reference: 'localhost/demo:v1',
+            digest: `sha256:${'0'.repeat(64)}`,
+            layers: [],
+            warnings: [],
+            safety: []
+          }
+        })
+      )
     ).toBe('localhost/demo:v1');
     expect(jobReference(job('a', 1))).toBe('demo:v1');
     expect(jobSubject(job('a', 1, { params: { path: 'demo' } }))).toBe('demo');

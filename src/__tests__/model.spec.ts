@@ -20,25 +20,35 @@ jest.setTimeout(60_000);
 let server: IRunningServer;
 let model: KitlabModel;
 
-/** Resolve once `predicate` holds, re-checked on every `changed` signal. */
+/** Resolve once `predicate` holds, re-checked on every signal of the model. */
 function until(
   predicate: () => boolean,
   what: string,
   timeoutMs = 30_000
 ): Promise<void> {
+  const signals = [
+    model.connectionChanged,
+    model.packageChanged,
+    model.jobsChanged,
+    model.kitsChanged,
+    model.registriesChanged
+  ];
   return new Promise((resolve, reject) => {
+    const stop = () => {
+      signals.forEach(signal => signal.disconnect(check));
+      clearTimeout(timer);
+    };
     const check = () => {
       if (predicate()) {
-        model.changed.disconnect(check);
-        clearTimeout(timer);
+        stop();
         resolve();
       }
     };
     const timer = setTimeout(() => {
-      model.changed.disconnect(check);
+      stop();
       reject(new Error(`timed out waiting for ${what}`));
     }, timeoutMs);
-    model.changed.connect(check);
+    signals.forEach(signal => signal.connect(check));
     check();
   });
 }
@@ -57,6 +67,11 @@ beforeAll(async () => {
 
 beforeEach(() => {
   model = new KitlabModel();
+});
+
+afterEach(() => {
+  // Stops the model's job poll and validation timers.
+  model.dispose();
 });
 
 afterAll(async () => {
@@ -146,9 +161,9 @@ describe('the kitlab model', () => {
     const ended = new Promise<IJob>(resolve =>
       model.jobFinished.connect((_, job) => resolve(job))
     );
-    const job = await model.startJob('pack', {
-      path: 'iris',
-      reference: 'model/iris:v1'
+    const job = await model.startJob({
+      kind: 'pack',
+      params: { path: 'iris', reference: 'model/iris:v1' }
     });
     expect(model.jobs[0].id).toBe(job.id);
     // Without the event bus (no browser here), the model polls the running job.
@@ -185,9 +200,9 @@ describe('the kitlab model', () => {
     const before = model.jobs.length;
     model.handleEvent({ schema_id: 'https://example.org/other', id: 'x' });
     expect(model.jobs.length).toBe(before);
-    const job = await model.startJob('pack', {
-      path: 'iris',
-      reference: 'model/iris:v2'
+    const job = await model.startJob({
+      kind: 'pack',
+      params: { path: 'iris', reference: 'model/iris:v2' }
     });
     model.handleEvent({
       schema_id: 'https://events.kitlab.dev/job',

@@ -3,8 +3,8 @@ import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { formatBytes, formatDuration, formatRate, percent } from '../format';
-import { isActive, jobSubject } from '../jobs';
-import { IJob, JobState } from '../tokens';
+import { isActive, jobNotebook, jobSubject } from '../jobs';
+import { IJob, JobKind, JobState } from '../tokens';
 import { ProgressBar } from './common';
 
 function stateLabel(state: JobState, trans: TranslationBundle): string {
@@ -27,7 +27,7 @@ function stateLabel(state: JobState, trans: TranslationBundle): string {
 }
 
 /** A job kind as a verb for titles and notifications. */
-export function jobKindLabel(kind: string, trans: TranslationBundle): string {
+export function jobKindLabel(kind: JobKind, trans: TranslationBundle): string {
   switch (kind) {
     case 'pack':
       return trans.__('Pack');
@@ -39,8 +39,6 @@ export function jobKindLabel(kind: string, trans: TranslationBundle): string {
       return trans.__('Pull');
     case 'unpack':
       return trans.__('Unpack');
-    default:
-      return kind;
   }
 }
 
@@ -77,7 +75,7 @@ function JobRow(props: {
   const { done, total, bytesPerSecond } = job.progress;
   const active = isActive(job.state);
   const value = job.state === 'succeeded' ? 100 : percent(done, total);
-  const notebook = job.result?.notebook;
+  const notebook = jobNotebook(job);
   const details = [
     total > 0 ? `${formatBytes(done)} / ${formatBytes(total)}` : '',
     active ? formatRate(bytesPerSecond) : '',
@@ -138,7 +136,7 @@ function JobRow(props: {
           {job.error.message ?? job.error.code}
         </p>
       )}
-      {typeof notebook === 'string' && notebook && (
+      {notebook && (
         <button
           className="jp-mod-styled jp-kitlab-button"
           onClick={() => props.onOpenNotebook(notebook)}

@@ -13,6 +13,7 @@ import type { KitlabActions } from '../actions';
 import { formatBytes, shortDigest } from '../format';
 import { kitReference, storeRepository } from '../reference';
 import { IKitSummary } from '../tokens';
+import { TextField } from './DialogFields';
 
 /** kit's display form of a repository: without the `localhost/` default registry. */
 function displayName(kit: IKitSummary): string {
@@ -195,16 +196,13 @@ export function RemoteBrowser(props: {
         void list();
       }}
     >
-      <label className="jp-kitlab-field">
-        <span>{trans.__('Remote repository')}</span>
-        <input
-          className="jp-mod-styled"
-          name="repository"
-          value={repository}
-          placeholder="ghcr.io/org/model"
-          onChange={event => setRepository(event.target.value)}
-        />
-      </label>
+      <TextField
+        name="repository"
+        label={trans.__('Remote repository')}
+        value={repository}
+        placeholder="ghcr.io/org/model"
+        onChange={setRepository}
+      />
       <button
         type="submit"
         className="jp-mod-styled jp-kitlab-button"

@@ -1,69 +1,34 @@
-import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { FormDialogBody } from './common';
 import { ILoginRequest } from '../tokens';
+import {
+  IFormViewProps,
+  IRegistryFormProps,
+  useRegistryForm
+} from './DialogFields';
 
-function LoginFormView(props: {
-  initial: ILoginRequest;
+export interface ILoginFormProps extends IRegistryFormProps {
   message: string;
-  trans: TranslationBundle;
-  plainHttpByDefault: (registry: string) => boolean;
-  onChange: (values: ILoginRequest) => void;
-}): JSX.Element {
+}
+
+/** The Log in dialog's form. The password lives only in this dialog until it is sent. */
+export function LoginFormView(
+  props: ILoginFormProps & IFormViewProps<ILoginRequest>
+): JSX.Element {
   const { trans } = props;
-  const [values, setValues] = React.useState(props.initial);
-  const update = (change: Partial<ILoginRequest>): void => {
-    const next = { ...values, ...change };
-    if (change.host !== undefined) {
-      next.plainHttp = props.plainHttpByDefault(change.host.trim());
-    }
-    setValues(next);
-    props.onChange(next);
-  };
+  const form = useRegistryForm(props, change => change.host);
   return (
     <div className="jp-kitlab-dialog-form">
       {props.message && <p>{props.message}</p>}
-      <label className="jp-kitlab-field">
-        <span>{trans.__('Registry')}</span>
-        <input
-          className="jp-mod-styled"
-          name="host"
-          value={values.host}
-          placeholder="ghcr.io"
-          onChange={event => update({ host: event.target.value })}
-        />
-      </label>
-      <label className="jp-kitlab-field">
-        <span>{trans.__('Username')}</span>
-        <input
-          className="jp-mod-styled"
-          name="username"
-          autoComplete="username"
-          value={values.username}
-          onChange={event => update({ username: event.target.value })}
-        />
-      </label>
-      <label className="jp-kitlab-field">
-        <span>{trans.__('Password or token')}</span>
-        <input
-          className="jp-mod-styled"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          value={values.password}
-          onChange={event => update({ password: event.target.value })}
-        />
-      </label>
-      <label className="jp-kitlab-check">
-        <input
-          type="checkbox"
-          name="plainHttp"
-          checked={values.plainHttp ?? false}
-          onChange={event => update({ plainHttp: event.target.checked })}
-        />
-        {trans.__('Plain HTTP (a local registry without TLS)')}
-      </label>
+      {form.text('host', trans.__('Registry'), { placeholder: 'ghcr.io' })}
+      {form.text('username', trans.__('Username'), {
+        autoComplete: 'username'
+      })}
+      {form.text('password', trans.__('Password or token'), {
+        type: 'password',
+        autoComplete: 'current-password'
+      })}
+      {form.plainHttp()}
       <p className="jp-kitlab-muted">
         {trans.__(
           'The credentials are checked with the registry, then stored where kit keeps them; the password is never shown again.'
@@ -71,33 +36,4 @@ function LoginFormView(props: {
       </p>
     </div>
   );
-}
-
-/** The Log in dialog's body. The password lives only in this dialog until it is sent. */
-export class LoginForm extends FormDialogBody<ILoginRequest> {
-  constructor(
-    host: string,
-    private readonly _message: string,
-    private readonly _trans: TranslationBundle,
-    private readonly _plainHttpByDefault: (registry: string) => boolean
-  ) {
-    super({
-      host,
-      username: '',
-      password: '',
-      plainHttp: _plainHttpByDefault(host)
-    });
-  }
-
-  render(): JSX.Element {
-    return (
-      <LoginFormView
-        initial={this.values}
-        message={this._message}
-        trans={this._trans}
-        plainHttpByDefault={this._plainHttpByDefault}
-        onChange={this.setValues}
-      />
-    );
-  }
 }

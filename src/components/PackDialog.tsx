@@ -1,7 +1,6 @@
-import { TranslationBundle } from '@jupyterlab/translation';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { FormDialogBody } from './common';
 import {
   buildReference,
   IReferenceParts,
@@ -9,6 +8,12 @@ import {
   referenceProblems
 } from '../reference';
 import { Compression } from '../tokens';
+import {
+  CheckField,
+  IFormViewProps,
+  IRegistryFormProps,
+  useRegistryForm
+} from './DialogFields';
 
 /** What the Pack dialog asks for. */
 export interface IPackValues extends IReferenceParts {
@@ -44,63 +49,38 @@ export function packValuesValid(values: IPackValues): boolean {
   );
 }
 
-function PackFormView(props: {
-  initial: IPackValues;
-  trans: TranslationBundle;
+export interface IPackFormProps extends IRegistryFormProps {
   showProblems: boolean;
-  plainHttpByDefault: (registry: string) => boolean;
-  onChange: (values: IPackValues) => void;
-}): JSX.Element {
+}
+
+/** The Pack dialog's form: where the kit goes, how it is compressed, and whether it is pushed. */
+export function PackFormView(
+  props: IPackFormProps & IFormViewProps<IPackValues>
+): JSX.Element {
   const { trans } = props;
-  const [values, setValues] = React.useState(props.initial);
-  const update = (change: Partial<IPackValues>): void => {
-    const next = { ...values, ...change };
-    if (change.registry !== undefined) {
-      // A local registry usually has no TLS, unless the settings list it as self-signed.
-      next.plainHttp = props.plainHttpByDefault(change.registry.trim());
-    }
-    setValues(next);
-    props.onChange(next);
-  };
-  const problems = problemMessages(values, trans);
-  const field = (
-    key: keyof IReferenceParts,
-    label: string,
-    placeholder: string
-  ): JSX.Element => (
-    <label className="jp-kitlab-field">
-      <span>{label}</span>
-      <input
-        className="jp-mod-styled"
-        name={key}
-        value={values[key]}
-        placeholder={placeholder}
-        aria-invalid={props.showProblems && problems[key] !== undefined}
-        onChange={event => update({ [key]: event.target.value })}
-      />
-      {props.showProblems && problems[key] && (
-        <span className="jp-kitlab-field-error">{problems[key]}</span>
-      )}
-    </label>
-  );
+  const form = useRegistryForm(props, change => change.registry);
+  const { values, update } = form;
+  const problems = props.showProblems ? problemMessages(values, trans) : {};
   return (
     <div className="jp-kitlab-dialog-form">
-      <label className="jp-kitlab-check">
-        <input
-          type="checkbox"
-          name="push"
-          checked={values.push}
-          onChange={event => update({ push: event.target.checked })}
-        />
-        {trans.__('Push to a registry after packing')}
-      </label>
-      {field(
-        'registry',
-        trans.__('Registry'),
-        values.push ? 'ghcr.io' : trans.__('(local store only)')
-      )}
-      {field('repository', trans.__('Repository'), 'org/my-model')}
-      {field('tag', trans.__('Tag'), 'v1')}
+      <CheckField
+        name="push"
+        label={trans.__('Push to a registry after packing')}
+        checked={values.push}
+        onChange={push => update({ push })}
+      />
+      {form.text('registry', trans.__('Registry'), {
+        placeholder: values.push ? 'ghcr.io' : trans.__('(local store only)'),
+        error: problems.registry
+      })}
+      {form.text('repository', trans.__('Repository'), {
+        placeholder: 'org/my-model',
+        error: problems.repository
+      })}
+      {form.text('tag', trans.__('Tag'), {
+        placeholder: 'v1',
+        error: problems.tag
+      })}
       <label className="jp-kitlab-field">
         <span>{trans.__('Layer compression')}</span>
         <select
@@ -119,44 +99,10 @@ function PackFormView(props: {
           <option value="zstd">zstd</option>
         </select>
       </label>
-      {values.push && (
-        <label className="jp-kitlab-check">
-          <input
-            type="checkbox"
-            name="plainHttp"
-            checked={values.plainHttp}
-            onChange={event => update({ plainHttp: event.target.checked })}
-          />
-          {trans.__('Plain HTTP (a local registry without TLS)')}
-        </label>
-      )}
+      {values.push && form.plainHttp()}
       <p className="jp-kitlab-muted" data-testid="kitlab-pack-reference">
         {trans.__('Reference: %1', buildReference(values) || '—')}
       </p>
     </div>
   );
-}
-
-/** The Pack dialog's body; `getValue` is what the user entered. */
-export class PackForm extends FormDialogBody<IPackValues> {
-  constructor(
-    initial: IPackValues,
-    private readonly _trans: TranslationBundle,
-    private readonly _showProblems: boolean,
-    private readonly _plainHttpByDefault: (registry: string) => boolean
-  ) {
-    super(initial);
-  }
-
-  render(): JSX.Element {
-    return (
-      <PackFormView
-        initial={this.values}
-        trans={this._trans}
-        showProblems={this._showProblems}
-        plainHttpByDefault={this._plainHttpByDefault}
-        onChange={this.setValues}
-      />
-    );
-  }
 }

@@ -1,9 +1,8 @@
-import { Dialog, ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { percent } from '../format';
-import type { Loadable } from '../model';
+import type { Loadable } from '../tokens';
 
 /** A byte progress bar; `label` names it for screen readers. */
 export function ProgressBar(props: {
@@ -74,29 +73,4 @@ export function LoadableView<T>(props: {
     case 'ready':
       return props.children(value.value);
   }
-}
-
-/**
- * The body of a form dialog: it keeps what the user has entered so far (`values`, kept current by the
- * view's `onChange` through `setValues`) and hands it to the Dialog as its value.
- */
-export abstract class FormDialogBody<T>
-  extends ReactWidget
-  implements Dialog.IBodyWidget<T>
-{
-  protected values: T;
-
-  constructor(initial: T) {
-    super();
-    this.values = initial;
-    this.addClass('jp-kitlab-dialog');
-  }
-
-  getValue(): T {
-    return this.values;
-  }
-
-  protected readonly setValues = (values: T): void => {
-    this.values = values;
-  };
 }

@@ -1,12 +1,14 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
+import type { CodeEditor } from '@jupyterlab/codeeditor';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
-import { Signal } from '@lumino/signaling';
+import { ISignal, Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { KitlabActions, PanelTab } from '../actions';
 import { LoadableView } from '../components/common';
 import { ConnectionStatus } from '../components/ConnectionStatus';
+import { TextField } from '../components/DialogFields';
 import { JobsList } from '../components/JobsList';
 import { KitfileForm } from '../components/KitfileForm';
 import { KitsList, RemoteBrowser } from '../components/KitsList';
@@ -16,8 +18,8 @@ import { ScanReport } from '../components/ScanReport';
 import { ProblemList, YamlEditor } from '../components/YamlEditor';
 import { modelKitIcon } from '../icons';
 import { isActive } from '../jobs';
-import { KitlabModel } from '../model';
 import { hasErrors } from '../problems';
+import { IKitlabModel } from '../tokens';
 
 export const PANEL_ID = 'kitlab-panel';
 
@@ -25,16 +27,19 @@ const TABS: PanelTab[] = ['package', 'jobs', 'kits', 'registries'];
 
 /**
  * The left-sidebar ModelKit panel: Package (scan → Kitfile → plan → pack), Jobs, Kits and
- * Registries, as tabs. All state is in the model; this only renders it and forwards clicks.
+ * Registries, as tabs. All state is in the model; this only renders it and forwards clicks. Each
+ * tab listens to its own model signal, so a job's progress redraws the Jobs list, not the form.
  */
 export class ModelKitPanel extends ReactWidget {
   private _tab: PanelTab = 'package';
   private _tabChanged = new Signal<this, PanelTab>(this);
 
   constructor(
-    private readonly _model: KitlabModel,
+    private readonly _model: IKitlabModel,
     private readonly _trans: TranslationBundle,
-    private readonly _cwd: () => string
+    private readonly _cwd: () => string,
+    /** JupyterLab's editor factory, for the YAML tab (a plain text area without it). */
+    private readonly _editorFactory: CodeEditor.Factory | null = null
   ) {
     super();
     this.id = PANEL_ID;
@@ -68,7 +73,7 @@ export class ModelKitPanel extends ReactWidget {
         <header className="jp-kitlab-header">
           <h2>{this._trans.__('ModelKit')}</h2>
         </header>
-        <UseSignal signal={this._model.changed}>
+        <UseSignal signal={this._model.connectionChanged}>
           {() => (
             <ConnectionStatus
               state={this._model.connection}
@@ -128,7 +133,7 @@ export class ModelKitPanel extends ReactWidget {
             >
               {this._tabLabel(tab)}
               {tab === 'jobs' && (
-                <UseSignal signal={this._model.changed}>
+                <UseSignal signal={this._model.jobsChanged}>
                   {() => {
                     const running = this._model.jobs.filter(job =>
                       isActive(job.state)
@@ -148,9 +153,7 @@ export class ModelKitPanel extends ReactWidget {
           id={`kitlab-tabpanel-${this._tab}`}
           aria-labelledby={`kitlab-tab-${this._tab}`}
         >
-          <UseSignal signal={this._model.changed}>
-            {() => this._renderTab()}
-          </UseSignal>
+          {this._renderTab()}
         </div>
       </>
     );
@@ -161,27 +164,41 @@ export class ModelKitPanel extends ReactWidget {
     if (actions === null) {
       return null;
     }
+    const model = this._model;
+    /**
+     * Re-render `view` when `signal` fires (only that tab's state). Keyed by tab: a UseSignal
+     * connects once, when mounted, so each tab needs its own.
+     */
+    const on = (
+      signal: ISignal<IKitlabModel, unknown>,
+      view: () => JSX.Element
+    ): JSX.Element => (
+      <UseSignal key={this._tab} signal={signal}>
+        {view}
+      </UseSignal>
+    );
     switch (this._tab) {
       case 'package':
-        return (
+        return on(model.packageChanged, () => (
           <PackageView
-            model={this._model}
+            model={model}
             actions={actions}
             trans={this._trans}
             cwd={this._cwd}
+            editorFactory={this._editorFactory}
           />
-        );
+        ));
       case 'jobs':
-        return (
+        return on(model.jobsChanged, () => (
           <JobsList
             jobs={this._model.jobs}
             trans={this._trans}
             onCancel={job => void actions.cancel(job)}
             onOpenNotebook={path => void actions.openNotebook(path)}
           />
-        );
+        ));
       case 'kits':
-        return (
+        return on(model.kitsChanged, () => (
           <div className="jp-kitlab-section">
             <div className="jp-kitlab-row">
               <button
@@ -207,9 +224,9 @@ export class ModelKitPanel extends ReactWidget {
             </LoadableView>
             <RemoteBrowser actions={actions} trans={this._trans} />
           </div>
-        );
+        ));
       case 'registries':
-        return (
+        return on(model.registriesChanged, () => (
           <LoadableView
             value={this._model.registries}
             trans={this._trans}
@@ -223,17 +240,18 @@ export class ModelKitPanel extends ReactWidget {
               />
             )}
           </LoadableView>
-        );
+        ));
     }
   }
 }
 
 /** The Package tab: choose a folder, then scan → edit the Kitfile → look at the plan → pack. */
 function PackageView(props: {
-  model: KitlabModel;
+  model: IKitlabModel;
   actions: KitlabActions;
   trans: TranslationBundle;
   cwd: () => string;
+  editorFactory: CodeEditor.Factory | null;
 }): JSX.Element {
   const { model, actions, trans } = props;
   const [folderInput, setFolderInput] = React.useState(
@@ -258,16 +276,14 @@ function PackageView(props: {
           void actions.packageFolder(folderInput.trim());
         }}
       >
-        <label className="jp-kitlab-field jp-kitlab-grow">
-          <span>{trans.__('Folder to package')}</span>
-          <input
-            className="jp-mod-styled"
-            name="folder"
-            value={folderInput}
-            placeholder={trans.__('(server root)')}
-            onChange={event => setFolderInput(event.target.value)}
-          />
-        </label>
+        <TextField
+          name="folder"
+          className="jp-kitlab-grow"
+          label={trans.__('Folder to package')}
+          value={folderInput}
+          placeholder={trans.__('(server root)')}
+          onChange={setFolderInput}
+        />
         <button
           type="submit"
           className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
@@ -321,7 +337,12 @@ function PackageView(props: {
             aria-labelledby="kitlab-step-kitfile"
           >
             <h3 id="kitlab-step-kitfile">{trans.__('2. Kitfile')}</h3>
-            <KitfileStep model={model} actions={actions} trans={trans} />
+            <KitfileStep
+              model={model}
+              actions={actions}
+              trans={trans}
+              editorFactory={props.editorFactory}
+            />
           </section>
           {document.status === 'ready' && (
             <>
@@ -386,9 +407,10 @@ function PackageView(props: {
 }
 
 function KitfileStep(props: {
-  model: KitlabModel;
+  model: IKitlabModel;
   actions: KitlabActions;
   trans: TranslationBundle;
+  editorFactory: CodeEditor.Factory | null;
 }): JSX.Element | null {
   const { model, actions, trans } = props;
   // Stable across renders, so the form's context (and its fields) do not change on every keystroke.
@@ -475,6 +497,7 @@ function KitfileStep(props: {
           problems={model.problems}
           validating={model.validating}
           trans={trans}
+          editorFactory={props.editorFactory}
           onChange={text => model.setYamlText(text)}
         />
       ) : (

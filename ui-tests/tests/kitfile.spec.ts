@@ -46,9 +46,13 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
   await expect(panel.field('root_package_name')).toHaveValue('churn');
 
   await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
-  const yaml = panel.root.getByLabel('Kitfile YAML');
-  await expect(yaml).toHaveValue(KITFILE);
-  await yaml.fill(
+  // JupyterLab's CodeMirror editor, with line numbers.
+  await expect(panel.yamlEditor).toBeVisible();
+  await panel.expectYaml(KITFILE);
+  await expect(
+    panel.root.locator('.jp-kitlab-yaml-editor .cm-lineNumbers')
+  ).toBeVisible();
+  await panel.fillYaml(
     KITFILE.replace(
       '  name: churn\nmodel',
       '  name: churn\n  licence: MIT\nmodel'
@@ -59,15 +63,25 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
     timeout: 10000
   });
   await expect(problem).toContainText('5:3');
+  // The problem is also marked on its line: a gutter marker and the span underlined.
+  await expect(
+    panel.root.locator('.jp-kitlab-yaml-editor .cm-lint-marker-error')
+  ).toHaveCount(1);
+  await expect(
+    panel.root.locator('.jp-kitlab-yaml-editor .cm-lintRange-error')
+  ).toContainText('licence');
   await panel.screenshot('yaml-problem');
 
-  await yaml.fill(
+  await panel.fillYaml(
     KITFILE.replace(
       '  name: churn\nmodel',
       '  name: churn\n  license: MIT\nmodel'
     )
   );
   await expect(problem).toHaveCount(0, { timeout: 10000 });
+  await expect(
+    panel.root.locator('.jp-kitlab-yaml-editor .cm-lint-marker-error')
+  ).toHaveCount(0);
   await panel.save();
   const reread = await request.get('/kitlab/kitfile?path=demo');
   const document = (await reread.json()) as { text: string };
@@ -100,10 +114,9 @@ test('form edits carry to the YAML tab, and parameters are edited as JSON', asyn
 
   // The YAML tab shows the unsaved edits laid into the file, the user's comment kept.
   await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
-  const yaml = panel.root.getByLabel('Kitfile YAML');
-  await expect(yaml).toHaveValue(/# Kept by kitlab: a comment the user wrote/);
-  await expect(yaml).toHaveValue(/version: '1\.10'/);
-  await expect(yaml).toHaveValue(/epochs: 5/);
+  await panel.expectYaml(/# Kept by kitlab: a comment the user wrote/);
+  await panel.expectYaml(/version: '1\.10'/);
+  await panel.expectYaml(/epochs: 5/);
   await panel.screenshot('form-edits-in-yaml');
 
   await panel.save();
@@ -153,4 +166,45 @@ test('the form suggests licenses and frameworks, and path fields browse the fold
   await expect(panel.fieldErrors('root_model_path')).toHaveCount(0, {
     timeout: 10000
   });
+});
+
+test('the YAML tab is a CodeMirror editor in the light and the dark theme', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(90000);
+  const colours: Record<string, string> = {};
+  for (const theme of ['light', 'dark'] as const) {
+    const panel = await openDemoWithKitfile(page, request, testInfo);
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    } else {
+      await page.theme.setLightTheme();
+    }
+    await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
+    await panel.expectYaml(KITFILE);
+    // A warning (not an SPDX license) and an error (a missing file), each marked on its line.
+    await panel.fillYaml(
+      KITFILE.replace(
+        '  name: churn\nmodel',
+        '  name: churn\n  license: not a license\nmodel'
+      ).replace('models/churn.joblib', 'models/missing.joblib')
+    );
+    const editor = panel.root.locator('.jp-kitlab-yaml-editor');
+    await expect(editor.locator('.cm-lint-marker-error')).toHaveCount(1, {
+      timeout: 10000
+    });
+    await expect(editor.locator('.cm-lint-marker-warning')).toHaveCount(1);
+    await expect(editor.locator('.cm-lintRange-warning')).toContainText(
+      'not a license'
+    );
+    await expect(editor.locator('.cm-lineNumbers')).toContainText('8');
+    await panel.root.locator('.jp-kitlab-yaml').scrollIntoViewIfNeeded();
+    await panel.screenshot(`yaml-${theme}`);
+    // The editor takes the theme's colours (JupyterLab's CSS variables), not fixed ones.
+    colours[theme] = await editor
+      .locator('.cm-editor')
+      .evaluate(node => getComputedStyle(node).backgroundColor);
+  }
+  expect(colours.light).not.toBe(colours.dark);
 });

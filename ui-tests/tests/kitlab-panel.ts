@@ -91,6 +91,37 @@ export class KitlabPanel {
       .locator('.error-detail, .text-danger');
   }
 
+  /** The YAML tab's editor (JupyterLab's CodeMirror; its content element carries the label). */
+  get yamlEditor(): Locator {
+    return this.root.getByLabel('Kitfile YAML');
+  }
+
+  /** The text in the YAML tab's editor, line by line as CodeMirror shows it. */
+  async yamlText(): Promise<string> {
+    return this.yamlEditor.evaluate(content =>
+      Array.from(content.querySelectorAll('.cm-line'))
+        .map(line => line.textContent ?? '')
+        .join('\n')
+    );
+  }
+
+  /** Wait until the YAML tab's editor holds `expected` (a string: all of it; a RegExp: a match). */
+  async expectYaml(expected: string | RegExp): Promise<void> {
+    const text = expect.poll(() => this.yamlText(), { timeout: 10000 });
+    if (typeof expected === 'string') {
+      await text.toBe(expected);
+    } else {
+      await text.toMatch(expected);
+    }
+  }
+
+  /** Replace the YAML tab's text as a user would: select all, then type (paste) the new text. */
+  async fillYaml(text: string): Promise<void> {
+    await this.yamlEditor.click();
+    await this.page.keyboard.press('Control+a');
+    await this.page.keyboard.insertText(text);
+  }
+
   async save(): Promise<void> {
     await this.root.getByRole('button', { name: 'Save Kitfile' }).click();
     await expect(this.kitfileStatus).toHaveText('Saved');
