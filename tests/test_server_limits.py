@@ -119,10 +119,13 @@ async def test_deeply_nested_json_is_a_400_naming_the_field(jp_fetch, project):
     assert error["message"].endswith("nested deeper than 100 levels")
 
 
-async def test_a_5000_digit_number_and_nan_are_400s_naming_the_field(jp_fetch, project):
+async def test_a_5000_digit_number_an_overflowing_float_and_nan_are_400s_naming_the_field(jp_fetch, project):
     raw = '{"kind": "pack", "params": {"path": "project", "limit": ' + "9" * 5_000 + "}}"
     error = await refused(jp_fetch, "jobs", method="POST", raw=raw)
     assert error["message"] == "params.limit: a number of 5000 digits; at most 40 are accepted"
+    raw = '{"kitfile": {"model": {"parameters": {"lr": 1e400}}}}'
+    error = await refused(jp_fetch, "kitfile", "validate", method="POST", params={"path": "project"}, raw=raw)
+    assert error["message"] == "kitfile.model.parameters.lr: a number beyond the range of a float"
     raw = '{"kitfile": {"model": {"parameters": {"lr": NaN}}}}'
     error = await refused(jp_fetch, "kitfile", "validate", method="POST", params={"path": "project"}, raw=raw)
     assert error["message"] == "request body: NaN is not a JSON number"
@@ -189,6 +192,11 @@ async def test_a_job_with_a_bad_param_is_refused_before_anything_happens(jp_fetc
         (
             ("unpack", {"reference": "m:v1", "path": "out", "filters": "model"}),
             "params.filters must be an array",
+        ),
+        (
+            ("unpack", {"reference": "m:v1", "path": "out", "filters": ["model", "weights"]}),
+            "params.filters[1]: invalid filter type weights "
+            "(must be one of 'kitfile', 'model', 'datasets', 'code', or 'docs')",
         ),
         (("push", {"reference": "m:v1", "plainHttp": "yes"}), "params.plainHttp must be a boolean"),
     ]

@@ -16,6 +16,7 @@ import asyncio
 import errno
 import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -49,16 +50,26 @@ MAX_NAME_BYTES = 255
 LOG_MESSAGE_CHARS = 300
 
 
-class _LongNumber:
-    """A number in a request body too long to be one (kept as text until the field is named)."""
+class _BadNumber:
+    """A number in a request body that cannot be one (kept until the field is named): too many digits,
+    or beyond a float's range (``1e400`` would be sent back as ``Infinity``, which is not JSON)."""
 
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
+    def __init__(self, why: str) -> None:
+        self.why = why
 
 
-def _parse_int(text: str) -> int | _LongNumber:
+def _parse_int(text: str) -> int | _BadNumber:
     digits = len(text.lstrip("-"))
-    return _LongNumber(digits) if digits > MAX_INT_DIGITS else int(text)
+    if digits > MAX_INT_DIGITS:
+        return _BadNumber(f"a number of {digits} digits; at most {MAX_INT_DIGITS} are accepted")
+    return int(text)
+
+
+def _parse_float(text: str) -> float | _BadNumber:
+    if len(text) > MAX_INT_DIGITS * 2:
+        return _BadNumber(f"a number of {len(text)} characters; at most {MAX_INT_DIGITS * 2} are accepted")
+    value = float(text)
+    return value if math.isfinite(value) else _BadNumber("a number beyond the range of a float")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -78,10 +89,8 @@ def _check_json(value: Any) -> None:
     stack: list[tuple[Any, list[str | int]]] = [(value, [])]
     while stack:
         item, path = stack.pop()
-        if isinstance(item, _LongNumber):
-            raise errors.InvalidInput(
-                f"{_field(path)}: a number of {item.digits} digits; at most {MAX_INT_DIGITS} are accepted"
-            )
+        if isinstance(item, _BadNumber):
+            raise errors.InvalidInput(f"{_field(path)}: {item.why}")
         if len(path) > MAX_JSON_DEPTH:
             raise errors.InvalidInput(f"{_field(path[:8])}…: nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(item, dict):
@@ -122,7 +131,9 @@ def parse_json_body(data: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise errors.InvalidInput("request body is not UTF-8 JSON") from exc
     try:
-        body = json.loads(text, parse_int=_parse_int, parse_constant=_refuse_constant)
+        body = json.loads(
+            text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_refuse_constant
+        )
     except json.JSONDecodeError as exc:
         raise errors.InvalidInput(f"request body is not JSON: {exc.msg} at line {exc.lineno}") from None
     except RecursionError:

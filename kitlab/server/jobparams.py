@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 
 from kitlab.errors import InvalidInput, KitlabError, NotFound, PathOutsideRoot
 from kitlab.modelkit.reference import parse_reference
+from kitlab.modelkit.unpack import parse_filter
 from kitlab.server.handlers import path_error
 from kitlab.server.paths import resolve_in_root
 from kitlab.server.settings import Kitlab
@@ -95,6 +96,11 @@ class JobParams:
             self.remote(params, "reference")
         elif kind == "unpack":
             self.reference(params, "reference")  # the registry is checked if the kit must be pulled
+            for index, text in enumerate(params.get("filters", [])):
+                try:
+                    parse_filter(text)
+                except KitlabError as exc:
+                    raise InvalidInput(f"params.filters[{index}]: {exc.message}") from None
         if kind in ("push", "pack-push") and params.get("notebook"):
             self.notebook(params, "notebook")
 
