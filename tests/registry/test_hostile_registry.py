@@ -236,6 +236,34 @@ def test_oversized_answers_are_refused_before_they_fill_memory(hostile, tmp_path
         pull(f"{hostile.host}/big/kit:v1", store=LocalStore(tmp_path / "h"), remote=_remote())
 
 
+def test_a_tag_list_that_links_to_itself_ends(hostile):
+    from kitlab.modelkit.transfer import remote_tags
+
+    assert remote_tags(f"{hostile.host}/loop/kit", remote=_remote()) == ["v1"]  # junk entries dropped
+    hostile.tags_loop = True
+    with pytest.raises(RegistryError, match="kept sending tag list pages"):
+        remote_tags(f"{hostile.host}/loop/kit", remote=_remote())
+    assert len(hostile.seen("GET")) < 5
+
+
+def test_a_chunked_upload_the_registry_never_keeps_is_abandoned(hostile, tmp_path):
+    data = os.urandom(3 << 20)
+    blob = tmp_path / "blob"
+    blob.write_bytes(data)
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    hostile.upload_range = "0-0"  # every chunk "accepted", nothing kept
+    client = RegistryClient(hostile.host, "up/repo", _remote(), chunk_size=1 << 20, monolithic_limit=1)
+
+    def open_at(offset: int):
+        fh = blob.open("rb")
+        fh.seek(offset)
+        return fh
+
+    with client, pytest.raises(RegistryError, match=r"accepted 3 chunks .* in a row but kept only 1 of"):
+        client.upload_blob(digest, len(data), open_at)
+    assert len(hostile.seen("PATCH")) == 4  # the first one moved the registry from 0 to 1 byte
+
+
 # ----------------------------------------------------------------------------- allowed registries
 def test_a_parent_on_a_registry_outside_the_allow_list_is_never_contacted(hostile, realm, tmp_path):
     realm.add_kit("other/base", "v1")

@@ -58,6 +58,8 @@ class HostileRegistry:
     challenge: str | None = None  # WWW-Authenticate for requests without Authorization
     require_user_token: bool = False  # also challenge requests with the anonymous token
     upload_location: str | None = None  # Location answered to POST .../blobs/uploads/
+    upload_range: str | None = None  # Range answered to every PATCH (e.g. "0-0": nothing kept)
+    tags_loop: bool = False  # tag lists always link to a "next" page: the same one
     # -- state --------------------------------------------------------------------------------------
     manifests: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
@@ -162,6 +164,11 @@ class HostileRegistry:
                     token = "user-token" if self.headers.get("Authorization") else "anon-token"
                     self._reply(200, json.dumps({"token": token, "expires_in": 300}).encode())
                     return
+                if path.startswith("/upload/") and self.command == "PATCH":
+                    self._body()
+                    headers = {"Location": path, "Range": reg.upload_range or "0-0"}
+                    self._reply(202, headers=headers)
+                    return
                 if path.startswith("/upload/"):
                     reg.blobs["sha256:" + hashlib.sha256(self._body()).hexdigest()] = b""
                     self._reply(201)
@@ -178,6 +185,11 @@ class HostileRegistry:
                     return
                 if path == "/v2/":
                     self._reply(200, b"{}", {"Content-Type": "application/json"})
+                    return
+                if path.endswith("/tags/list") and self.command == "GET":
+                    link = {"Link": f'<{path}?n=1>; rel="next"'} if reg.tags_loop else {}
+                    body = json.dumps({"name": path, "tags": ["v1", 7, "x" * 500, None]}).encode()
+                    self._reply(200, body, {"Content-Type": "application/json", **link})
                     return
                 repo, kind, ref = _split(path)
                 if kind == "manifests" and self.command in ("GET", "HEAD"):

@@ -51,6 +51,10 @@ DEFAULT_CHUNK_SIZE = 100 * MiB  # kit's chunk size (pkg/lib/repo/remote/upload-f
 PIECE = 8 * MiB  # largest unit of reads and writes
 SEND_PIECE = 1 * MiB  # upload body pieces: progress and cancel checks between them
 MAX_MANIFEST_BYTES = 8 * MiB
+MAX_TAG_PAGES = 1000  # a registry's tag list pages: a loop of "next" links ends here
+MAX_TAGS = 1_000_000
+MAX_TAG_CHARS = 128  # the distribution spec's tag length
+MAX_STALLED_CHUNKS = 3  # chunk answers in a row whose Range shows no progress
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -251,16 +255,25 @@ class RegistryClient:
         self._t.raise_for(resp, f"mount blob {digest} from {from_repo}")
 
     def list_tags(self, *, page_size: int | None = None) -> list[str]:
+        """All tags, following ``Link: rel=next`` pages; bounded (pages, tags, a page seen twice)."""
         tags: list[str] = []
         url: str | None = self._path("tags/list")
         params = {"n": str(page_size)} if page_size else None
+        seen: set[str] = set()
         while url:
+            if url in seen or len(seen) >= MAX_TAG_PAGES or len(tags) > MAX_TAGS:
+                raise RegistryError(
+                    f"{self.host} kept sending tag list pages ({len(seen)} pages, {len(tags)} tags); "
+                    "kitlab stopped reading them"
+                )
+            seen.add(url)
             resp = self._t.request("GET", url, params=params)
             if resp.status_code != 200:
                 self._t.raise_for(resp, f"list tags of {self.repository}")
             try:
-                tags.extend(resp.json().get("tags") or [])
-            except (ValueError, AttributeError):
+                page = resp.json().get("tags") or []
+                tags.extend(t for t in page if isinstance(t, str) and 0 < len(t) <= MAX_TAG_CHARS)
+            except (ValueError, AttributeError, TypeError, RecursionError):
                 raise RegistryError(f"{self.host} returned a malformed tag list") from None
             following = resp.links.get("next", {}).get("url")
             resp.close()
@@ -428,6 +441,7 @@ class RegistryClient:
         location, min_chunk = self._start_upload()
         chunk = max(self.chunk_size, min_chunk)
         offset = 0
+        stalled = 0
         fh: BinaryIO | None = None
         try:
             while offset < size:
@@ -457,12 +471,19 @@ class RegistryClient:
                     resp.close()
                     if resp.status_code == 202 and resp.headers.get("Location"):
                         location = self._resolve(resp.headers["Location"])
+                        previous = offset
                         offset += n
                         end = _range_end(resp.headers.get("Range"))
                         if end is not None and end + 1 != offset:
                             offset = end + 1  # the registry kept a different amount: follow it
                             fh.close()
                             fh = None
+                        stalled = stalled + 1 if offset <= previous else 0
+                        if stalled >= MAX_STALLED_CHUNKS:
+                            raise RegistryError(
+                                f"{self.host} accepted {MAX_STALLED_CHUNKS} chunks of {digest} in a row "
+                                f"but kept only {offset} of {size} bytes; the upload was abandoned"
+                            )
                         continue
                     if resp.status_code not in (*RETRYABLE_STATUS, 401, 416):
                         self._raise_upload_failure(resp, digest)
