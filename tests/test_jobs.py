@@ -304,3 +304,38 @@ def test_failures_are_logged_a_bug_with_its_traceback_a_refusal_in_one_line(mana
         by_job[refusal.id].getMessage()
         == f"job {refusal.id} (failing) failed: invalid: the Kitfile has 2 problems"
     )
+
+
+def test_a_huge_result_is_cut_and_says_so(manager):
+    def noisy(params, reporter):
+        return {"reference": "m:v1", "warnings": [f"warning {i}: " + "w" * 200 for i in range(10_000)]}
+
+    m = JobManager(manager._dir, {"noisy": noisy})
+    try:
+        job = m.create("noisy", {})
+        wait_for(lambda: m.get(job.id).state == "succeeded")
+        result = m.get(job.id).result
+        assert result["reference"] == "m:v1"
+        assert result["truncated"] is True
+        assert result["warnings"][-1].startswith("warning 99: ")
+        assert len(json.dumps(m.get(job.id).to_dict())) < 64 << 10
+    finally:
+        m.shutdown()
+
+
+def test_progress_of_thousands_of_items_keeps_one_entry_each(manager):
+    def many(params, reporter):
+        for rounds in range(3):
+            for i in range(3_000):
+                reporter.progress(ProgressEvent("upload", f"layer-{i}", i, 3_000, rounds, 2))
+        return {}
+
+    m = JobManager(manager._dir, {"many": many})
+    try:
+        job = m.create("many", {})
+        wait_for(lambda: m.get(job.id).state == "succeeded", timeout=20)
+        items = m.get(job.id).items
+        assert len(items) == 3_000
+        assert {i.done for i in items} == {2}
+    finally:
+        m.shutdown()

@@ -45,6 +45,10 @@ ACTIVE_STATES = frozenset({QUEUED, RUNNING, CANCELLING})
 EMIT_INTERVAL_S = 0.25
 LOG_LIMIT = 200
 LOG_LINE_CHARS = 1000
+# A job's result (warnings, layers, findings) above this size keeps the first RESULT_LIST_ITEMS of each
+# list and says so (``truncated``): a result is part of every listing of the jobs.
+MAX_RESULT_BYTES = 256 << 10
+RESULT_LIST_ITEMS = 100
 # A record bigger than this was written before records were bounded: it is dropped, not read.
 MAX_RECORD_BYTES = 1 << 20
 
@@ -151,6 +155,18 @@ class JobView:
     error: dict[str, Any] | None
 
 
+def bounded_result(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``result``, or a shortened copy marked ``truncated: true`` when its JSON exceeds
+    ``MAX_RESULT_BYTES`` (lists cut to ``RESULT_LIST_ITEMS``; if still too large, scalars only)."""
+    if result is None or len(json.dumps(result, default=str)) <= MAX_RESULT_BYTES:
+        return result
+    out = {k: v[:RESULT_LIST_ITEMS] if isinstance(v, list) else v for k, v in result.items()}
+    out["truncated"] = True
+    if len(json.dumps(out, default=str)) > MAX_RESULT_BYTES:
+        out = {k: v for k, v in out.items() if not isinstance(v, (list, dict))}
+    return out
+
+
 class Reporter:
     """Handed to a running job: progress in, cancellation out."""
 
@@ -158,6 +174,11 @@ class Reporter:
         self._job = job
         self.cancel = cancel
         self._changed = changed
+        # Where each (stage, item) sits in job.items: a kit of thousands of layers reports each one
+        # many times, and a scan of the list per report made that quadratic. Progress may come from
+        # several transfer threads at once.
+        self._positions: dict[tuple[str, str], int] = {}
+        self._lock = threading.Lock()
 
     def stage(self, name: str) -> None:
         self._job.stage = name
@@ -171,14 +192,16 @@ class Reporter:
 
     def progress(self, event: ProgressEvent) -> None:
         """A ``ProgressFn``: keeps one entry per (stage, item), so a layer hashed then uploaded shows both."""
-        items = self._job.items
-        for i, existing in enumerate(items):
-            if existing.item == event.item and existing.stage == event.stage:
-                items[i] = ItemProgress(**asdict(event))
-                break
-        else:
-            items.append(ItemProgress(**asdict(event)))
-        self._job.stage = event.stage
+        entry = ItemProgress(**asdict(event))
+        with self._lock:
+            items = self._job.items
+            position = self._positions.get((event.stage, event.item))
+            if position is None:
+                self._positions[(event.stage, event.item)] = len(items)
+                items.append(entry)
+            else:
+                items[position] = entry
+            self._job.stage = event.stage
         self._changed(self._job, False)
 
 
@@ -350,7 +373,7 @@ class JobManager:
         error: dict[str, Any] | None = None,
     ) -> None:
         with self._lock:
-            job.result = result
+            job.result = bounded_result(result)
             job.error = error
             self._finish(job, state)
             # In the same step as the state change: whoever sees the job ended sees the history bounded.
