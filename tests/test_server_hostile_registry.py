@@ -13,6 +13,7 @@ import pytest
 import tornado.httpclient
 
 from tests.support.hostile_registry import HostileRegistry
+from tests.test_server_jobs import call, wait_job
 
 
 @pytest.fixture
@@ -30,22 +31,6 @@ def outside():
 @pytest.fixture
 def jp_server_config(jp_server_config: dict, allowed: HostileRegistry) -> dict:
     return {**jp_server_config, "Kitlab": {"allowed_registries": [allowed.host]}}
-
-
-async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
-    payload = None if body is None else json.dumps(body)
-    response = await jp_fetch("kitlab", *parts, method=method, body=payload, **kwargs)
-    return response.code, (json.loads(response.body) if response.body else None)
-
-
-async def wait_job(jp_fetch, job_id, states=("succeeded", "failed", "cancelled"), timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        _, job = await call(jp_fetch, "jobs", job_id)
-        if job["state"] in states:
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} stuck in {job['state']}")
 
 
 async def test_a_parent_kit_on_a_registry_outside_the_allow_list_is_refused(jp_fetch, allowed, outside):
