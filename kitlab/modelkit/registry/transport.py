@@ -79,7 +79,7 @@ _DETAIL_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def api_host(host: str) -> str:
-    """The host to talk HTTP to: Docker Hub's API lives on registry-1.docker.io (docs/architecture.md)."""
+    """The host to talk HTTP to: Docker Hub's API lives on registry-1.docker.io, as Docker and kit use it."""
     return "registry-1.docker.io" if host in _DOCKER_HUB_HOSTS else host
 
 
