@@ -456,6 +456,9 @@ def model_entry(main: Candidate, others: list[Candidate]) -> Entry:
         reasons=list(main.reasons),
     )
     entry.metadata = modelpack_metadata(main)
+    facts = {k: v for k, v in entry.metadata.items() if k not in ("run", "registered", "parameterCount")}
+    if len(facts) > 1:
+        entry.reasons.append("ModelPack metadata: " + ", ".join(f"{k} {v}" for k, v in facts.items()))
     entry.alternatives = [c.summary() for c in others[:8]]
     if others:
         entry.reasons.append(f"chosen over {len(others)} other model candidate(s) on the evidence above")

@@ -140,8 +140,8 @@ def _mlflow(folder: Path, root: str, dirs: dict[str, DirListing], found: Tracker
     listing = dirs[root]
     for exp in sorted(listing.subdirs):
         exp_rel = f"{root}/{exp}"
-        if exp == "models" or exp_rel not in dirs:
-            continue
+        if exp in ("models", ".trash") or exp_rel not in dirs:
+            continue  # the registry (read below) and deleted experiments
         for run in sorted(dirs[exp_rel].subdirs):
             run_rel = f"{exp_rel}/{run}"
             if run_rel not in dirs:

@@ -28,6 +28,8 @@ from kitlab.scan.runs import carve, find_trackers
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.walk import WalkResult, walk
 
+MAX_LOG_PATHS = 100
+
 
 @dataclass
 class ScanReport:
@@ -120,7 +122,15 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
     findings.checkpoints = [c for c in checkpoints if not any(under(d, c.path) for d in drafted)]
     for tracker_root, reason in trackers.roots.items():
         kept = [d for d in drafted if under(d, tracker_root)]
-        walked.excluded += [{"path": p, "reason": reason} for p in carve(walked.dirs, tracker_root, kept)]
+        logs = carve(walked.dirs, tracker_root, kept)
+        # Logs lie outside every drafted layer, so they are never packed; the list only informs (and
+        # feeds the suggested .kitignore), so a tracker with thousands of runs lists the first ones.
+        walked.excluded += [{"path": p, "reason": reason} for p in logs[:MAX_LOG_PATHS]]
+        if len(logs) > MAX_LOG_PATHS:
+            report.warnings.append(
+                f"{tracker_root}: {len(logs) - MAX_LOG_PATHS} more run-log paths are left out of the kit "
+                "(not listed)"
+            )
     report.entries = [e.to_dict() for e in draft.entries]
     report.kitfile = kitfile_to_dict(draft.kitfile)
     report.kitfile_object = draft.kitfile
