@@ -64,7 +64,25 @@ def cmd_version(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from kitlab.modelkit.pack import pack
+    from kitlab.modelkit.pack import pack, plan_pack
+
+    if args.plan:
+        plan = plan_pack(
+            args.directory, kitfile_path=args.file, compression=args.compression, store=_store(args)
+        )
+        for warning in plan.warnings:
+            print(f"Warning: {warning}", file=sys.stderr)
+        for secret in plan.secrets:
+            print(
+                f"Warning: {secret.field}: {secret.describe()}; pack stops unless --allow-secrets",
+                file=sys.stderr,
+            )
+        for layer in plan.planned:
+            state = "unchanged" if layer.unchanged else "changed"
+            print(
+                f"{layer.kind:9} {layer.path:40} {len(layer.files):6} files {_size(layer.size):>12}  {state}"
+            )
+        return 0
 
     if args.push:
         from kitlab.modelkit.packpush import pack_and_push
@@ -79,7 +97,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
             store=_store(args),
             progress=_print_progress,
             remote=_network(args),
+            allow_secrets=args.allow_secrets,
         )
+        for warning in pushed.warnings:
+            print(f"Warning: {warning}", file=sys.stderr)
         print(f"Pushed {pushed.reference} ({pushed.digest}): {_size(pushed.uploaded_bytes)} uploaded")
         return 0
 
@@ -90,17 +111,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
         compression=args.compression,
         store=_store(args),
         progress=_print_progress,
-        plan_only=args.plan,
+        allow_secrets=args.allow_secrets,
     )
     for warning in result.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
-    if args.plan:
-        for layer in result.plan:
-            state = "unchanged" if layer.unchanged else "changed"
-            print(
-                f"{layer.kind:9} {layer.path:40} {len(layer.files):6} files {_size(layer.size):>12}  {state}"
-            )
-        return 0
     print(f"Model saved: {result.manifest_digest}")
     return 0
 
@@ -322,6 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", action="store_true", help="list each layer's files and sizes; write nothing")
     p.add_argument(
         "--push", action="store_true", help="stream the layers straight to the registry (no local copy)"
+    )
+    p.add_argument(
+        "--allow-secrets",
+        action="store_true",
+        help="pack files that look like secrets (.env, keys, tokens) instead of stopping; --plan lists them",
     )
     network_flags(p)
 

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple, cast
 
 from kitlab._version import __version__
 from kitlab.errors import InvalidInput, NotFound
@@ -32,7 +32,7 @@ from kitlab.kitfile import (
 )
 from kitlab.kitfile.model import Kitfile, LayerInfo
 from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
-from kitlab.modelkit.layers import LayerPlan, PackPlan, plan_layers, write_layer_tar
+from kitlab.modelkit.layers import LayerPlan, PackPlan, open_planned, plan_layers, write_layer_tar
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.mediatypes import (
     KIT_CONFIG,
@@ -48,6 +48,7 @@ from kitlab.modelkit.reference import (
     parse_reference,
     validate_tag,
 )
+from kitlab.modelkit.secrets import SecretFinding, find_layer_secrets, refuse_secrets
 from kitlab.modelkit.statcache import CachedLayer, LayerKey, StatCache, layer_key
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink
@@ -73,7 +74,7 @@ class PackedLayer(NamedTuple):
 
 @dataclass
 class PlannedLayer:
-    """What ``plan_only`` reports per layer: files (context-relative names), bytes, and whether the
+    """What ``plan_pack`` reports per layer: files (context-relative names), bytes, and whether the
     stat cache says it is unchanged since the last pack (its blob is still in the store)."""
 
     kind: str
@@ -114,6 +115,12 @@ def _entry_for(kf: Kitfile, layer: LayerPlan) -> Any:
     return table[kind][i]
 
 
+def _as_file(sink: Sink) -> IO[bytes]:
+    """A sink where the compressors' stubs ask for a binary file: gzip and zstandard only call
+    ``write`` on it (neither flushes or closes an object it did not open)."""
+    return cast("IO[bytes]", sink)
+
+
 class _LayerSink:
     """Receives the uncompressed tar: hashes it (diffId) and forwards it, compressed or not, to the blob."""
 
@@ -125,12 +132,16 @@ class _LayerSink:
         if compression in _GZIP_LEVELS:
             # mtime 0, no name, OS 255 — Go's header; the deflate bytes differ from Go's (§1.3).
             self._compressor = gzip.GzipFile(
-                filename="", fileobj=blob, mode="wb", compresslevel=_GZIP_LEVELS[compression], mtime=0
+                filename="",
+                fileobj=_as_file(blob),
+                mode="wb",
+                compresslevel=_GZIP_LEVELS[compression],
+                mtime=0,
             )
         elif compression == "zstd":
             import zstandard  # only when asked for: most kits are uncompressed, and it loads slowly
 
-            self._compressor = zstandard.ZstdCompressor(level=3).stream_writer(blob, closefd=False)
+            self._compressor = zstandard.ZstdCompressor(level=3).stream_writer(_as_file(blob), closefd=False)
         elif compression != "none":
             raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")
 
@@ -164,9 +175,8 @@ def stream_layer(
     if layer.kind == "mcpb":
         # Raw layer: the single file verbatim, never compressed; digest == diffId.
         entry = next(e for e in layer.entries if not e.is_dir)
-        fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         written = 0
-        with os.fdopen(fd, "rb") as src:
+        with open_planned(entry) as src:
             for chunk in iter(lambda: src.read(CHUNK), b""):
                 if cancel is not None:
                     cancel.check()
@@ -283,30 +293,65 @@ def _load(
     return kf, [str(p) for p in problems]
 
 
+@dataclass
+class Plan:
+    """What packing would do, with nothing written: the validated Kitfile, the layer walk, the
+    warnings, each layer's files and whether it is unchanged since the last pack, and every file the
+    layers would carry that looks like a secret (``docs/kit-format.md`` describes the layers)."""
+
+    kitfile: Kitfile
+    layers: PackPlan
+    warnings: list[str]
+    planned: list[PlannedLayer]
+    secrets: list[SecretFinding]
+    cache_keys: list[LayerKey]
+    cache_hits: list[CachedLayer | None]  # stat-cache hits (pack re-checks that the blob is stored)
+
+
 def plan_pack(
     context_dir: str | os.PathLike[str],
     *,
     kitfile_path: str | os.PathLike[str] | None = None,
     kitfile_text: str | None = None,
     compression: str = "none",
-    store: LocalStore,
-) -> tuple[Kitfile, PackPlan, list[str]]:
-    """Check the options, load and validate the Kitfile and plan its layers; nothing is written.
+    store: LocalStore | None = None,
+    stat_cache: StatCache | None = None,
+) -> Plan:
+    """The one plan: check the options, load and validate the Kitfile, walk its layers, look up the
+    stat cache and look for secrets; nothing is written. Errors raise; warnings are returned.
 
-    ``store`` is only read, for the parent chain named by ``model.path``. Returns the Kitfile, the
-    error-free layer plan and the warnings.
+    ``store`` is only read: for the parent chain named by ``model.path`` and for whether an
+    unchanged layer's blob is still there.
     """
     context = Path(context_dir)
     if not context.is_dir():
         raise NotFound(f"context directory {context} does not exist")
     if compression not in ("none", "zstd", *_GZIP_LEVELS):
         raise InvalidInput(f"unsupported compression {compression!r} (none, gzip, gzip-fastest, zstd)")
+    store = store or LocalStore()
+    cache = stat_cache or StatCache.for_home(store.home)
     kf, warnings = _load(context, kitfile_path, kitfile_text)
     # A parent-kit reference in model.path yields no model layer; the parents' paths are excluded.
     plan = plan_layers(kf, context, extra_layer_paths=_parent_layer_paths(store, kf))
     plan.raise_for_errors()
     warnings += [f"{w.field}: {w.message}" for w in plan.warnings]
-    return kf, plan, warnings
+    keys = [layer_cache_key(layer, compression) for layer in plan.layers]
+    hits: list[CachedLayer | None] = []
+    for key in keys:
+        hit = cache.get(key)
+        hits.append(hit if hit is not None and store.has_blob(hit.digest) else None)
+    planned = [
+        PlannedLayer(
+            kind=layer.kind,
+            path=layer.path,
+            files=[e.name for e in layer.entries if not e.is_dir],
+            size=layer.size,
+            unchanged=hit is not None,
+            digest=hit.digest if hit else "",
+        )
+        for layer, hit in zip(plan.layers, hits, strict=True)
+    ]
+    return Plan(kf, plan, warnings, planned, find_layer_secrets(plan), keys, hits)
 
 
 def pack(
@@ -321,19 +366,23 @@ def pack(
     cancel: CancelToken | None = None,
     cli_version: str = DEFAULT_CLI_VERSION,
     annotations: Mapping[str, str] | None = None,
-    plan_only: bool = False,
     stat_cache: StatCache | None = None,
+    allow_secrets: bool = False,
 ) -> PackResult:
     """Pack ``context_dir`` into the local store; see the module docstring for failure semantics.
 
     The Kitfile is ``kitfile_text`` (kit's ``-f -``), else ``kitfile_path`` (relative to the context,
-    like kit's ``-f``), else the context's ``Kitfile``/``kitfile``/``.kitfile``.
+    like kit's ``-f``), else the context's ``Kitfile``/``kitfile``/``.kitfile``. ``plan_pack`` is the
+    same walk with nothing written.
 
     ``tags`` are kit ``-t`` references (``repo:tag[,tag2…]``, registry defaults to ``localhost``); a
     reference without tag stores the kit untagged in that repo (kit v1.7.0) and no tags at all store it
     untagged in ``localhost/_``. A ModelKit reference in ``model.path`` is kept verbatim and produces no
     model layer; the parent chain must be in the local store, and its model/part paths are excluded
     from this kit's layers (as kit does).
+
+    A kit whose layers would carry a file that looks like a secret is refused (``SecretsInLayers``,
+    before anything is written) unless ``allow_secrets``.
     """
     refs = [parse_reference(t) for t in tags]
     for ref in refs:
@@ -343,33 +392,17 @@ def pack(
             validate_tag(tag)
     store = store or LocalStore()
     cache = stat_cache or StatCache.for_home(store.home)
-    kf, plan, warnings = plan_pack(
+    planned = plan_pack(
         context_dir,
         kitfile_path=kitfile_path,
         kitfile_text=kitfile_text,
         compression=compression,
         store=store,
+        stat_cache=cache,
     )
-
-    keys = [layer_cache_key(layer, compression) for layer in plan.layers]
-    hits: list[CachedLayer | None] = []
-    for key in keys:
-        hit = cache.get(key)
-        hits.append(hit if hit is not None and store.has_blob(hit.digest) else None)
-
-    planned = [
-        PlannedLayer(
-            kind=layer.kind,
-            path=layer.path,
-            files=[e.name for e in layer.entries if not e.is_dir],
-            size=layer.size,
-            unchanged=hit is not None,
-            digest=hit.digest if hit else "",
-        )
-        for layer, hit in zip(plan.layers, hits, strict=True)
-    ]
-    if plan_only:
-        return PackResult(None, "", "", [], warnings, plan=planned)
+    allowed = refuse_secrets(planned.secrets, allow=allow_secrets)
+    kf, plan, warnings = planned.kitfile, planned.layers, planned.warnings + allowed
+    keys, hits = planned.cache_keys, planned.cache_hits
 
     count = len(plan.layers)
     packed: list[PackedLayer] = []
@@ -409,7 +442,7 @@ def pack(
         config_digest=config.digest,
         layers=packed,
         warnings=warnings,
-        plan=planned,
+        plan=planned.planned,
         manifest_size=desc.size,
         repositories=[t[0] for t in targets],
     )

@@ -28,7 +28,6 @@ from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.mediatypes import KIT_CONFIG, OCI_MANIFEST
 from kitlab.modelkit.pack import (
     DEFAULT_CLI_VERSION,
-    layer_cache_key,
     layer_descriptors,
     plan_pack,
     record_layer,
@@ -36,6 +35,7 @@ from kitlab.modelkit.pack import (
 )
 from kitlab.modelkit.reference import Reference, validate_tag
 from kitlab.modelkit.registry import RegistryClient, Remote
+from kitlab.modelkit.secrets import refuse_secrets
 from kitlab.modelkit.statcache import CachedLayer, StatCache
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import Sink
@@ -81,10 +81,12 @@ def pack_and_push(
     cancel: CancelToken | None = None,
     concurrency: int = 2,
     stat_cache: StatCache | None = None,
+    allow_secrets: bool = False,
 ) -> PushResult:
     """Pack ``context_dir`` (Kitfile options as in ``pack``) and push it as ``ref``
     (``registry/repo:tag[,tag2…]``); see the module docstring. Progress stages: "hash" (pass 1) and
-    "upload"; ``progress`` may be called from several worker threads."""
+    "upload"; ``progress`` may be called from several worker threads. Files that look like secrets
+    stop it before anything is sent, unless ``allow_secrets`` (as ``pack``)."""
     target = as_reference(ref)
     if target.digest or not target.tag:
         raise InvalidInput(f"pack and push needs a tag to push to, e.g. {target.repo_key}:latest")
@@ -94,20 +96,24 @@ def pack_and_push(
     remote = remote or Remote()
     remote.check_allowed(target.registry)  # before any file is read
     store = store or LocalStore()
-    kf, plan, warnings = plan_pack(
+    cache = stat_cache or StatCache.for_home(store.home)
+    planned = plan_pack(
         context_dir,
         kitfile_path=kitfile_path,
         kitfile_text=kitfile_text,
         compression=compression,
         store=store,
+        stat_cache=cache,
     )
+    allowed = refuse_secrets(planned.secrets, allow=allow_secrets)  # before anything is sent
+    kf, plan, keys = planned.kitfile, planned.layers, planned.cache_keys
+    warnings = planned.warnings + allowed
     budget = remote.budget()  # one retry budget for the whole pack-and-push
     locations = BlobLocations.for_home(store.home)
-    cache = stat_cache or StatCache.for_home(store.home)
     count = len(plan.layers)
     # Read in this thread (the cache is not thread-safe): files unchanged since a pack or push of
-    # these layers need no first pass; the second pass still verifies the cached digest.
-    keys = [layer_cache_key(layer, compression) for layer in plan.layers]
+    # these layers need no first pass; the second pass still verifies the cached digest. (The plan's
+    # own hits also require the blob in the local store, which a push straight to a registry does not.)
     hits = [cache.get(key) for key in keys]
 
     def work(

@@ -30,12 +30,17 @@ _VERSION = 1
 
 
 class StatEntry(Protocol):
-    """What the cache needs from a planned tar entry (``layers.TarEntry`` satisfies it)."""
+    """What the cache needs from a planned tar entry (``layers.TarEntry`` satisfies it). Read-only
+    properties, so that frozen dataclasses and ``Path``-typed fields match."""
 
-    name: str
-    path: Path | str
-    is_dir: bool
-    mode: int
+    @property
+    def name(self) -> str: ...
+    @property
+    def path(self) -> Path | str: ...
+    @property
+    def is_dir(self) -> bool: ...
+    @property
+    def mode(self) -> int: ...
 
 
 @dataclass(frozen=True)

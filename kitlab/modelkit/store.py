@@ -148,7 +148,7 @@ class BlobWriter:
         self._file = os.fdopen(fd, "wb")
         return self
 
-    def write(self, data: bytes | memoryview) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         if self._file is None:
             raise RuntimeError("BlobWriter used outside its context")
         if self._cancel is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kitlab.modelkit import secrets
 from kitlab.scan import hygiene
 from kitlab.scan.findings import Findings
 from kitlab.scan.notebooks import SourceInfo
@@ -33,14 +34,14 @@ def find_secrets(
     found: list[dict[str, object]] = []
     read = {s.path for s in sources}
     for source in sources:
-        found += hygiene.scan_source_texts(source.path, source.texts)
+        found += secrets.scan_source_texts(source.path, source.texts)
     candidates = []
     for rel, finding in files.items():
         if rel in read or inside_any(rel, skip):
             continue
         name = rel[rel.rfind("/") + 1 :]
-        if hygiene.secret_file_kind(name):
-            found += hygiene.scan_file(folder / rel, rel, finding.size)
+        if secrets.secret_file_kind(name):
+            found += secrets.scan_file(folder / rel, rel, finding.size)
         elif finding.ext_kind in ("code", "docs", ""):
             candidates.append(rel)
     if len(candidates) > limits.max_secret_scan_files:
@@ -50,7 +51,7 @@ def find_secrets(
         )
         candidates = sorted(candidates, key=depth_first)[: limits.max_secret_scan_files]
     for rel in candidates:
-        found += hygiene.scan_file(folder / rel, rel, files[rel].size)
+        found += secrets.scan_file(folder / rel, rel, files[rel].size)
     return found
 
 

@@ -28,11 +28,18 @@ from kitlab.kitfile import (
 )
 from kitlab.kitfile.files import FileTooLarge, is_file_or_link, read_workspace_file
 from kitlab.modelkit.layers import plan_layers
+from kitlab.modelkit.secrets import find_layer_secrets
 
 
 def _layer_problems(kf: Kitfile, folder: Path) -> list[Problem]:
+    """The layer walk's problems, and every file it would pack that looks like a secret (the one
+    detector every pack path runs; a pack job stops on them unless ``allowSecrets``)."""
     plan = plan_layers(kf, folder)
-    return [Problem(path=p.field, message=p.message, severity=p.severity) for p in plan.problems]
+    problems = [Problem(path=p.field, message=p.message, severity=p.severity) for p in plan.problems]
+    for secret in find_layer_secrets(plan):
+        message = f"{secret.describe()}: packing stops unless secrets are allowed; .kitignore leaves it out"
+        problems.append(Problem(path=secret.field, message=message, severity="warning"))
+    return problems
 
 
 def check(folder: Path, payload: dict[str, Any]) -> tuple[Kitfile | None, list[Problem]]:

@@ -112,7 +112,7 @@ class Operations:
         """The pickle scan that guards pulled kits runs before packing, on exactly the files the kit
         will hold, and warns (packing goes on: the user may be shipping their own trusted pickles)."""
         reporter.stage("safety scan")
-        _, plan, _ = plan_pack(folder, store=self.store())
+        plan = plan_pack(folder, store=self.store()).layers
         files = (entry.path for layer in plan.layers for entry in layer.entries if not entry.is_dir)
         reports = [r for r in map(scan_pickle_file, files) if r.verdict != NOT_A_PICKLE]
         findings = safety_summary(reports, self.root)
@@ -142,6 +142,7 @@ class Operations:
             store=self.store(),
             progress=reporter.progress,
             cancel=reporter.cancel,
+            allow_secrets=bool_param(params, "allowSecrets"),
         )
         for warning in result.warnings:
             reporter.log(f"warning: {warning}")
@@ -193,6 +194,7 @@ class Operations:
             progress=reporter.progress,
             cancel=reporter.cancel,
             remote=remote,
+            allow_secrets=bool_param(params, "allowSecrets"),
         )
         notebook = self.after_push(params, result.reference, result.digest)
         return to_api({**asdict(result), "safety": safety, "notebook": notebook})

@@ -22,7 +22,7 @@ from kitlab.kitfile import (
     ui_schema,
 )
 from kitlab.modelkit.inspect import inspect_kit
-from kitlab.modelkit.pack import pack
+from kitlab.modelkit.pack import plan_pack
 from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import RetryPolicy, known_hosts, login, logout, status
 from kitlab.modelkit.store import KitSummary
@@ -96,11 +96,21 @@ class PlanWarning:
 
 
 @dataclass
+class PlanSecret:
+    """A file a layer would carry that looks like a secret (never its contents)."""
+
+    path: str
+    field: str
+    kinds: list[str]
+
+
+@dataclass
 class PackPlanView:
     layers: list[PlanLayer]
     warnings: list[PlanWarning]
     total_size: int
     unchanged_size: int
+    secrets: list[PlanSecret]  # a pack job refuses these unless its params say allowSecrets
 
 
 @dataclass
@@ -218,7 +228,7 @@ class PlanHandler(KitlabHandler):
     @authorized
     async def get(self) -> None:
         folder = self.folder_argument()
-        result = await self.run_blocking(functools.partial(pack, folder, store=self.store(), plan_only=True))
+        result = await self.run_blocking(functools.partial(plan_pack, folder, store=self.store()))
         layers = [
             PlanLayer(
                 kind=layer.kind,
@@ -228,14 +238,22 @@ class PlanHandler(KitlabHandler):
                 files=layer.files[:PLAN_FILES_SHOWN],
                 unchanged=layer.unchanged,
             )
-            for layer in result.plan
+            for layer in result.planned
+        ]
+        secrets = [
+            PlanWarning(
+                path=s.path,
+                message=f"{s.describe()}: packing stops unless secrets are allowed; .kitignore leaves it out",
+            )
+            for s in result.secrets
         ]
         self.write_json(
             PackPlanView(
                 layers=layers,
-                warnings=[PlanWarning(path="", message=w) for w in result.warnings],
-                total_size=sum(layer.size for layer in result.plan),
-                unchanged_size=sum(layer.size for layer in result.plan if layer.unchanged),
+                warnings=[*secrets, *(PlanWarning(path="", message=w) for w in result.warnings)],
+                total_size=sum(layer.size for layer in result.planned),
+                unchanged_size=sum(layer.size for layer in result.planned if layer.unchanged),
+                secrets=[PlanSecret(s.path, s.field, list(s.kinds)) for s in result.secrets],
             )
         )
 

@@ -17,7 +17,7 @@ import pytest
 from kitlab.cli import main
 from kitlab.errors import Conflict, InvalidInput, KitlabError, PathOutsideRoot
 from kitlab.modelkit.manifest import Descriptor, build_manifest
-from kitlab.modelkit.pack import pack
+from kitlab.modelkit.pack import plan_pack
 from kitlab.modelkit.safe_extract import ExtractLimits
 from kitlab.modelkit.store import LocalStore, encode_repo
 from kitlab.modelkit.unpack import unpack
@@ -78,7 +78,7 @@ def test_a_workspace_file_linked_outside_is_never_read(
         (ctx / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: w.bin\n")
     (ctx / link).symlink_to(secret_file)
     with pytest.raises(KitlabError) as excinfo:
-        pack(ctx, store=store, plan_only=True)
+        plan_pack(ctx, store=store)
     assert SECRET not in str(excinfo.value)
     assert "PRIVATE" not in str(excinfo.value)
     assert "symbolic link" in str(excinfo.value)
@@ -97,7 +97,7 @@ def test_parser_errors_never_quote_the_file(tmp_path: Path, store: LocalStore) -
     ctx.mkdir()
     (ctx / "Kitfile").write_text(KEY)
     with pytest.raises(KitlabError) as excinfo:
-        pack(ctx, store=store, plan_only=True)
+        plan_pack(ctx, store=store)
     assert "line 1" in str(excinfo.value)
     assert SECRET not in str(excinfo.value)
     assert "PRIVATE" not in str(excinfo.value)
@@ -428,7 +428,7 @@ def test_a_fifo_named_kitfile_is_refused_without_blocking(tmp_path: Path, store:
     ctx.mkdir()
     os.mkfifo(ctx / "Kitfile")
     with pytest.raises(KitlabError, match="not a regular file"):
-        pack(ctx, store=store, plan_only=True)
+        plan_pack(ctx, store=store)
 
 
 def test_kitignore_errors_name_the_line_never_the_pattern(tmp_path: Path, store: LocalStore) -> None:
@@ -438,7 +438,7 @@ def test_kitignore_errors_name_the_line_never_the_pattern(tmp_path: Path, store:
     (ctx / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: w.bin\n")
     (ctx / ".kitignore").write_text(f"# keys\n[{SECRET}\n")
     with pytest.raises(KitlabError) as excinfo:
-        pack(ctx, store=store, plan_only=True)
+        plan_pack(ctx, store=store)
     message = str(excinfo.value) + json.dumps(excinfo.value.details)
     assert "syntax error in pattern (line 2)" in message
     assert SECRET not in message

@@ -19,7 +19,7 @@ import zstandard
 from kitlab.errors import Cancelled, Conflict, InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
 from kitlab.modelkit.manifest import Descriptor, build_manifest
-from kitlab.modelkit.pack import pack
+from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.statcache import RACY_WINDOW_NS
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import parse_filter, unpack
@@ -242,15 +242,15 @@ def test_pack_errors_before_writing(tmp_path: Path, store: LocalStore) -> None:
         pack(make_context(tmp_path / "b"), tags=["Bad:Tag"], store=store)
 
 
-def test_plan_only_writes_nothing(tmp_path: Path, store: LocalStore) -> None:
+def test_plan_writes_nothing(tmp_path: Path, store: LocalStore) -> None:
     ctx = make_context(tmp_path)
-    res = pack(ctx, tags=["demo:v1"], store=store, plan_only=True)
+    res = plan_pack(ctx, store=store)
     assert not store.home.exists()
-    assert [p.kind for p in res.plan] == ["model", "code", "dataset", "docs"]
-    assert res.plan[1].files == ["src/a.py", "src/pkg/b.py"]
-    assert res.plan[0].size == len(FILES["models/w.bin"])
-    assert not any(p.unchanged for p in res.plan)
-    assert res.manifest_digest == ""
+    assert [p.kind for p in res.planned] == ["model", "code", "dataset", "docs"]
+    assert res.planned[1].files == ["src/a.py", "src/pkg/b.py"]
+    assert res.planned[0].size == len(FILES["models/w.bin"])
+    assert not any(p.unchanged for p in res.planned)
+    assert res.secrets == []
 
 
 _MEASURED_PACK = textwrap.dedent(
@@ -291,8 +291,8 @@ def test_repack_unchanged_files_reads_nothing(tmp_path: Path, store: LocalStore)
     first = _measured_pack(ctx, store, "demo:v1")
     assert first["cached"] == [False, False, False, False]
     assert first["read"] > big  # the measurement does see a real read …
-    plan = pack(ctx, store=store, plan_only=True)
-    assert all(p.unchanged for p in plan.plan)
+    plan = plan_pack(ctx, store=store)
+    assert all(p.unchanged for p in plan.planned)
     again = _measured_pack(ctx, store, "demo:again")
     assert again["digest"] == first["digest"]
     assert again["cached"] == [True, True, True, True]
@@ -300,12 +300,12 @@ def test_repack_unchanged_files_reads_nothing(tmp_path: Path, store: LocalStore)
     # one changed file invalidates only its layer
     (ctx / "src/a.py").write_bytes(b"print('changed')\n")
     settle()
-    plan = pack(ctx, store=store, plan_only=True)
-    assert [p.unchanged for p in plan.plan] == [True, False, True, True]
+    plan = plan_pack(ctx, store=store)
+    assert [p.unchanged for p in plan.planned] == [True, False, True, True]
     # a cached digest whose blob is gone is not trusted
-    store.blob_path(plan.plan[0].digest).unlink()
-    plan = pack(ctx, store=store, plan_only=True)
-    assert plan.plan[0].unchanged is False
+    store.blob_path(plan.planned[0].digest).unlink()
+    plan = plan_pack(ctx, store=store)
+    assert plan.planned[0].unchanged is False
 
 
 _SLOW_PACK = textwrap.dedent(
@@ -440,7 +440,7 @@ def test_parent_kit_reference(tmp_path: Path, store: LocalStore) -> None:
     )
     res = pack(child_ctx, tags=["child:v1"], store=store)
     assert [layer.kind for layer in res.layers] == ["code"]
-    code_files = pack(child_ctx, store=store, plan_only=True).plan[0].files
+    code_files = plan_pack(child_ctx, store=store).planned[0].files
     assert code_files == ["train.py"]  # the parent's model path is excluded, like kit
     config = from_config_json(store.read_blob(store.get_manifest(store.resolve("child:v1")).config))
     assert config.model is not None
@@ -577,7 +577,7 @@ def test_pack_reports_warnings(tmp_path: Path, store: LocalStore) -> None:
     (ctx / "src" / "link").symlink_to("/etc/passwd")
     res = pack(ctx, tags=["demo:v1"], store=store)
     assert any("src/link" in w and "symbolic link" in w for w in res.warnings)
-    assert "src/link" not in pack(ctx, store=store, plan_only=True).plan[1].files
+    assert "src/link" not in plan_pack(ctx, store=store).planned[1].files
 
 
 def test_unpack_modelpack_with_kitfile_annotation(tmp_path: Path, store: LocalStore) -> None:
