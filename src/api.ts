@@ -85,9 +85,10 @@ export function createJob(
   return requestAPI<IJob>('jobs', json('POST', { kind, params }));
 }
 
+/** Ask a job to stop (DELETE would forget a job that has ended; see docs/api.md). */
 export function cancelJob(id: string): Promise<IJob> {
-  return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`, {
-    method: 'DELETE'
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}/cancel`, {
+    method: 'POST'
   });
 }
 
