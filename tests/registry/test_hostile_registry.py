@@ -67,8 +67,10 @@ def _tmp_files(store: LocalStore) -> list[str]:
     return sorted(p.name for p in store.tmp_dir.iterdir()) if store.tmp_dir.is_dir() else []
 
 
-def _cli(home: Path, *argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KITOPS_HOME": str(home)}
+def _cli(
+    home: Path, *argv: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KITOPS_HOME": str(home), **(env or {})}
     return subprocess.run(
         [sys.executable, "-c", CLI, *argv], capture_output=True, text=True, timeout=timeout, env=env
     )
@@ -342,6 +344,28 @@ def test_the_cli_says_why_credentials_were_withheld(hostile, realm, tmp_path):
     assert "Traceback" not in done.stderr
     assert _auths(realm) == [""] * len(realm.requests)
     assert PASSWORD not in done.stderr + done.stdout
+
+
+def test_a_trusted_https_realm_on_another_host_receives_the_credentials(hostile, tmp_path):
+    """A self-hosted GitLab's token service lives on another host: an administrator trusts it with
+    ``c.Kitlab.trusted_token_realms``, a CLI user with ``KITLAB_TRUSTED_TOKEN_REALMS``."""
+    tls = make_tls_material(tmp_path / "tls")
+    home = tmp_path / "home"
+    with HostileRegistry(tls=tls) as token_service:
+        hostile.add_kit("auth/kit", "v1")
+        hostile.challenge = f'Bearer realm="https://127.0.0.1:{token_service.port}/token",service="x"'
+        ref = f"localhost:{hostile.port}/auth/kit:v1"  # the registry's host name is "localhost"
+        save_credential(f"localhost:{hostile.port}", "ann", Secret(PASSWORD), home)
+        env = {"REQUESTS_CA_BUNDLE": str(tls.ca)}
+        assert _cli(home, "pull", ref, "--plain-http", env=env).returncode == 0
+        assert set(_auths(token_service, "/token")) == {""}  # not trusted: asked anonymously
+        asked = len(token_service.requests)
+        LocalStore(home).remove(ref, force=True)
+        trusted = {**env, "KITLAB_TRUSTED_TOKEN_REALMS": f"example.org, 127.0.0.1:{token_service.port}"}
+        done = _cli(home, "pull", ref, "--plain-http", env=trusted)
+        assert done.returncode == 0, done.stderr
+        assert PASSWORD not in done.stderr + done.stdout
+        assert {a[:6] for a in _auths(token_service, "/token")[asked:]} == {"Basic "}
 
 
 # ------------------------------------------------------------------------------------- concurrency
