@@ -142,19 +142,29 @@ def write_layer_tar(
         if entry.is_dir:
             writer.add_dir(entry.name, entry.mode)
             continue
-        with _open_regular(entry) as src:
+        with open_planned(entry) as src:
             writer.add_file(entry.name, entry.mode, entry.size, src, on_bytes=on_bytes, cancel=cancel)
     writer.close()
 
 
-def _open_regular(entry: TarEntry) -> BinaryIO:
-    """Open without following a link swapped in since planning; a vanished file is a changed file."""
+def open_planned(entry: TarEntry) -> BinaryIO:
+    """Open a planned file without following a link swapped in since planning; a vanished file is a
+    changed file. The file opened must be the one the walk saw (same inode): a folder on its path
+    swapped for a symlink to a file outside the workspace is refused, not packed (docs/hardening.md).
+    """
     try:
-        fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(entry.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError as err:
         raise FileChangedWhilePacking(
             f"{entry.name} changed while packing ({err.strerror})", details={"name": entry.name}
         ) from err
+    st = os.fstat(fd)
+    if st.st_ino != entry.inode or not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise FileChangedWhilePacking(
+            f"{entry.name} was replaced while packing (it, or a folder on its path, is not what was planned)",
+            details={"name": entry.name},
+        )
     return os.fdopen(fd, "rb", buffering=0)
 
 
