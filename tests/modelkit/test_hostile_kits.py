@@ -17,7 +17,7 @@ import pytest
 from kitlab.cli import main
 from kitlab.errors import Conflict, InvalidInput, KitlabError, PathOutsideRoot
 from kitlab.modelkit.manifest import Descriptor, build_manifest
-from kitlab.modelkit.pack import plan_pack
+from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.safe_extract import ExtractLimits
 from kitlab.modelkit.store import LocalStore, encode_repo
 from kitlab.modelkit.unpack import unpack
@@ -464,3 +464,31 @@ def test_a_compressible_start_is_no_bomb_when_the_whole_layer_is_plausible(
     put_kit(store, "zeros", entries, [("application/vnd.kitops.modelkit.model.v1.tar+gzip", layer)])
     unpack("hostile:zeros", tmp_path / "out", store=store)
     assert (tmp_path / "out" / "weights.bin").stat().st_size == info.size
+
+
+def test_a_folder_swapped_for_a_link_during_pack_is_not_followed(tmp_path: Path, store: LocalStore) -> None:
+    ctx = tmp_path / "project"
+    (ctx / "models").mkdir(parents=True)
+    (ctx / "models" / "w.bin").write_bytes(b"w" * 1000)
+    (ctx / "data" / "sub").mkdir(parents=True)
+    (ctx / "data" / "sub" / "x.csv").write_text("a,b\n1,2\n")
+    (ctx / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\nmodel:\n  path: models/w.bin\ndatasets:\n  - path: data\n"
+    )
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.csv").write_text(KEY)  # same name, other file: what a swapped link would reveal
+    swapped: list[bool] = []
+
+    def swap_before_the_dataset_layer(event: ProgressEvent) -> None:
+        if event.item == "data" and not swapped:
+            (ctx / "data" / "sub").rename(ctx / "data" / "sub.real")
+            (ctx / "data" / "sub").symlink_to(outside)
+            swapped.append(True)
+
+    with pytest.raises(KitlabError, match="replaced while packing") as excinfo:
+        pack(ctx, tags=["swap:v1"], store=store, progress=swap_before_the_dataset_layer)
+    assert swapped
+    assert SECRET not in str(excinfo.value)
+    assert store.list_kits() == []
+    assert not any(SECRET.encode() in blob.read_bytes() for blob in store.blobs_dir.iterdir())
