@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -207,7 +208,15 @@ def _network(args: argparse.Namespace) -> Remote:
     from kitlab.modelkit.registry import Remote
 
     cert: str | tuple[str, str] | None = (args.cert, args.key) if args.cert and args.key else args.cert
-    return Remote(plain_http=args.plain_http, tls_verify=args.tls_verify, client_cert=cert)
+    # Token services on another host than their registry that may receive the saved credentials, e.g.
+    # a self-hosted GitLab's (docs/hardening.md, registries): comma-separated hosts.
+    realms = os.environ.get("KITLAB_TRUSTED_TOKEN_REALMS", "")
+    return Remote(
+        plain_http=args.plain_http,
+        tls_verify=args.tls_verify,
+        client_cert=cert,
+        trusted_token_realms=tuple(h.strip() for h in realms.split(",") if h.strip()),
+    )
 
 
 def cmd_push(args: argparse.Namespace) -> int:
