@@ -1692,3 +1692,167 @@ def torchscript(ws: Path) -> str:
 model: {path: model_scripted.pt, framework: PyTorch}
 code: [{path: export.ipynb}]
 """
+
+
+# -------------------------------------------------------- held out, third round (scored before fixes)
+@workspace("backup-copies")
+def backup_copies(ws: Path) -> str:
+    model = clf("rf")
+    dump(model, ws / "model.joblib")
+    dump(clf(), ws / "model_old.joblib")
+    dump(model, ws / "backup" / "model.joblib")
+    touch(ws / "backup" / "model.joblib", 0)
+    touch(ws / "model_old.joblib", 10)
+    touch(ws / "model.joblib", 20)
+    notebook(ws / "train.ipynb", "import joblib\njoblib.dump(model, 'model.joblib')")
+    return """
+model: {path: model.joblib, framework: scikit-learn}
+code: [{path: train.ipynb}]
+"""
+
+
+@workspace("hf-cache-and-finetuned")
+def hf_cache_and_finetuned(ws: Path) -> str:
+    hf_folder(
+        ws
+        / "hf_cache"
+        / "models--distilbert-base-uncased"
+        / "snapshots"
+        / "12040accade4e8a0f71eabdb258fecc2e7e948be"
+    )
+    write(
+        ws / "hf_cache" / "models--distilbert-base-uncased" / "refs" / "main",
+        "12040accade4e8a0f71eabdb258fecc2e7e948be",
+    )
+    hf_folder(ws / "finetuned")
+    notebook(
+        ws / "finetune.ipynb",
+        "import os\nos.environ['HF_HOME'] = 'hf_cache'\nfrom transformers import AutoModel\n"
+        "model = AutoModel.from_pretrained('distilbert-base-uncased', cache_dir='hf_cache')",
+        "model.save_pretrained('finetuned')",
+    )
+    return """
+model: {path: finetuned, framework: transformers}
+code: [{path: finetune.ipynb}]
+"""
+
+
+@workspace("catboost-binary")
+def catboost_binary(ws: Path) -> str:
+    # CatBoost's model file: the "CBM1" magic, a little-endian size, then the flatbuffers model core.
+    core = b"\x0c\x00\x00\x00\x08\x00\x0c\x00\x04\x00\x08\x00" + b"\x00" * 52
+    write(ws / "catboost_model.cbm", b"CBM1" + struct.pack("<I", len(core)) + core)
+    csv(ws / "data" / "train.csv")
+    write(
+        ws / "train.py",
+        "from catboost import CatBoostClassifier\nimport pandas as pd\ndf = pd.read_csv('data/train.csv')\nm.save_model('catboost_model.cbm')\n",
+    )
+    return """
+model: {path: catboost_model.cbm, framework: CatBoost}
+datasets: [{path: data/train.csv}]
+code: [{path: train.py}]
+"""
+
+
+@workspace("fastapi-service")
+def fastapi_service(ws: Path) -> str:
+    ws.mkdir(parents=True, exist_ok=True)
+    joblib.dump(clf("rf"), ws / "model.joblib", compress=3)
+    write(
+        ws / "app" / "main.py",
+        "import joblib\nfrom fastapi import FastAPI\nmodel = joblib.load('model.joblib')\napp = FastAPI()\n",
+    )
+    write(ws / "app" / "__init__.py", "")
+    write(ws / "tests" / "test_app.py", "def test_predict():\n    assert True\n")
+    write(ws / "Dockerfile", "FROM python:3.11-slim\nCOPY . /srv\nCMD uvicorn app.main:app\n")
+    requirements(ws, "fastapi==0.115.5", "scikit-learn==1.5.2", "joblib==1.4.2")
+    return """
+model: {path: model.joblib, framework: scikit-learn}
+code: [{path: Dockerfile}, {path: app}, {path: requirements.txt}, {path: tests}]
+"""
+
+
+@workspace("path-constant-in-another-cell")
+def path_constant_in_another_cell(ws: Path) -> str:
+    (ws / "weights").mkdir(parents=True)
+    fm.torch_save(ws / "weights" / "net.pt", fm.state_dict((12, 6), (3, 12)))
+    notebook(
+        ws / "train.ipynb",
+        "MODEL_PATH = 'weights/net.pt'\nEPOCHS = 5",
+        "import torch\nfor epoch in range(EPOCHS):\n    train_one(epoch)",
+        "torch.save(net.state_dict(), MODEL_PATH)",
+    )
+    return """
+model: {path: weights/net.pt, framework: PyTorch}
+code: [{path: train.ipynb}]
+"""
+
+
+@workspace("keras-checkpoints-and-export")
+def keras_checkpoints_and_export(ws: Path) -> str:
+    (ws / "tmp" / "checkpoints").mkdir(parents=True)
+    for epoch in range(1, 4):
+        fm.keras_h5(ws / "tmp" / "checkpoints" / f"weights.{epoch:02d}.h5")
+    fm.saved_model(ws / "saved_model")
+    notebook(
+        ws / "train.ipynb",
+        "cb = keras.callbacks.ModelCheckpoint('tmp/checkpoints/weights.{epoch:02d}.h5')",
+        "model.export('saved_model')",
+    )
+    return """
+model: {path: saved_model, framework: TensorFlow}
+code: [{path: train.ipynb}]
+"""
+
+
+@workspace("xgboost-ubj")
+def xgboost_ubj(ws: Path) -> str:
+    # UBJSON (XGBoost >= 2 default): '{', then length-prefixed keys ('i' + int8 length) and values.
+    def key(text: str) -> bytes:
+        return b"i" + bytes([len(text)]) + text.encode()
+
+    body = (
+        b"{"
+        + key("learner")
+        + b"{"
+        + key("attributes")
+        + b"{}"
+        + key("gradient_booster")
+        + b"{"
+        + key("name")
+        + b"S"
+        + key("gbtree")
+        + b"}"
+        + key("objective")
+        + b"{"
+        + key("name")
+        + b"S"
+        + key("binary:logistic")
+        + b"}}"
+        + key("version")
+        + b"[$i#i\x03\x02\x01\x03"
+        + b"}"
+    )
+    write(ws / "model.ubj", body)
+    notebook(ws / "train.ipynb", "import xgboost as xgb\nbst.save_model('model.ubj')")
+    return """
+model: {path: model.ubj, framework: XGBoost}
+code: [{path: train.ipynb}]
+"""
+
+
+@workspace("pickled-frame-and-model")
+def pickled_frame_and_model(ws: Path) -> str:
+    ws.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(X, columns=list("abcd")).to_pickle(ws / "features.pkl")
+    with open(ws / "model.pkl", "wb") as fh:
+        pickle.dump(clf(), fh)
+    write(
+        ws / "train.py",
+        "import pickle\nimport pandas as pd\nX = pd.read_pickle('features.pkl')\nwith open('model.pkl', 'wb') as fh:\n    pickle.dump(model, fh)\n",
+    )
+    return """
+model: {path: model.pkl, framework: scikit-learn}
+datasets: [{path: features.pkl}]
+code: [{path: train.py}]
+"""
