@@ -1,0 +1,112 @@
+"""Secrets on every pack path through the REST API, authentication on (issue 14): a Kitfile saved by hand
+with ``code: [{path: .}]`` in a folder holding a ``.env``, an SSH key and a notebook whose outputs carry
+AWS and Hugging Face tokens. Save, validate and plan say which file and why; a pack or pack-and-push
+job stops before anything is written or sent; ``allowSecrets: true`` is the explicit override."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import tornado.httpclient
+
+from tests.modelkit.test_pack_secrets import KITFILE, SECRET_TEXTS, leaky_folder
+from tests.support.registry import run_registry
+from tests.test_server_jobs import call, wait_job
+
+
+def assert_no_secret_text(payload: object) -> None:
+    text = json.dumps(payload)
+    for secret in SECRET_TEXTS:
+        assert secret not in text
+
+
+@pytest.fixture
+def leaky(jp_root_dir):
+    folder = leaky_folder(jp_root_dir)
+    (folder / "Kitfile").unlink()  # saved through the API below, as the form would
+    return folder
+
+
+async def test_save_validate_and_plan_name_each_file_and_why(jp_fetch, leaky):
+    code, saved = await call(
+        jp_fetch, "kitfile", method="PUT", body={"text": KITFILE}, params={"path": "project"}
+    )
+    assert code == 200  # a secret is a warning on the form: saving must stay possible
+    secret_problems = [p for p in saved["problems"] if "looks like a secret" in p["message"]]
+    assert [(p["path"], p["severity"]) for p in secret_problems] == [("code[0].path", "warning")] * 3
+    assert any(p["message"].startswith(".env looks like a secret (dotenv file") for p in secret_problems)
+    assert_no_secret_text(saved)
+
+    _, validated = await call(
+        jp_fetch, "kitfile", "validate", method="POST", body={"text": KITFILE}, params={"path": "project"}
+    )
+    assert [p["message"] for p in validated["problems"] if "secret" in p["message"]] == [
+        p["message"] for p in secret_problems
+    ]
+
+    _, plan = await call(jp_fetch, "plan", params={"path": "project"})
+    assert {s["path"]: s["kinds"] for s in plan["secrets"]} == {
+        ".env": ["dotenv file", "AWS access key id", "AWS secret access key"],
+        "keys/id_ed25519": ["SSH private key", "private key"],
+        "train.ipynb": ["AWS access key id", "Hugging Face token"],
+    }
+    assert {w["path"] for w in plan["warnings"] if "secret" in w["message"]} == {
+        ".env",
+        "keys/id_ed25519",
+        "train.ipynb",
+    }
+    assert_no_secret_text(plan)
+
+
+async def test_a_pack_job_stops_and_allow_secrets_packs(jp_fetch, leaky):
+    (leaky / "Kitfile").write_text(KITFILE)
+    params = {"path": "project", "reference": "leaky:v1"}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    assert done["error"]["code"] == "invalid"
+    assert [s["path"] for s in done["error"]["details"]["secrets"]] == [
+        ".env",
+        "keys/id_ed25519",
+        "train.ipynb",
+    ]
+    assert_no_secret_text(done)
+    _, kits = await call(jp_fetch, "kits")
+    assert kits["kits"] == []
+
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:  # the override is a boolean
+        await call(
+            jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": {**params, "allowSecrets": 1}}
+        )
+    assert refused.value.code == 400
+
+    _, job = await call(
+        jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": {**params, "allowSecrets": True}}
+    )
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert any(".env looks like a secret" in w for w in done["result"]["warnings"])
+    assert_no_secret_text(done)
+
+
+async def test_a_pack_push_job_sends_nothing_without_the_override(jp_fetch, leaky, tmp_path):
+    (leaky / "Kitfile").write_text(KITFILE)
+    with run_registry("none", tmp_path / "reg") as registry:
+        params = {"path": "project", "reference": f"{registry.host}/team/leaky:v1", "plainHttp": True}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "failed"
+        assert "looks like a secret" in done["error"]["message"]
+        assert_no_secret_text(done)
+        blobs = registry.storage / "docker/registry/v2/blobs"
+        assert not blobs.exists() or not any(blobs.rglob("data"))
+
+        params["allowSecrets"] = True
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "succeeded", done["error"]
+        _, tags = await call(
+            jp_fetch, "remote", params={"repository": f"{registry.host}/team/leaky", "plainHttp": "true"}
+        )
+        assert tags["tags"] == ["v1"]
