@@ -161,7 +161,8 @@ def compose_first_document(text: str) -> Node | None:
             elif isinstance(event, AliasEvent):
                 if event.anchor not in anchors:
                     line, column = _pos(event)
-                    raise YamlSyntaxError(f"unknown anchor '{event.anchor}' referenced", line, column)
+                    # Not the anchor's name: errors never quote the file (docs/hardening.md).
+                    raise YamlSyntaxError("an alias refers to an unknown anchor", line, column)
                 attach(anchors[event.anchor])
             elif isinstance(event, (DocumentEndEvent, StreamEndEvent)) and root is not None:
                 break
