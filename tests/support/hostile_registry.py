@@ -77,7 +77,9 @@ class HostileRegistry:
         self.port = int(self._server.server_address[1])
         self.host = f"{self.bind}:{self.port}"
         self.url = f"{'https' if self.tls else 'http'}://{self.host}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="hostile", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="hostile", daemon=True
+        )
 
     def __enter__(self) -> HostileRegistry:
         self._thread.start()
