@@ -15,7 +15,7 @@ from typing import Any
 import nbformat
 
 from kitlab.atomicfile import write_atomically
-from kitlab.errors import InvalidInput, NotFound
+from kitlab.errors import InvalidInput, NotFound, PathOutsideRoot
 from kitlab.loaders.notebook import write_notebook
 from kitlab.loaders.pickle_safety import NOT_A_PICKLE, PickleReport, scan_pickle_file, scan_tree
 from kitlab.modelkit.pack import pack, plan_pack
@@ -258,6 +258,10 @@ class Operations:
             "refused": unpacked.refused,
         }
         if bool_param(params, "notebook"):
+            # The scan and the notebook go by path: the folder must still be the one unpacked into,
+            # not a symlink swapped in since (docs/hardening.md).
+            if resolve_in_root(self.root, text_param(params, "path")) != dest:
+                raise PathOutsideRoot("the destination folder was replaced during the unpack")
             reporter.stage("safety scan")
             reports = scan_tree(dest)
             notebook = write_notebook(dest, reference=reference, digest=digest, safety=reports)
