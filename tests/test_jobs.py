@@ -339,3 +339,24 @@ def test_progress_of_thousands_of_items_keeps_one_entry_each(manager):
         assert {i.done for i in items} == {2}
     finally:
         m.shutdown()
+
+
+def test_the_queue_is_bounded(tmp_path):
+    release = threading.Event()
+
+    def hang(params, reporter):
+        release.wait(5)
+        return {}
+
+    m = JobManager(tmp_path / "jobs", {"hang": hang}, max_concurrent=1, max_active=3)
+    try:
+        jobs = [m.create("hang", {}) for _ in range(3)]
+        with pytest.raises(Conflict, match="3 jobs are already queued or running"):
+            m.create("hang", {})
+        assert len(m.list()) == 3
+        release.set()
+        wait_for(lambda: all(m.get(j.id).state == "succeeded" for j in jobs))
+        m.create("hang", {})  # room again
+    finally:
+        release.set()
+        m.shutdown()

@@ -49,6 +49,8 @@ LOG_LINE_CHARS = 1000
 # list and says so (``truncated``): a result is part of every listing of the jobs.
 MAX_RESULT_BYTES = 256 << 10
 RESULT_LIST_ITEMS = 100
+# Jobs queued or running at once; beyond, a new job is refused (409) rather than queued without end.
+MAX_ACTIVE_JOBS = 100
 # A record bigger than this was written before records were bounded: it is dropped, not read.
 MAX_RECORD_BYTES = 1 << 20
 
@@ -234,6 +236,7 @@ class JobManager:
         validate: JobValidator | None = None,
         max_history: int = 100,
         max_age: float = 30 * 86400,
+        max_active: int = MAX_ACTIVE_JOBS,
     ) -> None:
         self._dir = directory
         self._dir.mkdir(parents=True, exist_ok=True)
@@ -241,6 +244,7 @@ class JobManager:
         self._validate = validate
         self._max_history = max_history
         self._max_age = max_age
+        self._max_active = max_active
         self._on_change = on_change
         self._lock = threading.Lock()
         # Separate from _lock: state files are written by the worker and by cancel() concurrently.
@@ -265,6 +269,11 @@ class JobManager:
         job = Job(id=uuid.uuid4().hex[:12], kind=kind, params=params)
         token = CancelToken()
         with self._lock:
+            if sum(j.state in ACTIVE_STATES for j in self._jobs.values()) >= self._max_active:
+                raise Conflict(
+                    f"{self._max_active} jobs are already queued or running; "
+                    "wait for some to finish or cancel them"
+                )
             self._jobs[job.id] = job
             self._tokens[job.id] = token
         self._persist(job)
