@@ -25,6 +25,8 @@ from kitlab.scan.walk import DirListing
 
 MAX_VALUES = 30
 SMALL = 64 * 1024
+# Run params are copied into the draft: never one that names or holds a credential.
+SENSITIVE_KEY = re.compile(r"(token|secret|passw|api[_-]?key|access[_-]?key|credential|auth)", re.I)
 WANDB_RUN = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(\w+)$")
 
 
@@ -39,6 +41,7 @@ class RunInfo:
     time: float = 0.0  # when the run ended (seconds), for "the latest run"
 
     def describe(self) -> str:
+        self.params = safe_params(self.params)
         text = f"{self.tracker} run {self.name or self.run_id}"
         if self.name and self.run_id and self.name != self.run_id:
             text += f" ({self.run_id})"
@@ -49,6 +52,7 @@ class RunInfo:
         return text
 
     def to_parameters(self) -> dict[str, Any]:
+        self.params = safe_params(self.params)
         out: dict[str, Any] = {"tracker": self.tracker, "run_id": self.run_id}
         if self.name:
             out["run_name"] = self.name
@@ -57,6 +61,14 @@ class RunInfo:
         if self.metrics:
             out["metrics"] = dict(self.metrics)
         return out
+
+
+def safe_params(values: dict[str, str]) -> dict[str, str]:
+    """``values`` less any whose name says credential or whose text the secret detector flags
+    (kitlab.modelkit.secrets, the same detector the pack path runs)."""
+    from kitlab.modelkit.secrets import scan_text
+
+    return {k: v for k, v in values.items() if not SENSITIVE_KEY.search(k) and not scan_text(f"{k}={v}")}
 
 
 @dataclass

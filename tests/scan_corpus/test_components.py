@@ -113,3 +113,28 @@ def test_walk_keeps_log_folders_with_subfolders_and_leaves_unpacked_kits_out(tmp
     assert reasons["lightning_logs/version_0/events.out.tfevents.1.host"].startswith("run logs (TensorBoard")
     assert reasons["tb"].startswith("run logs (TensorBoard")
     assert reasons["pulled/kit"].startswith("an unpacked ModelKit")
+
+
+def test_run_params_that_hold_or_name_a_credential_never_reach_the_draft(tmp_path: Path) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    from kitlab.scan.types import ScanLimits as Limits
+    from kitlab.scan.workspace import scan_workspace
+    from tests.scan_corpus import formats
+
+    model = DummyClassifier().fit([[0], [1]], [0, 1])
+    token = "hf_" + "Zq9" * 12
+    formats.mlflow_run(
+        tmp_path / "ws" / "mlruns",
+        "0",
+        "abcdabcdabcdabcdabcdabcdabcdabcd",
+        model,
+        {"lr": "0.1", "hub_token": "not-shown", "note": f"pushed with {token}"},
+        {"acc": 0.5},
+    )
+    report = scan_workspace(tmp_path / "ws", tmp_path, limits=Limits(pinned_requirements=False)).to_dict()
+    model_entry = report["kitfile"]["model"]
+    assert model_entry["parameters"]["run"]["params"] == {"lr": "0.1"}
+    text = str(report["kitfile"]) + str(report["entries"])
+    assert token not in text
+    assert "not-shown" not in text
