@@ -331,6 +331,21 @@ def test_an_upload_location_on_another_host_gets_no_credentials(hostile, realm, 
     assert any(a.startswith("Basic ") for a in _auths(hostile))
 
 
+def test_a_blob_redirect_to_another_host_carries_no_credentials(hostile, realm, tmp_path):
+    layer = os.urandom(10_000)
+    hostile.add_kit("cdn/kit", "v1", layer=layer)
+    for digest, data in hostile.blobs.items():
+        realm.blobs[digest] = data  # the "CDN" serves the same bytes
+    hostile.challenge = 'Basic realm="hostile"'
+    hostile.redirect_blobs = f"http://localhost:{realm.port}"
+    cred = Credential(username="ann", password=Secret(PASSWORD))
+    store = LocalStore(tmp_path / "h")
+    pull(f"{hostile.host}/cdn/kit:v1", store=store, remote=_remote(credentials=cred))
+    assert realm.seen("GET", "/cdn/")
+    assert _auths(realm) == [""] * len(realm.requests)
+    assert any(a.startswith("Basic ") for a in _auths(hostile))
+
+
 def test_the_cli_says_why_credentials_were_withheld(hostile, realm, tmp_path):
     home = tmp_path / "home"
     hostile.add_kit("auth/kit", "v1")

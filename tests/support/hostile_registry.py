@@ -59,6 +59,7 @@ class HostileRegistry:
     require_user_token: bool = False  # also challenge requests with the anonymous token
     upload_location: str | None = None  # Location answered to POST .../blobs/uploads/
     upload_range: str | None = None  # Range answered to every PATCH (e.g. "0-0": nothing kept)
+    redirect_blobs: str | None = None  # base URL blob GETs are redirected to (307), like a CDN
     tags_loop: bool = False  # tag lists always link to a "next" page: the same one
     # -- state --------------------------------------------------------------------------------------
     manifests: dict[str, tuple[bytes, str]] = field(default_factory=dict)
@@ -166,6 +167,9 @@ class HostileRegistry:
                     token = "user-token" if self.headers.get("Authorization") else "anon-token"
                     self._reply(200, json.dumps({"token": token, "expires_in": 300}).encode())
                     return
+                if path.startswith("/cdn/"):  # as the CDN a registry redirected to: any blob it knows
+                    self._send_blob(path.removeprefix("/cdn/"))
+                    return
                 if path.startswith("/upload/") and self.command == "PATCH":
                     self._body()
                     headers = {"Location": path, "Range": reg.upload_range or "0-0"}
@@ -216,6 +220,9 @@ class HostileRegistry:
                     self._reply(404)
 
             def _send_blob(self, digest: str) -> None:
+                if reg.redirect_blobs and not self.path.startswith("/cdn/"):
+                    self._reply(307, headers={"Location": f"{reg.redirect_blobs}/cdn/{digest}"})
+                    return
                 data = reg.blobs.get(digest)
                 if data is None:
                     self._reply(404)
