@@ -184,7 +184,7 @@ class RegistryClient:
         monolithic_limit: int = MONOLITHIC_LIMIT,
     ) -> None:
         remote = remote or Remote()
-        remote.check_allowed(host)
+        remote.check_allowed(host)  # before a credential helper is run for a refused host
         credentials = remote.credentials
         if isinstance(credentials, Credential):
             credential: Credential | None = credentials
