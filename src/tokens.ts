@@ -410,6 +410,8 @@ export interface IKitSummary {
   created?: string | null;
   /** When the kit came into the local store (packed or pulled here), in seconds since the epoch. */
   storedAt?: number | null;
+  /** Why the kit cannot be read (missing or corrupt blob, a document nested too deeply); empty if it can. */
+  error?: string;
 }
 
 /** GET /kitlab/remote */

@@ -103,6 +103,11 @@ function KitRow(props: {
         {kit.name ? ` · ${kit.name}` : ''}
       </div>
       <KitDate kit={kit} trans={trans} />
+      {kit.error ? (
+        <p className="jp-kitlab-error-text" role="alert">
+          {trans.__('Cannot read this kit: %1', kit.error)}
+        </p>
+      ) : null}
       <div className="jp-kitlab-kit-actions">
         <ToolbarButtonComponent
           icon={notebookIcon}
