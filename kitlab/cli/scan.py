@@ -51,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "json":
             print(json.dumps(report.to_dict(), indent=2))
         else:
-            import yaml
+            from kitlab.kitfile.yamlio import safe_dump
 
-            print(yaml.safe_dump(report.to_dict(), sort_keys=False, allow_unicode=True, width=110), end="")
+            print(safe_dump(report.to_dict()), end="")
         return 0
     _path, report, written = init_workspace(folder, root, force=args.force, limits=limits)
     for item in written:

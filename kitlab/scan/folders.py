@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kitlab.kitfile.yamlio import YAMLError, safe_load
 from kitlab.scan.sniff import EXT_KIND, SHARD_EXTS
 from kitlab.scan.types import Sniffed
 from kitlab.scan.walk import DirListing
@@ -58,11 +59,11 @@ def _weight_map_files(index: Path) -> set[str]:
 
 
 def _mlflow(path: Path) -> Sniffed:
-    import yaml
-
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        spec = safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, YAMLError):
+        spec = {}
+    if not isinstance(spec, dict):
         spec = {}
     flavors = [f for f in (spec.get("flavors") or {}) if f != "python_function"]
     flavor = flavors[0] if flavors else "python_function"

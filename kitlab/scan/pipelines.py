@@ -7,19 +7,18 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kitlab.kitfile.yamlio import YAMLError, safe_load
 from kitlab.scan.notebooks import IOEvent, SourceInfo
 
 DVC_FILES = ("dvc.yaml", "dvc.yml")
 
 
 def read_dvc(path: Path, rel: str) -> SourceInfo:
-    import yaml
-
     info = SourceInfo(rel, notebook=False)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
-        spec = yaml.safe_load(text) or {}
-    except (OSError, yaml.YAMLError):
+        spec = safe_load(text) or {}
+    except (OSError, YAMLError):
         info.syntax_errors += 1
         return info
     info.texts.append((None, "source", text))

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kitlab.kitfile import (
     KitfileError,
@@ -15,6 +14,7 @@ from kitlab.kitfile import (
     load_kitfile,
     to_config_json,
 )
+from kitlab.kitfile.yamlio import safe_load
 
 VECTORS = Path(__file__).parent / "vectors"
 KIT_FIXTURES = sorted((VECTORS / "kit-parameters").glob("*.yaml"))
@@ -32,7 +32,7 @@ def test_fixtures_are_present():
 
 @pytest.mark.parametrize("fixture", KIT_FIXTURES, ids=lambda p: p.stem)
 def test_kit_parameter_fixtures(fixture):
-    case = yaml.safe_load(fixture.read_text(encoding="utf-8"))
+    case = safe_load(fixture.read_text(encoding="utf-8"))
     kf = load_kitfile(case["kitfileYaml"])
     assert to_config_json(kf) == case["kitfileJson"].encode("utf-8")
     assert dump_kitfile_yaml(kf) == case["kitfileYaml"]

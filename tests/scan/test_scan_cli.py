@@ -9,11 +9,11 @@ import sys
 
 import joblib
 import numpy as np
-import yaml
 from sklearn.linear_model import LinearRegression
 
 from kitlab.cli import main as scan_cli
 from kitlab.kitfile.parse import load_kitfile
+from kitlab.kitfile.yamlio import safe_load
 
 
 def workspace(tmp_path):
@@ -33,7 +33,7 @@ def test_scan_prints_json_and_yaml(tmp_path, capsys):
     assert report["kitfile"]["model"]["path"] == "model"
     assert report["entries"][0]["reasons"][0] == "written by train.py line 2: `joblib.dump(reg, 'model')`"
     assert scan_cli(["scan", str(ws), "--format", "yaml", "--no-pins"]) == 0
-    assert yaml.safe_load(capsys.readouterr().out)["kitfile"]["model"]["framework"] == "scikit-learn"
+    assert safe_load(capsys.readouterr().out)["kitfile"]["model"]["framework"] == "scikit-learn"
 
 
 def test_init_writes_kitfile_and_kitignore_and_refuses_to_overwrite(tmp_path, capsys):

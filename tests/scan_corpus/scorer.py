@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kitlab.kitfile.yamlio import safe_load
 from kitlab.modelkit.kitignore import KitIgnore
 
 KINDS = ("model", "part", "dataset", "code", "docs")
@@ -176,7 +175,7 @@ def build_corpus(base: Path) -> dict[str, tuple[Path, dict[str, Any]]]:
     for name, build in WORKSPACES.items():
         ws = base / name
         ws.mkdir(parents=True)
-        expected = yaml.safe_load(build(ws)) or {}
+        expected = safe_load(build(ws)) or {}
         out[name] = (ws, expected)
     return out
 

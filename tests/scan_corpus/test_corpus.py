@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from kitlab.kitfile import load_kitfile
 from kitlab.kitfile.validate import validate_kitfile
+from kitlab.kitfile.yamlio import safe_dump
 from kitlab.scan.init import init_workspace
 from kitlab.scan.types import ScanLimits
 from tests.scan_corpus.kitinit import kit_init_draft
@@ -28,7 +28,7 @@ def test_every_expected_kitfile_is_a_valid_kitfile_of_its_workspace(corpus: Corp
     assert len(corpus) >= 40
     for name, (ws, expected) in corpus.items():
         kitfile = {k: v for k, v in expected.items() if k != "unpacked_without"}
-        loaded = load_kitfile(yaml.safe_dump({"manifestVersion": "1.0.0", **kitfile}), source=name)
+        loaded = load_kitfile(safe_dump({"manifestVersion": "1.0.0", **kitfile}), source=name)
         errors = [p for p in validate_kitfile(loaded, ws) if p.severity == "error"]
         assert not errors, (name, [str(e) for e in errors])
 
