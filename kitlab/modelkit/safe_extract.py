@@ -9,8 +9,15 @@ only used to *read* headers):
 * names must be relative, free of ``..`` and NUL; every directory is opened with ``O_NOFOLLOW``
   relative to its parent's descriptor, so neither an archive entry nor a symlink already present in
   the target (or planted concurrently) can redirect a write outside it;
-* duplicate entries, absurd sizes, too many entries and decompression bombs (ratio guard) are refused;
-  ``open_layer_stream`` also hashes the blob as it is read and reports a digest mismatch;
+* duplicate entries, absurd sizes, too many entries, names nested too deep and decompression bombs are
+  refused; ``open_layer_stream`` checks the blob's length against the manifest's declared size, caps
+  what a compressed layer may expand to, and hashes the blob as it is read (a digest mismatch is an
+  error);
+* with ``within`` (the Kitfile entry's path) a layer may write only that path, what lies below it and
+  its parent folders; nothing is ever written into a ``.git`` folder (such entries are reported);
+* ``unpack`` extracts every layer into a ``Staging`` folder inside the destination, whose descriptor
+  is held for the whole job, and moves it into place only when every layer verified: all or nothing
+  (docs/hardening.md);
 * a file is written to a temporary name in its final directory and renamed into place only when
   complete, so an interrupted extraction never leaves a half-written file under the real name;
 * existing files are never clobbered unless ``overwrite``; ``ignore_existing`` skips them instead;
