@@ -360,3 +360,15 @@ def test_the_queue_is_bounded(tmp_path):
     finally:
         release.set()
         m.shutdown()
+
+
+def test_an_event_carries_at_most_64_items_those_in_progress_first():
+    from kitlab.server.app import EVENT_ITEMS, event_items
+
+    items = [{"item": f"l{i}", "done": 10, "total": 10} for i in range(1_000)]
+    items[3]["done"] = 5  # still uploading, reported long ago
+    kept = event_items(items)
+    assert len(kept) == EVENT_ITEMS
+    assert kept[0]["item"] == "l3"
+    assert kept[-1]["item"] == "l999"
+    assert event_items(items[:10]) == items[:10]

@@ -21,8 +21,27 @@ JOB_EVENT_SCHEMA = Path(__file__).parent / "events" / "job.yaml"
 JOB_EVENT_ID = "https://events.kitlab.dev/job"
 
 
+# Items in one event: the bus validates every event against its schema on the event loop, so a kit of
+# thousands of layers must not send them all four times a second. Items still in progress come first.
+EVENT_ITEMS = 64
+
+
+def event_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most ``EVENT_ITEMS`` of ``items``, in their order: those in progress, then the latest."""
+    if len(items) <= EVENT_ITEMS:
+        return items
+    keep = {i for i, item in enumerate(items) if item["done"] < item["total"]}
+    keep = set(sorted(keep)[:EVENT_ITEMS])
+    for i in range(len(items) - 1, -1, -1):
+        if len(keep) >= EVENT_ITEMS:
+            break
+        keep.add(i)
+    return [item for i, item in enumerate(items) if i in keep]
+
+
 def job_event(job: dict[str, Any]) -> dict[str, Any]:
-    """The compact form of a job sent on the event bus (no log, no params)."""
+    """The compact form of a job sent on the event bus (no log, no params, a bounded list of items;
+    ``done`` and ``total`` always count every item)."""
     progress = job["progress"]
     event = {
         "id": job["id"],
@@ -32,7 +51,7 @@ def job_event(job: dict[str, Any]) -> dict[str, Any]:
         "done": progress["done"],
         "total": progress["total"],
         "bytesPerSecond": progress["bytesPerSecond"],
-        "items": job["items"],
+        "items": event_items(job["items"]),
     }
     if job["error"]:
         event["error"] = job["error"]
