@@ -47,6 +47,7 @@ import {
   IKitlabModel,
   IKitlabSettings,
   IKitSummary,
+  ILoginRequest,
   JobRequest
 } from './tokens';
 import {
@@ -156,6 +157,30 @@ export class KitlabActions {
         errorText(error)
       );
       return false;
+    }
+  }
+
+  /**
+   * Replace the Kitfile in the editors with the scan's draft, after the user confirmed: it drops
+   * every edit made to the Kitfile (saved or not) until the next save.
+   */
+  async useScanDraft(): Promise<void> {
+    const result = await showDialog({
+      title: this._trans.__("Replace the Kitfile with the scan's draft?"),
+      body: this._model.dirty
+        ? this._trans.__(
+            "The form and the YAML tab then show the scan's draft: your unsaved edits are lost. The file on disk changes only when you save."
+          )
+        : this._trans.__(
+            "The form and the YAML tab then show the scan's draft instead of the saved Kitfile. The file on disk changes only when you save."
+          ),
+      buttons: [
+        Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+        Dialog.warnButton({ label: this._trans.__('Replace') })
+      ]
+    });
+    if (result.button.accept) {
+      this._model.useScanDraft();
     }
   }
 
@@ -304,15 +329,22 @@ export class KitlabActions {
     const source = kitReference(kit, tag);
     const { repository, tag: sourceTag } = parseReference(source);
     const settings = this._host.settings();
-    const suggestion = buildReference({
-      registry: settings.defaultRegistry || 'registry.example.com',
+    const target = {
       repository: settings.defaultRepository || repository,
       tag: sourceTag || 'latest'
-    });
+    };
+    // A real default registry is offered as the value; without one the example is only a
+    // placeholder, so nothing pushes to a registry that does not exist.
     const result = await InputDialog.getText({
       title: this._trans.__('Push %1', source),
       label: this._trans.__('Push to (registry/repository:tag)'),
-      text: suggestion,
+      text: settings.defaultRegistry
+        ? buildReference({ registry: settings.defaultRegistry, ...target })
+        : '',
+      placeholder: buildReference({
+        registry: 'registry.example.com',
+        ...target
+      }),
       okLabel: this._trans.__('Push')
     });
     if (!result.button.accept || !result.value) {
@@ -422,20 +454,21 @@ export class KitlabActions {
   /** Ask for credentials and log in; true when logged in. */
   async login(host = '', message = ''): Promise<boolean> {
     let prompt = message;
-    let currentHost = host;
+    // After a failure the dialog opens again with what was typed, except the password.
+    let entered: ILoginRequest = {
+      host,
+      username: '',
+      password: '',
+      plainHttp: this._policy.plainHttpByDefault(host)
+    };
     for (;;) {
       const result = await showDialog({
         title: this._trans.__('Log in to a registry'),
-        body: new FormDialogBody(
-          {
-            host: currentHost,
-            username: '',
-            password: '',
-            plainHttp: this._policy.plainHttpByDefault(currentHost)
-          },
-          LoginFormView,
-          { message: prompt, trans: this._trans, policy: this._policy }
-        ),
+        body: new FormDialogBody({ ...entered, password: '' }, LoginFormView, {
+          message: prompt,
+          trans: this._trans,
+          policy: this._policy
+        }),
         buttons: [
           Dialog.cancelButton({ label: this._trans.__('Cancel') }),
           Dialog.okButton({ label: this._trans.__('Log in') })
@@ -444,8 +477,9 @@ export class KitlabActions {
       if (!result.button.accept || result.value === null) {
         return false;
       }
-      const { username, password, plainHttp } = result.value;
-      currentHost = result.value.host.trim();
+      entered = result.value;
+      const { username, password, plainHttp } = entered;
+      const currentHost = entered.host.trim();
       try {
         await this._model.login({
           host: currentHost,

@@ -8,7 +8,11 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { folderIcon } from '@jupyterlab/ui-components';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
-import type { RegistryWidgetsType, WidgetProps } from '@rjsf/utils';
+import type {
+  FieldErrorProps,
+  RegistryWidgetsType,
+  WidgetProps
+} from '@rjsf/utils';
 import * as React from 'react';
 
 type FormData = ReadonlyJSONObject;
@@ -24,6 +28,8 @@ export interface IFormContext {
    * Null when no file dialog is available.
    */
   browse: ((current: string) => Promise<string | null>) | null;
+  /** How warnings start in the `extraErrors` messages (see `problemsToErrorTree`). */
+  warningPrefix: string;
 }
 
 /** The id of the one datalist per vocabulary that `KitfileForm` renders. */
@@ -99,6 +105,42 @@ function PathWidget(props: WidgetProps<FormData>): JSX.Element {
           {label}
         </button>
       )}
+    </div>
+  );
+}
+
+/**
+ * A field's messages, as rjsf's own list (`error-detail`), but a warning (the server's problems of
+ * severity `warning`, which do not stop packing) in the theme's warning colour, not as an error.
+ */
+export function FieldErrors(
+  props: FieldErrorProps<FormData>
+): JSX.Element | null {
+  const context = props.registry.formContext as IFormContext | undefined;
+  const prefix = context?.warningPrefix ?? '';
+  const messages = (props.errors ?? []).filter(
+    (message): message is string =>
+      typeof message === 'string' && message !== ''
+  );
+  if (messages.length === 0) {
+    return null;
+  }
+  return (
+    <div>
+      <ul className="error-detail bs-callout bs-callout-info">
+        {messages.map((message, index) => (
+          <li
+            key={index}
+            className={
+              prefix && message.startsWith(prefix)
+                ? 'jp-kitlab-field-warning'
+                : 'text-danger'
+            }
+          >
+            {message}
+          </li>
+        ))}
+      </ul>
     </div>
   );
 }

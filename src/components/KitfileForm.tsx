@@ -1,13 +1,23 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { FormComponent } from '@jupyterlab/ui-components';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
-import type { ErrorSchema, FieldProps, UiSchema } from '@rjsf/utils';
+import type {
+  ErrorSchema,
+  FieldProps,
+  UIOptionsType,
+  UiSchema
+} from '@rjsf/utils';
 import { customizeValidator } from '@rjsf/validator-ajv8';
 import * as React from 'react';
 
 import { problemsToErrorTree } from '../problems';
 import { IKitfile, IKitfileSchema, IProblem } from '../tokens';
-import { FORM_WIDGETS, IFormContext, SuggestionLists } from './FormWidgets';
+import {
+  FieldErrors,
+  FORM_WIDGETS,
+  IFormContext,
+  SuggestionLists
+} from './FormWidgets';
 
 type FormData = ReadonlyJSONObject;
 
@@ -92,6 +102,13 @@ function withLocalHints(uiSchema: Record<string, unknown>): UiSchema<FormData> {
       parameters: { ...(items.parameters ?? {}), ...parameters }
     }
   };
+  // Every field lists its messages with FieldErrors (warnings not styled as errors). rjsf reads
+  // templates from the global UI options too, though its type for them does not say so.
+  const globalOptions: UIOptionsType<FormData> = {
+    ...(hints['ui:globalOptions'] ?? {}),
+    FieldErrorTemplate: FieldErrors
+  };
+  hints['ui:globalOptions'] = globalOptions;
   return hints;
 }
 
@@ -111,7 +128,12 @@ export function KitfileForm(props: {
   const { schema, trans, browse } = props;
   const suggestions = schema.suggestions ?? {};
   const formContext: IFormContext = React.useMemo(
-    () => ({ trans, suggestions, browse }),
+    () => ({
+      trans,
+      suggestions,
+      browse,
+      warningPrefix: trans.__('Warning: ')
+    }),
     [trans, schema, browse]
   );
   const uiSchema = React.useMemo(
@@ -122,9 +144,9 @@ export function KitfileForm(props: {
     () =>
       problemsToErrorTree(props.problems, {
         includeWarnings: true,
-        warningPrefix: trans.__('Warning: ')
+        warningPrefix: formContext.warningPrefix
       }) as ErrorSchema<FormData>,
-    [props.problems]
+    [props.problems, formContext]
   );
   return (
     <div className="jp-kitlab-form" data-testid="kitlab-kitfile-form">

@@ -486,7 +486,7 @@ function KitfileStep(props: {
       {exists && model.scan.status === 'ready' && (
         <button
           className="jp-mod-styled jp-kitlab-link"
-          onClick={() => model.useScanDraft()}
+          onClick={() => void actions.useScanDraft()}
         >
           {trans.__("Replace with the scan's draft")}
         </button>

@@ -208,3 +208,63 @@ test('the YAML tab is a CodeMirror editor in the light and the dark theme', asyn
   }
   expect(colours.light).not.toBe(colours.dark);
 });
+
+test('a warning on a form field is not styled as an error', async ({
+  page,
+  request
+}, testInfo) => {
+  const panel = await openDemoWithKitfile(page, request, testInfo);
+  // Not an SPDX license: a warning (packing still works). A missing file: an error.
+  await panel.field('root_package_license').fill('not a license');
+  await panel.field('root_model_path').fill('models/missing.joblib');
+  const warning = panel
+    .fieldErrors('root_package_license')
+    .locator('li.jp-kitlab-field-warning');
+  const error = panel.fieldErrors('root_model_path').locator('li.text-danger');
+  await expect(warning).toContainText('Warning: not a valid SPDX license', {
+    timeout: 10000
+  });
+  await expect(error).toContainText('does not exist', { timeout: 10000 });
+  await expect(
+    panel.fieldErrors('root_package_license').locator('li.text-danger')
+  ).toHaveCount(0);
+  const colour = (item: typeof warning) =>
+    item.evaluate(node => getComputedStyle(node).color);
+  expect(await colour(warning)).not.toBe(await colour(error));
+  await panel.field('root_package_license').scrollIntoViewIfNeeded();
+  await panel.screenshot('form-warning');
+});
+
+test("replacing the Kitfile with the scan's draft asks first", async ({
+  page,
+  request
+}, testInfo) => {
+  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const replace = panel.root.getByRole('button', {
+    name: "Replace with the scan's draft"
+  });
+  await expect(replace).toBeVisible({ timeout: 30000 });
+  const name = panel.field('root_package_name');
+  await name.fill('my-edit');
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+
+  // Cancel keeps the edit.
+  await replace.click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText(
+    "Replace the Kitfile with the scan's draft?"
+  );
+  await expect(dialog).toContainText('your unsaved edits are lost');
+  await panel.screenshot('replace-confirm');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(name).toHaveValue('my-edit');
+
+  // Replace takes the scan's draft (the folder's name for the package).
+  await replace.click();
+  await dialog.getByRole('button', { name: 'Replace' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(name).not.toHaveValue('my-edit');
+  await expect(name).toHaveValue('demo');
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+});

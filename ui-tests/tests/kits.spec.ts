@@ -127,3 +127,34 @@ test('tag a kit, then remove the new tag', async ({
   });
   await expect(kit.locator('[data-tag="v1"]')).toBeVisible();
 });
+
+test('the Push dialog shows an example registry as a placeholder, not as a value', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(120000);
+  await packDemo(request, 'push-demo:v1');
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.showTab('Kits');
+  const kit = panel.kit('localhost/push-demo');
+  await expect(kit).toBeVisible({ timeout: 10000 });
+
+  await kit.getByRole('button', { name: 'Push', exact: true }).click();
+  const dialog = page.locator('.jp-Dialog');
+  const input = dialog.locator('input');
+  // No default registry in the settings: nothing is filled in for the user to push to by mistake.
+  await expect(input).toHaveValue('');
+  await expect(input).toHaveAttribute(
+    'placeholder',
+    'registry.example.com/push-demo:v1'
+  );
+  await panel.screenshot('push-placeholder');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  const jobs = (await (await request.get('/kitlab/jobs')).json()) as {
+    jobs: { kind: string }[];
+  };
+  expect(jobs.jobs.filter(job => job.kind === 'push')).toHaveLength(0);
+});

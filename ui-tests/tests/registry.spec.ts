@@ -85,3 +85,34 @@ test('pack & push asks for a login, then pushes; tags and logout work', async ({
   await entry.getByRole('button', { name: 'Log out' }).click();
   await expect(entry.getByRole('button', { name: 'Log out' })).toHaveCount(0);
 });
+
+test('a failed login keeps the registry and username, never the password', async ({
+  page
+}, testInfo) => {
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.showTab('Registries');
+  await panel.root.getByRole('button', { name: 'Log in…' }).click();
+  const login = page.locator('.jp-Dialog', { hasText: 'Log in to a registry' });
+  await login.locator('input[name="host"]').fill(host);
+  await login.locator('input[name="username"]').fill(USER);
+  await login.locator('input[name="password"]').fill('wrong-password');
+  await login.getByRole('button', { name: 'Log in' }).click();
+
+  // The registry says no: the dialog asks again with what was typed, the password cleared.
+  await expect(login).toContainText('Login failed', { timeout: 30000 });
+  await expect(login.locator('input[name="host"]')).toHaveValue(host);
+  await expect(login.locator('input[name="username"]')).toHaveValue(USER);
+  await expect(login.locator('input[name="password"]')).toHaveValue('');
+  await expect(login.locator('input[name="plainHttp"]')).toBeChecked();
+  await panel.screenshot('login-failed');
+
+  await login.locator('input[name="password"]').fill(PASSWORD);
+  await login.getByRole('button', { name: 'Log in' }).click();
+  await expect(login).toHaveCount(0, { timeout: 30000 });
+  const entry = panel.root.locator(`.jp-kitlab-registry[data-host="${host}"]`);
+  await expect(entry).toContainText(`logged in as ${USER}`);
+  await entry.getByRole('button', { name: 'Log out' }).click();
+  await expect(entry.getByRole('button', { name: 'Log out' })).toHaveCount(0);
+});
