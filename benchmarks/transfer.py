@@ -56,20 +56,22 @@ KITFILE = "manifestVersion: 1.0.0\npackage:\n  name: transfer-bench\nmodel:\n  n
 PUSH_CHILD = """
 import json, sys, time
 from kitlab.modelkit.push import push
+from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.store import LocalStore
 home, src, dst = sys.argv[1:4]
 t = time.perf_counter()
-r = push(src, dst, store=LocalStore(home), plain_http=True)
+r = push(src, dst, store=LocalStore(home), remote=Remote(plain_http=True))
 print(json.dumps({"seconds": time.perf_counter() - t, "bytes": r.uploaded_bytes, "digest": r.digest,
                   "skipped": r.skipped_blobs, "mounted": r.mounted_blobs}))
 """
 PULL_CHILD = """
 import json, sys, time
 from kitlab.modelkit.pull import pull
+from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.store import LocalStore
 home, ref = sys.argv[1:3]
 t = time.perf_counter()
-r = pull(ref, store=LocalStore(home), plain_http=True)
+r = pull(ref, store=LocalStore(home), remote=Remote(plain_http=True))
 print(json.dumps({"seconds": time.perf_counter() - t, "bytes": r.downloaded_bytes, "digest": r.digest}))
 """
 
