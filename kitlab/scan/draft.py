@@ -27,6 +27,15 @@ class Draft:
     warnings: list[str] = field(default_factory=list)
 
 
+def kit_path(path: str) -> str:
+    """``path`` as the Kitfile spells it: a folder named like ``model:v3`` (a W&B artifact download)
+    would read as a ModelKit reference to kit, so it gets a trailing ``/``: no tag
+    ends in one, and kit cleans it off the layer path."""
+    from kitlab.kitfile.pathtypes import is_modelkit_reference
+
+    return f"{path}/" if is_modelkit_reference(path) else path
+
+
 def _package_name(f: Findings, main_source: str) -> str:
     base = f.folder.name
     if base.lower() in GENERIC_FOLDER_NAMES and main_source:
@@ -96,7 +105,7 @@ def build_draft(f: Findings, root: Path) -> Draft:
         model_dir = main.path if main.is_dir else ""
         draft.kitfile.model = Model(
             name=model.name,
-            path=model.path,
+            path=kit_path(model.path),
             framework=model.framework,
             format=model.format,
             version=model.version,
@@ -104,7 +113,11 @@ def build_draft(f: Findings, root: Path) -> Draft:
             # kit keeps model.parameters as free YAML (the format reference's section 2.5)
             parameters=model.metadata or None,
             parts=[
-                ModelPart(name=p.name, path=p.path, type=p.part_type if PART_TYPE.match(p.part_type) else "")
+                ModelPart(
+                    name=p.name,
+                    path=kit_path(p.path),
+                    type=p.part_type if PART_TYPE.match(p.part_type) else "",
+                )
                 for p in parts
             ],
         )
@@ -113,10 +126,10 @@ def build_draft(f: Findings, root: Path) -> Draft:
     code, docs = unique(code), unique(docs)
     draft.entries += datasets + code + docs
     draft.kitfile.datasets = [
-        DatasetEntry(name=d.name, path=d.path, description=d.description) for d in datasets
+        DatasetEntry(name=d.name, path=kit_path(d.path), description=d.description) for d in datasets
     ]
-    draft.kitfile.code = [CodeEntry(path=c.path, description=c.description) for c in code]
-    draft.kitfile.docs = [DocsEntry(path=d.path, description=d.description) for d in docs]
+    draft.kitfile.code = [CodeEntry(path=kit_path(c.path), description=c.description) for c in code]
+    draft.kitfile.docs = [DocsEntry(path=kit_path(d.path), description=d.description) for d in docs]
     _package(draft, f, main_source, docs, model_dir, root)
     return draft
 

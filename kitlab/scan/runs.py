@@ -8,6 +8,7 @@ folder's other files are run logs that stay out of the kit.
 * W&B: ``wandb/run-<date>_<time>-<id>/files/`` (``config.yaml``, ``wandb-summary.json``, saved files).
 * Lightning: ``lightning_logs/version_<n>/`` (``hparams.yaml``, ``checkpoints/``).
 * Ultralytics: a run folder with ``args.yaml`` and ``weights/`` (``best.pt``, ``last.pt``).
+* W&B artifact downloads: ``artifacts/<name>:v<n>/`` (``artifact.download()``'s default).
 
 Everything here reads small text files only, a bounded number of them (``MAX_VALUES`` per run).
 """
@@ -28,6 +29,7 @@ SMALL = 64 * 1024
 # Run params are copied into the draft: never one that names or holds a credential.
 SENSITIVE_KEY = re.compile(r"(token|secret|passw|api[_-]?key|access[_-]?key|credential|auth)", re.I)
 WANDB_RUN = re.compile(r"^(?:offline-)?run-\d{8}_\d{6}-(\w+)$")
+WANDB_ARTIFACT = re.compile(r"^([\w.-]+):(v\d+)$")  # artifact.download()'s ./artifacts/<name>:<version>
 
 
 @dataclass
@@ -126,6 +128,13 @@ def find_trackers(folder: Path, dirs: dict[str, DirListing]) -> Trackers:
         elif base == "wandb" and any(WANDB_RUN.match(s) for s in listing.subdirs):
             found.roots[rel] = "run logs (Weights & Biases)"
             _wandb(folder, rel, dirs, found)
+        elif base == "artifacts" and any(WANDB_ARTIFACT.match(s) for s in listing.subdirs):
+            found.roots[rel] = "other downloaded artifact versions (Weights & Biases)"
+            for sub in sorted(listing.subdirs):
+                match = WANDB_ARTIFACT.match(sub)
+                if match:
+                    run = f"{rel}/{sub}"
+                    found.runs[run] = RunInfo("Weights & Biases artifact", run, sub, name=sub)
         elif base == "lightning_logs":
             found.roots[rel] = "run logs (PyTorch Lightning)"
             for sub in sorted(listing.subdirs):

@@ -1856,3 +1856,30 @@ model: {path: model.pkl, framework: scikit-learn}
 datasets: [{path: features.pkl}]
 code: [{path: train.py}]
 """
+
+
+@workspace("wandb-artifact-download")
+def wandb_artifact_download(ws: Path) -> str:
+    dump(clf("rf"), ws / "artifacts" / "churn-model:v3" / "model.joblib")
+    dump(clf(), ws / "artifacts" / "churn-model:v1" / "model.joblib")
+    touch(ws / "artifacts" / "churn-model:v1" / "model.joblib", 0)
+    touch(ws / "artifacts" / "churn-model:v3" / "model.joblib", 100)
+    write(ws / "artifacts" / "churn-model:v3" / "metadata.json", json.dumps({"features": 4}))
+    notebook(
+        ws / "evaluate.ipynb",
+        "import wandb, joblib\nart = wandb.Api().artifact('team/churn/churn-model:latest')\npath = art.download()",
+    )
+    return """
+model: {path: "artifacts/churn-model:v3/model.joblib", framework: scikit-learn}
+code: [{path: evaluate.ipynb}]
+"""
+
+
+@workspace("wandb-artifact-hf-folder")
+def wandb_artifact_hf_folder(ws: Path) -> str:
+    hf_folder(ws / "artifacts" / "sentiment:v2")
+    notebook(ws / "serve.ipynb", "import wandb\nart = run.use_artifact('sentiment:v2')\nart.download()")
+    return """
+model: {path: "artifacts/sentiment:v2/", framework: transformers}
+code: [{path: serve.ipynb}]
+"""
