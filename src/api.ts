@@ -16,7 +16,7 @@ import type {
   IScanReport,
   IValidation,
   IVersionInfo,
-  JobKind
+  JobRequest
 } from './tokens';
 
 /** The body of a Kitfile write or validation: the form's JSON or the YAML tab's text. */
@@ -78,11 +78,9 @@ export function getJob(id: string): Promise<IJob> {
   return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`);
 }
 
-export function createJob(
-  kind: JobKind,
-  params: Record<string, unknown>
-): Promise<IJob> {
-  return requestAPI<IJob>('jobs', json('POST', { kind, params }));
+/** Start a job: a kind with that kind's params (`JobRequest`, a union by kind). */
+export function createJob(request: JobRequest): Promise<IJob> {
+  return requestAPI<IJob>('jobs', json('POST', request));
 }
 
 /** Ask a job to stop (DELETE would forget a job that has ended; see docs/api.md). */

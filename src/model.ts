@@ -418,8 +418,7 @@ export class KitlabModel implements IKitlabModel {
   }
 
   async startJob(request: JobRequest): Promise<IJob> {
-    // The spread is a plain object, as the REST client's loose `params` takes.
-    const job = await api.createJob(request.kind, { ...request.params });
+    const job = await api.createJob(request);
     this._setJobs(upsertJob(this._jobs, job), true);
     return job;
   }

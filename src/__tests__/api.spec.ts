@@ -162,7 +162,10 @@ describe('the kitlab REST client', () => {
       ['dataset', 'data/train.csv']
     ]);
     const job = await finished(
-      await api.createJob('pack', { path: 'iris', reference: 'jest/iris:v1' })
+      await api.createJob({
+        kind: 'pack',
+        params: { path: 'iris', reference: 'jest/iris:v1' }
+      })
     );
     expect(job.state).toBe('succeeded');
     expect(job.progress.done).toBe(job.progress.total);
@@ -196,9 +199,9 @@ describe('the kitlab REST client', () => {
       Kitfile: 'manifestVersion: 1.0.0\nmodel:\n  path: model.bin\n',
       'model.bin': Buffer.alloc(512 << 20, 7)
     });
-    const job = await api.createJob('pack', {
-      path: 'big',
-      reference: 'jest/big:v1'
+    const job = await api.createJob({
+      kind: 'pack',
+      params: { path: 'big', reference: 'jest/big:v1' }
     });
     const cancelling = await api.cancelJob(job.id);
     expect(['cancelling', 'cancelled']).toContain(cancelling.state);
