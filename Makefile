@@ -27,12 +27,14 @@ FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.j
 help:
 	@echo "make lab    set up and start JupyterLab with kitlab on the demo workspace"
 	@echo "make test   set up and run every check (ruff, tsc, eslint, pytest, jest, Galata UI tests)"
+	@echo "make screenshots  refresh the README's pictures in docs/images/ from the UI tests"
 
 # ---------------------------------------------------------------------------------------------- setup
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Build tooling first: the editable install below runs without build isolation (5x faster, toolchain.md).
+# Build tooling first: the editable install below runs without build isolation (5x faster,
+# docs/building.md, "Packaging settings that matter").
 $(STAMPS)/py-tools: | $(VENV)/bin/python
 	@mkdir -p $(STAMPS)
 	$(VENV)/bin/pip install -q --upgrade pip
@@ -107,8 +109,17 @@ ui-tests/node_modules/.stamp: ui-tests/package.json ui-tests/yarn.lock
 	cd ui-tests && jlpm install --immutable
 	touch $@
 
+# The UI tests on a free loopback port (docs/building.md, pitfall 8).
+FREE_PORT = $$($(VENV)/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
 ui-test: ui-tests/node_modules/.stamp
-	cd ui-tests && KITLAB_UI_PORT=$$($(VENV)/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])') CI=1 jlpm playwright test
+	cd ui-tests && KITLAB_UI_PORT=$(FREE_PORT) CI=1 jlpm playwright test
+
+# The README's pictures: only this target lets the UI tests write into the tracked docs/images/
+# (docs/building.md, "Screenshots"); `make test` never changes them.
+.PHONY: screenshots
+screenshots: $(STAMPS)/python-test ui-tests/node_modules/.stamp
+	cd ui-tests && KITLAB_SCREENSHOTS=1 KITLAB_UI_PORT=$(FREE_PORT) CI=1 jlpm playwright test package.spec.ts kits.spec.ts
 
 # Last, so that pytest's summary line closes the output.
 pytest:

@@ -189,10 +189,15 @@ export class KitlabPanel {
   }
 
   /**
-   * A screenshot the README shows: written to docs/images on every run, so the docs always picture
-   * the UI as it is.
+   * A screenshot the README shows. Saved with the test's outputs on every run, and written to
+   * docs/images only by `make screenshots` (KITLAB_SCREENSHOTS=1), so `make test` never rewrites
+   * tracked files (docs/building.md, "Screenshots").
    */
   async docsScreenshot(name: string): Promise<void> {
-    await this.page.screenshot({ path: `${DOCS_IMAGES}/${name}.png` });
+    const path =
+      process.env.KITLAB_SCREENSHOTS === '1'
+        ? `${DOCS_IMAGES}/${name}.png`
+        : this.testInfo.outputPath(`docs-${name}.png`);
+    await this.page.screenshot({ path });
   }
 }
