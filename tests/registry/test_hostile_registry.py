@@ -210,6 +210,20 @@ def test_a_lying_content_length_is_named_at_once(hostile, tmp_path):
     assert time.monotonic() - started < 2.0
 
 
+def test_the_cli_names_a_lying_registry_and_wrong_content(hostile, tmp_path):
+    hostile.add_kit("liar/kit", "v1", layer=os.urandom(300_000))
+    hostile.announce_extra = 10_000_000
+    done = _cli(tmp_path / "home", "pull", f"{hostile.host}/liar/kit:v1", "--plain-http")
+    assert done.returncode == 1
+    assert "the registry announced" in done.stderr
+    hostile.announce_extra, hostile.wrong_content = 0, True
+    done = _cli(tmp_path / "home", "pull", f"{hostile.host}/liar/kit:v1", "--plain-http")
+    assert done.returncode == 1
+    assert "failed verification: received" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "e3b0c442" not in done.stderr
+
+
 def test_a_body_cut_short_says_so_with_the_byte_counts(hostile, tmp_path):
     hostile.add_kit("cut/kit", "v1", layer=os.urandom(300_000))
     hostile.cut_after = 100_000  # announces the full size, sends a third, closes
