@@ -1,6 +1,7 @@
 """Pipeline files that say what a training step writes, like code does: DVC's ``dvc.yaml`` (each stage's
-``deps`` are reads, its ``outs`` writes). What a ``dvc.yaml`` stage writes counts as much as what a
-notebook's ``joblib.dump`` writes (docs/user-guide.md, "What was found")."""
+``deps`` are reads, its ``outs`` writes) and ``.dvc`` pointer files (``dvc add``: the ``outs`` it tracks,
+next to it). What DVC tracks as an output counts as much as what a notebook's ``joblib.dump`` writes
+(docs/user-guide.md, "What was found")."""
 
 from __future__ import annotations
 
@@ -38,6 +39,26 @@ def read_dvc(path: Path, rel: str) -> SourceInfo:
                 line = _line_of(lines, target)
                 snippet = f"stage {stage_name} {key}: {target}"
                 info.events.append(IOEvent(op, f"dvc stage {stage_name}", target, rel, None, line, snippet))
+    return info
+
+
+def read_dvc_pointer(path: Path, rel: str) -> SourceInfo:
+    """A ``<file>.dvc`` pointer: its ``outs`` paths (relative to the pointer's folder) are outputs."""
+    import yaml
+
+    info = SourceInfo(rel, notebook=False)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        spec = yaml.safe_load(text) or {}
+    except (OSError, yaml.YAMLError):
+        info.syntax_errors += 1
+        return info
+    outs = spec.get("outs") if isinstance(spec, dict) else None
+    for item in outs if isinstance(outs, list) else []:
+        target = item.get("path") if isinstance(item, dict) else None
+        if isinstance(target, str):
+            line = next((i for i, ln in enumerate(text.splitlines(), 1) if "path:" in ln and target in ln), 0)
+            info.events.append(IOEvent("write", "dvc add", target, rel, None, line, f"outs: path: {target}"))
     return info
 
 

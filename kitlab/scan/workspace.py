@@ -20,7 +20,7 @@ from kitlab.scan.findings import Findings
 from kitlab.scan.folders import FolderFinding, detect_checkpoint, detect_dataset_folders, detect_model_folder
 from kitlab.scan.hygiene_report import LIST_LIMIT, depth_first, find_secrets, hygiene_report
 from kitlab.scan.notebooks import SourceInfo, read_notebook, read_script
-from kitlab.scan.pipelines import DVC_FILES, read_dvc
+from kitlab.scan.pipelines import DVC_FILES, read_dvc, read_dvc_pointer
 from kitlab.scan.relpaths import inside_any, readable_inside, under
 from kitlab.scan.requirements import pinned_requirements
 from kitlab.scan.resolve import resolve_all
@@ -213,6 +213,9 @@ def _read_sources(
     notebooks = [r for r in files if r.endswith(".ipynb") and not inside_any(r, skip)]
     scripts = [r for r in files if r.endswith(".py") and not inside_any(r, skip)]
     pipelines = [r for r in files if r.rsplit("/", 1)[-1] in DVC_FILES and not inside_any(r, skip)]
+    pointers = [
+        r for r in files if r.endswith(".dvc") and files[r].size <= 64 * 1024 and not inside_any(r, skip)
+    ]
     for kind, items, cap in (
         ("notebooks", notebooks, limits.max_notebooks),
         (".py files", scripts, limits.max_code_files),
@@ -233,6 +236,9 @@ def _read_sources(
         read_dvc(folder / r, r)
         for r in sorted(pipelines, key=depth_first)[:20]
         if files[r].size <= limits.max_code_bytes
+    ]
+    out += [
+        read_dvc_pointer(folder / r, r) for r in sorted(pointers, key=depth_first)[: limits.max_code_files]
     ]
     return out
 

@@ -1883,3 +1883,28 @@ def wandb_artifact_hf_folder(ws: Path) -> str:
 model: {path: "artifacts/sentiment:v2/", framework: transformers}
 code: [{path: serve.ipynb}]
 """
+
+
+@workspace("dvc-add-pointers")
+def dvc_add_pointers(ws: Path) -> str:
+    dump(clf("rf"), ws / "models" / "model.pkl")
+    dump(clf(), ws / "models" / "baseline.pkl")
+    write(
+        ws / "models" / "model.pkl.dvc",
+        "outs:\n- md5: 9f2c4b1e8a7d6c5b4a3f2e1d0c9b8a7f\n  size: 4096\n  hash: md5\n  path: model.pkl\n",
+    )
+    csv(ws / "data" / "train.csv")
+    write(
+        ws / "data" / "train.csv.dvc",
+        "outs:\n- md5: 1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d\n  size: 2048\n  hash: md5\n  path: train.csv\n",
+    )
+    write(ws / ".dvc" / "config", "[core]\n    remote = origin\n")
+    write(
+        ws / "train.py",
+        "import pickle, sys\nmodel = fit(sys.argv[1])\npickle.dump(model, open(sys.argv[2], 'wb'))\n",
+    )
+    return """
+model: {path: models/model.pkl, framework: scikit-learn}
+datasets: [{path: data/train.csv}]
+code: [{path: train.py}]
+"""
