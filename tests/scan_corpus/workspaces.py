@@ -1888,7 +1888,9 @@ code: [{path: serve.ipynb}]
 @workspace("dvc-add-pointers")
 def dvc_add_pointers(ws: Path) -> str:
     dump(clf("rf"), ws / "models" / "model.pkl")
-    dump(clf(), ws / "models" / "baseline.pkl")
+    dump(clf("rf", 30), ws / "models" / "baseline.pkl")  # bigger: size alone would pick it
+    touch(ws / "models" / "model.pkl", 0)
+    touch(ws / "models" / "baseline.pkl", 0)
     write(
         ws / "models" / "model.pkl.dvc",
         "outs:\n- md5: 9f2c4b1e8a7d6c5b4a3f2e1d0c9b8a7f\n  size: 4096\n  hash: md5\n  path: model.pkl\n",
