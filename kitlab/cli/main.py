@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kitlab.modelkit.registry import Remote
     from kitlab.modelkit.store import KitSummary, LocalStore
     from kitlab.progress import ProgressEvent
+    from kitlab.trust import VerifyResult
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -233,13 +234,28 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pull import pull
 
     store = _store(args)
-    result = pull(
-        args.reference,
-        store=store,
-        progress=_print_progress,
-        remote=_network(args),
-        warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
-    )
+    if args.verify:
+        # Verified before any download; the verified digest is what is pulled (kitlab/trust/pull.py).
+        from kitlab.trust import load_public_key
+        from kitlab.trust.pull import pull_verified
+
+        result, verified = pull_verified(
+            args.reference,
+            load_public_key(args.verify),
+            store=store,
+            progress=_print_progress,
+            remote=_network(args),
+            warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
+        )
+        _print_verified(verified, args.verify)
+    else:
+        result = pull(
+            args.reference,
+            store=store,
+            progress=_print_progress,
+            remote=_network(args),
+            warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
+        )
     print(f"Pulled {result.reference} ({result.digest}): {_size(result.downloaded_bytes)} downloaded")
     if args.dir:
         from kitlab.loaders.notebook import write_notebook
@@ -285,6 +301,60 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
     known = logout(args.registry, kitops_home=kitops_home(args.config))
     print("Log out successful" if known else f"Not logged in to {args.registry}")
+    return 0
+
+
+def _signing_password(confirm: bool = False) -> bytes:
+    """The private key's password: ``COSIGN_PASSWORD`` when set (even empty, as cosign), else a prompt."""
+    if "COSIGN_PASSWORD" in os.environ:
+        return os.environ["COSIGN_PASSWORD"].encode()
+    if not sys.stdin.isatty():
+        raise InvalidInput("the private key needs a password: set COSIGN_PASSWORD or run in a terminal")
+    password = getpass.getpass("Password for the private key: ")
+    if confirm and getpass.getpass("Password again: ") != password:
+        raise InvalidInput("the passwords differ")
+    return password.encode()
+
+
+def _trust_network(args: argparse.Namespace) -> Remote:
+    """``sign`` and ``verify`` take ``--key`` as cosign does (the signing key), so they have no client
+    certificate flags; the rest of the network options are kit's."""
+    args.cert = args.key = None
+    return _network(args)
+
+
+def _print_verified(result: VerifyResult, key_path: str) -> None:
+    count = len(result.signatures)
+    where = ", ".join(sorted({s.source for s in result.signatures}))
+    print(f"Verified {result.reference} ({result.digest}): {count} signature(s) by {key_path} ({where})")
+
+
+def cmd_keygen(args: argparse.Namespace) -> int:
+    from kitlab.trust import default_key_dir, generate_key_pair
+
+    directory = Path(args.dir) if args.dir else default_key_dir(kitops_home(args.config))
+    pair = generate_key_pair(directory, _signing_password(confirm=True), name=args.name, force=args.force)
+    print(f"Private key written to {pair.private_path} (mode 0600, encrypted as cosign's)")
+    print(f"Public key written to {pair.public_path}")
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    from kitlab.trust import load_private_key, sign
+
+    key = load_private_key(args.signing_key, _signing_password())
+    result = sign(args.reference, key, remote=_trust_network(args), mode=args.registry_referrers_mode)
+    stored = [f"tag {result.signature_tag}"] if result.signature_tag else []
+    stored += [f"referrer {result.referrer}"] if result.referrer else []
+    print(f"Signed {result.reference} ({result.digest}): {', '.join(stored)}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from kitlab.trust import load_public_key, verify
+
+    result = verify(args.reference, load_public_key(args.signing_key), remote=_trust_network(args))
+    _print_verified(result, args.signing_key)
     return 0
 
 
@@ -391,7 +461,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-d", "--dir", help="also unpack it into this directory")
     p.add_argument("-f", "--filter", action="append", help="with --dir: what to unpack (kit's filter syntax)")
     p.add_argument("--notebook", action="store_true", help="with --dir: write a notebook that loads the kit")
+    p.add_argument(
+        "--verify",
+        metavar="PUBLIC_KEY",
+        help="pull only if the kit carries a cosign signature by this public key (checked first)",
+    )
     network_flags(p)
+
+    p = add("keygen", cmd_keygen, "Create a cosign key pair (password from COSIGN_PASSWORD or a prompt).")
+    p.add_argument("--dir", help="where to write cosign.key and cosign.pub (default: <kit home>/kitlab/keys)")
+    p.add_argument("--name", default="cosign", help="file name stem (default: cosign)")
+    p.add_argument("--force", action="store_true", help="replace an existing key pair")
+
+    p = add("sign", cmd_sign, "Sign a kit on its registry as cosign does (no transparency log).")
+    p.add_argument("reference")
+    p.add_argument("--key", dest="signing_key", required=True, help="cosign private key file")
+    p.add_argument(
+        "--registry-referrers-mode",
+        default="auto",
+        choices=["auto", "legacy", "oci-1-1"],
+        help="legacy: cosign's .sig tag; oci-1-1: a referrer; auto: the tag, and a referrer when the "
+        "registry has the referrers API",
+    )
+    trust_network_flags(p)
+
+    p = add("verify", cmd_verify, "Verify a kit's cosign signature with a public key.")
+    p.add_argument("reference")
+    p.add_argument("--key", dest="signing_key", required=True, help="public key file (cosign.pub)")
+    trust_network_flags(p)
 
     p = add("login", cmd_login, "Log in to a registry; the credentials are verified before they are saved.")
     p.add_argument("registry")
@@ -416,6 +513,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("scan-pickle", cmd_scan_pickle, "Report what pickle files would import, without loading them.")
     p.add_argument("paths", nargs="+", help="files or directories")
     return parser
+
+
+def trust_network_flags(p: argparse.ArgumentParser) -> None:
+    """kit's network flags without ``--cert/--key``: ``sign`` and ``verify`` use ``--key`` as cosign."""
+    p.add_argument("--plain-http", action="store_true", help="use HTTP, not HTTPS (local registries)")
+    p.add_argument(
+        "--tls-verify",
+        default=True,
+        type=lambda v: v.lower() not in ("false", "0", "no"),
+        help="verify the registry's TLS certificate (default true)",
+    )
 
 
 def network_flags(p: argparse.ArgumentParser) -> None:

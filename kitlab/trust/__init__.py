@@ -17,6 +17,7 @@ from kitlab.trust.cosign import (
     verify,
 )
 from kitlab.trust.keys import (
+    BadKey,
     KeyPair,
     default_key_dir,
     generate_key_pair,
@@ -25,6 +26,7 @@ from kitlab.trust.keys import (
 )
 
 __all__ = [
+    "BadKey",
     "KeyPair",
     "SignResult",
     "SignatureError",
