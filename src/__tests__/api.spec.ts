@@ -11,15 +11,17 @@ import * as api from '../api';
 import { KitlabRequestError } from '../request';
 import { IJob } from '../tokens';
 import {
-  IRunningServer,
   safetensors,
-  startJupyterServer,
+  useJupyterServer,
   writeTree
 } from './support/jupyterServer';
 
-jest.setTimeout(60_000);
-
-let server: IRunningServer;
+const server = useJupyterServer({
+  'iris/model.safetensors': safetensors([0.5, 1.5, 2.5, 3.5]),
+  'iris/data/train.csv':
+    'sepal,petal,label\n5.1,1.4,setosa\n6.2,4.5,versicolor\n',
+  'iris/README.md': '# Iris\n\nA tiny classifier.\n'
+});
 
 const KITFILE = `# hand-written
 manifestVersion: 1.0.0
@@ -32,19 +34,6 @@ datasets:
   - name: train
     path: data/train.csv
 `;
-
-beforeAll(async () => {
-  server = await startJupyterServer();
-  writeTree(path.join(server.root, 'iris'), {
-    'model.safetensors': safetensors([0.5, 1.5, 2.5, 3.5]),
-    'data/train.csv': 'sepal,petal,label\n5.1,1.4,setosa\n6.2,4.5,versicolor\n',
-    'README.md': '# Iris\n\nA tiny classifier.\n'
-  });
-});
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 /** What a rejected call threw, as the client's error type. */
 async function rejection(

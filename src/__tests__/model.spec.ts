@@ -8,16 +8,13 @@ import * as path from 'path';
 
 import { KitlabModel } from '../model';
 import { IJob } from '../tokens';
-import {
-  IRunningServer,
-  safetensors,
-  startJupyterServer,
-  writeTree
-} from './support/jupyterServer';
+import { safetensors, useJupyterServer } from './support/jupyterServer';
 
-jest.setTimeout(60_000);
-
-let server: IRunningServer;
+const server = useJupyterServer({
+  'iris/model.safetensors': safetensors([0.25, 0.5, 0.75]),
+  'iris/data/train.csv': 'sepal,petal,label\n5.1,1.4,setosa\n',
+  'iris/README.md': '# Iris\n'
+});
 let model: KitlabModel;
 
 /** Resolve once `predicate` holds, re-checked on every signal of the model. */
@@ -54,12 +51,6 @@ function until(
 }
 
 beforeAll(async () => {
-  server = await startJupyterServer();
-  writeTree(path.join(server.root, 'iris'), {
-    'model.safetensors': safetensors([0.25, 0.5, 0.75]),
-    'data/train.csv': 'sepal,petal,label\n5.1,1.4,setosa\n',
-    'README.md': '# Iris\n'
-  });
   // Older than the stat cache's window for files that may still be changing (1 s), as a user's
   // files are: a re-plan after packing can then tell them unchanged.
   await new Promise(resolve => setTimeout(resolve, 1100));
@@ -72,10 +63,6 @@ beforeEach(() => {
 afterEach(() => {
   // Stops the model's job poll and validation timers.
   model.dispose();
-});
-
-afterAll(async () => {
-  await server?.stop();
 });
 
 describe('the kitlab model', () => {
@@ -204,6 +191,14 @@ describe('the kitlab model', () => {
       kind: 'pack',
       params: { path: 'iris', reference: 'model/iris:v2' }
     });
+    // A progress event is news for the job list only: the package flow (the Kitfile form) and the
+    // kit and registry lists are not told to re-render.
+    const emitted: string[] = [];
+    model.jobsChanged.connect(() => emitted.push('jobs'));
+    model.packageChanged.connect(() => emitted.push('package'));
+    model.kitsChanged.connect(() => emitted.push('kits'));
+    model.registriesChanged.connect(() => emitted.push('registries'));
+    model.connectionChanged.connect(() => emitted.push('connection'));
     model.handleEvent({
       schema_id: 'https://events.kitlab.dev/job',
       id: job.id,
@@ -213,6 +208,7 @@ describe('the kitlab model', () => {
       done: 1,
       total: 4
     });
+    expect(emitted).toEqual(['jobs']);
     const shown = model.jobs.find(j => j.id === job.id);
     expect(shown?.state).toBe('running');
     expect(shown?.progress.total).toBe(4);

@@ -155,3 +155,30 @@ export function safetensors(values: number[]): Buffer {
   length.writeBigUInt64LE(BigInt(header.length));
   return Buffer.concat([length, header, data]);
 }
+
+/**
+ * The server a test file talks to: started before its tests (with `files` written under its root,
+ * as `writeTree` takes them) and stopped after them. `root` is there once the tests run.
+ */
+export function useJupyterServer(files: Record<string, string | Buffer>): {
+  readonly root: string;
+} {
+  // Starting a Jupyter server takes seconds on a busy machine, a pack more.
+  jest.setTimeout(60_000);
+  let server: IRunningServer | undefined;
+  beforeAll(async () => {
+    server = await startJupyterServer();
+    writeTree(server.root, files);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return {
+    get root(): string {
+      if (server === undefined) {
+        throw new Error('the Jupyter server has not started');
+      }
+      return server.root;
+    }
+  };
+}
