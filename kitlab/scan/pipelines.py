@@ -44,13 +44,11 @@ def read_dvc(path: Path, rel: str) -> SourceInfo:
 
 def read_dvc_pointer(path: Path, rel: str) -> SourceInfo:
     """A ``<file>.dvc`` pointer: its ``outs`` paths (relative to the pointer's folder) are outputs."""
-    import yaml
-
     info = SourceInfo(rel, notebook=False)
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
-        spec = yaml.safe_load(text) or {}
-    except (OSError, yaml.YAMLError):
+        spec = safe_load(text) or {}
+    except (OSError, YAMLError):
         info.syntax_errors += 1
         return info
     outs = spec.get("outs") if isinstance(spec, dict) else None
