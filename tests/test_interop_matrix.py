@@ -1,9 +1,9 @@
 """Pack the same trees with kitlab and with the kit CLI (real kit when installed, else tools/kitref):
 the config bytes and every layer digest must be equal, and kit must unpack kitlab's kit file for file.
 
-The trees follow kit's own pack-unpack cases (kitops-reference §4.1) plus the byte-level edge cases:
-long and non-ASCII names, file modes, empty directories, nested layers, parts inside and outside the
-model directory, and a Kitfile with parameters.
+The trees follow kit's own pack-unpack cases (docs/kit-format.md, ".kitignore and layer exclusion") plus the
+byte-level edge cases: long and non-ASCII names, file modes, empty directories, nested layers, parts inside
+and outside the model directory, and a Kitfile with parameters.
 """
 
 from __future__ import annotations

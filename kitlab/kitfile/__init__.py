@@ -1,6 +1,6 @@
 """The Kitfile: strict parsing, validation, JSON Schema, and kit-identical JSON/YAML output.
 
-Pure library (no server imports). See ``kitops-reference.md`` §1.2 and §2 for the rules it follows.
+Pure library (no server imports). docs/kit-format.md ("Config blob", "The Kitfile") has the rules it follows.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The ModelKit config blob: the Kitfile as kit's ``json.Marshal`` writes it, and reading it back.
 
-Key order, omitempty and escaping follow kit's Go structs (see kitops-reference §1.2): ``manifestVersion``
-and ``package`` are always present, ``docs[].path`` is written even when empty, ``model`` only when the
-Kitfile has one, ``parameters`` whenever set (even to ``""`` or ``0``), ``digest``/``diffId`` from each
-entry's ``LayerInfo``. Fields kit 1.7 lacks (prompts, mcpServers, remotePath, …) only appear when set,
-so a Kitfile without them gives byte-identical output to kit 1.7.
+Key order, omitempty and escaping follow kit's Go structs (docs/kit-format.md, "Config blob"):
+``manifestVersion`` and ``package`` are always present, ``docs[].path`` is written even when empty, ``model``
+only when the Kitfile has one, ``parameters`` whenever set (even to ``""`` or ``0``), ``digest``/``diffId``
+from each entry's ``LayerInfo``. Fields kit 1.7 lacks (prompts, mcpServers, remotePath, …) only appear when
+set, so a Kitfile without them gives byte-identical output to kit 1.7.
 """
 
 from __future__ import annotations

@@ -76,7 +76,8 @@ def _inside(kit_dir: Path, path: str) -> str | None:
 
 
 def _looks_like_reference(path: str) -> bool:
-    """kit treats a model path with ':' or '@' as a parent ModelKit reference (kitops-reference §1.7)."""
+    """kit treats a model path with ':' or '@' as a parent ModelKit reference (docs/kit-format.md,
+    "Parent kits")."""
     return ":" in path or "@" in path
 
 

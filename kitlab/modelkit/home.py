@@ -8,7 +8,7 @@ from pathlib import Path
 
 def kitops_home(override: str | os.PathLike[str] | None = None) -> Path:
     """``--config``-style override, then ``$KITOPS_HOME``, then ``$XDG_DATA_HOME/kitops``, then
-    ``~/.local/share/kitops`` (kit's Linux default; see kitops-reference §5.1)."""
+    ``~/.local/share/kitops`` (kit's Linux default; docs/kit-format.md, "The local store")."""
     if override:
         return Path(override).expanduser()
     env = os.environ.get("KITOPS_HOME")

@@ -1,9 +1,9 @@
 """OCI descriptors and ModelKit manifests: building kit v1.7.0's exact bytes, and parsing both formats.
 
-Building follows reference §1.1: Go ``json.Marshal`` of ``ocispec.Manifest`` — keys ``schemaVersion``,
-``config``, ``layers`` (``null`` when there are none), ``annotations`` (a Go map, so keys sorted).
-Parsing is lenient like Go's ``encoding/json`` and detects the classic Kit format or CNCF ModelPack
-(§1.9) by ``artifactType`` or config media type.
+Building follows docs/kit-format.md ("Manifest"): Go ``json.Marshal`` of ``ocispec.Manifest`` — keys
+``schemaVersion``, ``config``, ``layers`` (``null`` when there are none), ``annotations`` (a Go map, so keys
+sorted). Parsing is lenient like Go's ``encoding/json`` and detects the classic Kit format or CNCF ModelPack
+(docs/kit-format.md, "ModelPack") by ``artifactType`` or config media type.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def build_manifest(
 
 
 def model_format(doc: Mapping[str, Any]) -> str | None:
-    """Kit format if artifactType or config type says so, else ModelPack likewise, else None (§1.9)."""
+    """Kit format if artifactType or config type says so, else ModelPack likewise, else None
+    (docs/kit-format.md, "ModelPack")."""
     artifact_type = doc.get("artifactType") or ""
     config = doc.get("config")
     config_type = config.get("mediaType", "") if isinstance(config, dict) else ""

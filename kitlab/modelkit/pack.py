@@ -130,7 +130,7 @@ class _LayerSink:
         self._blob = blob
         self._compressor: Any = None
         if compression in _GZIP_LEVELS:
-            # mtime 0, no name, OS 255 — Go's header; the deflate bytes differ from Go's (§1.3).
+            # mtime 0, no name, OS 255 — Go's header; the deflate bytes differ from Go's (docs/kit-format.md).
             self._compressor = gzip.GzipFile(
                 filename="",
                 fileobj=_as_file(blob),

@@ -1,4 +1,5 @@
-"""ModelKit references parsed exactly like kit v1.7.0 (``pkg/lib/repo/util/reference.go``; reference §5.3).
+"""ModelKit references parsed exactly like kit v1.7.0 (``pkg/lib/repo/util/reference.go``;
+docs/kit-format.md, "References").
 
 ``mymodel:v1`` → ``localhost/mymodel``; ``org/repo`` → ``localhost/org/repo``; the first ``/`` segment is a
 registry only if it contains ``.`` or ``:``. ``,`` separates extra tags (``repo:t1,t2``). A bare

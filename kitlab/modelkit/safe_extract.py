@@ -1,8 +1,8 @@
 """Extract one layer tar into a directory without trusting the archive.
 
-kit accepts only directories and regular files and keeps every path inside the target (§1.6). This
-module enforces that and more, without relying on ``tarfile``'s extraction filters (``tarfile`` is
-only used to *read* headers):
+kit accepts only directories and regular files and keeps every path inside the target (docs/kit-format.md,
+"Unpack"). This module enforces that and more, without relying on ``tarfile``'s extraction filters
+(``tarfile`` is only used to *read* headers):
 
 * only regular files (``0``/NUL) and directories (``5``); PAX ``x`` headers are consumed by the reader,
   a global PAX header, symlinks, hardlinks, devices, FIFOs, sparse and contiguous files are refused;

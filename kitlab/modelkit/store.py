@@ -1,7 +1,7 @@
 """kit's local ModelKit store (``$KITOPS_HOME/storage``), shared byte-for-byte with the ``kit`` CLI.
 
-Layout (reference §5.2): ``oci-layout``, root ``index.json`` (oras' shared index, used by kit's GC),
-``blobs/sha256/<hex>``, and per repository ``<base64url(REPO)>-index.json`` + ``-tags.json``.
+Layout (docs/kit-format.md, "The local store"): ``oci-layout``, root ``index.json`` (oras' shared index, used
+by kit's GC), ``blobs/sha256/<hex>``, and per repository ``<base64url(REPO)>-index.json`` + ``-tags.json``.
 
 Safety beyond kit:
 * blobs are hashed while written to ``storage/.kitlab-tmp/``, fsynced, verified and renamed into place
@@ -530,7 +530,8 @@ class LocalStore:
         return self.read_blob(manifest.config)
 
     def get_config(self, manifest: Manifest) -> Kitfile:
-        """The Kitfile: the config blob (classic) or the Kitfile annotation (ModelPack, §1.9)."""
+        """The Kitfile: the config blob (classic) or the Kitfile annotation (ModelPack; see
+        docs/kit-format.md)."""
         if manifest.format == FORMAT_KIT:
             if manifest.config.media_type != KIT_CONFIG_MEDIA_TYPE:
                 raise NotAModelKit("configuration descriptor does not describe a Kitfile")

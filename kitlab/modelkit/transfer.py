@@ -51,7 +51,8 @@ class PushResult:
 
 
 def require_remote(ref: Reference, verb: str) -> None:
-    """kit's push/pull refuse registry ``localhost``: it is the name of the local store (§5.3)."""
+    """kit's push/pull refuse registry ``localhost``: it is the name of the local store
+    (docs/kit-format.md, "References")."""
     if ref.registry == DEFAULT_REGISTRY:
         raise InvalidInput(
             f"cannot {verb} {ref.display()}: the reference names no registry, and 'localhost' is kit's "

@@ -1,4 +1,5 @@
-"""``kit unpack`` from the local store, with kit's semantics (§1.6) and kit's ``--filter`` syntax (§6).
+"""``kit unpack`` from the local store, with kit's semantics and kit's ``--filter`` syntax
+(docs/kit-format.md, "Unpack" and "Filters").
 
 Layers map to Kitfile entries by per-kind counters in manifest order; an entry's recorded digest must
 equal the layer's. The Kitfile written is kit's YAML re-serialization of the config, not the original

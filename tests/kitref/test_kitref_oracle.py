@@ -1,4 +1,4 @@
-"""kitref (tools/kitref) behaves like kit v1.7.0 as documented in shared/kitops-reference.md.
+"""kitref (tools/kitref) behaves like kit v1.7.0 as docs/kit-format.md describes it.
 
 Every test packs a real directory tree into a temp KITOPS_HOME and checks the store, the blobs and the
 unpacked files byte for byte; skopeo reads the store as an independent OCI implementation.

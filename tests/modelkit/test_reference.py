@@ -1,4 +1,5 @@
-"""Reference parsing table from kit's reference_test.go and reference §5.3 (v1.7.0: no default tag)."""
+"""Reference parsing table from kit's reference_test.go and docs/kit-format.md, "References" (v1.7.0: no
+default tag)."""
 
 from __future__ import annotations
 

@@ -163,7 +163,8 @@ def _gguf_str(text: str) -> bytes:
 def gguf(
     path: Path, arch: str = "llama", name: str = "tiny-llama", file_type: int = 15, vocab: int = 300
 ) -> None:
-    """GGUF v3 (llama.cpp's gguf.md): key/values, tensor infos, aligned data; Q4_K and F32 tensors."""
+    """GGUF v3 (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md): key/values, tensor infos,
+    aligned data; Q4_K and F32 tensors."""
     kvs = [
         _gguf_str("general.architecture") + struct.pack("<I", 8) + _gguf_str(arch),
         _gguf_str("general.name") + struct.pack("<I", 8) + _gguf_str(name),

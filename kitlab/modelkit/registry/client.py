@@ -1,6 +1,6 @@
 """OCI distribution client for one repository: blobs (streamed both ways), manifests, tags.
 
-Why not oras-py on the data path (measured in registry-and-limits.md): its default push holds the
+Why not oras-py on the data path (measured: docs/registries.md, "Why not oras-py"): its default push holds the
 whole layer in memory (``fd.read()``), pull never verifies digests, there are no timeouts, no
 progress, no cross-repo mount, retries ignore 429/503 and ``Retry-After``, a dropped chunked upload
 restarts blindly, and Basic-auth registries either fail (the realm is taken for a URL) or get every

@@ -1,4 +1,4 @@
-"""Where registry credentials come from, looked up the way ``kit`` does (kitops-reference §5.5).
+"""Where registry credentials come from, looked up the way ``kit`` does (docs/registries.md, "Credentials").
 
 Order: kit's ``$KITOPS_HOME/credentials.json``, then Docker's ``$DOCKER_CONFIG/config.json`` (or
 ``~/.docker/config.json``). Inside one file: ``credHelpers[host]``, then ``credsStore``, then
