@@ -25,6 +25,14 @@ from typing import Protocol
 from kitlab.atomicfile import write_atomically
 
 RACY_WINDOW_NS = 1_000_000_000
+
+
+def now_ns() -> int:
+    """The clock the racy check compares file times with (a module function, so tests can move it on
+    instead of sleeping past the window)."""
+    return time.time_ns()
+
+
 MAX_ENTRIES = 512
 _VERSION = 1
 
@@ -60,7 +68,7 @@ class LayerKey:
 
 def layer_key(policy: str, entries: Iterable[StatEntry]) -> LayerKey:
     """Stat every entry now and hash the metadata that determines the layer's bytes."""
-    started = time.time_ns()
+    started = now_ns()
     h = hashlib.sha256()
     h.update(f"kitlab-statcache-v{_VERSION}\0{policy}\0".encode())
     racy = False

@@ -18,6 +18,7 @@ import zstandard
 
 from kitlab.errors import Cancelled, Conflict, InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
+from kitlab.modelkit import statcache
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.statcache import RACY_WINDOW_NS
@@ -70,9 +71,15 @@ def make_context(root: Path, kitfile: str = KITFILE, files: dict[str, bytes] = F
     return ctx
 
 
-def settle() -> None:
-    """Let freshly written files age past the stat cache's racily-clean window."""
-    time.sleep(RACY_WINDOW_NS / 1e9 + 0.1)
+# The stat cache does not trust files modified within RACY_WINDOW_NS of its clock. Rather than sleep
+# past that window, the tests move the cache's clock on: every file then looks old enough.
+AGE_NS = 2 * RACY_WINDOW_NS
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freshly written files count as settled (the stat cache's clock runs AGE_NS ahead)."""
+    monkeypatch.setattr(statcache, "now_ns", lambda: time.time_ns() + AGE_NS)
 
 
 def tree(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -255,9 +262,12 @@ def test_plan_writes_nothing(tmp_path: Path, store: LocalStore) -> None:
 
 _MEASURED_PACK = textwrap.dedent(
     """
-    import json, sys
+    import json, sys, time
+    from kitlab.modelkit import statcache
     from kitlab.modelkit.pack import pack
     from kitlab.modelkit.store import LocalStore
+
+    statcache.now_ns = lambda: time.time_ns() + int(sys.argv[4])  # as the settled fixture
 
     def rchar():
         with open("/proc/self/io") as f:
@@ -275,7 +285,7 @@ _MEASURED_PACK = textwrap.dedent(
 def _measured_pack(ctx: Path, store: LocalStore, tag: str) -> dict:
     """Pack in a fresh process and report the bytes it read (``rchar`` of /proc/self/io)."""
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURED_PACK, str(ctx), str(store.home), tag],
+        [sys.executable, "-c", _MEASURED_PACK, str(ctx), str(store.home), tag, str(AGE_NS)],
         capture_output=True,
         text=True,
         cwd=REPO_ROOT,
@@ -284,10 +294,9 @@ def _measured_pack(ctx: Path, store: LocalStore, tag: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_repack_unchanged_files_reads_nothing(tmp_path: Path, store: LocalStore) -> None:
+def test_repack_unchanged_files_reads_nothing(tmp_path: Path, store: LocalStore, settled: None) -> None:
     big = 6 << 20
     ctx = make_context(tmp_path, files={**FILES, "models/w.bin": os.urandom(big)})
-    settle()
     first = _measured_pack(ctx, store, "demo:v1")
     assert first["cached"] == [False, False, False, False]
     assert first["read"] > big  # the measurement does see a real read …
@@ -299,13 +308,28 @@ def test_repack_unchanged_files_reads_nothing(tmp_path: Path, store: LocalStore)
     assert again["read"] < big // 4  # … and a cached re-pack reads none of the data
     # one changed file invalidates only its layer
     (ctx / "src/a.py").write_bytes(b"print('changed')\n")
-    settle()
     plan = plan_pack(ctx, store=store)
     assert [p.unchanged for p in plan.planned] == [True, False, True, True]
     # a cached digest whose blob is gone is not trusted
     store.blob_path(plan.planned[0].digest).unlink()
     plan = plan_pack(ctx, store=store)
     assert plan.planned[0].unchanged is False
+
+
+def test_files_modified_within_the_racy_window_are_not_cached(
+    tmp_path: Path, store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The stat cache's clock is the test's: files written "now" are racily clean and never cached
+    # (their content could still change within the same timestamp tick); once the clock has moved past
+    # the window, the same files are cached and a re-pack reuses their layers.
+    ctx = make_context(tmp_path)
+    clock = {"now": time.time_ns()}
+    monkeypatch.setattr(statcache, "now_ns", lambda: clock["now"])
+    pack(ctx, tags=["demo:v1"], store=store)
+    assert not any(p.unchanged for p in plan_pack(ctx, store=store).planned)
+    clock["now"] += AGE_NS
+    pack(ctx, tags=["demo:v2"], store=store)
+    assert all(p.unchanged for p in plan_pack(ctx, store=store).planned)
 
 
 _SLOW_PACK = textwrap.dedent(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kitlab.errors import InvalidInput
+from kitlab.modelkit import statcache
 from kitlab.modelkit.layerstream import LayerStream
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.packpush import pack_and_push
@@ -166,10 +167,12 @@ def test_pack_and_push_memory_stays_flat(plain_registry: RunningRegistry, tmp_pa
 
 
 def test_unchanged_files_skip_the_first_pass(
-    registries: dict[str, RunningRegistry], proxy_for, tmp_path
+    registries: dict[str, RunningRegistry], proxy_for, tmp_path, monkeypatch
 ) -> None:
     ctx = make_context(tmp_path / "ctx")
-    time.sleep(1.05)  # the stat cache ignores files modified within the last second
+    # The stat cache ignores files modified within RACY_WINDOW_NS of its clock: move the clock on
+    # rather than sleep past the window.
+    monkeypatch.setattr(statcache, "now_ns", lambda: time.time_ns() + 2 * statcache.RACY_WINDOW_NS)
     home = tmp_path / "home"
     plain, basic = registries["none"], registries["htpasswd"]
     first = pack_and_push(ctx, f"{plain.host}/cached/kit:v1", store=LocalStore(home), **remote_kw(plain))
