@@ -143,28 +143,31 @@ def _xy(n: int = 60, features: int = 4, seed: int = 0) -> tuple[Any, Any, Any]:
 
 
 def sklearn_objects() -> Iterator[tuple[str, Any]]:
+    """Every estimator all_estimators lists, fitted on binary numbers, multiclass string labels with a
+    DataFrame (feature names) and a regression target, when it accepts them."""
     import numpy as np
     import pandas as pd
+    from sklearn.base import is_classifier, is_regressor
     from sklearn.utils.discovery import all_estimators
 
     x, y, target = _xy()
     frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
-    for kind in ("classifier", "regressor", "cluster", "transformer"):
-        for name, cls in all_estimators(type_filter=kind):
+    colours = np.array(["red", "green", "blue"])[(x[:, 2] * 3).astype(int)]
+    for name, cls in all_estimators():
+        for data, labels in ((x, y), (frame, colours), (np.abs(x), target), (frame, None)):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                for data in (x, frame):
-                    try:
-                        est = cls()
-                        if kind == "regressor":
-                            est.fit(data, target)
-                        elif kind == "classifier":
-                            est.fit(data, y)
-                        else:
-                            est.fit(np.abs(data) if name in ("AdditiveChi2Sampler",) else data, y)
-                    except Exception:  # estimators that need arguments or other data
+                try:
+                    est = cls()
+                    if labels is None or not (is_classifier(est) or is_regressor(est)):
+                        est.fit(np.abs(data), labels if labels is not None else y)
+                    elif is_regressor(est) and labels is colours:
                         continue
-                    yield f"sklearn {name} {type(data).__name__}", est
+                    else:
+                        est.fit(np.abs(data), labels)
+                except Exception:  # estimators that need arguments or other data
+                    continue
+            yield f"sklearn {name} {type(data).__name__}", est
     yield from sklearn_composites()
 
 
@@ -173,13 +176,30 @@ def sklearn_composites() -> Iterator[tuple[str, Any]]:
     import pandas as pd
     from sklearn.calibration import CalibratedClassifierCV
     from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
+    from sklearn.compose import make_column_selector
+    from sklearn.covariance import EllipticEnvelope
     from sklearn.ensemble import (
         BaggingClassifier,
+        GradientBoostingClassifier,
+        HistGradientBoostingClassifier,
+        IsolationForest,
         RandomForestClassifier,
         StackingClassifier,
         VotingClassifier,
     )
+    from sklearn.feature_extraction import DictVectorizer, FeatureHasher
     from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
+    from sklearn.model_selection import (
+        GroupKFold,
+        KFold,
+        LeaveOneOut,
+        ShuffleSplit,
+        StratifiedKFold,
+        TimeSeriesSplit,
+    )
+    from sklearn.neighbors import LocalOutlierFactor
+    from sklearn.preprocessing import LabelBinarizer, LabelEncoder, MultiLabelBinarizer, TargetEncoder
+    from sklearn.svm import OneClassSVM
     from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
     from sklearn.multiclass import OneVsRestClassifier
@@ -234,37 +254,76 @@ def sklearn_composites() -> Iterator[tuple[str, Any]]:
             "forest-random-state",
             RandomForestClassifier(3, random_state=np.random.RandomState(0)).fit(x, y),
         )
+        yield "selector", make_pipeline(
+            ColumnTransformer([("n", StandardScaler(), make_column_selector(dtype_include="number"))]),
+            LogisticRegression(),
+        ).fit(frame[["num"]], y)
+        splitters = (KFold(2), StratifiedKFold(2), ShuffleSplit(2), GroupKFold(2), TimeSeriesSplit(2), LeaveOneOut())
+        for cv in splitters:
+            extra = {"groups": np.arange(60) % 3} if isinstance(cv, GroupKFold) else {}
+            yield f"cv-{type(cv).__name__}", GridSearchCV(LogisticRegression(), {"C": [1]}, cv=cv).fit(x, y, **extra)
+            if not isinstance(cv, StratifiedKFold):
+                regression = GridSearchCV(LinearRegression(), {"fit_intercept": [True]}, cv=cv)
+                yield f"cv-reg-{type(cv).__name__}", regression.fit(x, target, **extra)
+        categorical = frame[["num", "cat"]].astype({"cat": "category"})
+        yield "hgb-categorical", HistGradientBoostingClassifier(max_iter=3, categorical_features="from_dtype").fit(categorical, y)
+        yield "hgb-multiclass", HistGradientBoostingClassifier(max_iter=3).fit(x, (x[:, 0] * 3).astype(int))
+        yield "gb-multiclass", GradientBoostingClassifier(n_estimators=3).fit(x, (x[:, 0] * 3).astype(int))
+        yield "dict-vectorizer", DictVectorizer().fit([{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
+        yield "feature-hasher", FeatureHasher(8).fit([{"a": 1}])
+        yield "label-encoder", LabelEncoder().fit(["a", "b"])
+        yield "label-binarizer", LabelBinarizer().fit(["a", "b", "c"])
+        yield "multilabel", MultiLabelBinarizer().fit([["a"], ["b", "c"]])
+        yield "target-encoder", TargetEncoder().fit(frame[["cat"]], y)
+        yield "isolation-forest", IsolationForest(n_estimators=3).fit(x)
+        yield "one-class-svm", OneClassSVM().fit(x)
+        yield "lof", LocalOutlierFactor(novelty=True).fit(x)
+        yield "elliptic", EllipticEnvelope().fit(x)
 
 
 def boosting_objects() -> Iterator[tuple[str, Any]]:
+    import numpy as np
+    import pandas as pd
+
     x, y, target = _xy()
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    multi = (x[:, 2] * 3).astype(int)
+    groups = {"qid": np.repeat(np.arange(6), 10)}
     try:
         import xgboost as xgb
 
-        yield "xgb-classifier", xgb.XGBClassifier(n_estimators=3).fit(x, y)
-        yield "xgb-regressor", xgb.XGBRegressor(n_estimators=3).fit(x, target)
+        for data in (x, frame):
+            yield "xgb-classifier", xgb.XGBClassifier(n_estimators=3).fit(data, y)
+            yield "xgb-multiclass", xgb.XGBClassifier(n_estimators=2).fit(data, multi)
+            yield "xgb-regressor", xgb.XGBRegressor(n_estimators=3).fit(data, target)
+            yield "xgb-rf-classifier", xgb.XGBRFClassifier(n_estimators=2).fit(data, y)
+            yield "xgb-rf-regressor", xgb.XGBRFRegressor(n_estimators=2).fit(data, target)
+            yield "xgb-ranker", xgb.XGBRanker(n_estimators=2).fit(data, multi, **groups)
         yield "xgb-booster", xgb.train({}, xgb.DMatrix(x, label=y), 3)
+        yield "xgb-dmatrix-free-booster", xgb.XGBClassifier(n_estimators=2).fit(x, y).get_booster()
     except ImportError:
         print("xgboost not installed: skipped", file=sys.stderr)
     try:
         import lightgbm as lgb
 
-        yield "lgbm-classifier", lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(x, y)
-        yield "lgbm-regressor", lgb.LGBMRegressor(n_estimators=3, verbose=-1).fit(x, target)
+        for data in (x, frame):
+            yield "lgbm-classifier", lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(data, y)
+            yield "lgbm-multiclass", lgb.LGBMClassifier(n_estimators=2, verbose=-1).fit(data, multi)
+            yield "lgbm-regressor", lgb.LGBMRegressor(n_estimators=3, verbose=-1).fit(data, target)
+            yield "lgbm-ranker", lgb.LGBMRanker(n_estimators=2, verbose=-1).fit(data, multi, group=[10] * 6)
         yield "lgbm-booster", lgb.train({"verbose": -1}, lgb.Dataset(x, label=y), 3)
     except ImportError:
         print("lightgbm not installed: skipped", file=sys.stderr)
     try:
         import catboost
 
-        yield (
-            "catboost-classifier",
-            catboost.CatBoostClassifier(iterations=3, verbose=0, allow_writing_files=False).fit(x, y),
-        )
-        yield (
-            "catboost-regressor",
-            catboost.CatBoostRegressor(iterations=3, verbose=0, allow_writing_files=False).fit(x, target),
-        )
+        common = {"iterations": 3, "verbose": 0, "allow_writing_files": False}
+        for data in (x, frame):
+            yield "catboost-classifier", catboost.CatBoostClassifier(**common).fit(data, y)
+            yield "catboost-multiclass", catboost.CatBoostClassifier(loss_function="MultiClass", **common).fit(data, multi)
+            yield "catboost-regressor", catboost.CatBoostRegressor(**common).fit(data, target)
+            yield "catboost-ranker", catboost.CatBoostRanker(**common).fit(data, multi, group_id=groups["qid"])
+            yield "catboost-plain", catboost.CatBoost({"iterations": 3, "verbose": 0, "allow_writing_files": False}).fit(data, y)
     except ImportError:
         print("catboost not installed: skipped", file=sys.stderr)
 
@@ -272,21 +331,61 @@ def boosting_objects() -> Iterator[tuple[str, Any]]:
 def statsmodels_objects() -> Iterator[tuple[str, Any]]:
     try:
         import statsmodels.api as sm
-        from statsmodels.tsa.arima.model import ARIMA
-        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+        import statsmodels.formula.api as smf  # noqa: F401 - formula results pickle patsy objects
+        from statsmodels.tsa.api import ARIMA, SARIMAX, VAR, AutoReg, ExponentialSmoothing, Holt, SimpleExpSmoothing
+        from statsmodels.tsa.statespace.structural import UnobservedComponents
     except ImportError:
         print("statsmodels not installed: skipped", file=sys.stderr)
         return
+    import numpy as np
+    import pandas as pd
+
     x, y, target = _xy()
-    exog = sm.add_constant(x)
+    frame = pd.DataFrame(x, columns=["a", "b", "c", "d"])
+    counts = (x[:, 0] * 5).astype(int)
+    multi = (x[:, 2] * 3).astype(int)
+    index = pd.date_range("2020-01-01", periods=60, freq="MS")
+    series = pd.Series(np.cumsum(x[:, 0]) + 10, index=index)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        yield "ols", sm.OLS(target, exog).fit()
-        yield "wls", sm.WLS(target, exog).fit()
-        yield "glm", sm.GLM(y, exog, family=sm.families.Binomial()).fit()
-        yield "logit", sm.Logit(y, exog).fit(disp=0)
-        yield "arima", ARIMA(target, order=(1, 0, 0)).fit()
-        yield "holt-winters", ExponentialSmoothing(target + 1, trend="add").fit()
+        for exog in (sm.add_constant(x), sm.add_constant(frame)):
+            for label, make in (
+                ("ols", lambda e: sm.OLS(target, e).fit()),
+                ("ols-hc3", lambda e: sm.OLS(target, e).fit(cov_type="HC3")),
+                ("wls", lambda e: sm.WLS(target, e).fit()),
+                ("gls", lambda e: sm.GLS(target, e).fit()),
+                ("rlm", lambda e: sm.RLM(target, e).fit()),
+                ("quantreg", lambda e: sm.QuantReg(target, e).fit(q=0.5)),
+                ("logit", lambda e: sm.Logit(y, e).fit(disp=0)),
+                ("probit", lambda e: sm.Probit(y, e).fit(disp=0)),
+                ("mnlogit", lambda e: sm.MNLogit(multi, e).fit(disp=0)),
+                ("poisson", lambda e: sm.Poisson(counts, e).fit(disp=0)),
+                ("negbin", lambda e: sm.NegativeBinomial(counts, e).fit(disp=0)),
+            ):
+                try:
+                    yield f"sm-{label}", make(exog)
+                except Exception:  # a model that does not converge on this data
+                    continue
+            for family in (
+                sm.families.Binomial(),
+                sm.families.Poisson(),
+                sm.families.Gaussian(),
+                sm.families.Gamma(sm.families.links.Log()),
+                sm.families.NegativeBinomial(),
+                sm.families.Tweedie(),
+            ):
+                response = y if isinstance(family, sm.families.Binomial) else counts + 1
+                with contextlib.suppress(Exception):
+                    yield f"sm-glm-{type(family).__name__}", sm.GLM(response, exog, family=family).fit()
+        for data in (series, series.to_numpy()):
+            yield "sm-arima", ARIMA(data, order=(1, 0, 0)).fit()
+            yield "sm-sarimax", SARIMAX(data, order=(1, 0, 0)).fit(disp=0)
+            yield "sm-autoreg", AutoReg(data, 2).fit()
+            yield "sm-ses", SimpleExpSmoothing(data, initialization_method="estimated").fit()
+            yield "sm-holt", Holt(data, initialization_method="estimated").fit()
+            yield "sm-hw", ExponentialSmoothing(data, trend="add").fit()
+            yield "sm-uc", UnobservedComponents(data, "local level").fit(disp=0)
+        yield "sm-var", VAR(frame[["a", "b"]].set_axis(index)).fit(1)
 
 
 def pandas_objects() -> Iterator[tuple[str, Any]]:
@@ -297,78 +396,70 @@ def pandas_objects() -> Iterator[tuple[str, Any]]:
     import pandas as pd
 
     n = 6
-    yield (
-        "frame-basic",
-        pd.DataFrame({"i": range(n), "f": np.linspace(0, 1, n), "s": list("abcdef"), "b": [True, False] * 3}),
-    )
-    yield "frame-tz", pd.DataFrame({"t": pd.date_range("2024-01-01", periods=n, tz="Europe/Paris")})
-    yield "frame-tz-utc", pd.DataFrame({"t": pd.date_range("2024-01-01", periods=n, tz="UTC")})
-    yield (
-        "frame-tz-fixed",
-        pd.DataFrame(
-            {"t": pd.date_range("2024-01-01", periods=n, tz=datetime.timezone(datetime.timedelta(hours=2)))}
-        ),
-    )
-    yield (
-        "series-zoneinfo",
-        pd.Series(pd.date_range("2024", periods=n, tz=zoneinfo.ZoneInfo("America/New_York"))),
-    )
+    yield "frame-basic", pd.DataFrame({"i": range(n), "f": np.linspace(0, 1, n), "s": list("abcdef"), "b": [True, False] * 3})
+    for tz in ("Europe/Paris", "UTC", zoneinfo.ZoneInfo("America/New_York"), datetime.timezone.utc, datetime.timezone(datetime.timedelta(hours=2))):
+        yield "frame-tz", pd.DataFrame({"t": pd.date_range("2024-01-01", periods=n, tz=tz)})
+        yield "timestamp-tz", pd.Timestamp("2024-01-01", tz=tz)
     yield "frame-categorical", pd.DataFrame({"c": pd.Categorical(list("abcabc"), ordered=True)})
-    yield "frame-period", pd.DataFrame({"p": pd.period_range("2024-01", periods=n, freq="M")})
-    yield "frame-interval", pd.DataFrame({"iv": pd.interval_range(0, n)})
+    yield "series-categorical-int", pd.Series(pd.Categorical([1, 2, 1]))
+    for freq in ("D", "W", "M", "Q", "Y", "h", "min", "s", "B"):
+        with contextlib.suppress(Exception):
+            yield "frame-period", pd.DataFrame({"p": pd.period_range("2024-01", periods=n, freq=freq)})
+    for freq in ("D", "h", "min", "s", "ms", "us", "ns", "W-SUN", "MS", "ME", "QS", "QE", "YS", "YE", "B", "BMS", "BME", "SMS", "SME", "C", "BQS", "BYS", "bh", "cbh", "WOM-1MON", "LWOM-1MON"):
+        with contextlib.suppress(Exception):
+            yield "index-datetime", pd.date_range("2024-01-01", periods=n, freq=freq)
+    for name in dir(pd.offsets):
+        cls = getattr(pd.offsets, name)
+        if isinstance(cls, type) and issubclass(cls, pd.offsets.BaseOffset):
+            with contextlib.suppress(Exception):
+                yield f"offset-{name}", cls()
+    for closed in ("left", "right", "both", "neither"):
+        yield "frame-interval", pd.DataFrame({"iv": pd.interval_range(0, n, closed=closed)})
+    yield "interval-datetime", pd.interval_range(pd.Timestamp("2024"), periods=n, freq="D")
     yield "frame-timedelta", pd.DataFrame({"d": pd.to_timedelta(range(n), unit="h")})
-    yield (
-        "frame-nullable",
-        pd.DataFrame(
-            {
-                "I": pd.array([1, None] * 3, dtype="Int64"),
-                "F": pd.array([0.5, None] * 3, dtype="Float64"),
-                "B": pd.array([True, None] * 3, dtype="boolean"),
-            }
-        ),
-    )
-    yield "frame-string", pd.DataFrame({"s": pd.array(list("abcdef"), dtype="string")})
-    yield "frame-sparse", pd.DataFrame({"sp": pd.arrays.SparseArray([0, 0, 1, 0, 2, 0])})
-    yield (
-        "frame-multiindex",
-        pd.DataFrame({"v": range(n)}, index=pd.MultiIndex.from_product([["x", "y"], [1, 2, 3]])),
-    )
-    yield "index-categorical", pd.CategoricalIndex(list("abcabc"))
-    yield "index-datetime-freq", pd.date_range("2024", periods=n, freq="D")
-    yield "index-interval", pd.interval_range(0, n)
-    yield "index-period", pd.period_range("2024", periods=n, freq="D")
-    yield "offsets", [pd.offsets.MonthEnd(), pd.offsets.Day(2), pd.offsets.BusinessDay()]
-    yield (
-        "timestamp",
-        [pd.Timestamp("2024-01-01", tz="UTC"), pd.Timedelta("1h"), pd.NaT, pd.Period("2024-01", "M")],
-    )
+    for dtype in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean", "string", "string[python]"):
+        yield f"array-{dtype}", pd.DataFrame({"v": pd.array([1, None] * 3 if dtype != "boolean" and "string" not in dtype else ([True, None] * 3 if dtype == "boolean" else ["a", None] * 3), dtype=dtype)})
     with contextlib.suppress(ImportError):
         yield "frame-arrow", pd.DataFrame({"s": pd.array(list("abcdef"), dtype="string[pyarrow]")})
+        import pyarrow as pa
+
+        yield "frame-arrow-dtype", pd.DataFrame({"i": pd.array([1, 2], dtype=pd.ArrowDtype(pa.int64()))})
+    yield "frame-sparse", pd.DataFrame({"sp": pd.arrays.SparseArray([0, 0, 1, 0, 2, 0])})
+    yield "frame-sparse-float", pd.Series(pd.arrays.SparseArray([0.0, 1.5, 0.0]))
+    yield "frame-multiindex", pd.DataFrame({"v": range(n)}, index=pd.MultiIndex.from_product([["x", "y"], [1, 2, 3]]))
+    yield "frame-multiindex-columns", pd.DataFrame(np.zeros((2, 4)), columns=pd.MultiIndex.from_product([["a", "b"], [1, 2]]))
+    yield "index-categorical", pd.CategoricalIndex(list("abcabc"))
+    yield "index-interval", pd.interval_range(0, n)
+    yield "index-period", pd.period_range("2024", periods=n, freq="D")
+    yield "index-timedelta", pd.timedelta_range("1h", periods=n)
+    yield "index-range", pd.RangeIndex(5)
+    yield "index-uint", pd.Index(np.arange(3, dtype=np.uint16))
+    yield "scalars", [pd.Timestamp("2024-01-01"), pd.Timedelta("1h"), pd.NaT, pd.NA, pd.Period("2024-01", "M"), pd.Interval(0, 1)]
+    yield "groupby-result", pd.DataFrame({"k": list("aabbcc"), "v": range(6)}).groupby("k").agg(["sum", "mean"])
+    yield "pivot", pd.DataFrame({"a": list("xxyy"), "b": list("pqpq"), "v": range(4)}).pivot_table(index="a", columns="b", values="v")
 
 
 def numpy_objects() -> Iterator[tuple[str, Any]]:
     import numpy as np
 
-    yield (
-        "arrays",
-        [
-            np.arange(5),
-            np.zeros((2, 3), np.float32),
-            np.array([1 + 2j]),
-            np.array([True]),
-            np.array(["ab"]),
-            np.array([b"ab"]),
-        ],
-    )
-    yield "datetime", [np.array(["2024-01-01"], dtype="datetime64[D]"), np.array([1], dtype="timedelta64[s]")]
-    yield "structured", np.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")])
-    yield "object-array", np.array([1, "a", None], dtype=object)
-    yield "scalars", [np.float64(1.5), np.int32(3), np.bool_(True), np.str_("x"), np.datetime64("2024-01-01")]
+    for dtype in ("f2", "f4", "f8", "f16", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "c8", "c16", "?", "U3", "S3", "V4", "M8[ns]", "m8[s]", "M8[D]"):
+        yield f"array-{dtype}", np.zeros((2, 2), dtype=dtype)
+        yield f"scalar-{dtype}", np.zeros(1, dtype=dtype)[0]
+    yield "fortran", np.asfortranarray(np.zeros((3, 3)))
+    yield "structured", np.array([(1, 2.0, "x")], dtype=[("a", "i4"), ("b", "f8"), ("c", "U2")])
+    yield "nested-structured", np.zeros(2, dtype=[("p", [("x", "f4"), ("y", "f4")]), ("n", "i8", (3,))])
+    yield "object-array", np.array([1, "a", None, (1, 2)], dtype=object)
     yield "masked", np.ma.masked_array([1, 2, 3], mask=[0, 1, 0])
-    yield "random-state", np.random.RandomState(0)
-    yield "generator", np.random.default_rng(0)
-    yield "dtypes", [np.dtype("f8"), np.dtype("<U3"), np.dtype("M8[ns]")]
+    yield "record", np.rec.array([(1, 2.0)], dtype=[("a", "i4"), ("b", "f8")])
     yield "matrix", np.asmatrix([[1, 2], [3, 4]])
+    yield "random-state", np.random.RandomState(0)
+    for bit in ("MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64"):
+        generator = np.random.Generator(getattr(np.random, bit)(0))
+        yield f"generator-{bit}", generator
+        yield f"bitgen-{bit}", generator.bit_generator
+    yield "seed-sequence", np.random.SeedSequence(3)
+    yield "dtypes", [np.dtype("f8"), np.dtype("<U3"), np.dtype("M8[ns]"), np.dtype([("a", "i4")])]
+    yield "ufuncs", [np.log1p, np.expm1, np.sqrt, np.exp, np.log, np.square, np.abs]
 
 
 def scipy_objects() -> Iterator[tuple[str, Any]]:
@@ -381,12 +472,31 @@ def scipy_objects() -> Iterator[tuple[str, Any]]:
         yield f"sparse-array-{fmt}", sparse.csr_array(dense).asformat(fmt)
     yield "kdtree", spatial.KDTree(dense)
     yield "ckdtree", spatial.cKDTree(dense)
+    yield "rotation", spatial.transform.Rotation.from_euler("z", 30, degrees=True)
     xs = np.linspace(0, 1, 8)
-    yield "cubic-spline", interpolate.CubicSpline(xs, xs**2)
-    yield "interp1d", interpolate.interp1d(xs, xs**2)
-    yield "bspline", interpolate.make_interp_spline(xs, xs**2)
-    yield "frozen-norm", stats.norm(0, 1)
-    yield "frozen-poisson", stats.poisson(3)
+    ys = xs**2
+    for label, make in (
+        ("cubic-spline", lambda: interpolate.CubicSpline(xs, ys)),
+        ("interp1d", lambda: interpolate.interp1d(xs, ys)),
+        ("bspline", lambda: interpolate.make_interp_spline(xs, ys)),
+        ("pchip", lambda: interpolate.PchipInterpolator(xs, ys)),
+        ("akima", lambda: interpolate.Akima1DInterpolator(xs, ys)),
+        ("univariate-spline", lambda: interpolate.UnivariateSpline(xs, ys)),
+        ("ppoly", lambda: interpolate.PPoly.from_spline(interpolate.splrep(xs, ys))),
+        ("rbf", lambda: interpolate.RBFInterpolator(xs[:, None], ys)),
+        ("regular-grid", lambda: interpolate.RegularGridInterpolator((xs,), ys)),
+    ):
+        with contextlib.suppress(Exception):
+            yield label, make()
+    for name in stats._continuous_distns._distn_names:
+        dist = getattr(stats, name)
+        with contextlib.suppress(Exception):
+            yield f"frozen-{name}", dist(*([1.5] * dist.numargs))
+    for name in stats._discrete_distns._distn_names:
+        dist = getattr(stats, name)
+        with contextlib.suppress(Exception):
+            yield f"frozen-{name}", dist(*([0.5] * dist.numargs))
+    yield "kde", stats.gaussian_kde(np.random.default_rng(0).random(20))
 
 
 SOURCES: dict[str, Callable[[], Iterator[tuple[str, Any]]]] = {

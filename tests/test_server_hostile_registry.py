@@ -73,7 +73,10 @@ async def test_cancel_ends_a_pull_stuck_on_a_silent_registry(jp_fetch, allowed):
     params = {"reference": f"{allowed.host}/stuck/kit:v1", "plainHttp": True}
     _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
     await wait_job(jp_fetch, job["id"], states=("running",))
-    await asyncio.sleep(0.5)  # inside the blob download by now
+    deadline = time.monotonic() + 10
+    while not allowed.seen("GET", "/v2/stuck/kit/blobs/"):  # then inside the stalled blob download
+        assert time.monotonic() < deadline, "the pull never asked for the blob"
+        await asyncio.sleep(0.01)
     started = time.monotonic()
     await call(jp_fetch, "jobs", job["id"], "cancel", method="POST", body={})
     done = await wait_job(jp_fetch, job["id"], timeout=5)

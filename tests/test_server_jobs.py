@@ -61,6 +61,15 @@ async def wait_job(jp_fetch, job_id, states=("succeeded", "failed", "cancelled")
     raise AssertionError(f"job {job_id} stuck in {job['state']}")
 
 
+async def wait_event(events, job_id, state, timeout=5.0):
+    """Until the job's event with ``state`` has come through the event bus (it hops through the IOLoop
+    after the job record changed), polling with a deadline."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not any(e["id"] == job_id and e["state"] == state for e in events):
+        assert asyncio.get_running_loop().time() < deadline, f"no {state} event for job {job_id}"
+        await asyncio.sleep(0.01)
+
+
 async def test_pack_job_reports_progress_and_the_kit_is_listed(jp_fetch, project, job_events):
     code, job = await call(
         jp_fetch,
@@ -75,7 +84,7 @@ async def test_pack_job_reports_progress_and_the_kit_is_listed(jp_fetch, project
     assert done["result"]["reference"].endswith("churn:v1")
     assert done["progress"]["done"] == done["progress"]["total"] > 256 * 1024
 
-    await asyncio.sleep(0.1)  # events hop through the IOLoop
+    await wait_event(job_events, job["id"], "succeeded")  # events hop through the IOLoop
     mine = [e for e in job_events if e["id"] == job["id"]]
     assert mine[0]["state"] == "queued"
     assert mine[-1]["state"] == "succeeded"
@@ -249,7 +258,7 @@ async def test_push_a_200mb_kit_records_lineage_and_progress(jp_fetch, big_proje
         assert (
             done["result"]["uploadedBytes" if "uploadedBytes" in done["result"] else "uploaded_bytes"] > 200e6
         )
-        await asyncio.sleep(0.1)
+        await wait_event(job_events, job["id"], "succeeded")
         uploads = [
             e for e in job_events if e["id"] == job["id"] and e["state"] == "running" and e["done"] > 0
         ]

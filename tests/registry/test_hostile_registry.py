@@ -114,7 +114,10 @@ def test_cancel_interrupts_a_stalled_body(hostile, tmp_path):
     hostile.stall_blobs = True  # headers, then silence: only the 60 s read timeout would end it
     store, token = LocalStore(tmp_path / "home"), CancelToken()
     thread, outcome = _pull_in_thread(f"{hostile.host}/stall/kit:v1", store, _remote(), token, [])
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while not hostile.seen("GET", "/v2/stall/kit/blobs/"):  # then stuck in the silent body
+        assert time.monotonic() < deadline, "the pull never asked for a blob"
+        time.sleep(0.01)
     assert thread.is_alive()
     token.cancel()
     cancelled_at = time.monotonic()
@@ -133,8 +136,7 @@ def test_ctrl_c_ends_a_cli_pull_stuck_on_a_silent_registry(hostile, tmp_path):
     while len([s for s in hostile.seen("GET") if "/blobs/" in s.path]) < 2:  # config, then the layer
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)  # the layer's body is silent: the CLI is stuck reading it
     interrupted_at = time.monotonic()
     try:
         _, err = proc.communicate(timeout=10)

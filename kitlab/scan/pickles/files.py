@@ -24,9 +24,11 @@ import ast
 import bz2
 import contextlib
 import gzip
+import importlib.util
 import io
 import lzma
 import os
+import sys
 import tarfile
 import zipfile
 import zlib
@@ -260,10 +262,13 @@ class _Scan:
             return ""  # nothing a loader would run, and no sign of being meant as a pickle
         if trial.arrays:
             # joblib skipped numpy array bytes; plain pickle.load reads them as opcodes.
+            # Array bytes are arbitrary data: what they spell runs only if it imports a real module.
             plain = Findings()
             with opener() as fh:
                 try:
-                    Machine(Reader(fh), plain, f"{location} (as pickle.load reads it)", joblib=False).run()
+                    machine = Machine(Reader(fh), plain, f"{location} (as pickle.load reads it)", joblib=False)
+                    machine.importable = _installed
+                    machine.run()
                 except (PickleError, *STREAM_ERRORS):
                     pass  # pickle.load stops here: nothing after runs
             self.findings.merge(plain, errors=False)
@@ -397,6 +402,17 @@ class _Scan:
         ordered = sorted(f.refs.values(), key=lambda g: (-RANK[g.classification], g.module, g.name))
         cls, attrs = _root_info(self.root)
         return PickleReport(self.path, fmt, verdict_of(f), ordered, f.errors, f.notes, cls, attrs)
+
+
+def _installed(module: str) -> bool:
+    """Whether the top-level package of ``module`` exists here (found, never imported)."""
+    top = module.split(".", 1)[0]
+    if top in sys.builtin_module_names or top in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def npy_pickle_offset(head: bytes) -> int | None:

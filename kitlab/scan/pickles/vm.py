@@ -344,6 +344,7 @@ class Machine:
         self.location = location
         self.depth = depth
         self.joblib = joblib
+        self.importable: Callable[[str], bool] | None = None  # set: an import of anything else fails
         self.first_op = -1
         self.stack: list[Any] = []
         self.memo: dict[int, Any] = {}
@@ -615,6 +616,8 @@ class Machine:
         if not IDENTIFIER_PATH.fullmatch(module) or not IDENTIFIER_PATH.fullmatch(name):
             # The unpickler's import fails on such a name: nothing after it runs.
             raise PickleError(f"import of an impossible name {module[:60]!r}.{name[:60]!r}")
+        if self.importable is not None and not self.importable(module):
+            raise PickleError(f"import of a module that is not installed: {module[:60]!r}")
         self.f.add(module, name, f"{self.location} (byte {self.r.pos})")
         if f"{module}.{name}" in JOBLIB_WRAPPERS:
             self.f.joblib = True
@@ -652,16 +655,33 @@ class Machine:
             func = value.callable
             if not isinstance(func, Global):
                 return True
+            if func.qualified in STRING_PRODUCERS:
+                return True
+            if self.importable is not None:
+                return False  # reading data bytes as opcodes: only a known string producer counts
             ref = self.f.refs.get((func.module, func.name))
-            return func.qualified in STRING_PRODUCERS or ref is None or ref.classification != EXPECTED
+            return ref is None or ref.classification != EXPECTED
         return False
 
-    def _call(self, func: Any, args: Any, how: str = "call") -> Obj:
+    def _call(self, func: Any, args: Any, how: str = "call") -> Any:
         self.f.use(func, how)
         if isinstance(func, Global):
             verdict = classify_call(func.module, func.name, args, dangerous_globals(args, self.f))
             if verdict is not None:
                 self.f.escalate(func.module, func.name, *verdict)
+            if (
+                func.qualified == "builtins.getattr"
+                and isinstance(args, tuple)
+                and len(args) == 2
+                and isinstance(args[0], Global)
+                and isinstance(args[1], str)
+                and IDENTIFIER_PATH.fullmatch(args[1])
+            ):
+                # getattr(<global>, "name") is how protocols < 4 spell the dotted name "<global>.name"
+                # (classmethods such as zoneinfo.ZoneInfo._unpickle): it is that import.
+                owner = args[0]
+                self._import(owner.module, f"{owner.name}.{args[1]}")
+                return self.pop()
             # Protocol 2 writes bytes as _codecs.encode(str, 'latin1'): decode it to see nested pickles.
             if func.qualified == "_codecs.encode" and _latin1_call(args):
                 self._nested(args[0].encode("latin-1", "replace"))
