@@ -19,6 +19,7 @@ from kitlab.modelkit.registry import (
     Credential,
     Remote,
     Secret,
+    auth,
     login,
     logout,
     status,
@@ -186,6 +187,21 @@ def test_identity_token_uses_the_oauth2_refresh_flow(token_registry, kitops_home
     assert token_registry.issuer.issued[-1] == ["repository:auth/oauth:pull,push"]
 
 
+def wait_until_the_registry_refuses_the_token(registry, client, timeout: float = 15.0) -> None:
+    """The registry's clock decides when a token has expired: ask it, with the client's current
+    token, until it answers 401 (instead of sleeping for the token's lifetime and hoping)."""
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while True:
+        headers: dict[str, str] = {}
+        client.transport.auth.apply(headers)
+        if requests.get(f"{registry.url}/v2/", headers=headers, timeout=5, verify=False).status_code == 401:
+            return
+        assert time.monotonic() < deadline, "the registry still accepts the token"
+        time.sleep(0.1)
+
+
 def test_expired_token_is_refreshed_after_a_401(token_registry, blob_factory):
     issuer = token_registry.issuer
     blob = blob_factory(64 * 1024)
@@ -195,19 +211,20 @@ def test_expired_token_is_refreshed_after_a_401(token_registry, blob_factory):
     with make_client(token_registry, "auth/expiry") as client:
         client.upload_blob(blob.digest, blob.size, blob.open_at)
         fetched = client.transport.auth.tokens_fetched
-        time.sleep(2.2)
+        wait_until_the_registry_refuses_the_token(token_registry, client)
         assert client.blob_exists(blob.digest)
         assert client.transport.auth.tokens_fetched == fetched + 1
 
 
-def test_token_is_renewed_before_it_expires(token_registry, proxy_for):
+def test_token_is_renewed_before_it_expires(token_registry, proxy_for, monkeypatch):
     issuer = token_registry.issuer
     issuer.ttl = 2  # expires_in says 2 as well: the client renews on its own, no 401 round trip
     proxy = proxy_for(token_registry)
     digest = "sha256:" + "4" * 64
     with make_client(token_registry, "auth/renew", host=proxy.host) as client:
         assert client.blob_exists(digest) is False  # first HEAD → 401 challenge → token → HEAD
-        time.sleep(2.2)
+        later = auth.now() + 2.2  # the client's clock moves past expires_in; no need to wait
+        monkeypatch.setattr(auth, "now", lambda: later)
         assert client.blob_exists(digest) is False
         assert client.transport.auth.tokens_fetched == 2
     assert [m for m, _ in proxy.requests] == ["HEAD", "HEAD", "HEAD"]
@@ -264,7 +281,7 @@ def test_token_expiring_mid_upload_resumes_after_reauthenticating(token_registry
     def progress(event):
         if event.done >= 4 * MiB and not slept:
             slept.append(event.done)
-            time.sleep(2.2)  # chunk 1 is in; the token dies before chunk 2
+            wait_until_the_registry_refuses_the_token(token_registry, client)  # before chunk 2
 
     with make_client(token_registry, "auth/midway", chunk_size=4 * MiB, monolithic_limit=MiB) as client:
         assert client.upload_blob(blob.digest, blob.size, blob.open_at, progress=progress)

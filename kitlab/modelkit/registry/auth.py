@@ -86,14 +86,20 @@ def _basic_for(cred: Credential | None) -> str | None:
     return basic_header(cred.username, cred.password)
 
 
+def now() -> float:
+    """The clock token lifetimes are measured on (a module function, so tests can move it on rather
+    than wait for a token to age)."""
+    return time.monotonic()
+
+
 @dataclass
 class _Token:
     value: Secret
-    expires_at: float  # time.monotonic()
+    expires_at: float  # on now()'s clock
 
     @property
     def expired(self) -> bool:
-        return time.monotonic() >= self.expires_at
+        return now() >= self.expires_at
 
 
 class Authenticator:
@@ -246,7 +252,7 @@ class Authenticator:
                 raise RegistryError(f"the token service of {self.host} returned no token")
         self.tokens_fetched += 1
         # Refresh a little early so a token does not expire between our check and the registry's.
-        token = _Token(Secret(value), time.monotonic() + lifetime - min(5.0, lifetime * 0.1))
+        token = _Token(Secret(value), now() + lifetime - min(5.0, lifetime * 0.1))
         self._tokens[scopes] = token
         return token
 
