@@ -19,10 +19,13 @@ APT_PACKAGES := chromium docker-registry apache2-utils skopeo
 # The kit release the interop tests compare against: the one whose bytes the format reference and
 # tools/kitref pin down (see scripts/install_kit.sh for what happens when it cannot be installed).
 KIT_VERSION  ?= v1.7.0
+# The cosign CLI the signing tests (tests/trust) check kitlab's signatures against, both ways
+# (docs/trust.md); built from source with `go install` (scripts/install_go_tools.sh).
+COSIGN_VERSION ?= v2.6.5
 
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help lab test lint pytest jest binder-check ui-test system-deps kit clean
+.PHONY: help lab test lint pytest jest binder-check ui-test system-deps kit go-tools clean
 
 help:
 	@echo "make lab    set up and start JupyterLab with kitlab on the demo workspace"
@@ -79,6 +82,18 @@ $(STAMPS)/kit-$(KIT_VERSION):
 	scripts/install_kit.sh $(KIT_VERSION) $(BIN)
 	touch $@
 
+go-tools: $(STAMPS)/cosign-$(COSIGN_VERSION) $(BIN)/ociregistry
+
+$(STAMPS)/cosign-$(COSIGN_VERSION): scripts/install_go_tools.sh
+	@mkdir -p $(STAMPS) $(BIN)
+	scripts/install_go_tools.sh $(COSIGN_VERSION) $(BIN)
+	touch $@
+
+# An OCI registry with the referrers API (go-containerregistry's), for the referrer signature tests.
+$(BIN)/ociregistry: $(shell find tools/ociregistry -type f 2>/dev/null)
+	@mkdir -p $(BIN)
+	tools/ociregistry/build.sh $(BIN)
+
 $(BIN)/kitref: $(shell find tools/kitref -type f 2>/dev/null)
 	@mkdir -p $(BIN)
 	tools/kitref/build.sh $(BIN)
@@ -87,7 +102,7 @@ $(BIN)/kitref: $(shell find tools/kitref -type f 2>/dev/null)
 lab: $(STAMPS)/python-demo $(DEMO)/train.ipynb
 	jupyter lab --ServerApp.root_dir=$(DEMO) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: system-deps kit $(STAMPS)/python-test
+test: system-deps kit go-tools $(STAMPS)/python-test
 	$(MAKE) --no-print-directory lint jest binder-check ui-test pytest
 
 lint:

@@ -36,7 +36,7 @@ SIGSTORE_PRIVATE_PEM = "ENCRYPTED SIGSTORE PRIVATE KEY"
 COSIGN_PRIVATE_PEM = "ENCRYPTED COSIGN PRIVATE KEY"  # cosign < 2.0; still read by cosign
 # What cosign 2.x writes (go-securesystemslib's encrypted package, scrypt "standard" cost).
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 65536, 8, 1
-MAX_SCRYPT_N = 1 << 20  # a key file cannot make kitlab spend more than ~1 GiB of memory on it
+MAX_SCRYPT_N = 1 << 20
 MAX_KEY_FILE = 64 * 1024
 
 
@@ -133,7 +133,10 @@ def _decrypt(document: bytes, password: bytes, path: Path) -> bytes:
         ciphertext = base64.b64decode(doc["ciphertext"])
     except (ValueError, KeyError, TypeError):
         raise BadKey(f"{path} is not a cosign private key (malformed encrypted block)") from None
-    if not (2 <= n <= MAX_SCRYPT_N and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
+    # scrypt needs about 128·r·N bytes: a hostile key file must not make kitlab allocate more than 1 GiB.
+    if not (
+        2 <= n <= MAX_SCRYPT_N and n & (n - 1) == 0 and r >= 1 and 128 * r * n <= 1 << 30 and 1 <= p <= 16
+    ):
         raise BadKey(f"{path}: scrypt parameters out of range (N={n}, r={r}, p={p})")
     try:
         return SecretBox(_scrypt(password, salt, n, r, p)).decrypt(ciphertext, nonce)

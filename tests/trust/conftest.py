@@ -4,7 +4,8 @@ offline, and small kits pushed to the session's plain docker-registry (distribut
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,23 @@ def cosign(tmp_path: Path) -> Cosign:
     return Cosign(binary, home)
 
 
+@pytest.fixture(scope="module")
+def referrers_registry() -> Iterator[str]:
+    """An OCI registry with the referrers API (tools/ociregistry, in memory); yields ``host:port``."""
+    binary = shutil.which("ociregistry")
+    if binary is None:
+        pytest.fail("ociregistry is not on PATH; `make test` builds it (tools/ociregistry/build.sh)")
+    process = subprocess.Popen([binary], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "listening on 127.0.0.1:PORT", once it accepts connections
+        assert line.startswith("listening on "), f"ociregistry did not start: {line!r}"
+        yield line.split()[-1]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture
 def plain_registry(registries: dict[str, RunningRegistry]) -> RunningRegistry:
     return registries["none"]
@@ -35,14 +53,14 @@ def push_kit(
 ) -> Callable[[str, str], str]:
     """Pack a tiny kit straight to the registry (nothing in the local store); returns the reference."""
 
-    def push(repository: str, content: str = "weights") -> str:
+    def push(repository: str, content: str = "weights", host: str | None = None) -> str:
         project = tmp_path / f"project-{repository.replace('/', '-')}-{len(content)}"
         project.mkdir()
         (project / "model.bin").write_text(content)
         (project / "Kitfile").write_text(
             "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
         )
-        ref = f"{plain_registry.host}/{repository}:v1"
+        ref = f"{host or plain_registry.host}/{repository}:v1"
         code, _, err = kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")
         assert code == 0, err
         return ref

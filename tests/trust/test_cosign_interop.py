@@ -197,3 +197,41 @@ def test_pull_verify_leaves_the_store_unchanged_unless_the_signature_verifies(
     assert (dest / "model.bin").read_text() == "weights"
     code, out, _ = kitlab(capsys, "list", "--format", "json")
     assert json.loads(out)[0]["tags"] == ["v1"]
+
+
+# ----------------------------------------------------------------------- a registry with referrers API
+def test_on_a_referrers_registry_kitlab_signs_both_ways_and_cosign_verifies_each(
+    keypair: Path, cosign: Cosign, push_kit, referrers_registry: str, capsys
+):
+    ref = push_kit("trust/referrers-kitlab", host=referrers_registry)
+    code, out, err = kitlab(capsys, "sign", ref, "--key", str(keypair / "cosign.key"), "--plain-http")
+    assert code == 0, err
+    # auto: cosign's .sig tag (what `cosign verify` reads by default) and a referrer the API lists.
+    assert ".sig, referrer sha256:" in out
+    referrer = out.rsplit("referrer ", 1)[1].strip()
+    digest = out.split("(")[1].split(")")[0]
+    with Remote(plain_http=True).client(parse_reference(ref)) as client:
+        t = client.transport
+        listed = t.request("GET", t.url(f"/v2/trust/referrers-kitlab/referrers/{digest}")).json()
+        assert [m["digest"] for m in listed["manifests"]] == [referrer]
+        assert "sha256-" + digest.split(":")[1] not in client.list_tags()  # no fallback index needed
+    assert cosign.verify(ref, keypair / "cosign.pub").returncode == 0
+    done = cosign.run(
+        "verify", "--experimental-oci11", "--key", str(keypair / "cosign.pub"), "--insecure-ignore-tlog=true",
+        "--allow-http-registry", ref, experimental=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_on_a_referrers_registry_kitlab_finds_cosigns_referrer(
+    cosign: Cosign, push_kit, referrers_registry: str, tmp_path, capsys
+):
+    keys = cosign_keypair(cosign, tmp_path / "cosign-keys")
+    ref = push_kit("trust/referrers-cosign", host=referrers_registry)
+    done = cosign.sign(ref, keys / "cosign.key", "--registry-referrers-mode=oci-1-1", experimental=True)
+    assert done.returncode == 0, done.stderr
+    with Remote(plain_http=True).client(parse_reference(ref)) as client:
+        assert client.list_tags() == ["v1"]  # only the referrers API knows the signature
+    code, out, err = kitlab(capsys, "verify", ref, "--key", str(keys / "cosign.pub"), "--plain-http")
+    assert code == 0, err
+    assert "(referrer sha256:" in out
