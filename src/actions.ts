@@ -17,9 +17,14 @@ import { FileDialog } from '@jupyterlab/filebrowser';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
+import type { FunctionComponent } from 'react';
 
 import { jobKindLabel } from './components/JobsList';
-import { FormDialogBody } from './components/DialogFields';
+import {
+  FormDialogBody,
+  IFormViewProps,
+  IRegistryFormProps
+} from './components/DialogFields';
 import { LoginFormView } from './components/LoginDialog';
 import {
   IPackValues,
@@ -281,23 +286,17 @@ export class KitlabActions {
     };
     let problem: string | null = null;
     for (;;) {
-      const result = await showDialog({
-        title: this._trans.__('Pull ModelKit'),
-        body: new FormDialogBody(values, PullFormView, {
-          cwd,
-          trans: this._trans,
-          problem,
-          policy: this._policy
-        }),
-        buttons: [
-          Dialog.cancelButton({ label: this._trans.__('Cancel') }),
-          Dialog.okButton({ label: this._trans.__('Pull and open') })
-        ]
-      });
-      if (!result.button.accept || result.value === null) {
+      const asked = await this._askForm(
+        this._trans.__('Pull ModelKit'),
+        this._trans.__('Pull and open'),
+        values,
+        PullFormView,
+        { cwd, problem }
+      );
+      if (asked === null) {
         return;
       }
-      values = result.value;
+      values = asked;
       problem = pullProblem(values);
       if (problem === null) {
         break;
@@ -462,22 +461,17 @@ export class KitlabActions {
       plainHttp: this._policy.plainHttpByDefault(host)
     };
     for (;;) {
-      const result = await showDialog({
-        title: this._trans.__('Log in to a registry'),
-        body: new FormDialogBody({ ...entered, password: '' }, LoginFormView, {
-          message: prompt,
-          trans: this._trans,
-          policy: this._policy
-        }),
-        buttons: [
-          Dialog.cancelButton({ label: this._trans.__('Cancel') }),
-          Dialog.okButton({ label: this._trans.__('Log in') })
-        ]
-      });
-      if (!result.button.accept || result.value === null) {
+      const asked = await this._askForm(
+        this._trans.__('Log in to a registry'),
+        this._trans.__('Log in'),
+        { ...entered, password: '' },
+        LoginFormView,
+        { message: prompt }
+      );
+      if (asked === null) {
         return false;
       }
-      entered = result.value;
+      entered = asked;
       const { username, password, plainHttp } = entered;
       const currentHost = entered.host.trim();
       try {
@@ -509,6 +503,32 @@ export class KitlabActions {
   }
 
   // ---------------------------------------------------------------------------------- internals
+
+  /**
+   * Show a registry form dialog (Pack, Pull, Log in: `view` with `props`, the translations and the
+   * registry policy); what the user entered, or null when cancelled.
+   */
+  private async _askForm<T, P extends object>(
+    title: string,
+    okLabel: string,
+    values: T,
+    view: FunctionComponent<P & IRegistryFormProps & IFormViewProps<T>>,
+    props: P
+  ): Promise<T | null> {
+    const result = await showDialog({
+      title,
+      body: new FormDialogBody(values, view, {
+        ...props,
+        trans: this._trans,
+        policy: this._policy
+      }),
+      buttons: [
+        Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+        Dialog.okButton({ label: okLabel })
+      ]
+    });
+    return result.button.accept && result.value !== null ? result.value : null;
+  }
 
   /** Whether a path exists in the server's contents (a 404 means it does not). */
   private async _exists(path: string): Promise<boolean> {
@@ -544,24 +564,19 @@ export class KitlabActions {
     values.plainHttp = this._policy.plainHttpByDefault(values.registry);
     let showProblems = false;
     for (;;) {
-      const result = await showDialog({
-        title: push
+      const asked = await this._askForm(
+        push
           ? this._trans.__('Pack & push ModelKit')
           : this._trans.__('Pack ModelKit'),
-        body: new FormDialogBody(values, PackFormView, {
-          trans: this._trans,
-          showProblems,
-          policy: this._policy
-        }),
-        buttons: [
-          Dialog.cancelButton({ label: this._trans.__('Cancel') }),
-          Dialog.okButton({ label: this._trans.__('Start') })
-        ]
-      });
-      if (!result.button.accept || result.value === null) {
+        this._trans.__('Start'),
+        values,
+        PackFormView,
+        { showProblems }
+      );
+      if (asked === null) {
         return null;
       }
-      values = result.value;
+      values = asked;
       if (packValuesValid(values)) {
         break;
       }

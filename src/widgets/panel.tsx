@@ -299,11 +299,7 @@ function PackageView(props: {
         </p>
       ) : (
         <>
-          <section
-            className="jp-kitlab-step"
-            aria-labelledby="kitlab-step-scan"
-          >
-            <h3 id="kitlab-step-scan">{trans.__('1. What was found')}</h3>
+          <Step id="scan" title={trans.__('1. What was found')}>
             <LoadableView
               value={model.scan}
               trans={trans}
@@ -331,26 +327,18 @@ function PackageView(props: {
                 )
               }
             </LoadableView>
-          </section>
-          <section
-            className="jp-kitlab-step"
-            aria-labelledby="kitlab-step-kitfile"
-          >
-            <h3 id="kitlab-step-kitfile">{trans.__('2. Kitfile')}</h3>
+          </Step>
+          <Step id="kitfile" title={trans.__('2. Kitfile')}>
             <KitfileStep
               model={model}
               actions={actions}
               trans={trans}
               editorFactory={props.editorFactory}
             />
-          </section>
+          </Step>
           {document.status === 'ready' && (
             <>
-              <section
-                className="jp-kitlab-step"
-                aria-labelledby="kitlab-step-plan"
-              >
-                <h3 id="kitlab-step-plan">{trans.__('3. Layers')}</h3>
+              <Step id="plan" title={trans.__('3. Layers')}>
                 <LoadableView
                   value={model.plan}
                   trans={trans}
@@ -370,12 +358,8 @@ function PackageView(props: {
                 >
                   {plan => <PlanView plan={plan} trans={trans} />}
                 </LoadableView>
-              </section>
-              <section
-                className="jp-kitlab-step"
-                aria-labelledby="kitlab-step-pack"
-              >
-                <h3 id="kitlab-step-pack">{trans.__('4. Pack')}</h3>
+              </Step>
+              <Step id="pack" title={trans.__('4. Pack')}>
                 <div className="jp-kitlab-row">
                   <button
                     className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
@@ -397,12 +381,29 @@ function PackageView(props: {
                     {trans.__('Fix the Kitfile problems to pack.')}
                   </p>
                 )}
-              </section>
+              </Step>
             </>
           )}
         </>
       )}
     </div>
+  );
+}
+
+/** One numbered step of the Package tab, labelled by its heading. */
+function Step(props: {
+  id: string;
+  title: string;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <section
+      className="jp-kitlab-step"
+      aria-labelledby={`kitlab-step-${props.id}`}
+    >
+      <h3 id={`kitlab-step-${props.id}`}>{props.title}</h3>
+      {props.children}
+    </section>
   );
 }
 
