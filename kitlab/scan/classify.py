@@ -66,12 +66,27 @@ class FileFinding:
         return reason
 
 
+# Inside run-tracker folders only files with a model file's extension are opened: the rest are logs
+# (MLflow's params/metrics/tags files, W&B's run logs), and a tracker holds thousands of them.
+TRACKER_MODEL_EXTS = {
+    *(".pt", ".pth", ".ckpt", ".bin", ".h5", ".hdf5", ".keras", ".pkl", ".pickle", ".joblib", ".onnx"),
+    *(".safetensors", ".gguf", ".pb", ".tflite", ".mar", ".nemo", ".skops", ".ubj", ".cbm", ".lgb"),
+    *(".model", ".msgpack", ".gz", ".zip", ".tar", ".pmml", ".mlmodel"),
+}
+
+
 def classify(
-    folder: Path, files: list[WalkedFile], skip: set[str], per_group: int, deadline: float
+    folder: Path,
+    files: list[WalkedFile],
+    skip: set[str],
+    per_group: int,
+    deadline: float,
+    logs: set[str] | None = None,
 ) -> tuple[dict[str, FileFinding], int]:
     """Findings for every file, and how many were left unopened because ``deadline`` (monotonic) passed.
 
-    Files under ``skip`` folders (model folders) are recorded but not opened.
+    Files under ``skip`` folders (model folders) are recorded but not opened, nor are files under
+    ``logs`` folders (run trackers) but for model files by extension (``TRACKER_MODEL_EXTS``).
     """
     found: dict[str, FileFinding] = {}
     unopened = 0
@@ -85,6 +100,12 @@ def classify(
         if finding.ext_kind or item.size == 0 or (skip and inside_any(item.rel, skip)):
             continue
         dot = name.rfind(".")
+        if (
+            logs
+            and (name[dot:].lower() if dot > 0 else "") not in TRACKER_MODEL_EXTS
+            and inside_any(item.rel, logs)
+        ):
+            continue
         key = (item.rel[: max(cut, 0)], name[dot:].lower() if dot > 0 else "")
         sniffed = sniffed_in_group.setdefault(key, [])
         if len(sniffed) >= per_group:

@@ -58,14 +58,40 @@ def _weight_map_files(index: Path) -> set[str]:
     return {str(v) for v in weight_map.values()} if isinstance(weight_map, dict) else set()
 
 
+def _mlflow_fields(text: str) -> tuple[list[str], str]:
+    """(flavors, mlflow_version) of an MLmodel as MLflow writes it (block YAML, two-space indent), read
+    by line: a tracker holds hundreds of MLmodel files and a YAML parse costs ~30 ms each."""
+    flavors: list[str] = []
+    version = ""
+    section = ""
+    for line in text.splitlines():
+        top = re.match(r"^([A-Za-z_]\w*):\s*(.*?)\s*$", line)
+        if top:
+            section = top.group(1)
+            if section == "mlflow_version":
+                version = top.group(2).strip("'\"")
+            continue
+        child = re.match(r"^  ([A-Za-z_][\w.-]*):\s*$", line)
+        if section == "flavors" and child:
+            flavors.append(child.group(1))
+    return flavors, version
+
+
 def _mlflow(path: Path) -> Sniffed:
     try:
-        spec = safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, YAMLError):
-        spec = {}
-    if not isinstance(spec, dict):
-        spec = {}
-    flavors = [f for f in (spec.get("flavors") or {}) if f != "python_function"]
+        text = path.read_text(encoding="utf-8")[: 1 << 20]
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    found, version = _mlflow_fields(text)
+    if not found and text.strip():  # not MLflow's own layout: parse it as YAML
+        try:
+            spec = safe_load(text) or {}
+        except YAMLError:
+            spec = {}
+        spec = spec if isinstance(spec, dict) else {}
+        found = [str(f) for f in (spec.get("flavors") or {})] if isinstance(spec.get("flavors"), dict) else []
+        version = str(spec.get("mlflow_version", ""))
+    flavors = [f for f in found if f != "python_function"]
     flavor = flavors[0] if flavors else "python_function"
     framework = {
         "sklearn": "scikit-learn",
@@ -76,7 +102,6 @@ def _mlflow(path: Path) -> Sniffed:
         "keras": "Keras",
         "transformers": "transformers",
     }.get(flavor, flavor)
-    version = str(spec.get("mlflow_version", ""))
     return Sniffed(
         "model",
         "mlflow",

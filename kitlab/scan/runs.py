@@ -80,11 +80,13 @@ class Trackers:
     registered: dict[str, str] = field(default_factory=dict)  # model folder → "name version n"
 
     def run_of(self, path: str) -> RunInfo | None:
-        best: RunInfo | None = None
-        for run_path, info in self.runs.items():
-            if under(path, run_path) and (best is None or len(run_path) > len(best.path)):
-                best = info
-        return best
+        """The innermost run folder holding ``path``: a walk up its parents, O(depth)."""
+        current = path
+        while current:
+            if current in self.runs:
+                return self.runs[current]
+            current = current.rpartition("/")[0]
+        return None
 
     def root_of(self, path: str) -> str:
         return next((r for r in self.roots if under(path, r)), "")

@@ -88,7 +88,12 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
     claimed = {m.path for m in model_folders + checkpoints}
     dataset_folders = detect_dataset_folders(walked.dirs, claimed | set(trackers.roots))
     files, unopened = classify(
-        folder, walked.files, claimed, limits.sniffs_per_dir_and_kind, started + limits.max_seconds
+        folder,
+        walked.files,
+        claimed,
+        limits.sniffs_per_dir_and_kind,
+        started + limits.max_seconds,
+        set(trackers.roots),
     )
     if unopened:
         report.stopped_early = True
@@ -175,18 +180,22 @@ def _artifact_folders(folder: Path, walked: WalkResult) -> tuple[list[FolderFind
     """Topmost model folders and training checkpoints (parents are visited before their children)."""
     models: list[FolderFinding] = []
     checkpoints: list[FolderFinding] = []
+    model_paths: set[str] = set()  # for inside_any: O(depth) a folder, not O(models)
+    checkpoint_paths: set[str] = set()
     for rel in sorted(walked.dirs):
-        if any(under(rel, m.path) for m in checkpoints):
+        if inside_any(rel, checkpoint_paths):
             continue
-        if any(under(rel, m.path) for m in models):
+        if inside_any(rel, model_paths):
             # A trainer's checkpoint-N inside its output folder: an alternative, left out of the kit.
             inner = detect_checkpoint(folder / rel, rel, walked.dirs[rel])
             if inner is not None:
                 checkpoints.append(inner)
+                checkpoint_paths.add(rel)
             continue
         found = detect_model_folder(folder / rel if rel else folder, rel, walked.dirs[rel])
         if found is not None:
             (checkpoints if found.checkpoint else models).append(found)
+            (checkpoint_paths if found.checkpoint else model_paths).add(rel)
     return models, checkpoints
 
 

@@ -138,3 +138,29 @@ def test_run_params_that_hold_or_name_a_credential_never_reach_the_draft(tmp_pat
     text = str(report["kitfile"]) + str(report["entries"])
     assert token not in text
     assert "not-shown" not in text
+
+
+def test_a_tracker_with_hundreds_of_runs_costs_no_file_reads_for_its_logs(tmp_path: Path) -> None:
+    from sklearn.dummy import DummyClassifier
+
+    from kitlab.scan.types import ScanLimits as Limits
+    from kitlab.scan.workspace import scan_workspace
+    from tests.scan_corpus import formats
+
+    model = DummyClassifier().fit([[0], [1]], [0, 1])
+    for i in range(300):
+        formats.mlflow_run(
+            tmp_path / "ws" / "mlruns",
+            str(i % 3),
+            f"{i:032x}",
+            model if i % 2 == 0 else None,
+            {"a": str(i)},
+            {"acc": i / 300},
+            end_time=1764000000000 + i * 1000,
+        )
+    report = scan_workspace(tmp_path / "ws", tmp_path, limits=Limits(pinned_requirements=False))
+    # The newest run with a model (run 298) is chosen; its params/metrics/tags files and those of the
+    # 299 other runs are logs: none is opened to be recognised (MLmodel folders are read by name).
+    assert report.kitfile["model"]["path"] == f"mlruns/1/{298:032x}/artifacts/model"
+    assert report.stats["sniffed"] == 0
+    assert not report.stopped_early
