@@ -142,7 +142,9 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
     report.package_reasons = draft.package_reasons
     report.warnings += draft.warnings
     report.existing_kitfile = compare_existing(folder, root, file_set, set(walked.dirs), draft.entries)
-    _warn_about(report, walked.symlinks, sources, resolved)
+    # W&B's latest-run link and the like: inside a tracker's logs, which stay out anyway.
+    links = [x for x in walked.symlinks if not inside_any(str(x["path"]), set(trackers.roots))]
+    _warn_about(report, links, sources, resolved)
     _warn_about_secrets(report, secrets)
     report.hygiene = hygiene_report(folder, root, findings, walked.excluded, secrets, draft.entries, resolved)
     if limits.pinned_requirements:

@@ -461,6 +461,10 @@ def wandb_run(wandb: Path, run_id: str, files: dict[str, bytes]) -> Path:
     (run / "logs" / "debug-internal.log").write_text("2026-11-30 10:00:00 INFO internal\n")
     (run / f"run-{run_id}.wandb").write_bytes(b":W&B\x00\x01\x00\x00" + b"\x00" * 64)
     (wandb / "debug.log").write_text("2026-11-30 10:00:00 INFO\n")
+    latest = wandb / "latest-run"
+    if latest.is_symlink():
+        latest.unlink()
+    latest.symlink_to(run.name)  # wandb's own link to the newest run
     return run
 
 

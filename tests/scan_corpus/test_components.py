@@ -164,3 +164,16 @@ def test_a_tracker_with_hundreds_of_runs_costs_no_file_reads_for_its_logs(tmp_pa
     assert report.kitfile["model"]["path"] == f"mlruns/1/{298:032x}/artifacts/model"
     assert report.stats["sniffed"] == 0
     assert not report.stopped_early
+
+
+def test_the_wandb_latest_run_link_is_part_of_the_logs_not_a_warning(tmp_path: Path) -> None:
+    from kitlab.scan.types import ScanLimits as Limits
+    from kitlab.scan.workspace import scan_workspace
+    from tests.scan_corpus import formats
+
+    run = formats.wandb_run(tmp_path / "ws" / "wandb", "abc123", {})
+    assert (tmp_path / "ws" / "wandb" / "latest-run").resolve() == run.resolve()
+    (tmp_path / "ws" / "elsewhere").symlink_to(run)
+    report = scan_workspace(tmp_path / "ws", tmp_path, limits=Limits(pinned_requirements=False))
+    links = [w for w in report.warnings if w.startswith("symlink")]
+    assert links == ["symlink elsewhere is not packed by kit (symlinks are skipped)"]
