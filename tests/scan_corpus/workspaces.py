@@ -1911,3 +1911,111 @@ model: {path: models/model.pkl, framework: scikit-learn}
 datasets: [{path: data/train.csv}]
 code: [{path: train.py}]
 """
+
+
+# -------------------------------------------------------- held out, fourth round (scored before fixes)
+@workspace("baseline-then-final-in-one-notebook")
+def baseline_then_final_in_one_notebook(ws: Path) -> str:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    dump(clf(), ws / "models" / "baseline.joblib")
+    dump(GradientBoostingClassifier(n_estimators=5).fit(X, Y), ws / "models" / "gbm.joblib")
+    touch(ws / "models" / "baseline.joblib", 0)
+    touch(ws / "models" / "gbm.joblib", 600)
+    csv(ws / "data" / "train.csv")
+    notebook(
+        ws / "modeling.ipynb",
+        "md:# Churn: baseline, then boosting",
+        "import joblib, pandas as pd\ndf = pd.read_csv('data/train.csv')",
+        "joblib.dump(baseline, 'models/baseline.joblib')",
+        "joblib.dump(gbm, 'models/gbm.joblib')",
+    )
+    return """
+model: {path: models/gbm.joblib, framework: scikit-learn}
+datasets: [{path: data/train.csv}]
+code: [{path: modeling.ipynb}]
+"""
+
+
+@workspace("tflite-with-labels")
+def tflite_with_labels(ws: Path) -> str:
+    # A TFLite flatbuffer: the root table offset, then the "TFL3" file identifier.
+    write(ws / "export" / "model.tflite", struct.pack("<I", 28) + b"TFL3" + b"\x00" * 120)
+    write(ws / "export" / "labels.txt", "cat\ndog\nbird\n")
+    notebook(
+        ws / "convert.ipynb",
+        "import tensorflow as tf\nconverter = tf.lite.TFLiteConverter.from_saved_model('sm')\ntflite = converter.convert()",
+        "open('export/model.tflite', 'wb').write(tflite)\nopen('export/labels.txt', 'w').write('\\n'.join(labels))",
+    )
+    return """
+model: {path: export/model.tflite, framework: TensorFlow Lite, parts: [{path: export/labels.txt}]}
+code: [{path: convert.ipynb}]
+"""
+
+
+@workspace("sentence-transformers-folder")
+def sentence_transformers_folder(ws: Path) -> str:
+    folder = ws / "st_model"
+    write(folder / "config.json", json.dumps({"architectures": ["BertModel"], "model_type": "bert"}))
+    safetensors(folder / "model.safetensors", {"embeddings.word_embeddings.weight": ((64, 8), "F32")})
+    write(
+        folder / "modules.json",
+        json.dumps([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"}]),
+    )
+    write(
+        folder / "config_sentence_transformers.json",
+        json.dumps({"__version__": {"sentence_transformers": "3.3.1"}}),
+    )
+    write(
+        folder / "1_Pooling" / "config.json",
+        json.dumps({"word_embedding_dimension": 8, "pooling_mode_mean_tokens": True}),
+    )
+    write(folder / "tokenizer.json", json.dumps({"version": "1.0"}))
+    write(
+        ws / "encode.py",
+        "from sentence_transformers import SentenceTransformer\nm = SentenceTransformer('st_model')\nm.encode(['hi'])\n",
+    )
+    return """
+model: {path: st_model, framework: sentence-transformers}
+code: [{path: encode.py}]
+"""
+
+
+@workspace("coreml-export-from-torch")
+def coreml_export_from_torch(ws: Path) -> str:
+    ws.mkdir(parents=True, exist_ok=True)
+    fm.torch_save(ws / "model.pt", fm.state_dict((8, 8)))
+    package = ws / "Classifier.mlpackage"
+    write(package / "Manifest.json", json.dumps({"fileFormatVersion": "1.0.0", "itemInfoEntries": {}}))
+    write(package / "Data" / "com.apple.CoreML" / "model.mlmodel", b"\x08\x07\x12\x00")
+    write(package / "Data" / "com.apple.CoreML" / "weights" / "weight.bin", b"\x00" * 64)
+    write(
+        ws / "export_coreml.py",
+        "import torch, coremltools as ct\nnet = torch.load('model.pt')\nmlmodel = ct.convert(traced)\nmlmodel.save('Classifier.mlpackage')\n",
+    )
+    return """
+model: {path: Classifier.mlpackage, framework: Core ML}
+code: [{path: export_coreml.py}]
+"""
+
+
+@workspace("diffusers-lora-pipeline")
+def diffusers_lora_pipeline(ws: Path) -> str:
+    out = ws / "sd-out"
+    write(
+        out / "model_index.json",
+        json.dumps({"_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.31.0"}),
+    )
+    write(out / "unet" / "config.json", json.dumps({"_class_name": "UNet2DConditionModel"}))
+    safetensors(out / "unet" / "diffusion_pytorch_model.safetensors", {"conv_in.weight": ((8, 4), "F16")})
+    write(out / "scheduler" / "scheduler_config.json", json.dumps({"_class_name": "PNDMScheduler"}))
+    for i in range(3):
+        write(ws / "samples" / f"sample_{i}.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    write(
+        ws / "train_dreambooth.py",
+        "pipe = StableDiffusionPipeline.from_pretrained(base)\npipe.save_pretrained('sd-out')\n",
+    )
+    return """
+model: {path: sd-out, framework: diffusers}
+code: [{path: train_dreambooth.py}]
+"""
