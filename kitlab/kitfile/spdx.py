@@ -110,13 +110,47 @@ class _Parser:
         ids, deprecated = _licenses()
         canonical = ids.get(base.lower())
         if canonical is None:
-            raise ValueError(
-                f"{base!r} is not an SPDX license identifier (use LicenseRef-{_ref_name(base)} for others)"
-            )
+            raise ValueError(_not_an_id(base))
         if canonical != base:
             self.notes.append(f"write {base!r} as {canonical!r}")
         if canonical in deprecated:
             self.notes.append(f"{canonical!r} is a deprecated SPDX identifier")
+
+
+def _not_an_id(text: str) -> str:
+    """Why ``text`` is not a license id: a near id when there is one ("Apache 2" → Apache-2.0),
+    else how to name a license SPDX does not list."""
+    near = _near_ids().get(_loose(text))
+    if near is not None:
+        return f"{text!r} is not an SPDX license identifier; did you mean {near!r}?"
+    return f"{text!r} is not an SPDX license identifier (use LicenseRef-{_ref_name(text)} for others)"
+
+
+def _loose(text: str) -> str:
+    """A license name as people write it, reduced to compare: case, the words "license" and
+    "version", a "v" before a version, ".0" versions and punctuation do not count, so "Apache License
+    2.0", "apache-2" and "Apache 2" all read "apache2", as does Apache-2.0."""
+    text = text.lower()
+    text = re.sub(r"\b(licen[cs]e|version)\b", " ", text)
+    text = re.sub(r"\bv(?=\d)", "", text)
+    text = re.sub(r"(\d)\.0\b", r"\1", text)
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+@cache
+def _near_ids() -> dict[str, str]:
+    """Loose form → current SPDX id, for the ids no other current id shares a loose form with."""
+    ids, deprecated = _licenses()
+    near: dict[str, str] = {}
+    shared: set[str] = set()
+    for canonical in ids.values():
+        if canonical in deprecated:
+            continue
+        key = _loose(canonical)
+        if key in near:
+            shared.add(key)
+        near[key] = canonical
+    return {key: canonical for key, canonical in near.items() if key not in shared}
 
 
 def _ref_name(text: str) -> str:
@@ -137,5 +171,9 @@ def check_license(expression: str) -> str | None:
         if parser.peek() is not None:
             raise ValueError(f"unexpected {parser.peek()!r}")
     except ValueError as exc:
+        # A license written the way people say it ("Apache 2", "BSD 3 clause") is one name, not an
+        # expression of several: suggest the id it means.
+        if len(tokens) > 1 and _loose(text) in _near_ids():
+            return _not_an_id(text)
         return str(exc)
     return "; ".join(parser.notes) or None

@@ -124,6 +124,20 @@ def test_spdx_expressions():
     assert check_license("MIT and Apache-2.0") is not None
 
 
+def test_spdx_suggests_the_id_a_license_name_means():
+    """A license written as people say it gets "did you mean", not a LicenseRef made of its first word."""
+    assert (
+        check_license("Apache 2")
+        == "'Apache 2' is not an SPDX license identifier; did you mean 'Apache-2.0'?"
+    )
+    assert "did you mean 'Apache-2.0'?" in (check_license("Apache License 2.0") or "")
+    assert "did you mean 'BSD-3-Clause'?" in (check_license("BSD 3 clause") or "")
+    assert "did you mean 'MIT'?" in (check_license("MIT License") or "")
+    # No near id (or more than one): how to name a license SPDX does not list, as before.
+    assert "use LicenseRef-not for others" in (check_license("not a license") or "")
+    assert "use LicenseRef-LGPL for others" in (check_license("LGPL 2.1") or "")
+
+
 def test_paths_on_disk_including_symlinks(tmp_path):
     context = tmp_path / "ctx"
     context.mkdir()

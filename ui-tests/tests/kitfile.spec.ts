@@ -231,6 +231,22 @@ test('a warning on a form field is not styled as an error', async ({
   const colour = (item: typeof warning) =>
     item.evaluate(node => getComputedStyle(node).color);
   expect(await colour(warning)).not.toBe(await colour(error));
+  // The bar beside the field too: warning colour for a warning, error colour for an error.
+  const bar = (id: string) =>
+    panel
+      .field(id)
+      .locator(
+        'xpath=ancestor::*[contains(@class,"form-group")][1]/*[contains(@class,"jp-errorIndicator")]'
+      )
+      .evaluate(node => getComputedStyle(node).backgroundColor);
+  expect(await bar('root_package_license')).not.toBe(
+    await bar('root_model_path')
+  );
+  // A license named as people say it: the warning suggests the SPDX id it means.
+  await panel.field('root_package_license').fill('Apache 2');
+  await expect(warning).toContainText("did you mean 'Apache-2.0'?", {
+    timeout: 10000
+  });
   await panel.field('root_package_license').scrollIntoViewIfNeeded();
   await panel.screenshot('form-warning');
 });
