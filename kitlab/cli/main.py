@@ -350,6 +350,25 @@ def cmd_sign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attest(args: argparse.Namespace) -> int:
+    from kitlab.trust import load_private_key
+    from kitlab.trust.attest import PREDICATE_CYCLONEDX, PREDICATE_SLSA_PROVENANCE_V1, attest
+
+    key = load_private_key(args.signing_key, _signing_password())
+    remote = _trust_network(args)
+    if args.type == "sbom":
+        from kitlab.trust.sbom import kit_sbom
+
+        predicate_type, predicate = PREDICATE_CYCLONEDX, kit_sbom(args.reference, remote=remote)
+    else:
+        from kitlab.trust.provenance import provenance
+
+        predicate_type, predicate = PREDICATE_SLSA_PROVENANCE_V1, provenance(args.dir, args.reference)
+    result = attest(args.reference, key, predicate_type, predicate, remote=remote, replace=True)
+    print(f"Attested {result.reference} ({result.digest}): {result.predicate_type} under tag {result.tag}")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from kitlab.trust import load_public_key, verify
 
@@ -483,6 +502,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="legacy: cosign's .sig tag; oci-1-1: a referrer; auto: the tag, and a referrer when the "
         "registry has the referrers API",
     )
+    trust_network_flags(p)
+
+    p = add("attest", cmd_attest, "Attach a signed SBOM or provenance attestation, as cosign attest does.")
+    p.add_argument("reference")
+    p.add_argument("--key", dest="signing_key", required=True, help="cosign private key file")
+    p.add_argument(
+        "--type",
+        required=True,
+        choices=["sbom", "provenance"],
+        help="sbom: a CycloneDX 1.6 ML-BOM of the kit; provenance: SLSA v1 provenance of --dir",
+    )
+    p.add_argument("--dir", default=".", help="with --type provenance: the workspace the kit was packed from")
     trust_network_flags(p)
 
     p = add("verify", cmd_verify, "Verify a kit's cosign signature with a public key.")

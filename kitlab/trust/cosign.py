@@ -30,6 +30,7 @@ import hashlib
 import io
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -228,14 +229,26 @@ def sign(
     return result
 
 
-def _put_legacy(client: RegistryClient, digest: str, layer: dict[str, Any]) -> str:
-    """Append ``layer`` to the signature manifest under ``sha256-<hex>.sig`` (cosign appends too)."""
-    tag = signature_tag(digest)
+def _put_legacy(
+    client: RegistryClient,
+    digest: str,
+    layer: dict[str, Any],
+    *,
+    tag: str = "",
+    keep: Callable[[dict[str, Any]], bool] | None = None,
+) -> str:
+    """Append ``layer`` to the manifest under ``tag`` (default ``sha256-<hex>.sig``; cosign appends
+    too). ``keep`` says which existing layers stay (default: all but an identical signature)."""
+    tag = tag or signature_tag(digest)
     existing = _json(_get_optional(client, tag) or b"")
+
+    def different(old: dict[str, Any]) -> bool:
+        return old.get("annotations") != layer["annotations"]
+
     layers = [
         old
         for old in (existing.get("layers") or [])
-        if isinstance(old, dict) and old.get("digest") and old.get("annotations") != layer["annotations"]
+        if isinstance(old, dict) and old.get("digest") and (keep or different)(old)
     ][: MAX_SIGNATURES - 1]
     layers.append(layer)
     config = _config([str(old["digest"]) for old in layers])

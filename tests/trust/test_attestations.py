@@ -1,0 +1,126 @@
+"""Signed attestations as cosign stores them: a CycloneDX 1.6 SBOM and SLSA v1 provenance from
+`kitlab attest`, accepted by the real `cosign verify-attestation` and downloadable with
+`cosign download attestation` (docs/trust.md, "Attestations")."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kitlab.modelkit.reference import parse_reference
+from kitlab.modelkit.registry import Remote
+from tests.support.registry import RunningRegistry
+from tests.trust._helpers import PASSWORD, Cosign, kitlab
+
+
+@pytest.fixture
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from kitlab.trust import generate_key_pair
+
+    monkeypatch.setenv("COSIGN_PASSWORD", PASSWORD)
+    return generate_key_pair(tmp_path / "keys", PASSWORD.encode()).private_path.parent
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A git workspace with a notebook, a script, a model and a dataset."""
+    root = tmp_path / "workspace"
+    (root / "data").mkdir(parents=True)
+    (root / "model.bin").write_text("weights")
+    (root / "data" / "train.csv").write_text("a,b\n1,2\n")
+    (root / "train.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    (root / "prep.py").write_text("print('prep')\n")
+    (root / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: churn\n  license: Apache-2.0\n"
+        "model:\n  name: churn-model\n  path: model.bin\n  framework: scikit-learn\n"
+        "datasets:\n  - name: train\n    path: data/train.csv\n"
+        "code:\n  - path: prep.py\n"
+    )
+    for args in (
+        ("init", "-q"),
+        ("add", "."),
+        ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "x"),
+    ):
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    return root
+
+
+def envelope_predicate(text: str) -> dict:
+    """The predicate of the first DSSE envelope in cosign's output (one JSON envelope per line)."""
+    envelope = json.loads(text.strip().splitlines()[0])
+    return json.loads(base64.b64decode(envelope["payload"]))
+
+
+def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
+    keys: Path, cosign: Cosign, workspace: Path, plain_registry: RunningRegistry, capsys, tmp_path
+):
+    ref = f"{plain_registry.host}/trust/attested:v1"
+    code, _, err = kitlab(capsys, "pack", str(workspace), "-t", ref, "--push", "--plain-http")
+    assert code == 0, err
+    key = str(keys / "cosign.key")
+    for kind in ("sbom", "provenance", "sbom"):  # the second SBOM replaces the first
+        code, out, err = kitlab(
+            capsys, "attest", ref, "--key", key, "--type", kind, "--dir", str(workspace), "--plain-http"
+        )
+        assert code == 0, err
+        assert PASSWORD not in out + err
+
+    with Remote(plain_http=True).client(parse_reference(ref)) as client:
+        manifest_bytes, _, digest = client.get_manifest("v1")
+        att, _, _ = client.get_manifest(digest.replace(":", "-") + ".att")
+    predicate_types = [layer["annotations"]["predicateType"] for layer in json.loads(att)["layers"]]
+    assert predicate_types == ["https://slsa.dev/provenance/v1", "https://cyclonedx.org/bom"]
+
+    pub = str(keys / "cosign.pub")
+    base = ("--key", pub, "--insecure-ignore-tlog=true", "--allow-http-registry")
+    done = cosign.run("verify-attestation", "--type", "cyclonedx", *base, ref)
+    assert done.returncode == 0, done.stderr
+    statement = envelope_predicate(done.stdout)
+    assert statement["subject"][0]["digest"] == {"sha256": digest.split(":")[1]}
+    bom = statement["predicate"]
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.6")
+    assert bom["metadata"]["component"]["hashes"][0]["content"] == digest.split(":")[1]
+    by_type = {c["type"]: c for c in bom["components"] if c["type"] != "file"}
+    assert by_type["machine-learning-model"]["name"] == "churn-model"
+    assert {"name": "kitops:framework", "value": "scikit-learn"} in by_type["machine-learning-model"][
+        "properties"
+    ]
+    assert by_type["data"]["name"] == "train"
+    layer_hashes = {c["hashes"][0]["content"] for c in bom["components"] if c.get("hashes")}
+    assert layer_hashes == {layer["digest"].split(":")[1] for layer in json.loads(manifest_bytes)["layers"]}
+
+    done = cosign.run("verify-attestation", "--type", "slsaprovenance1", *base, ref)
+    assert done.returncode == 0, done.stderr
+    provenance = envelope_predicate(done.stdout)["predicate"]
+    deps = provenance["buildDefinition"]["resolvedDependencies"]
+    head = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert deps[0]["digest"] == {"gitCommit": head.stdout.strip()}
+    assert deps[0]["annotations"] == {"dirty": False}
+    notebook = next(d for d in deps if d["uri"] == "train.ipynb")
+    assert (
+        notebook["digest"]["sha256"] == hashlib.sha256((workspace / "train.ipynb").read_bytes()).hexdigest()
+    )
+
+    # cosign downloads the SBOM by its predicate type.
+    done = cosign.run(
+        "download",
+        "attestation",
+        "--predicate-type",
+        "https://cyclonedx.org/bom",
+        "--allow-http-registry",
+        ref,
+    )
+    assert done.returncode == 0, done.stderr
+    assert envelope_predicate(done.stdout)["predicate"]["serialNumber"] == bom["serialNumber"]
+
+    # Another key does not verify them.
+    from kitlab.trust import generate_key_pair
+
+    other = generate_key_pair(tmp_path / "other", b"x").public_path
+    done = cosign.run("verify-attestation", "--type", "cyclonedx", "--key", str(other), *base[2:], ref)
+    assert done.returncode != 0
