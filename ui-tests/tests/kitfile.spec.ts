@@ -201,6 +201,13 @@ test('the YAML tab is a CodeMirror editor in the light and the dark theme', asyn
     await expect(editor.locator('.cm-lineNumbers')).toContainText('8');
     await panel.root.locator('.jp-kitlab-yaml').scrollIntoViewIfNeeded();
     await panel.screenshot(`yaml-${theme}`);
+    // Hovering a marked span shows its message.
+    await editor.locator('.cm-lintRange-error').hover();
+    await expect(page.locator('.cm-tooltip-lint')).toContainText(
+      'does not exist'
+    );
+    await panel.screenshot(`yaml-${theme}-hover`);
+    await page.mouse.move(0, 0);
     // The editor takes the theme's colours (JupyterLab's CSS variables), not fixed ones.
     colours[theme] = await editor
       .locator('.cm-editor')
