@@ -58,6 +58,17 @@ async def test_save_validate_and_plan_name_each_file_and_why(jp_fetch, leaky):
     }
     assert_no_secret_text(plan)
 
+    # What "Write .kitignore" would write: the existing file kept, each secret's file added.
+    (leaky / ".kitignore").write_text("# mine\n*.tmp\n")
+    _, plan = await call(jp_fetch, "plan", params={"path": "project"})
+    suggested = plan["suggestedKitignore"]
+    assert suggested.startswith("# mine\n*.tmp\n")
+    assert {".env", "keys/id_ed25519", "train.ipynb"} <= set(suggested.splitlines())
+    (leaky / ".kitignore").write_text(suggested)
+    _, plan = await call(jp_fetch, "plan", params={"path": "project"})
+    assert plan["secrets"] == []
+    assert plan["suggestedKitignore"] == ""
+
 
 async def test_a_pack_job_stops_and_allow_secrets_packs(jp_fetch, leaky):
     (leaky / "Kitfile").write_text(KITFILE)

@@ -27,8 +27,10 @@ from kitlab.kitfile import (
     validate_kitfile,
 )
 from kitlab.kitfile.files import FileTooLarge, is_file_or_link, read_workspace_file
+from kitlab.modelkit.kitignore import IGNORE_FILE_NAME
 from kitlab.modelkit.layers import plan_layers
 from kitlab.modelkit.secrets import find_layer_secrets
+from kitlab.scan.hygiene import suggest_kitignore
 
 
 def _layer_problems(kf: Kitfile, folder: Path) -> list[Problem]:
@@ -59,6 +61,19 @@ def check(folder: Path, payload: dict[str, Any]) -> tuple[Kitfile | None, list[P
         problems += _layer_problems(kf, folder)
     problems.sort(key=lambda p: (p.severity != "error", p.path))
     return kf, problems
+
+
+def kitignore_for_secrets(folder: Path, paths: list[str]) -> str:
+    """The folder's ``.kitignore`` with ``paths`` added under a comment: what "Write .kitignore" would
+    write to keep those files out of every layer. Read without following a symlink; "" when there is
+    nothing to add."""
+    if not paths:
+        return ""
+    try:
+        existing = read_workspace_file(folder / IGNORE_FILE_NAME, max_bytes=MAX_DOCUMENT_BYTES)
+    except FileNotFoundError:
+        existing = b""
+    return suggest_kitignore(existing.decode("utf-8", "replace"), [], paths, [])
 
 
 def _kitfile_path(folder: Path) -> Path:

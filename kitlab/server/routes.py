@@ -111,6 +111,7 @@ class PackPlanView:
     total_size: int
     unchanged_size: int
     secrets: list[PlanSecret]  # a pack job refuses these unless its params say allowSecrets
+    suggested_kitignore: str  # the .kitignore that would leave them out ("" when there are none)
 
 
 @dataclass
@@ -254,6 +255,9 @@ class PlanHandler(KitlabHandler):
                 total_size=sum(layer.size for layer in result.planned),
                 unchanged_size=sum(layer.size for layer in result.planned if layer.unchanged),
                 secrets=[PlanSecret(s.path, s.field, list(s.kinds)) for s in result.secrets],
+                suggested_kitignore=await self.run_blocking(
+                    documents.kitignore_for_secrets, folder, [s.path for s in result.secrets]
+                ),
             )
         )
 
