@@ -183,8 +183,8 @@ def missing_citations(root: Path, files: list[Path], known: set[str]) -> list[st
     return missing
 
 
-# Cited by work in progress elsewhere (issue 17's trust chain) and not written yet. An entry must go
-# once its document exists (the test says so), so the list cannot hide a missing document for long.
+# Documents cited by work in progress and not written yet (empty: every cited document exists). An
+# entry must go once its document exists (the test says so), so the list cannot hide one for long.
 PENDING_DOCUMENTS: set[str] = set()
 
 
