@@ -15,12 +15,12 @@ from typing import Any
 import nbformat
 
 from kitlab.atomicfile import write_atomically
-from kitlab.errors import InvalidInput, NotFound, PathOutsideRoot
+from kitlab.errors import InvalidInput, NotAllowed, NotFound, PathOutsideRoot
 from kitlab.loaders.notebook import write_notebook
 from kitlab.loaders.pickle_safety import NOT_A_PICKLE, PickleReport, scan_pickle_file, scan_tree
 from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.packpush import pack_and_push
-from kitlab.modelkit.pull import pull
+from kitlab.modelkit.pull import PullResult, pull
 from kitlab.modelkit.push import push
 from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
@@ -30,6 +30,8 @@ from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab
+from kitlab.trust import verify
+from kitlab.trust.pull import pull_verified
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
 
@@ -199,19 +201,55 @@ class Operations:
         notebook = self.after_push(params, result.reference, result.digest)
         return to_api({**asdict(result), "safety": safety, "notebook": notebook})
 
-    def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
-        reference = text_param(params, "reference")
-        remote = self.remote(params, reference)
-        reporter.stage("pull")
-        result = pull(
+    def pull(self, reference: str, remote: Remote, reporter: Reporter) -> PullResult:
+        """A pull, verified first when the administrator requires signatures (docs/trust.md): an
+        unsigned or badly signed kit fails the job before anything is downloaded."""
+        keys = self.settings.signature_keys()
+        if keys is None:
+            reporter.stage("pull")
+            return pull(
+                reference,
+                store=self.store(),
+                progress=reporter.progress,
+                cancel=reporter.cancel,
+                remote=remote,
+                warn=reporter.log,
+            )
+        reporter.stage("verify")
+        result, verified = pull_verified(
             reference,
+            keys,
             store=self.store(),
             progress=reporter.progress,
             cancel=reporter.cancel,
             remote=remote,
             warn=reporter.log,
         )
-        return to_api(result)
+        reporter.log(
+            f"verified: {len(verified.signatures)} signature(s) by a trusted key cover {verified.digest}"
+        )
+        return result
+
+    def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
+        reference = text_param(params, "reference")
+        return to_api(self.pull(reference, self.remote(params, reference), reporter))
+
+    def check_stored_signature(
+        self, reference: str, digest: str, params: dict[str, Any], reporter: Reporter
+    ) -> None:
+        """With ``require_signature``, a kit already in the store is unpacked only if its registry holds
+        a trusted signature for exactly the stored digest; a locally packed kit has none."""
+        keys = self.settings.signature_keys()
+        if keys is None:
+            return
+        parsed = parse_reference(reference)
+        if parsed.registry == "localhost":
+            raise NotAllowed(
+                f"{parsed.display()} was packed locally and carries no signature; this server unpacks only "
+                "kits signed by a trusted key (require_signature)"
+            )
+        reporter.stage("verify")
+        verify(parsed.with_reference(digest=digest), keys, remote=self.remote(params, reference))
 
     def run_unpack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         """Unpack into a workspace folder, pulling first when the kit is not in the local store (as
@@ -227,16 +265,9 @@ class Operations:
         except NotFound:
             if parse_reference(reference).registry == "localhost":
                 raise
-            reporter.stage("pull")
-            remote = self.remote(params, reference)
-            digest = pull(
-                reference,
-                store=store,
-                progress=reporter.progress,
-                cancel=reporter.cancel,
-                remote=remote,
-                warn=reporter.log,
-            ).digest
+            digest = self.pull(reference, self.remote(params, reference), reporter).digest
+        else:
+            self.check_stored_signature(reference, digest, params, reporter)
         reporter.stage("unpack")
         unpacked = unpack(
             reference,

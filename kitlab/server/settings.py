@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from traitlets import Enum, Integer, List, TraitError, Unicode, validate
+from traitlets import Bool, Enum, Integer, List, TraitError, Unicode, validate
 from traitlets.config import Configurable
 
 from kitlab.modelkit.home import kitops_home
@@ -83,6 +83,19 @@ class Kitlab(Configurable):
         10, min=1, max=3600, help="A workspace scan stops after this many seconds."
     ).tag(config=True)
 
+    require_signature = Bool(
+        False,
+        help="Pull and unpack only kits that carry a cosign signature by one of trusted_keys, checked on "
+        "the registry before anything is downloaded (docs/trust.md); unsigned, badly signed and locally "
+        "packed kits are refused.",
+    ).tag(config=True)
+
+    trusted_keys = List(
+        Unicode(),
+        default_value=[],
+        help="Public keys (PEM files, e.g. cosign.pub) whose signatures require_signature accepts.",
+    ).tag(config=True)
+
     default_compression = Enum(
         ["none", "gzip", "gzip-fastest", "zstd"],
         default_value="none",
@@ -99,6 +112,30 @@ class Kitlab(Configurable):
                     "(host or host:port, e.g. ghcr.io or localhost:5000)"
                 )
         return hosts
+
+    @validate("trusted_keys")
+    def _check_trusted_keys(self, proposal: dict[str, Any]) -> list[str]:
+        from kitlab.errors import KitlabError
+        from kitlab.trust import load_public_key
+
+        paths: list[str] = proposal["value"]
+        for path in paths:
+            try:
+                load_public_key(path)
+            except KitlabError as exc:
+                raise TraitError(f"Kitlab.trusted_keys: {exc.message}") from None
+        return paths
+
+    def signature_keys(self) -> list[Any] | None:
+        """The trusted public keys when ``require_signature`` is on, else None."""
+        if not self.require_signature:
+            return None
+        from kitlab.errors import NotAllowed
+        from kitlab.trust import load_public_key
+
+        if not self.trusted_keys:
+            raise NotAllowed("require_signature is on but no trusted_keys are set; ask your administrator")
+        return [load_public_key(path) for path in self.trusted_keys]
 
     def home(self) -> Path:
         return kitops_home(self.kitops_home or None)

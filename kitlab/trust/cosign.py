@@ -30,7 +30,7 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -296,6 +296,20 @@ def _put_referrer(client: RegistryClient, digest: str, media_type: str, layer: d
 
 
 # ----------------------------------------------------------------------------------------- verify
+def _verifies(keys: list[ec.EllipticCurvePublicKey], encoded: str, payload: bytes) -> bool:
+    try:
+        signature = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        return False
+    for key in keys:
+        try:
+            key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            continue
+        return True
+    return False
+
+
 def _candidate_layers(client: RegistryClient, digest: str) -> list[tuple[str, dict[str, Any]]]:
     """(where, layer) for every simple-signing layer stored for ``digest``, both schemes."""
     found: list[tuple[str, dict[str, Any]]] = []
@@ -329,15 +343,22 @@ def _fetch_payload(client: RegistryClient, layer: dict[str, Any], workdir: Path)
 
 
 def verify(
-    ref: Reference | str, key: ec.EllipticCurvePublicKey, *, remote: Remote | None = None
+    ref: Reference | str,
+    key: ec.EllipticCurvePublicKey | Sequence[ec.EllipticCurvePublicKey],
+    *,
+    remote: Remote | None = None,
 ) -> VerifyResult:
-    """Check that the manifest ``ref`` names carries a signature by ``key`` that covers its digest.
+    """Check that the manifest ``ref`` names carries a signature by ``key`` (or any of several trusted
+    keys) that covers its digest.
 
     Raises ``Unsigned`` when no signature is stored, ``SignatureError`` when none verifies (another
     key, an altered payload, or a signature made for another manifest: the kit changed after signing).
     """
     parsed = _as_ref(ref)
     remote = remote or Remote()
+    keys = list(key) if isinstance(key, Sequence) else [key]
+    if not keys:
+        raise InvalidInput("no public key to verify with")
     with remote.client(parsed) as client:
         _, _, digest = client.get_manifest(parsed.reference)
         if parsed.digest and parsed.digest != digest:
@@ -360,9 +381,7 @@ def verify(
                 if not isinstance(encoded, str) or payload is None:
                     bad += 1
                     continue
-                try:
-                    key.verify(base64.b64decode(encoded, validate=True), payload, ec.ECDSA(hashes.SHA256()))
-                except (InvalidSignature, ValueError):
+                if not _verifies(keys, encoded, payload):
                     bad += 1
                     continue
                 critical = _dict(_json(payload).get("critical"))
@@ -384,5 +403,6 @@ def verify(
         )
     raise SignatureError(
         f"{parsed.display()} ({digest}) has {bad} signature{'s' if bad != 1 else ''} but none verifies with "
-        "the given public key: it was signed with another key, or the signature was altered"
+        + ("the given public key" if len(keys) == 1 else f"any of the {len(keys)} trusted public keys")
+        + ": it was signed with another key, or the signature was altered"
     )

@@ -7,7 +7,7 @@ the download cannot swap the content, and an unsigned or badly signed kit leaves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -21,7 +21,7 @@ from kitlab.trust.cosign import VerifyResult, verify
 
 def pull_verified(
     ref: Reference | str,
-    key: ec.EllipticCurvePublicKey,
+    key: ec.EllipticCurvePublicKey | Sequence[ec.EllipticCurvePublicKey],
     *,
     store: LocalStore | None = None,
     remote: Remote | None = None,

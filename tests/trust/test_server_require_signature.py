@@ -1,0 +1,91 @@
+"""The administrator's `require_signature` with `trusted_keys` (docs/trust.md), through the REST API with
+authentication on: pull and unpack jobs refuse unsigned, wrongly signed and locally packed kits before
+anything is downloaded or written, and accept a kit signed by a trusted key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from traitlets import TraitError
+from traitlets.config import Config
+
+from kitlab.modelkit.registry import Remote
+from kitlab.server.settings import Kitlab
+from kitlab.trust import generate_key_pair, load_private_key, sign
+from tests.support.registry import RunningRegistry
+from tests.test_server_jobs import call, wait_job
+from tests.trust._helpers import kitlab
+
+KEY_PASSWORD = b"admin key"
+
+
+@pytest.fixture
+def trusted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate_key_pair(tmp_path_factory.mktemp("trusted"), KEY_PASSWORD).private_path.parent
+
+
+@pytest.fixture
+def jp_server_config(jp_server_config: dict, trusted: Path) -> dict:
+    return {
+        **jp_server_config,
+        "Kitlab": {"require_signature": True, "trusted_keys": [str(trusted / "cosign.pub")]},
+    }
+
+
+def test_trusted_keys_are_read_when_the_server_starts(tmp_path: Path):
+    (tmp_path / "not-a-key.pub").write_text("hello")
+    with pytest.raises(TraitError, match=r"Kitlab\.trusted_keys: .*not a PEM public key"):
+        Kitlab(config=Config({"Kitlab": {"trusted_keys": [str(tmp_path / "not-a-key.pub")]}}))
+
+
+async def test_pull_and_unpack_jobs_take_only_kits_signed_by_a_trusted_key(
+    jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, tmp_path, capsys
+):
+    project = jp_root_dir / "project"
+    project.mkdir()
+    (project / "model.bin").write_text("weights")
+    (project / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
+    )
+    unsigned = f"{plain_registry.host}/trust/server-unsigned:v1"
+    signed = f"{plain_registry.host}/trust/server-signed:v1"
+    other = f"{plain_registry.host}/trust/server-other-key:v1"
+    for ref in (unsigned, signed, other):
+        assert kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")[0] == 0
+    remote = Remote(plain_http=True)
+    sign(signed, load_private_key(trusted / "cosign.key", KEY_PASSWORD), remote=remote)
+    stranger = generate_key_pair(tmp_path / "stranger", b"x")
+    sign(other, load_private_key(stranger.private_path, b"x"), remote=remote)
+
+    for ref, message in ((unsigned, "is not signed"), (other, "none verifies with the given public key")):
+        for kind, extra in (("pull", {}), ("unpack", {"path": "out"})):
+            params = {"reference": ref, "plainHttp": True, **extra}
+            _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": kind, "params": params})
+            done = await wait_job(jp_fetch, job["id"])
+            assert done["state"] == "failed"
+            assert message in json.dumps(done["error"])
+    _, kits = await call(jp_fetch, "kits")
+    assert kits["kits"] == []
+    assert not (jp_root_dir / "out").exists()
+
+    params = {"reference": signed, "plainHttp": True}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    # Already in the store: the unpack checks the stored digest's signature on the registry again.
+    params = {"reference": signed, "plainHttp": True, "path": "signed"}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert (jp_root_dir / "signed" / "model.bin").read_text() == "weights"
+
+    # A kit packed here has no signature at all: refused.
+    assert kitlab(capsys, "pack", str(project), "-t", "local/tiny:v1")[0] == 0
+    params = {"reference": "local/tiny:v1", "path": "local"}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    assert "was packed locally and carries no signature" in json.dumps(done["error"])
+    assert not (jp_root_dir / "local").exists()
