@@ -278,23 +278,28 @@ def _content_kinds(path: Path, ext: str, size: int) -> list[str]:
     return kinds
 
 
+_MemoKey = tuple[str, int, int, int, int]
+
+
 class _Memo:
-    """Findings per file identity (path, size, mtime, inode): the plan is asked for again on every
-    edit in the UI, and an unchanged file need not be read again. Bounded, thread-safe."""
+    """Findings per file identity (path, size, mtime, ctime, inode): the plan is asked for again on
+    every edit in the UI, and an unchanged file need not be read again. ctime is part of the identity
+    because a tool can restore mtime after a write (``touch -r``, ``cp -p``); a write always changes
+    ctime. Bounded, thread-safe."""
 
     def __init__(self, limit: int = 20_000) -> None:
-        self._items: OrderedDict[tuple[str, int, int, int], tuple[str, ...]] = OrderedDict()
+        self._items: OrderedDict[_MemoKey, tuple[str, ...]] = OrderedDict()
         self._limit = limit
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, int, int]) -> tuple[str, ...] | None:
+    def get(self, key: _MemoKey) -> tuple[str, ...] | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: tuple[str, int, int, int], value: tuple[str, ...]) -> None:
+    def put(self, key: _MemoKey, value: tuple[str, ...]) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -312,15 +317,26 @@ def find_layer_secrets(plan: PackPlan) -> list[SecretFinding]:
         for entry in layer.entries:
             if entry.is_dir:
                 continue
-            key = (str(entry.path), entry.size, entry.mtime_ns, entry.inode)
-            kinds = _MEMO.get(key)
+            try:
+                st = os.lstat(entry.path)
+                key: _MemoKey | None = (
+                    str(entry.path),
+                    st.st_size,
+                    st.st_mtime_ns,
+                    st.st_ctime_ns,
+                    st.st_ino,
+                )
+            except OSError:
+                key = None  # gone since the walk: packing it fails anyway; look at what is there
+            kinds = _MEMO.get(key) if key is not None else None
             if kinds is None:
                 name = entry.name.rsplit("/", 1)[-1]
                 by_name = secret_file_kind(name)
                 ext = os.path.splitext(name)[1].lower()
-                found = _content_kinds(entry.path, ext, entry.size)
+                found = _content_kinds(entry.path, ext, key[1] if key is not None else entry.size)
                 kinds = tuple(dict.fromkeys([by_name, *found] if by_name else found))
-                _MEMO.put(key, kinds)
+                if key is not None:
+                    _MEMO.put(key, kinds)
             if kinds:
                 findings.append(SecretFinding(entry.name, layer.field_path, kinds))
     return findings

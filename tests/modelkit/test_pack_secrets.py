@@ -6,6 +6,7 @@ is written or sent, and only an explicit override packs them."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -182,3 +183,23 @@ def test_a_large_text_is_scanned_whole_and_fast() -> None:
     assert scan_text(text) == [("Hugging Face token", 250_001)]
     # Well under a second for these 16 MiB; the single combined regex it replaced took several seconds.
     assert time.monotonic() - started < 4.0
+
+
+def test_a_file_rewritten_with_its_old_size_and_mtime_is_read_again(
+    tmp_path: Path, store: LocalStore
+) -> None:
+    # The plan remembers files it has read by identity; a write that keeps size and mtime (touch -r,
+    # cp -p) still changes ctime, so the new content is looked at.
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "Kitfile").write_text("manifestVersion: 1.0.0\ncode:\n  - path: .\n")
+    config = folder / "settings.py"
+    config.write_text(f"TOKEN = '{'x' * len(HF_TOKEN)}'\n")
+    assert plan_pack(folder, store=store).secrets == []
+    before = config.stat()
+    config.write_text(f"TOKEN = '{HF_TOKEN}'\n")
+    os.utime(config, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert config.stat().st_size == before.st_size
+    assert [(s.path, s.kinds) for s in plan_pack(folder, store=store).secrets] == [
+        ("settings.py", ("Hugging Face token",))
+    ]
