@@ -36,7 +36,7 @@ import {
   PullFormView,
   pullProblem
 } from './components/PullDialog';
-import { jobNotebook, jobReference, jobSubject } from './jobs';
+import { jobNotebook, jobReference, jobSubject, jobVerb } from './jobs';
 import {
   buildReference,
   kitReference,
@@ -677,7 +677,7 @@ export class KitlabActions {
       Notification.success(
         this._trans.__(
           '%1 finished: %2',
-          jobKindLabel(job.kind, this._trans),
+          jobKindLabel(jobVerb(job), this._trans),
           jobSubject(job)
         ),
         { autoClose: 8000, actions }
@@ -703,7 +703,7 @@ export class KitlabActions {
       Notification.error(
         this._trans.__(
           '%1 failed: %2',
-          jobKindLabel(job.kind, this._trans),
+          jobKindLabel(jobVerb(job), this._trans),
           job.error?.message ?? job.state
         ),
         {

@@ -3,7 +3,8 @@
  * jest): the model calls them and stores the result.
  */
 import { etaSeconds } from './format';
-import { IJob, IJobEvent, isJobKind, JobState } from './tokens';
+import { isLocalRegistry, registryHost } from './reference';
+import { IJob, IJobEvent, isJobKind, JobKind, JobState } from './tokens';
 
 /** The schema id of the server's job events. */
 export const JOB_EVENT_SCHEMA = 'https://events.kitlab.dev/job';
@@ -135,9 +136,33 @@ export function jobsToAnnounce(
   );
 }
 
-/** The reference a job is about (what "Copy reference" copies), if any. */
+/**
+ * The reference a job is about (its title, what "Copy reference" copies): for a push where the kit
+ * goes (before it ends and when it fails too, not the local kit it reads), else the kit it makes or
+ * reads.
+ */
 export function jobReference(job: IJob): string {
-  return job.result?.reference || job.params.reference || '';
+  if (job.result?.reference) {
+    return job.result.reference;
+  }
+  if (job.kind === 'push') {
+    return job.params.destination || job.params.reference || '';
+  }
+  return job.params.reference || '';
+}
+
+/**
+ * The kind a job is shown as: an unpack of a registry's kit is what the user asked for with
+ * "Pull and open", so it reads "Pull"; an unpack of a kit in the local store stays "Unpack".
+ */
+export function jobVerb(job: IJob): JobKind {
+  if (
+    job.kind === 'unpack' &&
+    !isLocalRegistry(registryHost(job.params.reference ?? ''))
+  ) {
+    return 'pull';
+  }
+  return job.kind;
 }
 
 /** What a job works on, for its title: the reference, else the folder. */

@@ -4,6 +4,7 @@ import {
   isActive,
   jobReference,
   jobSubject,
+  jobVerb,
   JOB_EVENT_SCHEMA,
   jobsToAnnounce,
   mergeJobs,
@@ -225,5 +226,44 @@ describe('job helpers', () => {
     ).toBe('localhost/demo:v1');
     expect(jobReference(job('a', 1))).toBe('demo:v1');
     expect(jobSubject(job('a', 1, { params: { path: 'demo' } }))).toBe('demo');
+  });
+});
+
+describe('how a job is named', () => {
+  const base = {
+    state: 'failed' as const,
+    createdAt: 1,
+    stage: 'push',
+    progress: { done: 0, total: 0, bytesPerSecond: 0 },
+    items: [],
+    log: []
+  };
+
+  it('names a push by where it goes, also when it failed', () => {
+    const push: IJob = {
+      ...base,
+      id: 'p',
+      kind: 'push',
+      params: { reference: 'churn:v1', destination: 'ghcr.io/org/churn:v1' },
+      error: { code: 'auth_required', message: 'log in' }
+    };
+    expect(jobReference(push)).toBe('ghcr.io/org/churn:v1');
+    expect(jobSubject(push)).toBe('ghcr.io/org/churn:v1');
+    expect(jobReference({ ...push, params: { reference: 'churn:v1' } })).toBe(
+      'churn:v1'
+    );
+  });
+
+  it('shows an unpack of a registry kit as a pull, of a local kit as an unpack', () => {
+    const unpack = (reference: string): IJob => ({
+      ...base,
+      id: 'u',
+      kind: 'unpack',
+      params: { reference, path: 'iris' }
+    });
+    expect(jobVerb(unpack('127.0.0.1:5000/team/iris:v1'))).toBe('pull');
+    expect(jobVerb(unpack('ghcr.io/team/iris:v1'))).toBe('pull');
+    expect(jobVerb(unpack('iris:v1'))).toBe('unpack');
+    expect(jobVerb(job('a', 1))).toBe('pack');
   });
 });

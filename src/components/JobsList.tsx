@@ -3,7 +3,7 @@ import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { formatBytes, formatDuration, formatRate, percent } from '../format';
-import { isActive, jobNotebook, jobSubject } from '../jobs';
+import { isActive, jobNotebook, jobSubject, jobVerb } from '../jobs';
 import { IJob, JobKind, JobState } from '../tokens';
 import { ProgressBar } from './common';
 
@@ -87,7 +87,7 @@ function JobRow(props: {
     <li className="jp-kitlab-job" data-job-id={job.id} data-state={job.state}>
       <div className="jp-kitlab-job-head">
         <span className="jp-kitlab-job-title">
-          <strong>{jobKindLabel(job.kind, trans)}</strong> {jobSubject(job)}
+          <strong>{jobKindLabel(jobVerb(job), trans)}</strong> {jobSubject(job)}
         </span>
         {active && (
           <ToolbarButtonComponent
@@ -102,7 +102,7 @@ function JobRow(props: {
       <ProgressBar
         done={job.state === 'succeeded' ? 1 : done}
         total={job.state === 'succeeded' ? 1 : total}
-        label={trans.__('%1 progress', jobKindLabel(job.kind, trans))}
+        label={trans.__('%1 progress', jobKindLabel(jobVerb(job), trans))}
         state={job.state}
       />
       <div className="jp-kitlab-job-meta">

@@ -101,6 +101,10 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
   await expect(dialog.locator('input[name="destination"]')).toHaveValue('iris');
   await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
   await dialog.getByRole('button', { name: 'Pull and open' }).click();
+  // The job is shown as the pull the user asked for (it unpacks too), named by the kit.
+  await expect(panel.latestJob).toContainText(`Pull ${reference}`, {
+    timeout: 30000
+  });
 
   const notebookTab = page.locator('.lm-TabBar-tab', { hasText: '.ipynb' });
   await expect(notebookTab).toBeVisible({ timeout: 60000 });
