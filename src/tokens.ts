@@ -214,6 +214,8 @@ export interface IPushParams extends IRemoteParams {
   destination?: string;
   /** A notebook to record the pushed kit in (lineage). */
   notebook?: string;
+  /** Sign the pushed digest with the server's key (`Kitlab.signing_key`), as cosign does. */
+  sign?: boolean;
 }
 
 /** `pack-push`: pack a folder straight into a registry, nothing written locally. */
@@ -222,6 +224,8 @@ export interface IPackPushParams extends IRemoteParams {
   reference: string;
   compression?: Compression;
   notebook?: string;
+  /** As for push. */
+  sign?: boolean;
 }
 
 /** `pull`: a kit from a registry into the local store. */

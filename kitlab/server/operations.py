@@ -30,7 +30,7 @@ from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab
-from kitlab.trust import verify
+from kitlab.trust import sign, verify
 from kitlab.trust.pull import pull_verified
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
@@ -131,6 +131,22 @@ class Operations:
         record_lineage(path, reference, digest)
         return to_api_path(self.root, path)
 
+    def signing_key(self, params: dict[str, Any]) -> Any:
+        """With ``sign: true``, the server's key, loaded before anything is pushed: a missing key or
+        password fails the job while the registry is still untouched."""
+        return self.settings.signing_private_key() if bool_param(params, "sign") else None
+
+    def sign_pushed(
+        self, key: Any, reference: str, digest: str, remote: Remote, reporter: Reporter
+    ) -> dict[str, str] | None:
+        """Sign exactly the pushed digest with the server's key (docs/trust.md)."""
+        if key is None:
+            return None
+        reporter.stage("sign")
+        signed = sign(parse_reference(reference).with_reference(digest=digest), key, remote=remote)
+        reporter.log(f"signed {digest}" + (f" ({signed.signature_tag})" if signed.signature_tag else ""))
+        return {"tag": signed.signature_tag, "referrer": signed.referrer}
+
     # ------------------------------------------------------------------------------------ runners
     def run_pack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         folder = self.folder(params)
@@ -169,6 +185,7 @@ class Operations:
         reference = text_param(params, "reference")
         destination = params.get("destination") or reference
         remote = self.remote(params, destination)
+        key = self.signing_key(params)
         reporter.stage("push")
         result = push(
             reference,
@@ -178,8 +195,13 @@ class Operations:
             cancel=reporter.cancel,
             remote=remote,
         )
+        signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
         return to_api(
-            {**asdict(result), "notebook": self.after_push(params, result.reference, result.digest)}
+            {
+                **asdict(result),
+                "notebook": self.after_push(params, result.reference, result.digest),
+                "signature": signature,
+            }
         )
 
     def run_pack_push(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
@@ -187,6 +209,7 @@ class Operations:
         reference = text_param(params, "reference")
         remote = self.remote(params, reference)
         safety = self.warn_unsafe_pickles(folder, reporter)
+        key = self.signing_key(params)
         reporter.stage("pack and push")
         result = pack_and_push(
             folder,
@@ -198,8 +221,9 @@ class Operations:
             remote=remote,
             allow_secrets=bool_param(params, "allowSecrets"),
         )
+        signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
         notebook = self.after_push(params, result.reference, result.digest)
-        return to_api({**asdict(result), "safety": safety, "notebook": notebook})
+        return to_api({**asdict(result), "safety": safety, "notebook": notebook, "signature": signature})
 
     def pull(self, reference: str, remote: Remote, reporter: Reporter) -> PullResult:
         """A pull, verified first when the administrator requires signatures (docs/trust.md): an

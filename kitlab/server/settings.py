@@ -96,6 +96,13 @@ class Kitlab(Configurable):
         help="Public keys (PEM files, e.g. cosign.pub) whose signatures require_signature accepts.",
     ).tag(config=True)
 
+    signing_key = Unicode(
+        "",
+        help="The cosign private key push and pack-push jobs sign with when asked (sign: true). Empty: "
+        "<kit home>/kitlab/keys/cosign.key, where `kitlab keygen` writes it. Its password comes from the "
+        "server's COSIGN_PASSWORD environment variable, never from the browser (docs/trust.md).",
+    ).tag(config=True)
+
     default_compression = Enum(
         ["none", "gzip", "gzip-fastest", "zstd"],
         default_value="none",
@@ -136,6 +143,25 @@ class Kitlab(Configurable):
         if not self.trusted_keys:
             raise NotAllowed("require_signature is on but no trusted_keys are set; ask your administrator")
         return [load_public_key(path) for path in self.trusted_keys]
+
+    def signing_private_key(self) -> Any:
+        """The server's signing key, decrypted with ``COSIGN_PASSWORD`` from the server's environment."""
+        import os
+
+        from kitlab.errors import NotAllowed
+        from kitlab.trust import default_key_dir, load_private_key
+
+        path = (
+            Path(self.signing_key).expanduser()
+            if self.signing_key
+            else default_key_dir(self.home()) / "cosign.key"
+        )
+        if "COSIGN_PASSWORD" not in os.environ:
+            raise NotAllowed(
+                "signing needs the key's password in the server's COSIGN_PASSWORD environment variable; "
+                "ask your administrator"
+            )
+        return load_private_key(path, os.environ["COSIGN_PASSWORD"].encode())
 
     def home(self) -> Path:
         return kitops_home(self.kitops_home or None)

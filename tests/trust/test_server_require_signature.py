@@ -11,12 +11,14 @@ import pytest
 from traitlets import TraitError
 from traitlets.config import Config
 
+from kitlab.errors import NotFound
+from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.server.settings import Kitlab
 from kitlab.trust import generate_key_pair, load_private_key, sign
 from tests.support.registry import RunningRegistry
 from tests.test_server_jobs import call, wait_job
-from tests.trust._helpers import kitlab
+from tests.trust._helpers import Cosign, kitlab
 
 KEY_PASSWORD = b"admin key"
 
@@ -30,7 +32,11 @@ def trusted(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def jp_server_config(jp_server_config: dict, trusted: Path) -> dict:
     return {
         **jp_server_config,
-        "Kitlab": {"require_signature": True, "trusted_keys": [str(trusted / "cosign.pub")]},
+        "Kitlab": {
+            "require_signature": True,
+            "trusted_keys": [str(trusted / "cosign.pub")],
+            "signing_key": str(trusted / "cosign.key"),
+        },
     }
 
 
@@ -89,3 +95,38 @@ async def test_pull_and_unpack_jobs_take_only_kits_signed_by_a_trusted_key(
     assert done["state"] == "failed"
     assert "was packed locally and carries no signature" in json.dumps(done["error"])
     assert not (jp_root_dir / "local").exists()
+
+
+async def test_push_jobs_sign_with_the_servers_key_when_asked(
+    jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, cosign: Cosign, monkeypatch
+):
+    project = jp_root_dir / "project"
+    project.mkdir()
+    (project / "model.bin").write_text("weights")
+    (project / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
+    )
+    ref = f"{plain_registry.host}/trust/server-signs:v1"
+    params = {"path": "project", "reference": ref, "plainHttp": True, "sign": True}
+
+    # Without the key's password in the server's environment: refused before anything is pushed.
+    monkeypatch.delenv("COSIGN_PASSWORD", raising=False)
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    assert "COSIGN_PASSWORD" in done["error"]["message"]
+    with Remote(plain_http=True).client(parse_reference(ref)) as client, pytest.raises(NotFound):
+        client.get_manifest("v1")
+
+    monkeypatch.setenv("COSIGN_PASSWORD", KEY_PASSWORD.decode())
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert done["result"]["signature"]["tag"].endswith(".sig")
+    assert KEY_PASSWORD.decode() not in json.dumps(done)
+    verified = cosign.verify(ref, trusted / "cosign.pub")
+    assert verified.returncode == 0, verified.stderr
+    assert (
+        json.loads(verified.stdout)[0]["critical"]["image"]["docker-manifest-digest"]
+        == done["result"]["digest"]
+    )
