@@ -121,3 +121,26 @@ async def test_a_pack_push_job_sends_nothing_without_the_override(jp_fetch, leak
             jp_fetch, "remote", params={"repository": f"{registry.host}/team/leaky", "plainHttp": "true"}
         )
         assert tags["tags"] == ["v1"]
+
+
+async def test_a_push_job_of_a_stored_kit_with_secrets_needs_allow_secrets(jp_fetch, leaky, tmp_path):
+    (leaky / "Kitfile").write_text(KITFILE)
+    params = {"path": "project", "reference": "leaky:v1", "allowSecrets": True}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": params})
+    assert (await wait_job(jp_fetch, job["id"]))["state"] == "succeeded"
+    with run_registry("none", tmp_path / "reg") as registry:
+        push = {"reference": "leaky:v1", "destination": f"{registry.host}/team/leaky:v1", "plainHttp": True}
+        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "push", "params": push})
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "failed"
+        assert [s["path"] for s in done["error"]["details"]["secrets"]] == [
+            ".env",
+            "keys/id_ed25519",
+            "train.ipynb",
+        ]
+        assert_no_secret_text(done)
+        _, job = await call(
+            jp_fetch, "jobs", method="POST", body={"kind": "push", "params": {**push, "allowSecrets": True}}
+        )
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "succeeded", done["error"]

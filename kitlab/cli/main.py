@@ -222,7 +222,13 @@ def _network(args: argparse.Namespace) -> Remote:
 
 def cmd_push(args: argparse.Namespace) -> int:
     from kitlab.modelkit.push import push
+    from kitlab.modelkit.secrets import find_kit_secrets, refuse_secrets
 
+    # A stored kit is checked before it is sent: one packed by kit, or with --allow-secrets, was not.
+    store = _store(args)
+    found = find_kit_secrets(store, store.get_manifest(store.resolve(args.reference)))
+    for warning in refuse_secrets(found, allow=args.allow_secrets):
+        print(f"Warning: {warning}", file=sys.stderr)
     result = push(
         args.reference, args.destination, store=_store(args), progress=_print_progress, remote=_network(args)
     )
@@ -473,6 +479,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("push", cmd_push, "Push a kit from the local store to a registry.")
     p.add_argument("reference")
     p.add_argument("destination", nargs="?", help="push under another reference (default: the same)")
+    p.add_argument(
+        "--allow-secrets", action="store_true", help="push a kit holding files that look like secrets"
+    )
     network_flags(p)
 
     p = add("pull", cmd_pull, "Pull a kit (and its parent kits) from a registry into the local store.")

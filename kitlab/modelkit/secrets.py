@@ -12,10 +12,13 @@ tokens is one finding, not three); nothing here returns, logs or quotes the matc
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import re
+import tarfile
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,9 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kitlab.errors import InvalidInput
+from kitlab.modelkit.mediatypes import parse_layer_media_type
 
 if TYPE_CHECKING:
     from kitlab.modelkit.layers import PackPlan
+    from kitlab.modelkit.manifest import Manifest
+    from kitlab.modelkit.store import LocalStore
 
 SECRET_FILE_NAMES = {
     ".env": "dotenv file",
@@ -264,6 +270,11 @@ def _content_kinds(path: Path, ext: str, size: int) -> list[str]:
             data = fh.read(min(size, LAYER_SCAN_MAX_BYTES))
     except OSError:
         return []  # the layer walk reports unreadable files; a pack of them fails anyway
+    return _kinds_in(data, ext)
+
+
+def _kinds_in(data: bytes, ext: str) -> list[str]:
+    """Kinds of secret in the bytes of a text file or notebook with extension ``ext``."""
     if ext == "" and b"\0" in data[:_SNIFF_BYTES]:
         return []  # an extensionless binary (weights, an archive)
     text = data.decode("utf-8", "replace")
@@ -348,3 +359,72 @@ def refuse_secrets(findings: list[SecretFinding], *, allow: bool) -> list[str]:
     if findings and not allow:
         raise SecretsInLayers(findings)
     return [f"{f.field}: {f.describe()}; packed because secrets were allowed" for f in findings]
+
+
+# ------------------------------------------------------------------------------- in a stored kit
+def find_kit_secrets(store: LocalStore, manifest: Manifest) -> list[SecretFinding]:
+    """Files of a kit in the local store that look like secrets: what pushing it would send. Every
+    member's name is checked; text files and notebooks up to ``LAYER_SCAN_MAX_BYTES`` are read. A kit
+    kitlab packed was checked then; this catches kits packed by ``kit`` or with secrets allowed."""
+    findings: list[SecretFinding] = []
+    counts: dict[str, int] = {}
+    for desc in manifest.layers:
+        try:
+            media = parse_layer_media_type(desc.media_type)
+        except InvalidInput:
+            continue  # nothing kit or kitlab could unpack
+        index = counts.get(media.kind, 0)
+        counts[media.kind] = index + 1
+        field = _layer_field(media.kind, index)
+        for name, kinds in _layer_members(store, desc.digest, media.compression, raw=media.raw):
+            if kinds:
+                findings.append(SecretFinding(name, field, kinds))
+    return findings
+
+
+def _layer_field(kind: str, index: int) -> str:
+    from kitlab.modelkit.layers import _field_path
+
+    return _field_path(kind, index)
+
+
+def _layer_members(
+    store: LocalStore, digest: str, compression: str, *, raw: bool
+) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """(name, kinds) of each regular file of a layer blob. A raw layer (one file stored verbatim, an
+    MCP bundle) has no tar headers to read and is skipped."""
+    if raw:
+        return
+    with store.open_blob(digest) as blob:
+        stream: Any = blob
+        if compression == "gzip":
+            stream = gzip.GzipFile(fileobj=blob, mode="rb")
+        elif compression == "zstd":
+            import zstandard
+
+            stream = zstandard.ZstdDecompressor().stream_reader(blob)
+        # Uncompressed layers are read with seeks past each member's data (a 4 GiB weights file costs
+        # one header read); compressed ones have to be read through.
+        try:
+            with (
+                tarfile.open(fileobj=stream, mode="r:")
+                if compression == "none"
+                else tarfile.open(fileobj=stream, mode="r|")
+            ) as tar:
+                for member in tar:
+                    if not member.isfile():
+                        continue
+                    base = member.name.rsplit("/", 1)[-1]
+                    by_name = secret_file_kind(base)
+                    ext = os.path.splitext(base)[1].lower()
+                    found: list[str] = []
+                    readable = ext in TEXT_EXTS or ext == NOTEBOOK_EXT
+                    if readable and member.size <= LAYER_SCAN_MAX_BYTES:
+                        member_file = tar.extractfile(member)
+                        if member_file is not None:
+                            found = _kinds_in(member_file.read(), ext)
+                    yield member.name, tuple(dict.fromkeys([by_name, *found] if by_name else found))
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            raise InvalidInput(
+                f"layer {digest[:19]} of the kit cannot be read: {type(exc).__name__}"
+            ) from None

@@ -24,6 +24,7 @@ from kitlab.modelkit.pull import PullResult, pull
 from kitlab.modelkit.push import push
 from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
+from kitlab.modelkit.secrets import find_kit_secrets, refuse_secrets
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from kitlab.server.apijson import to_api
@@ -123,6 +124,15 @@ class Operations:
             reporter.log(f"warning: {finding['path']} is a {finding['verdict']} pickle ({names})")
         return findings
 
+    def refuse_secrets_in_kit(self, params: dict[str, Any], reference: str, reporter: Reporter) -> None:
+        """A stored kit is checked for secrets before it is pushed (one packed by kit, or with secrets
+        allowed, was not checked then): the push stops unless ``allowSecrets`` (docs/hardening.md)."""
+        reporter.stage("secret check")
+        store = self.store()
+        found = find_kit_secrets(store, store.get_manifest(store.resolve(reference)))
+        for warning in refuse_secrets(found, allow=bool_param(params, "allowSecrets")):
+            reporter.log(f"warning: {warning}")
+
     def after_push(self, params: dict[str, Any], reference: str, digest: str) -> str | None:
         notebook = params.get("notebook")
         if not notebook:
@@ -186,6 +196,7 @@ class Operations:
         destination = params.get("destination") or reference
         remote = self.remote(params, destination)
         key = self.signing_key(params)
+        self.refuse_secrets_in_kit(params, reference, reporter)
         reporter.stage("push")
         result = push(
             reference,

@@ -16,7 +16,7 @@ from kitlab.cli.main import main
 from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.packpush import pack_and_push
 from kitlab.modelkit.registry import Remote
-from kitlab.modelkit.secrets import SecretsInLayers
+from kitlab.modelkit.secrets import SecretsInLayers, find_kit_secrets
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.transfer import remote_tags
 from tests.support.registry import run_registry
@@ -203,3 +203,34 @@ def test_a_file_rewritten_with_its_old_size_and_mtime_is_read_again(
     assert [(s.path, s.kinds) for s in plan_pack(folder, store=store).secrets] == [
         ("settings.py", ("Hugging Face token",))
     ]
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_pushing_a_stored_kit_that_carries_secrets_needs_the_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], compression: str
+) -> None:
+    # A kit packed with secrets allowed (or by kit itself) is checked again when it is pushed.
+    folder = leaky_folder(tmp_path)
+    home = ["--config", str(tmp_path / "kitops")]
+    assert (
+        main([*home, "pack", str(folder), "-t", "leaky:v1", "--allow-secrets", "--compression", compression])
+        == 0
+    )
+    store = LocalStore(tmp_path / "kitops")
+    found = find_kit_secrets(store, store.get_manifest(store.resolve("leaky:v1")))
+    assert {(s.path, s.field) for s in found} == {
+        (".env", "code[0].path"),
+        ("keys/id_ed25519", "code[0].path"),
+        ("train.ipynb", "code[0].path"),
+    }
+    with run_registry("none", tmp_path / "reg") as registry:
+        target = f"{registry.host}/team/leaky:v1"
+        capsys.readouterr()
+        assert main([*home, "push", "leaky:v1", target, "--plain-http"]) == 1
+        out = capsys.readouterr()
+        assert ".env looks like a secret" in out.err
+        assert_no_secret_text(out.out + out.err)
+        blobs = registry.storage / "docker/registry/v2/blobs"
+        assert not blobs.exists() or not any(blobs.rglob("data"))
+        assert main([*home, "push", "leaky:v1", target, "--plain-http", "--allow-secrets"]) == 0
+        assert remote_tags(f"{registry.host}/team/leaky", remote=Remote(plain_http=True)) == ["v1"]
