@@ -199,11 +199,13 @@ export class KitlabActions {
       );
       return;
     }
-    if (this._model.dirty && !(await this.save())) {
-      return;
-    }
+    // Unsaved edits are saved only once the user pressed Start (the dialog says so): a cancelled
+    // dialog leaves the Kitfile on disk as it was.
     const values = await this._askPackValues(folder, push);
     if (values === null) {
+      return;
+    }
+    if (this._model.dirty && !(await this.save())) {
       return;
     }
     const packed = {
@@ -571,7 +573,7 @@ export class KitlabActions {
         this._trans.__('Start'),
         values,
         PackFormView,
-        { showProblems }
+        { showProblems, savesKitfile: this._model.dirty }
       );
       if (asked === null) {
         return null;

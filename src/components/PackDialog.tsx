@@ -51,6 +51,8 @@ export function packValuesValid(values: IPackValues): boolean {
 
 export interface IPackFormProps extends IRegistryFormProps {
   showProblems: boolean;
+  /** The Kitfile has unsaved edits, which Start saves first. */
+  savesKitfile: boolean;
 }
 
 /** The Pack dialog's form: where the kit goes, how it is compressed, and whether it is pushed. */
@@ -103,6 +105,13 @@ export function PackFormView(
       <p className="jp-kitlab-muted" data-testid="kitlab-pack-reference">
         {trans.__('Reference: %1', buildReference(values) || '—')}
       </p>
+      {props.savesKitfile && (
+        <p className="jp-kitlab-note" data-testid="kitlab-pack-saves">
+          {trans.__(
+            'Start saves your unsaved Kitfile edits first; Cancel leaves the Kitfile as it is.'
+          )}
+        </p>
+      )}
     </div>
   );
 }

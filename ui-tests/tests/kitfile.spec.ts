@@ -291,3 +291,44 @@ test("replacing the Kitfile with the scan's draft asks first", async ({
   await expect(name).toHaveValue('demo');
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
 });
+
+test('Pack… says it saves unsaved edits, and saves only when started', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(90000);
+  const panel = await openDemoWithKitfile(page, request, testInfo);
+  await panel.field('root_package_version').fill('2.0.0');
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+  const onDisk = async () =>
+    (
+      (await (await request.get('/kitlab/kitfile?path=demo')).json()) as {
+        text: string;
+      }
+    ).text;
+
+  // Cancel: the file on disk is as it was, the edit still unsaved.
+  const pack = panel.root.getByRole('button', { name: 'Pack…', exact: true });
+  await pack.click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.getByTestId('kitlab-pack-saves')).toContainText(
+    'Start saves your unsaved Kitfile edits first'
+  );
+  await panel.screenshot('pack-saves-first');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(await onDisk()).toBe(KITFILE);
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+
+  // Start: saved, then packed.
+  await pack.click();
+  await dialog.locator('input[name="registry"]').fill('');
+  await dialog.locator('input[name="repository"]').fill('churn');
+  await dialog.locator('input[name="tag"]').fill('saved-first');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect(await onDisk()).toContain('version: 2.0.0');
+  await panel.expectJobSucceeded(panel.latestJob);
+  await panel.showTab('Package');
+  await expect(panel.kitfileStatus).toHaveText('Saved');
+});
