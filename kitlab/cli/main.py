@@ -227,7 +227,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     # A stored kit is checked before it is sent: one packed by kit, or with --allow-secrets, was not.
     store = _store(args)
     found = find_kit_secrets(store, store.get_manifest(store.resolve(args.reference)))
-    for warning in refuse_secrets(found, allow=args.allow_secrets):
+    for warning in refuse_secrets(found, allow=args.allow_secrets, action="pushed"):
         print(f"Warning: {warning}", file=sys.stderr)
     result = push(
         args.reference, args.destination, store=_store(args), progress=_print_progress, remote=_network(args)

@@ -2,8 +2,9 @@
 
 It lives in the engine because every pack path needs it (validate, plan, pack, pack and push, from the
 CLI and the server): ``find_layer_secrets`` runs it over exactly the files the layers would carry, and
-``pack``/``pack_and_push`` stop before anything is written or sent unless the caller allows secrets.
-The scanner (``kitlab.scan.hygiene``) uses the same functions over a whole workspace.
+``pack``/``pack_and_push`` stop before anything is written or sent unless the caller allows secrets;
+``find_kit_secrets`` looks into a stored kit's layers before a push. The scanner
+(``kitlab.scan.hygiene_report``) uses the same functions over a whole workspace.
 
 A finding names a file and the kinds of secret it holds, one finding per file (a ``.env`` holding two
 tokens is one finding, not three); nothing here returns, logs or quotes the matched text.
@@ -235,12 +236,12 @@ class SecretsInLayers(InvalidInput):
     contents) under ``details["secrets"]``, which is how a client tells this refusal from other bad
     input (the code stays ``invalid``, a 400). The caller may allow them explicitly (``allow_secrets``)."""
 
-    def __init__(self, findings: list[SecretFinding]) -> None:
+    def __init__(self, findings: list[SecretFinding], *, action: str = "packed") -> None:
         shown = "; ".join(f.describe() for f in findings[:5])
         more = f"; and {len(findings) - 5} more" if len(findings) > 5 else ""
         super().__init__(
-            f"not packed: the kit would carry {len(findings)} file(s) that look like secrets: {shown}{more}. "
-            "Leave them out with .kitignore, or allow secrets explicitly to pack them anyway",
+            f"not {action}: the kit would carry {len(findings)} file(s) that look like secrets: {shown}{more}. "
+            "Leave them out with .kitignore, or allow secrets explicitly",
             details={"secrets": [f.to_dict() for f in findings]},
         )
         self.findings = findings
@@ -353,12 +354,12 @@ def find_layer_secrets(plan: PackPlan) -> list[SecretFinding]:
     return findings
 
 
-def refuse_secrets(findings: list[SecretFinding], *, allow: bool) -> list[str]:
+def refuse_secrets(findings: list[SecretFinding], *, allow: bool, action: str = "packed") -> list[str]:
     """Stop a pack or push that would carry secrets, unless the caller allowed them explicitly; then
-    the warnings that say what was packed anyway."""
+    the warnings that say what was packed (or pushed) anyway."""
     if findings and not allow:
-        raise SecretsInLayers(findings)
-    return [f"{f.field}: {f.describe()}; packed because secrets were allowed" for f in findings]
+        raise SecretsInLayers(findings, action=action)
+    return [f"{f.field}: {f.describe()}; {action} because secrets were allowed" for f in findings]
 
 
 # ------------------------------------------------------------------------------- in a stored kit

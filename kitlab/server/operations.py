@@ -130,7 +130,7 @@ class Operations:
         reporter.stage("secret check")
         store = self.store()
         found = find_kit_secrets(store, store.get_manifest(store.resolve(reference)))
-        for warning in refuse_secrets(found, allow=bool_param(params, "allowSecrets")):
+        for warning in refuse_secrets(found, allow=bool_param(params, "allowSecrets"), action="pushed"):
             reporter.log(f"warning: {warning}")
 
     def after_push(self, params: dict[str, Any], reference: str, digest: str) -> str | None:

@@ -228,6 +228,7 @@ def test_pushing_a_stored_kit_that_carries_secrets_needs_the_override(
         capsys.readouterr()
         assert main([*home, "push", "leaky:v1", target, "--plain-http"]) == 1
         out = capsys.readouterr()
+        assert "Error: not pushed" in out.err
         assert ".env looks like a secret" in out.err
         assert_no_secret_text(out.out + out.err)
         blobs = registry.storage / "docker/registry/v2/blobs"
