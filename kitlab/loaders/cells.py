@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 
 from kitlab.loaders.artifacts import Artifact, kitfile_family
-from kitlab.loaders.pickle_safety import DANGEROUS_VERDICT, SAFE, PickleReport
+from kitlab.loaders.pickle_safety import SAFE, PickleReport
 from kitlab.scan.pickles.policy import DANGEROUS, UNKNOWN
 
 LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -37,43 +37,69 @@ def names(items: list[str], limit: int = 8) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
-def gate(code: str, reports: list[PickleReport], what: str) -> str:
-    """Guard loader code that unpickles: as is when every scan is safe, behind a warning when something
-    is unknown, commented out behind a warning naming the globals when anything is dangerous."""
-    dangerous = [g.qualified for r in reports for g in r.globals if g.classification == DANGEROUS]
-    unknown = [g.qualified for r in reports for g in r.globals if g.classification == UNKNOWN]
-    problems = [e for r in reports for e in r.errors + r.notes]
+def gate(code: str, reports: list[PickleReport], what: str, deliberately: list[str] | None = None) -> str:
+    """Guard loader code that unpickles: live only when every scan says *safe*. Anything else (unknown,
+    dangerous, not scanned) is commented out behind a header that names the globals which decided and
+    says how to load the file deliberately."""
     if reports and all(r.verdict == SAFE for r in reports):
         count = len({g.qualified for r in reports for g in r.globals})
         return (
-            comment(f"Pickle safety scan: safe ({count} globals, all from known frameworks).") + "\n" + code
+            comment(f"Pickle safety scan: safe ({count} globals, every one on kitlab's reviewed allowlist).")
+            + "\n"
+            + code
         )
-    if any(r.verdict == DANGEROUS_VERDICT for r in reports):
+    dangerous = sorted({g.qualified for r in reports for g in r.globals if g.classification == DANGEROUS})
+    unknown = sorted({g.qualified for r in reports for g in r.globals if g.classification == UNKNOWN})
+    problems = [e for r in reports for e in r.errors + r.notes]
+    if dangerous:
         header = [
             comment(f"DANGER: loading {what} would run code chosen by whoever made this file."),
-            comment(f"The pickle safety scan found dangerous globals: {names(sorted(set(dangerous)))}."),
-            "# The loader below is commented out on purpose. Do not run it unless you have inspected",
-            "# the file and trust its origin.",
+            comment(f"The pickle safety scan found dangerous globals: {names(dangerous)}."),
         ]
-        disabled = "\n".join("# " + line if line else "#" for line in code.splitlines())
-        return "\n".join(header) + "\n" + disabled
-    if not reports:
-        reason = "it was not scanned"
-    elif unknown:
-        reason = f"it imports globals outside the known frameworks: {names(sorted(set(unknown)))}"
+        if unknown:
+            header.append(comment(f"It also imports globals kitlab does not know: {names(unknown)}."))
     else:
-        reason = f"part of it could not be read ({names(problems, 2)})"
-    header = [
-        comment(f"WARNING: the pickle safety scan could not vouch for {what}: {reason}."),
-        "# Unpickling runs code from the file: run this cell only if you trust where this kit came from.",
+        if not reports:
+            reason = "it was not scanned"
+        elif unknown:
+            reason = f"it imports globals that are not on kitlab's allowlist: {names(unknown)}"
+        else:
+            reason = f"part of it could not be analysed ({names(problems, 2)})"
+        header = [comment(f"UNKNOWN: the pickle safety scan could not prove {what} harmless: {reason}.")]
+    header += [
+        "# Unpickling runs code from the file, so the loader below is commented out on purpose.",
+        *(deliberately or DELIBERATELY),
     ]
-    return "\n".join(header) + "\n" + code
+    disabled = "\n".join("# " + line if line else "#" for line in code.splitlines())
+    return "\n".join(header) + "\n" + disabled
+
+
+DELIBERATELY = [
+    "# To load it deliberately: inspect it first (`kitlab scan-pickle <file>` lists every global it",
+    "# imports), and only if you trust where the kit came from, uncomment the lines below. Better: ask",
+    "# the publisher for a format that cannot run code (skops: `skops.io.load(path, trusted=[...])` after",
+    "# reviewing `skops.io.get_untrusted_types(file=path)`; ONNX; safetensors).",
+]
+TORCH_DELIBERATELY = [
+    "# To load it deliberately: torch.load(path, weights_only=True) unpickles only tensors and plain",
+    "# containers and refuses anything else; inspect the refusals (`kitlab scan-pickle <file>`) before",
+    "# ever passing weights_only=False.",
+]
+
+
+def _pickle_loader(art: Artifact, var: str) -> tuple[str, list[str]]:
+    fmt = art.pickle.format if art.pickle else ""
+    if fmt.startswith(("npy-object", "npz")):
+        return f"import numpy as np\n\n{var} = np.load({art.rel!r}, allow_pickle=True)\n{var}", ["numpy"]
+    if "zstd" in fmt or fmt.startswith(("zip", "tar")):
+        return f"import pandas as pd\n\n{var} = pd.read_pickle({art.rel!r})\n{var}", ["pandas"]
+    packages = ["joblib", "scikit-learn"] if art.family == "sklearn" else ["joblib"]
+    return f"import joblib\n\n{var} = joblib.load({art.rel!r})\n{var}", packages
 
 
 def pickle_cell(art: Artifact, var: str) -> tuple[str, list[str]]:
-    code = f"import joblib\n\n{var} = joblib.load({art.rel!r})\n{var}"
+    code, packages = _pickle_loader(art, var)
     report = [art.pickle] if art.pickle else []
-    packages = ["joblib", "scikit-learn"] if art.family == "sklearn" else ["joblib"]
     return gate(code, report, repr(art.rel)), packages
 
 
@@ -85,15 +111,14 @@ def pytorch_cell(art: Artifact, var: str) -> tuple[str, list[str]]:
         f"{var} = torch.load({art.rel!r}, map_location='cpu', weights_only=True)",
     ]
     report = art.pickle
-    if report is not None and report.verdict == DANGEROUS_VERDICT:
-        bad = sorted(set(report.named(DANGEROUS)))
-        lines.insert(2, comment(f"WARNING: this checkpoint references dangerous globals ({names(bad)});"))
-        lines.insert(3, "# never load it with weights_only=False.")
-    elif report is not None and report.root_class not in ("", "collections.OrderedDict", "builtins.dict"):
+    if report is not None and report.root_class not in ("", "collections.OrderedDict", "builtins.dict"):
         lines.insert(2, comment(f"This checkpoint holds a whole {report.root_class} object, which"))
         lines.insert(3, "# weights_only=True refuses; rebuild the model class in code and load a state_dict.")
     lines.append(f"list({var})[:10] if isinstance({var}, dict) else type({var})")
-    return "\n".join(lines), ["torch"]
+    code = "\n".join(lines)
+    if report is None or report.verdict != SAFE:
+        code = gate(code, [report] if report else [], repr(art.rel), TORCH_DELIBERATELY)
+    return code, ["torch"]
 
 
 def safetensors_cell(art: Artifact, var: str) -> tuple[str, list[str]]:

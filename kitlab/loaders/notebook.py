@@ -21,7 +21,7 @@ from kitlab.kitfile.model import Kitfile
 from kitlab.kitfile.parse import find_kitfile, load_kitfile_file
 from kitlab.loaders.artifacts import Artifact, describe
 from kitlab.loaders.cells import comment, dataset_cell, model_cell
-from kitlab.loaders.pickle_safety import DANGEROUS_VERDICT, PickleReport, scan_tree
+from kitlab.loaders.pickle_safety import DANGEROUS_VERDICT, SAFE, PickleReport, scan_tree
 from kitlab.scan.pickles.policy import DANGEROUS, UNKNOWN
 
 PANDAS_FORMATS = (
@@ -236,13 +236,31 @@ class _Builder:
                 )
         lines += ["", "## Pickle safety", ""]
         if safety:
-            lines += ["| file | format | verdict | globals of note |", "|---|---|---|---|"]
+            lines += [
+                "Loading a pickle runs code chosen by whoever made it. kitlab read every pickle-based file "
+                "without loading it: only files whose every imported global is on kitlab's reviewed "
+                "allowlist are **safe** and get a live loader cell; the loaders of **unknown** and "
+                "**dangerous** files are commented out below, with the reason.",
+                "",
+                "| file | format | verdict | globals of note |",
+                "|---|---|---|---|",
+            ]
             for report in safety:
                 rel = self._rel(report.path)
                 note = report.named(DANGEROUS) + report.named(UNKNOWN)
                 shown = ", ".join(f"`{_md(n)}`" for n in note[:5]) + (" …" if len(note) > 5 else "")
-                verdict = f"**{report.verdict}**" if report.verdict == DANGEROUS_VERDICT else report.verdict
+                if not shown and report.verdict != SAFE:
+                    shown = _md("; ".join((report.errors + report.notes)[:1]))
+                verdict = f"**{report.verdict}**" if report.verdict != SAFE else report.verdict
                 lines.append(f"| `{_md(rel)}` | {_md(report.format)} | {verdict} | {shown or '—'} |")
+            blocked = [r for r in safety if r.verdict != SAFE]
+            if blocked:
+                worst = "dangerous" if any(r.verdict == DANGEROUS_VERDICT for r in blocked) else "unknown"
+                lines += [
+                    "",
+                    f"> **{len(blocked)} pickle file(s) are {worst} or unproven: their loader cells are "
+                    "disabled.** Run `kitlab scan-pickle` on them for every global they import.",
+                ]
         else:
             lines.append("No pickle-based files were found in this kit.")
         for note in self.notes:
@@ -351,16 +369,24 @@ class _Builder:
 
 
 def _loadable(art: Artifact) -> bool:
-    return art.pickle is None or art.pickle.verdict != DANGEROUS_VERDICT
+    """Whether the artifact's loader cell is live (a pickle only when the scan proved it safe)."""
+    return art.pickle is None or art.pickle.verdict == SAFE
 
 
 def build_notebook(
-    kit_dir: Path, *, reference: str = "", digest: str = "", safety: list[PickleReport] | None = None
+    kit_dir: Path,
+    *,
+    reference: str = "",
+    digest: str = "",
+    safety: list[PickleReport] | None = None,
+    trust_note: str = "",
 ) -> NotebookNode:
     """A validated nbformat v4 notebook that loads the unpacked kit in ``kit_dir``. ``safety`` is the
     pickle scan of the folder (``scan_tree(kit_dir)`` when None); pickle-based entries it misses are
     scanned here, so no loader is ever written for an unscanned pickle. Raises ``NotFound`` without a
-    Kitfile and ``KitfileError`` (an ``InvalidInput``) for a Kitfile that does not parse."""
+    Kitfile and ``KitfileError`` (an ``InvalidInput``) for a Kitfile that does not parse.
+    ``trust_note``: Markdown saying who signed the kit and what produced it, as proven by the caller's
+    signature check (docs/trust.md); it becomes the first cell."""
     kit_dir = Path(kit_dir)
     if find_kitfile(kit_dir) is None:
         raise NotFound(f"no Kitfile in {kit_dir}: unpack the kit with its Kitfile to build a notebook")
@@ -378,6 +404,10 @@ def build_notebook(
     builder.requirements()
     nb = nbformat.v4.new_notebook()
     nb.cells = builder.cells + body
+    if trust_note:
+        note = nbformat.v4.new_markdown_cell(trust_note)
+        note.id = "kitlab-0-trust"
+        nb.cells.insert(0, note)
     for i, cell in enumerate(nb.cells):
         cell.id = re.sub(r"^kitlab-\d+", f"kitlab-{i:03d}", cell.id)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -403,6 +433,7 @@ def write_notebook(
     reference: str = "",
     digest: str = "",
     safety: list[PickleReport] | None = None,
+    trust_note: str = "",
 ) -> Path:
     """Write the notebook into ``kit_dir`` and return its path. An existing notebook is never
     overwritten: ``name.ipynb`` becomes ``name-1.ipynb``, ``name-2.ipynb``, … (created exclusively)."""
@@ -412,7 +443,7 @@ def write_notebook(
         raise InvalidInput(f"notebook name {filename!r} must be a plain file name")
     if not filename.endswith(".ipynb"):
         filename += ".ipynb"
-    nb = build_notebook(kit_dir, reference=reference, digest=digest, safety=safety)
+    nb = build_notebook(kit_dir, reference=reference, digest=digest, safety=safety, trust_note=trust_note)
     stem = filename[: -len(".ipynb")]
     for n in range(10_000):
         target = kit_dir / (filename if n == 0 else f"{stem}-{n}.ipynb")

@@ -253,13 +253,16 @@ def test_global_names_cannot_inject_code_into_comments(tmp_path: Path):
     assert all(line.startswith("#") for line in model.splitlines()), model
 
 
-def test_unknown_pickle_keeps_loader_behind_a_warning(tmp_path: Path):
+def test_unknown_pickle_gets_its_loader_commented_out(tmp_path: Path):
+    # Issue 13: "unknown" is not "safe": the loader is disabled, the global named, the way out given.
     data = lf.proto(2) + lf.glob("mylib.models", "Custom") + lf.EMPTY_TUPLE + lf.NEWOBJ + lf.STOP
     kit = make_kit(tmp_path / "kit", "package: {name: odd}\nmodel: {name: m, path: m.pkl}\n", {"m.pkl": data})
     (model,) = cells(build(kit), "model")
-    assert "WARNING" in model
+    assert "UNKNOWN" in model
     assert "mylib.models.Custom" in model
-    assert "\nmodel = joblib.load('m.pkl')" in model
+    assert "\n# model = joblib.load('m.pkl')" in model
+    assert "\nmodel = joblib.load" not in model
+    assert "kitlab scan-pickle" in model
 
 
 def test_pytorch_checkpoint_loads_with_weights_only(tmp_path: Path):
