@@ -240,8 +240,8 @@ class SecretsInLayers(InvalidInput):
         shown = "; ".join(f.describe() for f in findings[:5])
         more = f"; and {len(findings) - 5} more" if len(findings) > 5 else ""
         super().__init__(
-            f"not {action}: the kit would carry {len(findings)} file(s) that look like secrets: {shown}{more}. "
-            "Leave them out with .kitignore, or allow secrets explicitly",
+            f"not {action}: the kit would carry {len(findings)} file(s) that look like secrets: "
+            f"{shown}{more}. Leave them out with .kitignore, or allow secrets explicitly",
             details={"secrets": [f.to_dict() for f in findings]},
         )
         self.findings = findings
