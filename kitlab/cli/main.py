@@ -240,20 +240,31 @@ def cmd_pull(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pull import pull
 
     store = _store(args)
+    note = ""
     if args.verify:
         # Verified before any download; the verified digest is what is pulled (kitlab/trust/pull.py).
         from kitlab.trust import load_public_key
         from kitlab.trust.pull import pull_verified
 
+        public_key = load_public_key(args.verify)
         result, verified = pull_verified(
             args.reference,
-            load_public_key(args.verify),
+            public_key,
             store=store,
             progress=_print_progress,
             remote=_network(args),
             warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
         )
         _print_verified(verified, args.verify)
+        if args.notebook:
+            from kitlab.modelkit.reference import parse_reference
+            from kitlab.trust.attest import verified_predicates
+            from kitlab.trust.summary import trust_note
+
+            # Attestations of exactly the verified digest, signed by the same key (summary.py).
+            pinned = parse_reference(args.reference).with_reference(digest=verified.digest)
+            predicates = verified_predicates(pinned, public_key, remote=_network(args))
+            note = trust_note(verified, public_key, Path(args.verify).name, predicates)
     else:
         result = pull(
             args.reference,
@@ -276,7 +287,11 @@ def cmd_pull(args: argparse.Namespace) -> int:
         if args.notebook:
             reports = scan_tree(args.dir)
             notebook = write_notebook(
-                Path(args.dir), reference=result.reference, digest=result.digest, safety=reports
+                Path(args.dir),
+                reference=result.reference,
+                digest=result.digest,
+                safety=reports,
+                trust_note=note,
             )
             for report in reports:
                 if report.verdict != "safe":

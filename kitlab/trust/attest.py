@@ -19,15 +19,18 @@ from __future__ import annotations
 
 import base64
 import json
+import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from kitlab.modelkit.reference import Reference
+from kitlab.modelkit.reference import Reference, is_digest
 from kitlab.modelkit.registry import Remote
-from kitlab.trust.cosign import _as_ref, _put_legacy, _upload
+from kitlab.trust.cosign import _as_ref, _dict, _get_optional, _json, _put_legacy, _upload, _verifies
 
 IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v0.1"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -106,3 +109,55 @@ def attest(
 
         tag = _put_legacy(client, digest, layer, tag=attestation_tag(digest), keep=keep)
     return AttestResult(reference=str(parsed), digest=digest, predicate_type=predicate_type, tag=tag)
+
+
+MAX_ENVELOPE = 4 * 1024 * 1024
+MAX_ATTESTATIONS = 32
+
+
+def verified_predicates(
+    ref: Reference | str,
+    key: ec.EllipticCurvePublicKey | Sequence[ec.EllipticCurvePublicKey],
+    *,
+    remote: Remote | None = None,
+) -> dict[str, dict[str, Any]]:
+    """predicate type → predicate of each attestation of ``ref``'s manifest whose DSSE signature verifies
+    with ``key`` (or one of several keys) and whose subject is exactly that manifest's digest. Others
+    are ignored: an unverified attestation says nothing."""
+    parsed = _as_ref(ref)
+    remote = remote or Remote()
+    keys = list(key) if isinstance(key, Sequence) else [key]
+    found: dict[str, dict[str, Any]] = {}
+    with remote.client(parsed) as client, tempfile.TemporaryDirectory(prefix="kitlab-att-") as tmp:
+        _, _, digest = client.get_manifest(parsed.reference)
+        manifest = _json(_get_optional(client, attestation_tag(digest)) or b"")
+        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
+        for index, layer in enumerate((layers or [])[:MAX_ATTESTATIONS]):
+            layer = _dict(layer)
+            blob, size = str(layer.get("digest", "")), layer.get("size")
+            if layer.get("mediaType") != DSSE_MEDIA_TYPE or not is_digest(blob):
+                continue
+            if not isinstance(size, int) or not 0 < size <= MAX_ENVELOPE:
+                continue
+            path = client.fetch_blob(blob, Path(tmp) / f"envelope-{index}", size=size)
+            envelope = _json(path.read_bytes())
+            try:
+                body = base64.b64decode(str(envelope.get("payload", "")), validate=True)
+            except ValueError:
+                continue
+            signatures = envelope.get("signatures") if isinstance(envelope.get("signatures"), list) else []
+            payload_type = str(envelope.get("payloadType", ""))
+            if payload_type != IN_TOTO_PAYLOAD_TYPE or not any(
+                _verifies(keys, str(_dict(sig).get("sig", "")), pae(payload_type, body))
+                for sig in signatures or []
+            ):
+                continue
+            document = _json(body)
+            algo, _, hex_digest = digest.partition(":")
+            subjects = document.get("subject") if isinstance(document.get("subject"), list) else []
+            if not any(_dict(_dict(s).get("digest")).get(algo) == hex_digest for s in subjects or []):
+                continue
+            predicate_type, predicate = document.get("predicateType"), document.get("predicate")
+            if isinstance(predicate_type, str) and isinstance(predicate, dict):
+                found[predicate_type] = predicate
+    return found

@@ -124,3 +124,56 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
     other = generate_key_pair(tmp_path / "other", b"x").public_path
     done = cosign.run("verify-attestation", "--type", "cyclonedx", "--key", str(other), *base[2:], ref)
     assert done.returncode != 0
+
+
+def test_a_verified_pull_writes_who_signed_and_what_produced_it_into_the_notebook(
+    keys: Path,
+    cosign: Cosign,
+    workspace: Path,
+    plain_registry: RunningRegistry,
+    capsys,
+    tmp_path,
+    monkeypatch,
+):
+    from kitlab.trust import generate_key_pair, load_public_key
+    from kitlab.trust.summary import key_fingerprint
+
+    ref = f"{plain_registry.host}/trust/notebook-note:v1"
+    assert kitlab(capsys, "pack", str(workspace), "-t", ref, "--push", "--plain-http")[0] == 0
+    key = str(keys / "cosign.key")
+    assert kitlab(capsys, "sign", ref, "--key", key, "--plain-http")[0] == 0
+    # Provenance signed by a stranger is not believed; the trusted key's is.
+    stranger = generate_key_pair(tmp_path / "stranger", PASSWORD.encode()).private_path
+    args = ("--type", "provenance", "--dir", str(workspace), "--plain-http")
+    assert kitlab(capsys, "attest", ref, "--key", str(stranger), *args)[0] == 0
+
+    def pulled_note(dest: Path) -> str:
+        monkeypatch.setenv("KITOPS_HOME", str(dest.parent / (dest.name + "-home")))
+        code, _, err = kitlab(
+            capsys,
+            "pull",
+            ref,
+            "--verify",
+            str(keys / "cosign.pub"),
+            "--plain-http",
+            "-d",
+            str(dest),
+            "--notebook",
+        )
+        assert code == 0, err
+        notebook = json.loads(next(dest.glob("*.ipynb")).read_text())
+        return "".join(notebook["cells"][0]["source"])
+
+    note = pulled_note(tmp_path / "first")
+    assert note.startswith("## Signature verified")
+    assert key_fingerprint(load_public_key(keys / "cosign.pub")) in note
+    assert "No signed provenance is attached" in note
+
+    assert kitlab(capsys, "attest", ref, "--key", key, *args)[0] == 0
+    assert kitlab(capsys, "attest", ref, "--key", key, "--type", "sbom", "--plain-http")[0] == 0
+    note = pulled_note(tmp_path / "second")
+    head = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True, text=True)
+    assert f"git commit `{head.stdout.strip()}`" in note
+    assert "(clean tree)" in note
+    assert "`train.ipynb` (sha256" in note
+    assert "A signed CycloneDX SBOM is attached" in note
