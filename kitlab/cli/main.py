@@ -65,6 +65,14 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_unsafe_pickles(directory: str) -> None:
+    """Before a kit is packed (and pushed): warn about every pickle the safety scan cannot prove safe."""
+    from kitlab.loaders.pickle_safety import pickle_warnings, scan_tree
+
+    for line in pickle_warnings(scan_tree(directory), directory):
+        print(f"Warning: {line}: whoever loads it runs what it imports", file=sys.stderr)
+
+
 def cmd_pack(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pack import pack, plan_pack
 
@@ -86,6 +94,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
             )
         return 0
 
+    _warn_unsafe_pickles(args.directory)
     if args.push:
         from kitlab.modelkit.packpush import pack_and_push
 

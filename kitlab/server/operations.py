@@ -64,6 +64,15 @@ def safety_summary(reports: list[PickleReport], root: Path) -> list[dict[str, An
     ]
 
 
+def safety_warnings(findings: list[dict[str, Any]]) -> list[str]:
+    """The job warnings for pickles that are not proven safe (pack and pack & push show them)."""
+    return [
+        f"{f['path']} is a {f['verdict']} pickle ({', '.join(f['globals']) or 'not fully analysable'}): "
+        "whoever loads it runs what it imports"
+        for f in findings
+    ]
+
+
 def record_lineage(notebook: Path, reference: str, digest: str) -> None:
     """Append the pushed kit to the notebook's metadata, so the notebook knows where it went."""
     nb = nbformat.read(notebook, as_version=4)
@@ -187,7 +196,7 @@ class Operations:
                 }
                 for lay in result.layers
             ],
-            "warnings": result.warnings,
+            "warnings": [*result.warnings, *safety_warnings(safety)],
             "safety": safety,
         }
 
@@ -234,7 +243,11 @@ class Operations:
         )
         signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
         notebook = self.after_push(params, result.reference, result.digest)
-        return to_api({**asdict(result), "safety": safety, "notebook": notebook, "signature": signature})
+        pushed = asdict(result)
+        warnings = [*pushed.pop("warnings", []), *safety_warnings(safety)]
+        return to_api(
+            {**pushed, "warnings": warnings, "safety": safety, "notebook": notebook, "signature": signature}
+        )
 
     def pull(self, reference: str, remote: Remote, reporter: Reporter) -> PullResult:
         """A pull, verified first when the administrator requires signatures (docs/trust.md): an
@@ -323,16 +336,18 @@ class Operations:
             "path": to_api_path(self.root, dest),
             "refused": unpacked.refused,
         }
+        # The scan and the notebook go by path: the folder must still be the one unpacked into,
+        # not a symlink swapped in since (docs/hardening.md).
+        if resolve_in_root(self.root, text_param(params, "path")) != dest:
+            raise PathOutsideRoot("the destination folder was replaced during the unpack")
+        reporter.stage("safety scan")
+        reports = scan_tree(dest)
+        result["safety"] = safety_summary(reports, self.root)
+        for warning in safety_warnings(result["safety"]):
+            reporter.log(f"warning: {warning}")
         if bool_param(params, "notebook"):
-            # The scan and the notebook go by path: the folder must still be the one unpacked into,
-            # not a symlink swapped in since (docs/hardening.md).
-            if resolve_in_root(self.root, text_param(params, "path")) != dest:
-                raise PathOutsideRoot("the destination folder was replaced during the unpack")
-            reporter.stage("safety scan")
-            reports = scan_tree(dest)
             notebook = write_notebook(dest, reference=reference, digest=digest, safety=reports)
             result["notebook"] = to_api_path(self.root, notebook)
-            result["safety"] = safety_summary(reports, self.root)
         return result
 
 

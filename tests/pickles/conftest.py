@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import corpus  # noqa: E402
+import corpus
 
-from kitlab.scan.pickles import PickleReport, scan_pickle_file  # noqa: E402
+from kitlab.scan.pickles import PickleReport, scan_pickle_file
 
 
 @pytest.fixture(scope="session")

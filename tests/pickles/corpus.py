@@ -86,7 +86,9 @@ def _uni(text: str, protocol: int) -> bytes:
         return b"\x8c" + bytes([len(data)]) + data
     if protocol >= 1:
         return b"X" + struct.pack("<I", len(data)) + data
-    return b"V" + text.encode("raw-unicode-escape").replace(b"\\", b"\\u005c").replace(b"\n", b"\\u000a") + b"\n"
+    return (
+        b"V" + text.encode("raw-unicode-escape").replace(b"\\", b"\\u005c").replace(b"\n", b"\\u000a") + b"\n"
+    )
 
 
 def emit(node: Any, protocol: int) -> bytes:
@@ -119,7 +121,11 @@ def emit(node: Any, protocol: int) -> bytes:
         return _uni(node, protocol)
     if isinstance(node, bytes):
         if protocol >= 3:
-            return b"B" + struct.pack("<I", len(node)) + node if len(node) > 255 else b"C" + bytes([len(node)]) + node
+            return (
+                b"B" + struct.pack("<I", len(node)) + node
+                if len(node) > 255
+                else b"C" + bytes([len(node)]) + node
+            )
         return emit(C(G("_codecs", "encode"), (node.decode("latin-1"), "latin1")), protocol)
     if isinstance(node, tuple):
         return b"(" + b"".join(emit(x, protocol) for x in node) + b"t"
@@ -174,7 +180,11 @@ def gadgets(m: Path, side: Path) -> dict[str, tuple[Any, bool, tuple[int, ...]]]
         "builtins.exec": (C(G("builtins", "exec"), (py,)), True, all_p),
         "builtins.eval": (C(G("builtins", "eval"), (py,)), True, all_p),
         "eval-import-system": (C(G("builtins", "eval"), (f"__import__('os').system({sh!r})",)), True, two),
-        "compile-exec": (C(G("builtins", "exec"), (C(G("builtins", "compile"), (py, "<p>", "exec")),)), True, two),
+        "compile-exec": (
+            C(G("builtins", "exec"), (C(G("builtins", "compile"), (py, "<p>", "exec")),)),
+            True,
+            two,
+        ),
         "builtins.open": (C(G("builtins", "open"), (hit, "w")), False, all_p),
         "io.open": (C(G("io", "open"), (hit, "w")), False, two),
         "_io.FileIO": (C(G("_io", "FileIO"), (hit, "w")), False, two),
@@ -212,7 +222,10 @@ def gadgets(m: Path, side: Path) -> dict[str, tuple[Any, bool, tuple[int, ...]]]
             two,
         ),
         "pandas-methodcaller-to_csv": (
-            C(C(G("operator", "methodcaller"), ("to_csv", hit)), (C(G("pandas", "DataFrame"), ({"a": [1]},)),)),
+            C(
+                C(G("operator", "methodcaller"), ("to_csv", hit)),
+                (C(G("pandas", "DataFrame"), ({"a": [1]},)),),
+            ),
             False,
             two,
         ),
@@ -226,14 +239,21 @@ def gadgets(m: Path, side: Path) -> dict[str, tuple[Any, bool, tuple[int, ...]]]
         "operator.methodcaller": (C(C(G("operator", "methodcaller"), ("system", sh)), (imp,)), True, all_p),
         "_operator.methodcaller": (C(C(G("_operator", "methodcaller"), ("system", sh)), (imp,)), True, two),
         "functools.partial": (C(C(G("functools", "partial"), (G("os", "system"), sh)), ()), True, all_p),
-        "map-list": (C(G("builtins", "list"), (C(G("builtins", "map"), (G("os", "system"), [sh])),)), True, two),
+        "map-list": (
+            C(G("builtins", "list"), (C(G("builtins", "map"), (G("os", "system"), [sh])),)),
+            True,
+            two,
+        ),
         "itertools.starmap": (
             C(G("builtins", "list"), (C(G("itertools", "starmap"), (G("os", "system"), [(sh,)])),)),
             True,
             two,
         ),
         "code.InteractiveInterpreter": (
-            C(C(G("operator", "methodcaller"), ("runsource", py)), (C(G("code", "InteractiveInterpreter"), ()),)),
+            C(
+                C(G("operator", "methodcaller"), ("runsource", py)),
+                (C(G("code", "InteractiveInterpreter"), ()),),
+            ),
             True,
             two,
         ),
@@ -241,7 +261,11 @@ def gadgets(m: Path, side: Path) -> dict[str, tuple[Any, bool, tuple[int, ...]]]
         "cProfile.run": (C(G("cProfile", "run"), (py,)), True, two),
         "profile.run": (C(G("profile", "run"), (py,)), True, two),
         "runpy._run_code": (C(G("runpy", "_run_code"), (py, {})), True, two),
-        "bdb.Bdb.run": (C(C(G("operator", "methodcaller"), ("run", py)), (C(G("bdb", "Bdb"), ()),)), True, two),
+        "bdb.Bdb.run": (
+            C(C(G("operator", "methodcaller"), ("run", py)), (C(G("bdb", "Bdb"), ()),)),
+            True,
+            two,
+        ),
         "trace.Trace.run": (
             C(C(G("operator", "methodcaller"), ("run", py)), (C(G("trace", "Trace"), (0, 0)),)),
             True,
@@ -268,7 +292,11 @@ def gadgets(m: Path, side: Path) -> dict[str, tuple[Any, bool, tuple[int, ...]]]
         "tarfile.open": (C(G("tarfile", "open"), (hit, "w")), False, two),
         "shelve.open": (C(G("shelve", "open"), (hit,)), False, two),
         "dbm.dumb.open": (C(G("dbm.dumb", "open"), (hit, "c")), False, two),
-        "yaml.unsafe_load": (C(G("yaml", "unsafe_load"), (f'!!python/object/apply:os.system ["{sh}"]',)), True, two),
+        "yaml.unsafe_load": (
+            C(G("yaml", "unsafe_load"), (f'!!python/object/apply:os.system ["{sh}"]',)),
+            True,
+            two,
+        ),
         "distutils.spawn": (C(G("distutils.spawn", "spawn"), (["touch", hit],)), True, two),
         "test.support.script_helper": (
             C(G("test.support.script_helper", "assert_python_ok"), ("-c", py)),
@@ -282,7 +310,11 @@ def gadgets(m: Path, side: Path) -> dict[str, tuple[Any, bool, tuple[int, ...]]]
         ),
         "pickle.loads-nested": (C(G("pickle", "loads"), (inner,)), True, all_p),
         "_pickle.loads-nested": (C(G("_pickle", "loads"), (inner,)), True, two),
-        "pickle.load-side-file": (C(G("pickle", "load"), (C(G("builtins", "open"), (str(side), "rb")),)), True, two),
+        "pickle.load-side-file": (
+            C(G("pickle", "load"), (C(G("builtins", "open"), (str(side), "rb")),)),
+            True,
+            two,
+        ),
         "joblib.load-side-file": (C(G("joblib", "load"), (str(side),)), True, two),
         "pandas.read_pickle-side-file": (C(G("pandas", "read_pickle"), (str(side),)), True, two),
         "numpy.load-side-file": (C(G("numpy", "load"), (str(side), None, True)), True, two),
@@ -315,7 +347,9 @@ def torch_state_dict(extra: bytes = b"") -> bytes:
     value stored under the key "extra"."""
     storage = b"(" + _uni("storage", 2) + emit(G("torch", "FloatStorage"), 2) + _uni("0", 2) + _uni("cpu", 2)
     storage += b"K\x04t"
-    tensor = emit(G("torch._utils", "_rebuild_tensor_v2"), 2) + b"(" + storage + b"QK\x00K\x04\x85K\x01\x85\x89"
+    tensor = (
+        emit(G("torch._utils", "_rebuild_tensor_v2"), 2) + b"(" + storage + b"QK\x00K\x04\x85K\x01\x85\x89"
+    )
     tensor += emit(G("collections", "OrderedDict"), 2) + b")RtR"
     body = emit(G("collections", "OrderedDict"), 2) + b")R("
     if extra:
@@ -324,7 +358,9 @@ def torch_state_dict(extra: bytes = b"") -> bytes:
     return b"\x80\x02" + body + b"u."
 
 
-def write_torch_zip(path: Path, members: list[tuple[str, bytes]], compression: int = zipfile.ZIP_STORED) -> Path:
+def write_torch_zip(
+    path: Path, members: list[tuple[str, bytes]], compression: int = zipfile.ZIP_STORED
+) -> Path:
     """torch.save's zip layout; ``members`` are the data.pkl members (several may share a name)."""
     import warnings
 
@@ -441,8 +477,13 @@ def malicious(root: Path) -> list[Sample]:
         path.write_bytes(payload(marker, 0))
     path, marker = new("unicode-memo-stack-global", "memo-indirection", "pickle")
     path.write_bytes(
-        b"\x80\x04" + _uni("os", 4) + b"\x94" + _uni("system", 4) + b"\x94h\x00h\x01\x93"
-        + _uni(f"touch {shlex.quote(str(marker / 'hit'))}", 4) + b"\x85R."
+        b"\x80\x04"
+        + _uni("os", 4)
+        + b"\x94"
+        + _uni("system", 4)
+        + b"\x94h\x00h\x01\x93"
+        + _uni(f"touch {shlex.quote(str(marker / 'hit'))}", 4)
+        + b"\x85R."
     )
 
     # 4. Compressed and archived pickles (joblib by content, pandas by suffix).
@@ -489,13 +530,23 @@ def malicious(root: Path) -> list[Sample]:
         path, marker = new(f"joblib-after-arrays-{label}", "joblib-interleaved", "joblib", ".joblib")
         hit = str(marker / "hit")
         joblib.dump(
-            {"w": np.arange(2000.0), "b": np.ones((10, 10), np.float32), "z": Reduce(os.system, f"touch {shlex.quote(hit)}")},
+            {
+                "w": np.arange(2000.0),
+                "b": np.ones((10, 10), np.float32),
+                "z": Reduce(os.system, f"touch {shlex.quote(hit)}"),
+            },
             path,
             compress=compress,
         )
     path, marker = new("joblib-object-array", "joblib-object-array", "joblib", ".joblib")
     hit = str(marker / "hit")
-    joblib.dump({"w": np.arange(100.0), "o": np.array([1, Reduce(os.system, f"touch {shlex.quote(hit)}")], dtype=object)}, path)
+    joblib.dump(
+        {
+            "w": np.arange(100.0),
+            "o": np.array([1, Reduce(os.system, f"touch {shlex.quote(hit)}")], dtype=object),
+        },
+        path,
+    )
     path, marker = new("joblib-payload-in-array-bytes", "joblib-array-bytes", "pickle", ".joblib")
     # joblib without alignment padding (as older joblib wrote): the array bytes joblib.load skips are
     # opcodes to pickle.load, which meets them right after the wrapper's BUILD.
@@ -513,7 +564,11 @@ def malicious(root: Path) -> list[Sample]:
         path, marker = new(f"npy-object-v{version}", "npy-object", "numpy", ".npy")
         path.write_bytes(npy_object_bytes(payload(marker, 3), version))
     path, marker = new("npz-object", "npz", "numpy", ".npz")
-    np.savez(path, ok=np.arange(3), bad=np.array([Reduce(os.system, f"touch {shlex.quote(str(marker / 'hit'))}")], dtype=object))
+    np.savez(
+        path,
+        ok=np.arange(3),
+        bad=np.array([Reduce(os.system, f"touch {shlex.quote(str(marker / 'hit'))}")], dtype=object),
+    )
     path, marker = new("npz-second-member", "npz", "numpy", ".npz")
     with zipfile.ZipFile(path, "w") as zf:
         buf = io.BytesIO()
@@ -525,11 +580,17 @@ def malicious(root: Path) -> list[Sample]:
     path, marker = new("torch-zip", "torch-zip", "torch-zip", ".pt")
     write_torch_zip(path, [("archive/data.pkl", torch_state_dict(emit(payload_node(marker), 2)))])
     path, marker = new("torch-zip-deflated", "torch-zip", "torch-zip", ".pt")
-    write_torch_zip(path, [("model/data.pkl", torch_state_dict(emit(payload_node(marker), 2)))], zipfile.ZIP_DEFLATED)
+    write_torch_zip(
+        path, [("model/data.pkl", torch_state_dict(emit(payload_node(marker), 2)))], zipfile.ZIP_DEFLATED
+    )
     path, marker = new("torch-zip-duplicate-second", "torch-zip-duplicate", "torch-zip", ".pt")
-    write_torch_zip(path, [("archive/data.pkl", torch_state_dict()), ("archive/data.pkl", payload(marker, 2))])
+    write_torch_zip(
+        path, [("archive/data.pkl", torch_state_dict()), ("archive/data.pkl", payload(marker, 2))]
+    )
     path, marker = new("torch-zip-duplicate-first", "torch-zip-duplicate", "torch-zip", ".pt")
-    write_torch_zip(path, [("archive/data.pkl", payload(marker, 2)), ("archive/data.pkl", torch_state_dict())])
+    write_torch_zip(
+        path, [("archive/data.pkl", payload(marker, 2)), ("archive/data.pkl", torch_state_dict())]
+    )
     for position in range(5):
         path, marker = new(f"torch-legacy-stream-{position}", "torch-legacy", "torch-legacy", ".pth")
         streams = torch_legacy_streams(torch_state_dict())
@@ -559,38 +620,74 @@ def _frames() -> Iterator[tuple[str, Any]]:
     rng = np.random.default_rng(7)
     n = 12
     for zone in ("UTC", "Asia/Tokyo", "America/Sao_Paulo", "Australia/Sydney", "Europe/London"):
-        yield f"frame-tz-{zone}", pd.DataFrame(
-            {"t": pd.date_range("2023-03-01", periods=n, freq="h", tz=zoneinfo.ZoneInfo(zone)), "v": rng.random(n)}
+        yield (
+            f"frame-tz-{zone}",
+            pd.DataFrame(
+                {
+                    "t": pd.date_range("2023-03-01", periods=n, freq="h", tz=zoneinfo.ZoneInfo(zone)),
+                    "v": rng.random(n),
+                }
+            ),
         )
     yield "frame-tz-string", pd.DataFrame({"t": pd.date_range("2023", periods=n, tz="US/Pacific")})
-    yield "frame-tz-offset", pd.Series(pd.date_range("2023", periods=n, tz=datetime.timezone(datetime.timedelta(hours=-5))))
+    yield (
+        "frame-tz-offset",
+        pd.Series(pd.date_range("2023", periods=n, tz=datetime.timezone(datetime.timedelta(hours=-5)))),
+    )
     for ordered in (True, False):
-        yield f"frame-categorical-{ordered}", pd.DataFrame(
-            {"c": pd.Categorical(rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"], ordered=ordered)}
+        yield (
+            f"frame-categorical-{ordered}",
+            pd.DataFrame(
+                {
+                    "c": pd.Categorical(
+                        rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"], ordered=ordered
+                    )
+                }
+            ),
         )
     yield "series-categorical-int", pd.Series(pd.Categorical(rng.integers(0, 3, n)))
     for freq in ("D", "W-SUN", "M", "Q-DEC", "Y"):
         yield f"frame-period-{freq}", pd.DataFrame({"p": pd.period_range("2020-01-01", periods=n, freq=freq)})
     for closed in ("left", "right", "both", "neither"):
-        yield f"frame-interval-{closed}", pd.DataFrame({"iv": pd.interval_range(0.0, float(n), closed=closed)})
+        yield (
+            f"frame-interval-{closed}",
+            pd.DataFrame({"iv": pd.interval_range(0.0, float(n), closed=closed)}),
+        )
     yield "frame-interval-datetime", pd.Series(pd.interval_range(pd.Timestamp("2023"), periods=n, freq="D"))
-    yield "frame-mixed", pd.DataFrame(
-        {
-            "i": rng.integers(0, 9, n),
-            "f": rng.random(n),
-            "s": rng.choice(list("xyz"), n),
-            "b": rng.random(n) > 0.5,
-            "d": pd.to_timedelta(rng.integers(0, 100, n), unit="m"),
-            "n": pd.array(rng.integers(0, 5, n), dtype="Int32"),
-        }
+    yield (
+        "frame-mixed",
+        pd.DataFrame(
+            {
+                "i": rng.integers(0, 9, n),
+                "f": rng.random(n),
+                "s": rng.choice(list("xyz"), n),
+                "b": rng.random(n) > 0.5,
+                "d": pd.to_timedelta(rng.integers(0, 100, n), unit="m"),
+                "n": pd.array(rng.integers(0, 5, n), dtype="Int32"),
+            }
+        ),
     )
-    yield "frame-multiindex-columns", pd.DataFrame(rng.random((3, 4)), columns=pd.MultiIndex.from_product([["a", "b"], [1, 2]]))
+    yield (
+        "frame-multiindex-columns",
+        pd.DataFrame(rng.random((3, 4)), columns=pd.MultiIndex.from_product([["a", "b"], [1, 2]])),
+    )
     yield "frame-string-dtype", pd.DataFrame({"s": pd.array(["a", None, "c"], dtype="string")})
     yield "frame-sparse", pd.DataFrame({"sp": pd.arrays.SparseArray([0.0, 1.0, 0.0, 0.0])})
     yield "series-uint8", pd.Series(np.arange(n, dtype=np.uint8), name="u")
-    yield "frame-datetime-index", pd.DataFrame({"v": range(n)}, index=pd.date_range("2022", periods=n, freq="15min"))
-    yield "frame-groupby-result", pd.DataFrame({"k": list("aabbcc"), "v": range(6)}).groupby("k").agg(["sum", "mean"])
-    yield "frame-pivot", pd.DataFrame({"a": list("xxyy"), "b": list("pqpq"), "v": range(4)}).pivot_table(index="a", columns="b", values="v")
+    yield (
+        "frame-datetime-index",
+        pd.DataFrame({"v": range(n)}, index=pd.date_range("2022", periods=n, freq="15min")),
+    )
+    yield (
+        "frame-groupby-result",
+        pd.DataFrame({"k": list("aabbcc"), "v": range(6)}).groupby("k").agg(["sum", "mean"]),
+    )
+    yield (
+        "frame-pivot",
+        pd.DataFrame({"a": list("xxyy"), "b": list("pqpq"), "v": range(4)}).pivot_table(
+            index="a", columns="b", values="v"
+        ),
+    )
 
 
 def _arrays() -> Iterator[tuple[str, Any]]:
@@ -644,13 +741,29 @@ def _sklearn() -> Iterator[tuple[str, Any]]:
     frame = pd.DataFrame(x, columns=["age", "income", "score", "height", "weight"])
     labels = np.array(["red", "green", "blue"])[rng.integers(0, 3, 48)]
     target = x @ rng.normal(size=5)
-    for kind, y in (("classifier", labels), ("regressor", target), ("cluster", None), ("transformer", labels)):
+    for kind, y in (
+        ("classifier", labels),
+        ("regressor", target),
+        ("cluster", None),
+        ("transformer", labels),
+    ):
         for name, cls in all_estimators(type_filter=kind):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 try:
                     est = cls()
-                    data = np.abs(frame) if name in ("AdditiveChi2Sampler", "MultinomialNB", "ComplementNB", "CategoricalNB", "SkewedChi2Sampler") else frame
+                    data = (
+                        np.abs(frame)
+                        if name
+                        in (
+                            "AdditiveChi2Sampler",
+                            "MultinomialNB",
+                            "ComplementNB",
+                            "CategoricalNB",
+                            "SkewedChi2Sampler",
+                        )
+                        else frame
+                    )
                     est.fit(data) if y is None else est.fit(data, y)
                 except Exception:  # estimators that need arguments or other data
                     continue
@@ -670,7 +783,13 @@ def _sklearn_composites() -> Iterator[tuple[str, Any]]:
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder, PolynomialFeatures, StandardScaler, TargetEncoder
+    from sklearn.preprocessing import (
+        KBinsDiscretizer,
+        OneHotEncoder,
+        PolynomialFeatures,
+        StandardScaler,
+        TargetEncoder,
+    )
 
     rng = np.random.default_rng(9)
     frame = pd.DataFrame(
@@ -686,18 +805,45 @@ def _sklearn_composites() -> Iterator[tuple[str, Any]]:
         warnings.simplefilter("ignore")
         pre = ColumnTransformer(
             [
-                ("num", Pipeline([("imp", SimpleImputer()), ("sc", StandardScaler())]), make_column_selector(dtype_include="number")),
+                (
+                    "num",
+                    Pipeline([("imp", SimpleImputer()), ("sc", StandardScaler())]),
+                    make_column_selector(dtype_include="number"),
+                ),
                 ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["city"]),
             ]
         )
-        yield "pipeline-house", Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=200))]).fit(frame, y)
-        yield "pipeline-poly-ridge", Pipeline([("imp", SimpleImputer()), ("poly", PolynomialFeatures(2)), ("r", Ridge())]).fit(frame[["size", "rooms"]], frame["rooms"])
-        yield "grid-forest", GridSearchCV(RandomForestRegressor(n_estimators=5), {"max_depth": [2, 3]}, cv=2).fit(frame[["rooms"]], frame["rooms"] * 2)
-        yield "hgb-categorical", HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype").fit(frame.astype({"city": "category"}), y)
+        yield (
+            "pipeline-house",
+            Pipeline([("pre", pre), ("clf", LogisticRegression(max_iter=200))]).fit(frame, y),
+        )
+        yield (
+            "pipeline-poly-ridge",
+            Pipeline([("imp", SimpleImputer()), ("poly", PolynomialFeatures(2)), ("r", Ridge())]).fit(
+                frame[["size", "rooms"]], frame["rooms"]
+            ),
+        )
+        yield (
+            "grid-forest",
+            GridSearchCV(RandomForestRegressor(n_estimators=5), {"max_depth": [2, 3]}, cv=2).fit(
+                frame[["rooms"]], frame["rooms"] * 2
+            ),
+        )
+        yield (
+            "hgb-categorical",
+            HistGradientBoostingClassifier(max_iter=5, categorical_features="from_dtype").fit(
+                frame.astype({"city": "category"}), y
+            ),
+        )
         yield "target-encoder", TargetEncoder().fit(frame[["city"]], y)
         yield "kbins", KBinsDiscretizer(n_bins=3, encode="ordinal").fit(frame[["rooms"]])
         yield "dict-vectorizer", DictVectorizer().fit([{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
-        yield "tfidf-char", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(["model kits", "pickle gates", "safe loads"])
+        yield (
+            "tfidf-char",
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(
+                ["model kits", "pickle gates", "safe loads"]
+            ),
+        )
         yield "isolation-forest", IsolationForest(n_estimators=5, random_state=0).fit(frame[["rooms"]])
 
 
@@ -726,9 +872,20 @@ def _boosting() -> Iterator[tuple[str, Any]]:
     yield "lgbm-booster", lgb.train({"verbose": -1, "objective": "binary"}, lgb.Dataset(x, label=y), 4)
     import catboost
 
-    yield "catboost-classifier", catboost.CatBoostClassifier(iterations=4, verbose=0, allow_writing_files=False).fit(x, y)
-    yield "catboost-multiclass", catboost.CatBoostClassifier(iterations=3, verbose=0, allow_writing_files=False, loss_function="MultiClass").fit(x, multi)
-    yield "catboost-regressor", catboost.CatBoostRegressor(iterations=4, verbose=0, allow_writing_files=False).fit(x, x["f3"])
+    yield (
+        "catboost-classifier",
+        catboost.CatBoostClassifier(iterations=4, verbose=0, allow_writing_files=False).fit(x, y),
+    )
+    yield (
+        "catboost-multiclass",
+        catboost.CatBoostClassifier(
+            iterations=3, verbose=0, allow_writing_files=False, loss_function="MultiClass"
+        ).fit(x, multi),
+    )
+    yield (
+        "catboost-regressor",
+        catboost.CatBoostRegressor(iterations=4, verbose=0, allow_writing_files=False).fit(x, x["f3"]),
+    )
 
 
 def _statsmodels() -> Iterator[tuple[str, Any]]:
@@ -744,7 +901,9 @@ def _statsmodels() -> Iterator[tuple[str, Any]]:
     x = pd.DataFrame(rng.random((60, 2)), columns=["a", "b"])
     exog = sm.add_constant(x)
     y = x["a"] * 2 + rng.normal(size=60) * 0.1
-    series = pd.Series(np.cumsum(rng.normal(size=48)) + 20, index=pd.date_range("2020", periods=48, freq="MS"))
+    series = pd.Series(
+        np.cumsum(rng.normal(size=48)) + 20, index=pd.date_range("2020", periods=48, freq="MS")
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield "sm-ols", sm.OLS(y, exog).fit()
@@ -777,7 +936,19 @@ def benign(root: Path) -> list[Sample]:
     folder = root / "benign"
     folder.mkdir(parents=True, exist_ok=True)
     samples: list[Sample] = []
-    writers = ("p4", "joblib", "p5", "joblib-zlib", "p2", "p3", "joblib-gzip", "pandas-gz", "joblib-xz", "pandas-zst", "p0")
+    writers = (
+        "p4",
+        "joblib",
+        "p5",
+        "joblib-zlib",
+        "p2",
+        "p3",
+        "joblib-gzip",
+        "pandas-gz",
+        "joblib-xz",
+        "pandas-zst",
+        "p0",
+    )
     for library, make in BENIGN_SOURCES.items():
         for obj_name, obj in make():
             writer = writers[len(samples) % len(writers)]
@@ -788,7 +959,12 @@ def benign(root: Path) -> list[Sample]:
                     path.write_bytes(pickle.dumps(obj, protocol=int(writer[1:])))
                     loader = "pickle"
                 elif writer.startswith("joblib"):
-                    compress = {"joblib": 0, "joblib-zlib": ("zlib", 3), "joblib-gzip": ("gzip", 3), "joblib-xz": ("xz", 3)}[writer]
+                    compress = {
+                        "joblib": 0,
+                        "joblib-zlib": ("zlib", 3),
+                        "joblib-gzip": ("gzip", 3),
+                        "joblib-xz": ("xz", 3),
+                    }[writer]
                     path = folder / f"{stem}.joblib"
                     joblib.dump(obj, path, compress=compress)
                     loader = "joblib"

@@ -30,7 +30,7 @@ def picklescan(paths: list[Path]) -> Verdicts:
         try:
             with _quiet():
                 result = scanner.scan_file_path(str(path))
-        except Exception:  # noqa: BLE001 - an oracle's crash is "could not scan"
+        except Exception:
             out[str(path)] = None
             continue
         dangerous = any(str(g.safety).endswith("Dangerous") for g in result.globals)
@@ -47,7 +47,7 @@ def fickling(paths: list[Path]) -> Verdicts:
         try:
             with _quiet(), open(path, "rb") as fh:
                 severity = check_safety(Pickled.load(fh)).severity
-        except Exception:  # noqa: BLE001 - not a plain pickle to fickling (zip, compressed, npy, …)
+        except Exception:
             out[str(path)] = None
             continue
         out[str(path)] = severity >= Severity.LIKELY_UNSAFE
@@ -71,7 +71,15 @@ def modelscan(folder: Path) -> Verdicts:
 def modelaudit(folder: Path) -> Verdicts:
     env = {**os.environ, "DO_NOT_TRACK": "1", "PROMPTFOO_DISABLE_TELEMETRY": "1", "NO_COLOR": "1"}
     proc = subprocess.run(
-        [str(Path(sys.executable).parent / "modelaudit"), "scan", "--format", "json", "--no-cache", "-q", str(folder)],
+        [
+            str(Path(sys.executable).parent / "modelaudit"),
+            "scan",
+            "--format",
+            "json",
+            "--no-cache",
+            "-q",
+            str(folder),
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -106,7 +114,11 @@ ORACLES: dict[str, Callable[[list[Path], Path], Verdicts]] = {
 @contextlib.contextmanager
 def _quiet():  # type: ignore[no-untyped-def]
     logging.disable(logging.CRITICAL)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with (
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+    ):
         warnings.simplefilter("ignore")
         try:
             yield

@@ -12,7 +12,9 @@ import pytest
 from kitlab.scan.pickles import DANGEROUS_VERDICT, SAFE, PickleReport
 
 
-def test_corpus_is_as_large_and_varied_as_promised(malicious: list[corpus.Sample], benign: list[corpus.Sample]):
+def test_corpus_is_as_large_and_varied_as_promised(
+    malicious: list[corpus.Sample], benign: list[corpus.Sample]
+):
     assert len(malicious) >= 150
     assert len(benign) >= 300
     families = {s.family for s in malicious}
@@ -45,7 +47,11 @@ def test_benign_files_are_safe_with_at_most_one_percent_false_positives(
     benign: list[corpus.Sample], reports: dict[str, PickleReport]
 ):
     flagged = {
-        s.path.name: (reports[str(s.path)].verdict, reports[str(s.path)].named("unknown")[:3], reports[str(s.path)].errors[:1])
+        s.path.name: (
+            reports[str(s.path)].verdict,
+            reports[str(s.path)].named("unknown")[:3],
+            reports[str(s.path)].errors[:1],
+        )
         for s in benign
         if reports[str(s.path)].verdict != SAFE
     }
@@ -58,6 +64,8 @@ def test_benign_formats_are_recognised(benign: list[corpus.Sample], reports: dic
     assert {"pickle", "joblib", "npy-object", "npz", "torch-zip", "torch-legacy"} <= set(formats), formats
 
 
-@pytest.mark.parametrize("writer", ["p0", "p2", "p4", "p5", "joblib", "joblib-zlib", "pandas-gz", "pandas-zst"])
+@pytest.mark.parametrize(
+    "writer", ["p0", "p2", "p4", "p5", "joblib", "joblib-zlib", "pandas-gz", "pandas-zst"]
+)
 def test_every_writer_is_represented(benign: list[corpus.Sample], writer: str):
     assert any(s.family == writer for s in benign)
