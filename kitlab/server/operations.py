@@ -31,8 +31,10 @@ from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab
-from kitlab.trust import sign, verify
+from kitlab.trust import VerifyResult, load_public_key, sign, verify
+from kitlab.trust.attest import verified_predicates
 from kitlab.trust.pull import pull_verified
+from kitlab.trust.summary import trust_note
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
 
@@ -249,7 +251,9 @@ class Operations:
             {**pushed, "warnings": warnings, "safety": safety, "notebook": notebook, "signature": signature}
         )
 
-    def pull(self, reference: str, remote: Remote, reporter: Reporter) -> PullResult:
+    def pull(
+        self, reference: str, remote: Remote, reporter: Reporter
+    ) -> tuple[PullResult, VerifyResult | None]:
         """A pull, verified first when the administrator requires signatures (docs/trust.md): an
         unsigned or badly signed kit fails the job before anything is downloaded."""
         keys = self.settings.signature_keys()
@@ -262,7 +266,7 @@ class Operations:
                 cancel=reporter.cancel,
                 remote=remote,
                 warn=reporter.log,
-            )
+            ), None
         reporter.stage("verify")
         result, verified = pull_verified(
             reference,
@@ -276,20 +280,20 @@ class Operations:
         reporter.log(
             f"verified: {len(verified.signatures)} signature(s) by a trusted key cover {verified.digest}"
         )
-        return result
+        return result, verified
 
     def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         reference = text_param(params, "reference")
-        return to_api(self.pull(reference, self.remote(params, reference), reporter))
+        return to_api(self.pull(reference, self.remote(params, reference), reporter)[0])
 
     def check_stored_signature(
         self, reference: str, digest: str, params: dict[str, Any], reporter: Reporter
-    ) -> None:
+    ) -> VerifyResult | None:
         """With ``require_signature``, a kit already in the store is unpacked only if its registry holds
         a trusted signature for exactly the stored digest; a locally packed kit has none."""
         keys = self.settings.signature_keys()
         if keys is None:
-            return
+            return None
         parsed = parse_reference(reference)
         if parsed.registry == "localhost":
             raise NotAllowed(
@@ -297,7 +301,19 @@ class Operations:
                 "kits signed by a trusted key (require_signature)"
             )
         reporter.stage("verify")
-        verify(parsed.with_reference(digest=digest), keys, remote=self.remote(params, reference))
+        return verify(parsed.with_reference(digest=digest), keys, remote=self.remote(params, reference))
+
+    def trust_note(self, reference: str, verified: VerifyResult | None, params: dict[str, Any]) -> str:
+        """The notebook's first cell after a verified unpack: the signer and, from attestations signed
+        by the same trusted key, what produced the kit (kitlab/trust/summary.py)."""
+        if verified is None or not verified.signatures:
+            return ""
+        index = verified.signatures[0].key_index
+        key = load_public_key(self.settings.trusted_keys[index])
+        pinned = parse_reference(reference).with_reference(digest=verified.digest)
+        predicates = verified_predicates(pinned, key, remote=self.remote(params, reference))
+        label = Path(self.settings.trusted_keys[index]).name
+        return trust_note(verified, key, label, predicates, checked_by="this server (require_signature)")
 
     def run_unpack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         """Unpack into a workspace folder, pulling first when the kit is not in the local store (as
@@ -313,9 +329,10 @@ class Operations:
         except NotFound:
             if parse_reference(reference).registry == "localhost":
                 raise
-            digest = self.pull(reference, self.remote(params, reference), reporter).digest
+            pulled, verified = self.pull(reference, self.remote(params, reference), reporter)
+            digest = pulled.digest
         else:
-            self.check_stored_signature(reference, digest, params, reporter)
+            verified = self.check_stored_signature(reference, digest, params, reporter)
         reporter.stage("unpack")
         unpacked = unpack(
             reference,
@@ -346,7 +363,10 @@ class Operations:
         for warning in safety_warnings(result["safety"]):
             reporter.log(f"warning: {warning}")
         if bool_param(params, "notebook"):
-            notebook = write_notebook(dest, reference=reference, digest=digest, safety=reports)
+            note = self.trust_note(reference, verified, params)
+            notebook = write_notebook(
+                dest, reference=reference, digest=digest, safety=reports, trust_note=note
+            )
             result["notebook"] = to_api_path(self.root, notebook)
         return result
 

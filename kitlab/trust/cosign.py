@@ -71,6 +71,7 @@ class VerifiedSignature:
     digest: str  # the kit's manifest digest the signature covers
     docker_reference: str  # the repository named in the signed payload
     source: str  # where it was found: the tag, or "referrer sha256:…"
+    key_index: int = 0  # which of the trusted keys verified it
 
 
 @dataclass
@@ -296,18 +297,23 @@ def _put_referrer(client: RegistryClient, digest: str, media_type: str, layer: d
 
 
 # ----------------------------------------------------------------------------------------- verify
-def _verifies(keys: list[ec.EllipticCurvePublicKey], encoded: str, payload: bytes) -> bool:
+def _verifying_key(keys: list[ec.EllipticCurvePublicKey], encoded: str, payload: bytes) -> int | None:
+    """The index of the key that verifies the base64 DER ``encoded`` signature of ``payload``."""
     try:
         signature = base64.b64decode(encoded, validate=True)
     except ValueError:
-        return False
-    for key in keys:
+        return None
+    for index, key in enumerate(keys):
         try:
             key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             continue
-        return True
-    return False
+        return index
+    return None
+
+
+def _verifies(keys: list[ec.EllipticCurvePublicKey], encoded: str, payload: bytes) -> bool:
+    return _verifying_key(keys, encoded, payload) is not None
 
 
 def _candidate_layers(client: RegistryClient, digest: str) -> list[tuple[str, dict[str, Any]]]:
@@ -381,7 +387,8 @@ def verify(
                 if not isinstance(encoded, str) or payload is None:
                     bad += 1
                     continue
-                if not _verifies(keys, encoded, payload):
+                key_index = _verifying_key(keys, encoded, payload)
+                if key_index is None:
                     bad += 1
                     continue
                 critical = _dict(_json(payload).get("critical"))
@@ -393,7 +400,7 @@ def verify(
                 if signed_digest != digest:
                     other_digests.add(signed_digest)
                     continue
-                result.signatures.append(VerifiedSignature(digest, docker_reference, where))
+                result.signatures.append(VerifiedSignature(digest, docker_reference, where, key_index))
     if result.signatures:
         return result
     if other_digests:

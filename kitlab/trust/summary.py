@@ -39,6 +39,8 @@ def trust_note(
     key: ec.EllipticCurvePublicKey,
     key_label: str,
     predicates: dict[str, dict[str, Any]],
+    *,
+    checked_by: str = "`kitlab pull --verify` before it was downloaded",
 ) -> str:
     """Markdown for the first cell of the pulled kit's notebook."""
     count = len(verified.signatures)
@@ -47,7 +49,7 @@ def trust_note(
         "",
         f"`{_md(verified.reference)}` (`{verified.digest}`) carries {count} cosign signature"
         f"{'s' if count != 1 else ''} by the public key `{_md(key_label)}` (fingerprint "
-        f"`{key_fingerprint(key)}`), checked by `kitlab pull --verify` before it was downloaded.",
+        f"`{key_fingerprint(key)}`), checked by {checked_by}.",
     ]
     provenance = predicates.get(PREDICATE_SLSA_PROVENANCE_V1)
     if provenance:

@@ -130,3 +130,35 @@ async def test_push_jobs_sign_with_the_servers_key_when_asked(
         json.loads(verified.stdout)[0]["critical"]["image"]["docker-manifest-digest"]
         == done["result"]["digest"]
     )
+
+
+async def test_a_verified_unpack_notebook_names_the_signer_and_the_provenance(
+    jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, capsys
+):
+    from kitlab.trust.attest import PREDICATE_SLSA_PROVENANCE_V1, attest
+    from kitlab.trust.provenance import provenance
+
+    project = jp_root_dir / "project"
+    project.mkdir()
+    (project / "model.bin").write_text("weights")
+    (project / "train.py").write_text("print('train')\n")
+    (project / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
+    )
+    ref = f"{plain_registry.host}/trust/server-notebook:v1"
+    assert kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")[0] == 0
+    remote = Remote(plain_http=True)
+    key = load_private_key(trusted / "cosign.key", KEY_PASSWORD)
+    sign(ref, key, remote=remote)
+    attest(ref, key, PREDICATE_SLSA_PROVENANCE_V1, provenance(project, ref), remote=remote)
+
+    params = {"reference": ref, "plainHttp": True, "path": "pulled", "notebook": True}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    notebook = json.loads((jp_root_dir / done["result"]["notebook"]).read_text())
+    first = "".join(notebook["cells"][0]["source"])
+    assert first.startswith("## Signature verified")
+    assert "by the public key `cosign.pub`" in first
+    assert "checked by this server (require_signature)" in first
+    assert "`train.py` (sha256" in first
