@@ -323,12 +323,16 @@ test('Pack… says it saves unsaved edits, and saves only when started', async (
   // Start: saved, then packed.
   await pack.click();
   await dialog.locator('input[name="registry"]').fill('');
-  await dialog.locator('input[name="repository"]').fill('churn');
-  await dialog.locator('input[name="tag"]').fill('saved-first');
+  // A repository of its own: package.spec expects one kit named churn in the shared store.
+  await dialog.locator('input[name="repository"]').fill('saved-first');
+  await dialog.locator('input[name="tag"]').fill('v1');
   await dialog.getByRole('button', { name: 'Start' }).click();
   await expect(dialog).toHaveCount(0);
   expect(await onDisk()).toContain('version: 2.0.0');
   await panel.expectJobSucceeded(panel.latestJob);
   await panel.showTab('Package');
   await expect(panel.kitfileStatus).toHaveText('Saved');
+  expect((await request.delete('/kitlab/kits/saved-first:v1')).status()).toBe(
+    204
+  );
 });
