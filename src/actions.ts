@@ -219,7 +219,8 @@ export class KitlabActions {
             kind: 'pack-push',
             params: {
               ...packed,
-              ...this._policy.remoteOptions(values.registry, values.plainHttp)
+              ...this._policy.remoteOptions(values.registry, values.plainHttp),
+              ...(values.sign ? { sign: true } : {})
             }
           }
         : { kind: 'pack', params: packed },
@@ -561,7 +562,8 @@ export class KitlabActions {
       tag: remembered?.tag ?? (this._model.draft?.package?.version || 'latest'),
       compression: settings.compression,
       push,
-      plainHttp: false
+      plainHttp: false,
+      sign: settings.signOnPush
     };
     values.plainHttp = this._policy.plainHttpByDefault(values.registry);
     let showProblems = false;

@@ -40,7 +40,11 @@ export function readSettings(
     autoScan:
       typeof composite.autoScan === 'boolean'
         ? composite.autoScan
-        : DEFAULT_SETTINGS.autoScan
+        : DEFAULT_SETTINGS.autoScan,
+    signOnPush:
+      typeof composite.signOnPush === 'boolean'
+        ? composite.signOnPush
+        : DEFAULT_SETTINGS.signOnPush
   };
 }
 

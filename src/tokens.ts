@@ -452,6 +452,8 @@ export interface IKitlabSettings {
   /** Registries (host[:port]) whose TLS certificates are not verified (kit's --tls-verify=false). */
   insecureRegistries: string[];
   autoScan: boolean;
+  /** Pre-select signing in the Pack & push dialog (the server's key, docs/trust.md). */
+  signOnPush: boolean;
 }
 
 export const DEFAULT_SETTINGS: IKitlabSettings = {
@@ -459,7 +461,8 @@ export const DEFAULT_SETTINGS: IKitlabSettings = {
   defaultRepository: '',
   compression: 'none',
   insecureRegistries: [],
-  autoScan: true
+  autoScan: true,
+  signOnPush: false
 };
 
 // ------------------------------------------------------------------------------------------ Plugin API

@@ -9,14 +9,16 @@ describe('readSettings', () => {
         defaultRepository: 'me/models',
         compression: 'zstd',
         insecureRegistries: [' harbor.lan:8443 ', '', 7],
-        autoScan: false
+        autoScan: false,
+        signOnPush: true
       })
     ).toEqual({
       defaultRegistry: 'ghcr.io',
       defaultRepository: 'me/models',
       compression: 'zstd',
       insecureRegistries: ['harbor.lan:8443'],
-      autoScan: false
+      autoScan: false,
+      signOnPush: true
     });
   });
 
@@ -25,7 +27,8 @@ describe('readSettings', () => {
       readSettings({
         compression: 'brotli',
         insecureRegistries: 'harbor.lan',
-        autoScan: 'yes'
+        autoScan: 'yes',
+        signOnPush: 'yes'
       })
     ).toEqual(DEFAULT_SETTINGS);
   });

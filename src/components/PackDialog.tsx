@@ -22,6 +22,8 @@ export interface IPackValues extends IReferenceParts {
   push: boolean;
   /** Talk to the registry over plain HTTP (a local test registry). */
   plainHttp: boolean;
+  /** With push: the server signs the pushed digest with its cosign key (docs/trust.md). */
+  sign: boolean;
 }
 
 /** English messages for `referenceProblems`, translated when shown. */
@@ -102,6 +104,14 @@ export function PackFormView(
         </select>
       </label>
       {values.push && form.plainHttp()}
+      {values.push && (
+        <CheckField
+          name="sign"
+          label={trans.__("Sign the pushed kit with the server's cosign key")}
+          checked={values.sign}
+          onChange={sign => update({ sign })}
+        />
+      )}
       <p className="jp-kitlab-muted" data-testid="kitlab-pack-reference">
         {trans.__('Reference: %1', buildReference(values) || '—')}
       </p>
