@@ -387,13 +387,18 @@ def cmd_attest(args: argparse.Namespace) -> int:
     key = load_private_key(args.signing_key, _signing_password())
     remote = _trust_network(args)
     if args.type == "sbom":
-        from kitlab.trust.sbom import kit_sbom
+        from kitlab.trust.sbom import kit_sbom, workspace_requirements
 
-        predicate_type, predicate = PREDICATE_CYCLONEDX, kit_sbom(args.reference, remote=remote)
+        # With --dir, the workspace's pinned requirements (the scanner's, from the kernel) join the SBOM.
+        requirements = workspace_requirements(Path(args.dir)) if args.dir else ""
+        predicate_type, predicate = (
+            PREDICATE_CYCLONEDX,
+            kit_sbom(args.reference, remote=remote, requirements=requirements),
+        )
     else:
         from kitlab.trust.provenance import provenance
 
-        predicate_type, predicate = PREDICATE_SLSA_PROVENANCE_V1, provenance(args.dir, args.reference)
+        predicate_type, predicate = PREDICATE_SLSA_PROVENANCE_V1, provenance(args.dir or ".", args.reference)
     result = attest(args.reference, key, predicate_type, predicate, remote=remote, replace=True)
     print(f"Attested {result.reference} ({result.digest}): {result.predicate_type} under tag {result.tag}")
     return 0
@@ -546,7 +551,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["sbom", "provenance"],
         help="sbom: a CycloneDX 1.6 ML-BOM of the kit; provenance: SLSA v1 provenance of --dir",
     )
-    p.add_argument("--dir", default=".", help="with --type provenance: the workspace the kit was packed from")
+    p.add_argument(
+        "--dir",
+        help="the workspace the kit was packed from: provenance describes it (default: the current "
+        "directory); the SBOM adds its pinned requirements",
+    )
     trust_network_flags(p)
 
     p = add("verify", cmd_verify, "Verify a kit's cosign signature with a public key.")

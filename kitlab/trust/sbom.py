@@ -3,8 +3,10 @@
 What it holds today: the kit itself (its manifest digest, as the BOM's subject), the model as a
 ``machine-learning-model`` component (name, path, framework, version, license), each dataset as ``data``,
 code and docs as ``file`` components with their licenses, and every layer with its SHA-256 digest, media
-type and size — all read from the kit's manifest and config (the Kitfile) on the registry. The scanner's
-richer knowledge (format, precision, pinned requirements, per-file digests) is not in it yet.
+type and size — all read from the kit's manifest and config (the Kitfile) on the registry. Given the
+workspace the kit was packed from, the requirements the scanner pins from the notebooks' kernel
+(``kitlab.scan``: each imported distribution and its installed version) become ``library``
+components with PyPI package URLs. Format, precision and per-file digests are not in it yet.
 """
 
 from __future__ import annotations
@@ -52,8 +54,39 @@ def _entries(config: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
 
 
-def kit_sbom(ref: Reference | str, *, remote: Remote | None = None) -> dict[str, Any]:
-    """The CycloneDX 1.6 JSON document (as a dict) describing the kit ``ref`` names on its registry."""
+def pinned_libraries(requirements: str) -> list[Component]:
+    """``name==version`` lines (the scanner's pinned requirements) as PyPI library components."""
+    from packageurl import PackageURL
+
+    libraries: list[Component] = []
+    for raw in requirements.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        name, sep, version = line.partition("==")
+        name, version = name.strip(), version.strip()
+        if not sep or not name or not version or any(c in name + version for c in " ;<>[]@"):
+            continue
+        libraries.append(
+            Component(
+                name=name,
+                version=version,
+                type=ComponentType.LIBRARY,
+                bom_ref=f"pypi:{name.lower()}",
+                purl=PackageURL(type="pypi", name=name.lower(), version=version),
+            )
+        )
+    return libraries
+
+
+def workspace_requirements(workspace: Path) -> str:
+    """The requirements the scanner pins for ``workspace`` from its notebooks' kernel."""
+    from kitlab.scan.workspace import scan_workspace
+
+    return scan_workspace(workspace, workspace).requirements
+
+
+def kit_sbom(ref: Reference | str, *, remote: Remote | None = None, requirements: str = "") -> dict[str, Any]:
+    """The CycloneDX 1.6 JSON document (as a dict) describing the kit ``ref`` names on its registry;
+    ``requirements`` (pinned ``name==version`` lines) add the environment's libraries."""
     parsed = _as_ref(ref)
     remote = remote or Remote()
     with remote.client(parsed) as client, tempfile.TemporaryDirectory(prefix="kitlab-sbom-") as tmp:
@@ -125,6 +158,7 @@ def kit_sbom(ref: Reference | str, *, remote: Remote | None = None) -> dict[str,
                 properties=[Property(name="kitops:layer-size", value=str(layer.get("size", "")))],
             )
         )
+    components.extend(pinned_libraries(requirements))
     bom = Bom(components=components)
     bom.metadata.component = subject
     bom.register_dependency(subject, components)  # the kit consists of its model, data, code and layers

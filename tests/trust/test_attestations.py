@@ -34,7 +34,7 @@ def workspace(tmp_path: Path) -> Path:
     (root / "model.bin").write_text("weights")
     (root / "data" / "train.csv").write_text("a,b\n1,2\n")
     (root / "train.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
-    (root / "prep.py").write_text("print('prep')\n")
+    (root / "prep.py").write_text("import requests\n\nprint(requests.__name__)\n")
     (root / "Kitfile").write_text(
         "manifestVersion: 1.0.0\npackage:\n  name: churn\n  license: Apache-2.0\n"
         "model:\n  name: churn-model\n  path: model.bin\n  framework: scikit-learn\n"
@@ -91,7 +91,12 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
         "properties"
     ]
     assert by_type["data"]["name"] == "train"
-    layer_hashes = {c["hashes"][0]["content"] for c in bom["components"] if c.get("hashes")}
+    # The workspace's pinned requirements, from the interpreter the notebooks run on (the scanner's).
+    from importlib.metadata import version
+
+    libraries = [c for c in bom["components"] if c["type"] == "library"]
+    assert f"pkg:pypi/requests@{version('requests')}" in [c["purl"] for c in libraries]
+    layer_hashes = {c["hashes"][0]["content"] for c in bom["components"] if c.get("hashes")}  # layers only
     assert layer_hashes == {layer["digest"].split(":")[1] for layer in json.loads(manifest_bytes)["layers"]}
 
     done = cosign.run("verify-attestation", "--type", "slsaprovenance1", *base, ref)
