@@ -175,8 +175,7 @@ def sklearn_composites() -> Iterator[tuple[str, Any]]:
     import numpy as np
     import pandas as pd
     from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
-    from sklearn.compose import make_column_selector
+    from sklearn.compose import ColumnTransformer, TransformedTargetRegressor, make_column_selector
     from sklearn.covariance import EllipticEnvelope
     from sklearn.ensemble import (
         BaggingClassifier,
@@ -189,23 +188,31 @@ def sklearn_composites() -> Iterator[tuple[str, Any]]:
     )
     from sklearn.feature_extraction import DictVectorizer, FeatureHasher
     from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
+    from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.model_selection import (
+        GridSearchCV,
         GroupKFold,
         KFold,
         LeaveOneOut,
+        RandomizedSearchCV,
         ShuffleSplit,
         StratifiedKFold,
         TimeSeriesSplit,
     )
-    from sklearn.neighbors import LocalOutlierFactor
-    from sklearn.preprocessing import LabelBinarizer, LabelEncoder, MultiLabelBinarizer, TargetEncoder
-    from sklearn.svm import OneClassSVM
-    from sklearn.linear_model import LinearRegression, LogisticRegression
-    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
     from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.neighbors import KNeighborsClassifier, LocalOutlierFactor
     from sklearn.pipeline import FeatureUnion, make_pipeline
-    from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
+    from sklearn.preprocessing import (
+        FunctionTransformer,
+        LabelBinarizer,
+        LabelEncoder,
+        MultiLabelBinarizer,
+        OneHotEncoder,
+        OrdinalEncoder,
+        StandardScaler,
+        TargetEncoder,
+    )
+    from sklearn.svm import OneClassSVM
     from sklearn.tree import DecisionTreeClassifier
 
     x, y, target = _xy()
@@ -254,19 +261,35 @@ def sklearn_composites() -> Iterator[tuple[str, Any]]:
             "forest-random-state",
             RandomForestClassifier(3, random_state=np.random.RandomState(0)).fit(x, y),
         )
-        yield "selector", make_pipeline(
-            ColumnTransformer([("n", StandardScaler(), make_column_selector(dtype_include="number"))]),
-            LogisticRegression(),
-        ).fit(frame[["num"]], y)
-        splitters = (KFold(2), StratifiedKFold(2), ShuffleSplit(2), GroupKFold(2), TimeSeriesSplit(2), LeaveOneOut())
+        yield (
+            "selector",
+            make_pipeline(
+                ColumnTransformer([("n", StandardScaler(), make_column_selector(dtype_include="number"))]),
+                LogisticRegression(),
+            ).fit(frame[["num"]], y),
+        )
+        splitters = (
+            KFold(2),
+            StratifiedKFold(2),
+            ShuffleSplit(2),
+            GroupKFold(2),
+            TimeSeriesSplit(2),
+            LeaveOneOut(),
+        )
         for cv in splitters:
             extra = {"groups": np.arange(60) % 3} if isinstance(cv, GroupKFold) else {}
-            yield f"cv-{type(cv).__name__}", GridSearchCV(LogisticRegression(), {"C": [1]}, cv=cv).fit(x, y, **extra)
+            yield (
+                f"cv-{type(cv).__name__}",
+                GridSearchCV(LogisticRegression(), {"C": [1]}, cv=cv).fit(x, y, **extra),
+            )
             if not isinstance(cv, StratifiedKFold):
                 regression = GridSearchCV(LinearRegression(), {"fit_intercept": [True]}, cv=cv)
                 yield f"cv-reg-{type(cv).__name__}", regression.fit(x, target, **extra)
         categorical = frame[["num", "cat"]].astype({"cat": "category"})
-        yield "hgb-categorical", HistGradientBoostingClassifier(max_iter=3, categorical_features="from_dtype").fit(categorical, y)
+        yield (
+            "hgb-categorical",
+            HistGradientBoostingClassifier(max_iter=3, categorical_features="from_dtype").fit(categorical, y),
+        )
         yield "hgb-multiclass", HistGradientBoostingClassifier(max_iter=3).fit(x, (x[:, 0] * 3).astype(int))
         yield "gb-multiclass", GradientBoostingClassifier(n_estimators=3).fit(x, (x[:, 0] * 3).astype(int))
         yield "dict-vectorizer", DictVectorizer().fit([{"a": 1, "b": "x"}, {"a": 2, "b": "y"}])
@@ -320,10 +343,19 @@ def boosting_objects() -> Iterator[tuple[str, Any]]:
         common = {"iterations": 3, "verbose": 0, "allow_writing_files": False}
         for data in (x, frame):
             yield "catboost-classifier", catboost.CatBoostClassifier(**common).fit(data, y)
-            yield "catboost-multiclass", catboost.CatBoostClassifier(loss_function="MultiClass", **common).fit(data, multi)
+            yield (
+                "catboost-multiclass",
+                catboost.CatBoostClassifier(loss_function="MultiClass", **common).fit(data, multi),
+            )
             yield "catboost-regressor", catboost.CatBoostRegressor(**common).fit(data, target)
-            yield "catboost-ranker", catboost.CatBoostRanker(**common).fit(data, multi, group_id=groups["qid"])
-            yield "catboost-plain", catboost.CatBoost({"iterations": 3, "verbose": 0, "allow_writing_files": False}).fit(data, y)
+            yield (
+                "catboost-ranker",
+                catboost.CatBoostRanker(**common).fit(data, multi, group_id=groups["qid"]),
+            )
+            yield (
+                "catboost-plain",
+                catboost.CatBoost({"iterations": 3, "verbose": 0, "allow_writing_files": False}).fit(data, y),
+            )
     except ImportError:
         print("catboost not installed: skipped", file=sys.stderr)
 
@@ -332,7 +364,15 @@ def statsmodels_objects() -> Iterator[tuple[str, Any]]:
     try:
         import statsmodels.api as sm
         import statsmodels.formula.api as smf  # noqa: F401 - formula results pickle patsy objects
-        from statsmodels.tsa.api import ARIMA, SARIMAX, VAR, AutoReg, ExponentialSmoothing, Holt, SimpleExpSmoothing
+        from statsmodels.tsa.api import (
+            ARIMA,
+            SARIMAX,
+            VAR,
+            AutoReg,
+            ExponentialSmoothing,
+            Holt,
+            SimpleExpSmoothing,
+        )
         from statsmodels.tsa.statespace.structural import UnobservedComponents
     except ImportError:
         print("statsmodels not installed: skipped", file=sys.stderr)
@@ -396,8 +436,17 @@ def pandas_objects() -> Iterator[tuple[str, Any]]:
     import pandas as pd
 
     n = 6
-    yield "frame-basic", pd.DataFrame({"i": range(n), "f": np.linspace(0, 1, n), "s": list("abcdef"), "b": [True, False] * 3})
-    for tz in ("Europe/Paris", "UTC", zoneinfo.ZoneInfo("America/New_York"), datetime.timezone.utc, datetime.timezone(datetime.timedelta(hours=2))):
+    yield (
+        "frame-basic",
+        pd.DataFrame({"i": range(n), "f": np.linspace(0, 1, n), "s": list("abcdef"), "b": [True, False] * 3}),
+    )
+    for tz in (
+        "Europe/Paris",
+        "UTC",
+        zoneinfo.ZoneInfo("America/New_York"),
+        datetime.timezone.utc,
+        datetime.timezone(datetime.timedelta(hours=2)),
+    ):
         yield "frame-tz", pd.DataFrame({"t": pd.date_range("2024-01-01", periods=n, tz=tz)})
         yield "timestamp-tz", pd.Timestamp("2024-01-01", tz=tz)
     yield "frame-categorical", pd.DataFrame({"c": pd.Categorical(list("abcabc"), ordered=True)})
@@ -405,7 +454,34 @@ def pandas_objects() -> Iterator[tuple[str, Any]]:
     for freq in ("D", "W", "M", "Q", "Y", "h", "min", "s", "B"):
         with contextlib.suppress(Exception):
             yield "frame-period", pd.DataFrame({"p": pd.period_range("2024-01", periods=n, freq=freq)})
-    for freq in ("D", "h", "min", "s", "ms", "us", "ns", "W-SUN", "MS", "ME", "QS", "QE", "YS", "YE", "B", "BMS", "BME", "SMS", "SME", "C", "BQS", "BYS", "bh", "cbh", "WOM-1MON", "LWOM-1MON"):
+    for freq in (
+        "D",
+        "h",
+        "min",
+        "s",
+        "ms",
+        "us",
+        "ns",
+        "W-SUN",
+        "MS",
+        "ME",
+        "QS",
+        "QE",
+        "YS",
+        "YE",
+        "B",
+        "BMS",
+        "BME",
+        "SMS",
+        "SME",
+        "C",
+        "BQS",
+        "BYS",
+        "bh",
+        "cbh",
+        "WOM-1MON",
+        "LWOM-1MON",
+    ):
         with contextlib.suppress(Exception):
             yield "index-datetime", pd.date_range("2024-01-01", periods=n, freq=freq)
     for name in dir(pd.offsets):
@@ -417,8 +493,34 @@ def pandas_objects() -> Iterator[tuple[str, Any]]:
         yield "frame-interval", pd.DataFrame({"iv": pd.interval_range(0, n, closed=closed)})
     yield "interval-datetime", pd.interval_range(pd.Timestamp("2024"), periods=n, freq="D")
     yield "frame-timedelta", pd.DataFrame({"d": pd.to_timedelta(range(n), unit="h")})
-    for dtype in ("Int8", "Int16", "Int32", "Int64", "UInt8", "UInt16", "UInt32", "UInt64", "Float32", "Float64", "boolean", "string", "string[python]"):
-        yield f"array-{dtype}", pd.DataFrame({"v": pd.array([1, None] * 3 if dtype != "boolean" and "string" not in dtype else ([True, None] * 3 if dtype == "boolean" else ["a", None] * 3), dtype=dtype)})
+    for dtype in (
+        "Int8",
+        "Int16",
+        "Int32",
+        "Int64",
+        "UInt8",
+        "UInt16",
+        "UInt32",
+        "UInt64",
+        "Float32",
+        "Float64",
+        "boolean",
+        "string",
+        "string[python]",
+    ):
+        yield (
+            f"array-{dtype}",
+            pd.DataFrame(
+                {
+                    "v": pd.array(
+                        [1, None] * 3
+                        if dtype != "boolean" and "string" not in dtype
+                        else ([True, None] * 3 if dtype == "boolean" else ["a", None] * 3),
+                        dtype=dtype,
+                    )
+                }
+            ),
+        )
     with contextlib.suppress(ImportError):
         yield "frame-arrow", pd.DataFrame({"s": pd.array(list("abcdef"), dtype="string[pyarrow]")})
         import pyarrow as pa
@@ -426,23 +528,69 @@ def pandas_objects() -> Iterator[tuple[str, Any]]:
         yield "frame-arrow-dtype", pd.DataFrame({"i": pd.array([1, 2], dtype=pd.ArrowDtype(pa.int64()))})
     yield "frame-sparse", pd.DataFrame({"sp": pd.arrays.SparseArray([0, 0, 1, 0, 2, 0])})
     yield "frame-sparse-float", pd.Series(pd.arrays.SparseArray([0.0, 1.5, 0.0]))
-    yield "frame-multiindex", pd.DataFrame({"v": range(n)}, index=pd.MultiIndex.from_product([["x", "y"], [1, 2, 3]]))
-    yield "frame-multiindex-columns", pd.DataFrame(np.zeros((2, 4)), columns=pd.MultiIndex.from_product([["a", "b"], [1, 2]]))
+    yield (
+        "frame-multiindex",
+        pd.DataFrame({"v": range(n)}, index=pd.MultiIndex.from_product([["x", "y"], [1, 2, 3]])),
+    )
+    yield (
+        "frame-multiindex-columns",
+        pd.DataFrame(np.zeros((2, 4)), columns=pd.MultiIndex.from_product([["a", "b"], [1, 2]])),
+    )
     yield "index-categorical", pd.CategoricalIndex(list("abcabc"))
     yield "index-interval", pd.interval_range(0, n)
     yield "index-period", pd.period_range("2024", periods=n, freq="D")
     yield "index-timedelta", pd.timedelta_range("1h", periods=n)
     yield "index-range", pd.RangeIndex(5)
     yield "index-uint", pd.Index(np.arange(3, dtype=np.uint16))
-    yield "scalars", [pd.Timestamp("2024-01-01"), pd.Timedelta("1h"), pd.NaT, pd.NA, pd.Period("2024-01", "M"), pd.Interval(0, 1)]
-    yield "groupby-result", pd.DataFrame({"k": list("aabbcc"), "v": range(6)}).groupby("k").agg(["sum", "mean"])
-    yield "pivot", pd.DataFrame({"a": list("xxyy"), "b": list("pqpq"), "v": range(4)}).pivot_table(index="a", columns="b", values="v")
+    yield (
+        "scalars",
+        [
+            pd.Timestamp("2024-01-01"),
+            pd.Timedelta("1h"),
+            pd.NaT,
+            pd.NA,
+            pd.Period("2024-01", "M"),
+            pd.Interval(0, 1),
+        ],
+    )
+    yield (
+        "groupby-result",
+        pd.DataFrame({"k": list("aabbcc"), "v": range(6)}).groupby("k").agg(["sum", "mean"]),
+    )
+    yield (
+        "pivot",
+        pd.DataFrame({"a": list("xxyy"), "b": list("pqpq"), "v": range(4)}).pivot_table(
+            index="a", columns="b", values="v"
+        ),
+    )
 
 
 def numpy_objects() -> Iterator[tuple[str, Any]]:
     import numpy as np
 
-    for dtype in ("f2", "f4", "f8", "f16", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "c8", "c16", "?", "U3", "S3", "V4", "M8[ns]", "m8[s]", "M8[D]"):
+    for dtype in (
+        "f2",
+        "f4",
+        "f8",
+        "f16",
+        "i1",
+        "i2",
+        "i4",
+        "i8",
+        "u1",
+        "u2",
+        "u4",
+        "u8",
+        "c8",
+        "c16",
+        "?",
+        "U3",
+        "S3",
+        "V4",
+        "M8[ns]",
+        "m8[s]",
+        "M8[D]",
+    ):
         yield f"array-{dtype}", np.zeros((2, 2), dtype=dtype)
         yield f"scalar-{dtype}", np.zeros(1, dtype=dtype)[0]
     yield "fortran", np.asfortranarray(np.zeros((3, 3)))

@@ -247,8 +247,8 @@ class _Builder:
             ]
             for report in safety:
                 rel = self._rel(report.path)
-                note = report.named(DANGEROUS) + report.named(UNKNOWN)
-                shown = ", ".join(f"`{_md(n)}`" for n in note[:5]) + (" …" if len(note) > 5 else "")
+                noted = report.named(DANGEROUS) + report.named(UNKNOWN)
+                shown = ", ".join(f"`{_md(n)}`" for n in noted[:5]) + (" …" if len(noted) > 5 else "")
                 if not shown and report.verdict != SAFE:
                     shown = _md("; ".join((report.errors + report.notes)[:1]))
                 verdict = f"**{report.verdict}**" if report.verdict != SAFE else report.verdict
@@ -332,7 +332,8 @@ class _Builder:
             source = var
         else:
             scalers = [(a, v) for a, v in self.parts if a.is_transformer and _loadable(a)]
-            if len(scalers) != 1 or "feature_names_in_" not in (scalers[0][0].pickle.root_attributes or []):
+            scaler = scalers[0][0].pickle if len(scalers) == 1 else None
+            if scaler is None or "feature_names_in_" not in scaler.root_attributes:
                 return
             source = scalers[0][1]
             transform = f"{source}.transform"

@@ -949,34 +949,40 @@ def benign(root: Path) -> list[Sample]:
         "pandas-zst",
         "p0",
     )
+
+    def write(obj_name: str, obj: Any, library: str, writer: str) -> None:
+        stem = f"{len(samples):03d}-{obj_name}".replace("/", "_")
+        try:
+            if writer.startswith("p") and writer[1:].isdigit():
+                path = folder / f"{stem}.pkl"
+                path.write_bytes(pickle.dumps(obj, protocol=int(writer[1:])))
+                loader = "pickle"
+            elif writer.startswith("joblib"):
+                compress = {
+                    "joblib": 0,
+                    "joblib-zlib": ("zlib", 3),
+                    "joblib-gzip": ("gzip", 3),
+                    "joblib-xz": ("xz", 3),
+                }[writer]
+                path = folder / f"{stem}.joblib"
+                joblib.dump(obj, path, compress=compress)
+                loader = "joblib"
+            else:
+                path = folder / f"{stem}.pkl.{writer.split('-')[1]}"
+                pd.to_pickle(obj, path)
+                loader = "pandas"
+        except Exception:  # an object a protocol cannot write (e.g. protocol 0 and slots)
+            path = folder / f"{stem}.pkl"
+            path.write_bytes(pickle.dumps(obj, protocol=4))
+            loader = "pickle"
+        samples.append(Sample(obj_name, path, loader, writer, library=library))
+
     for library, make in BENIGN_SOURCES.items():
         for obj_name, obj in make():
-            writer = writers[len(samples) % len(writers)]
-            stem = f"{len(samples):03d}-{obj_name}".replace("/", "_")
-            try:
-                if writer.startswith("p") and writer[1:].isdigit():
-                    path = folder / f"{stem}.pkl"
-                    path.write_bytes(pickle.dumps(obj, protocol=int(writer[1:])))
-                    loader = "pickle"
-                elif writer.startswith("joblib"):
-                    compress = {
-                        "joblib": 0,
-                        "joblib-zlib": ("zlib", 3),
-                        "joblib-gzip": ("gzip", 3),
-                        "joblib-xz": ("xz", 3),
-                    }[writer]
-                    path = folder / f"{stem}.joblib"
-                    joblib.dump(obj, path, compress=compress)
-                    loader = "joblib"
-                else:
-                    path = folder / f"{stem}.pkl.{writer.split('-')[1]}"
-                    pd.to_pickle(obj, path)
-                    loader = "pandas"
-            except Exception:  # an object a protocol cannot write (e.g. protocol 0 and slots)
-                path = folder / f"{stem}.pkl"
-                path.write_bytes(pickle.dumps(obj, protocol=4))
-                loader = "pickle"
-            samples.append(Sample(obj_name, path, loader, writer, library=library))
+            write(obj_name, obj, library, writers[len(samples) % len(writers)])
+            if library in ("scikit-learn", "boosting", "statsmodels"):
+                # models travel both as joblib files and as plain pickles: a second writer each
+                write(obj_name, obj, library, writers[(len(samples) + 5) % len(writers)])
     # numpy object arrays and npz files holding benign objects
     for i, value in enumerate(([1, "two", 3.0], [None, (1, 2)], [{"k": 1}])):
         path = folder / f"npy-object-{i}.npy"

@@ -74,7 +74,8 @@ async def test_a_malicious_kit_from_a_registry_never_runs_its_payload(jp_fetch, 
         assert pushed["state"] == "succeeded", pushed.get("error")
         # pack & push warned before the pickle left the machine
         (finding,) = pushed["result"]["safety"]
-        assert finding["verdict"] == "dangerous" and "os.system" in finding["globals"]
+        assert finding["verdict"] == "dangerous"
+        assert "os.system" in finding["globals"]
         assert any("dangerous pickle" in w for w in pushed["result"]["warnings"])
         # pack & push streams to the registry without keeping the kit: the unpack job pulls it.
         params = {"reference": ref, "path": "pulled", "notebook": True, "plainHttp": True}
@@ -87,9 +88,12 @@ async def test_a_malicious_kit_from_a_registry_never_runs_its_payload(jp_fetch, 
     notebook_path = jp_root_dir / done["result"]["notebook"]
     nb = nbformat.read(notebook_path, as_version=4)
     header = nb.cells[0].source
-    assert "## Pickle safety" in header and "**dangerous**" in header and "`os.system`" in header
+    assert "## Pickle safety" in header
+    assert "**dangerous**" in header
+    assert "`os.system`" in header
     (model,) = [c.source for c in nb.cells if c.get("metadata", {}).get("kitlab", {}).get("role") == "model"]
-    assert "DANGER" in model and "os.system" in model
+    assert "DANGER" in model
+    assert "os.system" in model
     assert "\n# model = joblib.load('models/churn.joblib')" in model
     assert not any(line.startswith("model = ") for line in model.splitlines())
 

@@ -1,0 +1,106 @@
+"""The pickle gate next to four other pickle scanners, on the corpus the tests generate (issue 13).
+
+Generates tests/pickles/corpus.py's malicious files (every one proven malicious by tests/pickles) and
+benign files (real fitted objects), runs kitlab's scanner and the oracles of tests/pickles/oracles.py
+(fickling, picklescan, modelscan, ModelAudit — installed with the test extra), and prints a Markdown
+table: malicious files each tool flags, benign files each flags (false positives), files it could not
+scan, and its time; then every file an oracle flags that kitlab calls safe, with kitlab's reading of it.
+
+Run: ``python benchmarks/pickle_gate.py [--dir DIR] [--skip ModelAudit]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "pickles"))
+sys.path.insert(0, str(ROOT))
+
+import corpus  # noqa: E402
+import oracles  # noqa: E402
+
+from kitlab.scan.pickles import DANGEROUS_VERDICT, SAFE, scan_pickle_file  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--dir", type=Path, help="where to write the corpus (default: a temp folder)")
+    parser.add_argument("--skip", action="append", default=[], help="an oracle to leave out")
+    args = parser.parse_args()
+    root = args.dir or Path(tempfile.mkdtemp(prefix="kitlab-pickle-gate-"))
+    try:
+        malicious = corpus.malicious(root)
+        benign = corpus.benign(root)
+        sets = {"malicious": malicious, "benign": benign}
+        rows = []
+        verdicts: dict[str, dict[str, bool | None]] = {}
+        t = time.perf_counter()
+        reports = {str(s.path.resolve()): scan_pickle_file(s.path) for s in malicious + benign}
+        kitlab_s = time.perf_counter() - t
+        for name, oracle in oracles.ORACLES.items():
+            if name in args.skip:
+                continue
+            t = time.perf_counter()
+            found: dict[str, bool | None] = {}
+            for label, samples in sets.items():
+                found.update(oracle([s.path for s in samples], (root / label).resolve()))
+            verdicts[name] = found
+            rows.append((name, found, time.perf_counter() - t))
+        print(
+            f"Corpus: {len(malicious)} malicious files ({len({s.family for s in malicious})} families), "
+            f"{len(benign)} benign files.\n"
+        )
+        print(
+            "| tool | malicious flagged | malicious flagged as dangerous | benign flagged (false positives) "
+            "| files it could not scan | time |"
+        )
+        print("|---|---|---|---|---|---|")
+        mal = [str(s.path.resolve()) for s in malicious]
+        ben = [str(s.path.resolve()) for s in benign]
+        flagged = sum(reports[p].verdict != SAFE for p in mal)
+        dangerous = sum(reports[p].verdict == DANGEROUS_VERDICT for p in mal)
+        fp = sum(reports[p].verdict != SAFE for p in ben)
+        print(
+            f"| **kitlab** | {flagged}/{len(mal)} | {dangerous}/{len(mal)} | {fp}/{len(ben)} | 0 "
+            f"| {kitlab_s:.1f} s |"
+        )
+        for name, found, seconds in rows:
+            caught = sum(bool(found.get(p)) for p in mal)
+            fps = sum(bool(found.get(p)) for p in ben)
+            unscanned = sum(found.get(p) is None for p in mal + ben)
+            print(f"| {name} | {caught}/{len(mal)} | — | {fps}/{len(ben)} | {unscanned} | {seconds:.1f} s |")
+        print("\nFiles an oracle flags that kitlab calls safe:\n")
+        disagreements = 0
+        for name, found in verdicts.items():
+            for path, hit in sorted(found.items()):
+                report = reports.get(path)
+                if hit and report is not None and report.verdict == SAFE:
+                    disagreements += 1
+                    dotted = [g.qualified for g in report.globals if "." in g.name]
+                    print(
+                        f"- {name}: `{Path(path).name}` — kitlab: safe; attribute paths it resolved: {dotted}"
+                    )
+        if not disagreements:
+            print("- none")
+        missed = {
+            name: sorted(Path(p).name for p in mal if not found.get(p)) for name, found in verdicts.items()
+        }
+        print("\nMalicious files each oracle misses (first 15):\n")
+        for name, names in missed.items():
+            print(f"- {name} ({len(names)}): {', '.join(names[:15])}")
+    finally:
+        if args.dir is None:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
