@@ -3,20 +3,53 @@
 The signature is checked against the digest the registry serves for ``REF`` before anything is
 downloaded, then exactly that digest is pulled and tagged locally. A tag moved between the check and
 the download cannot swap the content, and an unsigned or badly signed kit leaves the store as it was.
+
+A kit whose Kitfile names a parent kit (``model.path: registry/repo:tag``) takes its model from that
+parent, which the child's signature does not cover (the reference is a tag). So every parent in the
+chain must carry a trusted signature too, checked before the pull; after the pull, each parent in the
+store must be the digest that was verified, or the kit is removed again.
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from kitlab.modelkit.pull import PullResult, pull
-from kitlab.modelkit.reference import Reference, parse_reference
+from kitlab.errors import InvalidInput, NotFound
+from kitlab.kitfile import from_config_json, is_modelkit_reference
+from kitlab.modelkit.pull import MAX_CONFIG_BYTES, PullResult, pull
+from kitlab.modelkit.reference import Reference, is_digest, parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.store import LocalStore
 from kitlab.progress import CancelToken, ProgressFn, no_progress
-from kitlab.trust.cosign import VerifyResult, verify
+from kitlab.trust.cosign import SignatureError, VerifyResult, verify
+
+MAX_PARENTS = 10
+
+
+def _parent_of(ref: Reference, remote: Remote) -> Reference | None:
+    """The parent kit ``ref``'s Kitfile names in ``model.path``, read from the registry."""
+    with remote.client(ref) as client, tempfile.TemporaryDirectory(prefix="kitlab-parent-") as tmp:
+        body, _, _ = client.get_manifest(ref.reference)
+        try:
+            config = json.loads(body).get("config") or {}
+        except (ValueError, AttributeError):
+            return None
+        digest, size = str(config.get("digest", "")), config.get("size")
+        if not is_digest(digest) or not isinstance(size, int) or not 0 < size <= MAX_CONFIG_BYTES:
+            return None
+        try:
+            kitfile = from_config_json(
+                client.fetch_blob(digest, Path(tmp) / "config", size=size).read_bytes()
+            )
+        except InvalidInput:
+            return None
+    path = kitfile.model.path if kitfile.model is not None else ""
+    return parse_reference(path) if path and is_modelkit_reference(path) else None
 
 
 def pull_verified(
@@ -29,15 +62,38 @@ def pull_verified(
     cancel: CancelToken | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> tuple[PullResult, VerifyResult]:
-    """Verify ``ref``'s signature with ``key``, then pull the verified digest (raises before any
-    download when the kit is unsigned or no signature verifies). Parent kits named in ``model.path``
-    are pulled as ``pull`` does, not verified."""
+    """Verify ``ref``'s signature and every parent kit's with ``key``, then pull the verified digest
+    (raises before any download when a kit of the chain is unsigned or no signature verifies)."""
     parsed = parse_reference(ref) if isinstance(ref, str) else ref
     remote = remote or Remote()
     store = store or LocalStore()
     verified = verify(parsed, key, remote=remote)
+    parents: dict[str, str] = {}  # parent reference → verified digest
+    child = parsed.with_reference(digest=verified.digest)
+    while (parent := _parent_of(child, remote)) is not None:
+        if len(parents) >= MAX_PARENTS or str(parent) in parents:
+            raise InvalidInput(f"{parsed.display()}: too many or circular parent kits to verify")
+        try:
+            checked = verify(parent, key, remote=remote)
+        except SignatureError as exc:
+            raise type(exc)(f"parent kit of {parsed.display()}: {exc.message}") from None
+        parents[str(parent)] = checked.digest
+        child = parent.with_reference(digest=checked.digest)
     pinned = parsed.with_reference(digest=verified.digest)
+    had_kit = store.has_blob(verified.digest)
     result = pull(pinned, store=store, remote=remote, progress=progress, cancel=cancel, warn=warn)
+    for name, digest in parents.items():
+        try:
+            stored = store.resolve(name).digest
+        except NotFound:
+            stored = ""
+        if stored != digest:
+            if not had_kit:
+                store.remove(pinned, force=True)
+            raise SignatureError(
+                f"parent kit {parse_reference(name).display()} changed while {parsed.display()} was pulled "
+                f"(verified {digest}, pulled {stored or 'nothing'}); the kit was not kept"
+            )
     if parsed.tag:
         store.tag(pinned, parsed.with_reference(tag=parsed.tag))
         result.reference = str(parsed)

@@ -235,3 +235,41 @@ def test_on_a_referrers_registry_kitlab_finds_cosigns_referrer(
     code, out, err = kitlab(capsys, "verify", ref, "--key", str(keys / "cosign.pub"), "--plain-http")
     assert code == 0, err
     assert "(referrer sha256:" in out
+
+
+def test_pull_verify_checks_every_parent_kit_before_downloading(
+    keypair: Path, push_kit, plain_registry, tmp_path, capsys, monkeypatch
+):
+    """A child kit takes its model from the parent its Kitfile names by tag, which the child's signature
+    does not cover: the parent must be signed by the trusted key too."""
+    parent = push_kit("trust/parent")
+    child_dir = tmp_path / "child"
+    child_dir.mkdir()
+    (child_dir / "README.md").write_text("fine-tuned elsewhere\n")
+    (child_dir / "Kitfile").write_text(
+        f"manifestVersion: 1.0.0\npackage:\n  name: child\nmodel:\n  name: child\n  path: {parent}\n"
+        "docs:\n  - path: README.md\n"
+    )
+    child = f"{plain_registry.host}/trust/child:v1"
+    # Packing a child needs its parent in the store: pack in a scratch home, pull into a fresh one.
+    monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "packing-home"))
+    assert kitlab(capsys, "pull", parent, "--plain-http")[0] == 0
+    code, _, err = kitlab(capsys, "pack", str(child_dir), "-t", child, "--push", "--plain-http")
+    assert code == 0, err
+    monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
+    key, pub = str(keypair / "cosign.key"), str(keypair / "cosign.pub")
+    assert kitlab(capsys, "sign", child, "--key", key, "--plain-http")[0] == 0
+    storage = Path(os.environ["KITOPS_HOME"]) / "storage"
+
+    code, out, err = kitlab(capsys, "pull", child, "--verify", pub, "--plain-http")
+    assert code == 1
+    assert f"parent kit of {child}" in err
+    assert "is not signed" in err
+    assert "Pulled" not in out
+    assert not (storage / "blobs").exists() or not any((storage / "blobs").rglob("*"))
+
+    assert kitlab(capsys, "sign", parent, "--key", key, "--plain-http")[0] == 0
+    code, out, err = kitlab(capsys, "pull", child, "--verify", pub, "--plain-http")
+    assert code == 0, err
+    code, out, _ = kitlab(capsys, "list", "--format", "json")
+    assert sorted(k["repo"].rsplit("/", 1)[1] for k in json.loads(out)) == ["child", "parent"]
