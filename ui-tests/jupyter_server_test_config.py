@@ -35,3 +35,14 @@ big = root / "big"
 with open(big / "models" / "weights.bin", "wb") as weights:
     weights.truncate(3 << 30)
 (big / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models/weights.bin\n")
+
+# Signing from the Pack & push dialog (tests/sign.spec.ts, docs/trust.md): a cosign key pair the server
+# signs with, its password in the server's environment as an administrator would set it. The spec reads
+# the public key from the same folder (named by the port, which both processes know).
+from kitlab.trust import generate_key_pair  # noqa: E402
+
+signing = Path(tempfile.gettempdir()) / f"kitlab-ui-signing-{c.ServerApp.port}"
+os.environ["COSIGN_PASSWORD"] = "ui-signing-" + os.urandom(8).hex()
+c.Kitlab.signing_key = str(
+    generate_key_pair(signing, os.environ["COSIGN_PASSWORD"].encode(), force=True).private_path
+)

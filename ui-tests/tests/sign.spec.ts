@@ -1,0 +1,75 @@
+import { expect, test } from '@jupyterlab/galata';
+import { spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+
+import { KitlabPanel } from './kitlab-panel';
+import { IRegistryServer, startRegistry } from './registry-server';
+
+/*
+ * Pack & push with "Sign the pushed kit" (docs/trust.md): the server signs the pushed digest with its
+ * cosign key (jupyter_server_test_config.py makes one; its password stays in the server's environment),
+ * and the real cosign CLI verifies the signature with the public key alone, offline.
+ * Needs: GET /scan, POST /jobs (pack-push with sign), the cosign CLI on PATH (make test installs it).
+ */
+test.use({ autoGoto: false });
+
+let registry: IRegistryServer | null = null;
+
+test.beforeAll(async () => {
+  registry = await startRegistry({});
+});
+
+test.afterAll(() => {
+  registry?.stop();
+});
+
+test('pack & push signs the kit, and cosign verifies it', async ({
+  page
+}, testInfo) => {
+  test.setTimeout(120000);
+  const host = registry!.host;
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.scanFolder('demo');
+  await expect(panel.form).toBeVisible();
+
+  await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.locator('input[name="registry"]').fill(host);
+  await dialog.locator('input[name="repository"]').fill('org/signed');
+  await dialog.locator('input[name="tag"]').fill('v1');
+  const sign = dialog.locator('input[name="sign"]');
+  await expect(sign).not.toBeChecked(); // the signOnPush setting is off by default
+  await sign.check();
+  await panel.screenshot('sign-dialog');
+  await dialog.getByRole('button', { name: 'Start' }).click();
+
+  const job = panel.root.locator('.jp-kitlab-job', {
+    hasText: `${host}/org/signed:v1`
+  });
+  await panel.expectJobSucceeded(job.first(), 90000);
+  await panel.screenshot('sign-succeeded');
+
+  // The real cosign accepts the signature with the public key only (no transparency log).
+  const keys = path.join(
+    os.tmpdir(),
+    `kitlab-ui-signing-${process.env.KITLAB_UI_PORT ?? '8888'}`
+  );
+  const home = path.join(testInfo.outputDir, 'cosign-home');
+  const verified = spawnSync(
+    'cosign',
+    [
+      'verify',
+      '--key',
+      path.join(keys, 'cosign.pub'),
+      '--insecure-ignore-tlog=true',
+      '--allow-http-registry',
+      `${host}/org/signed:v1`
+    ],
+    { encoding: 'utf-8', env: { ...process.env, HOME: home }, timeout: 60000 }
+  );
+  expect(verified.status, verified.stderr).toBe(0);
+  expect(verified.stdout).toContain('"docker-manifest-digest":"sha256:');
+});
