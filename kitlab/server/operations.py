@@ -34,7 +34,7 @@ from kitlab.server.settings import Kitlab
 from kitlab.trust import VerifyResult, load_public_key, sign, verify
 from kitlab.trust.attest import verified_predicates
 from kitlab.trust.pull import pull_verified
-from kitlab.trust.summary import trust_note
+from kitlab.trust.summary import key_fingerprint, trust_note
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
 
@@ -252,11 +252,12 @@ class Operations:
         )
 
     def pull(
-        self, reference: str, remote: Remote, reporter: Reporter
+        self, reference: str, remote: Remote, reporter: Reporter, *, asked: bool = False
     ) -> tuple[PullResult, VerifyResult | None]:
-        """A pull, verified first when the administrator requires signatures (docs/trust.md): an
-        unsigned or badly signed kit fails the job before anything is downloaded."""
-        keys = self.settings.signature_keys()
+        """A pull, verified first when the administrator requires signatures or the job ``asked``
+        (``verify: true``; docs/trust.md): an unsigned or badly signed kit fails the job before
+        anything is downloaded."""
+        keys = self.settings.signature_keys(asked)
         if keys is None:
             reporter.stage("pull")
             return pull(
@@ -284,14 +285,31 @@ class Operations:
 
     def run_pull(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         reference = text_param(params, "reference")
-        return to_api(self.pull(reference, self.remote(params, reference), reporter)[0])
+        pulled, verified = self.pull(
+            reference, self.remote(params, reference), reporter, asked=bool_param(params, "verify")
+        )
+        return to_api({**asdict(pulled), "signature": self.signature_summary(verified)})
+
+    def signature_summary(self, verified: VerifyResult | None) -> dict[str, Any] | None:
+        """What a job result says about the signature check (None: not checked): only after proof."""
+        if verified is None or not verified.signatures:
+            return None
+        index = verified.signatures[0].key_index
+        key = load_public_key(self.settings.trusted_keys[index])
+        return {
+            "verified": True,
+            "digest": verified.digest,
+            "signatures": len(verified.signatures),
+            "key": Path(self.settings.trusted_keys[index]).name,
+            "fingerprint": key_fingerprint(key),
+        }
 
     def check_stored_signature(
         self, reference: str, digest: str, params: dict[str, Any], reporter: Reporter
     ) -> VerifyResult | None:
         """With ``require_signature``, a kit already in the store is unpacked only if its registry holds
         a trusted signature for exactly the stored digest; a locally packed kit has none."""
-        keys = self.settings.signature_keys()
+        keys = self.settings.signature_keys(bool_param(params, "verify"))
         if keys is None:
             return None
         parsed = parse_reference(reference)
@@ -313,7 +331,7 @@ class Operations:
         pinned = parse_reference(reference).with_reference(digest=verified.digest)
         predicates = verified_predicates(pinned, key, remote=self.remote(params, reference))
         label = Path(self.settings.trusted_keys[index]).name
-        return trust_note(verified, key, label, predicates, checked_by="this server (require_signature)")
+        return trust_note(verified, key, label, predicates, checked_by="this server against its trusted keys")
 
     def run_unpack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
         """Unpack into a workspace folder, pulling first when the kit is not in the local store (as
@@ -329,7 +347,9 @@ class Operations:
         except NotFound:
             if parse_reference(reference).registry == "localhost":
                 raise
-            pulled, verified = self.pull(reference, self.remote(params, reference), reporter)
+            pulled, verified = self.pull(
+                reference, self.remote(params, reference), reporter, asked=bool_param(params, "verify")
+            )
             digest = pulled.digest
         else:
             verified = self.check_stored_signature(reference, digest, params, reporter)
@@ -352,6 +372,7 @@ class Operations:
             "digest": digest,
             "path": to_api_path(self.root, dest),
             "refused": unpacked.refused,
+            "signature": self.signature_summary(verified),
         }
         # The scan and the notebook go by path: the folder must still be the one unpacked into,
         # not a symlink swapped in since (docs/hardening.md).

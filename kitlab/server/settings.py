@@ -133,15 +133,17 @@ class Kitlab(Configurable):
                 raise TraitError(f"Kitlab.trusted_keys: {exc.message}") from None
         return paths
 
-    def signature_keys(self) -> list[Any] | None:
-        """The trusted public keys when ``require_signature`` is on, else None."""
-        if not self.require_signature:
+    def signature_keys(self, asked: bool = False) -> list[Any] | None:
+        """The trusted public keys when ``require_signature`` is on or a job ``asked`` to verify, else
+        None."""
+        if not (self.require_signature or asked):
             return None
         from kitlab.errors import NotAllowed
         from kitlab.trust import load_public_key
 
         if not self.trusted_keys:
-            raise NotAllowed("require_signature is on but no trusted_keys are set; ask your administrator")
+            why = "require_signature is on" if self.require_signature else "verifying a signature needs them"
+            raise NotAllowed(f"no trusted_keys are set on this server ({why}); ask your administrator")
         return [load_public_key(path) for path in self.trusted_keys]
 
     def signing_private_key(self) -> Any:
