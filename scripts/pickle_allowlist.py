@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import pickle
 import sys
 import tempfile
@@ -726,7 +727,7 @@ def render(seen: dict[str, set[str]]) -> str:
             lines.append(f"    # {top}")
             group = top
         uses = " ".join(u for u in order if u in seen[full])
-        lines.append(f"    {full!r}: {uses!r},")
+        lines.append(f"    {json.dumps(full)}: {json.dumps(uses)},")  # as ruff format writes it
     lines.append("}")
     return "\n".join(lines) + "\n"
 

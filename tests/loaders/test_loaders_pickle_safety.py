@@ -372,3 +372,85 @@ def test_protocol_0_and_1_call_opcodes(tmp_path: Path, data: bytes):
 def test_extension_registry_reference_is_unknown(tmp_path: Path):
     report = scan_pickle_file(_write(tmp_path / "ext.pkl", lf.proto(2) + b"\x82\x07" + lf.STOP))
     assert report.verdict == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("sklearn.utils._testing", "assert_run_python_script_without_output"),
+        ("pandas", "to_pickle"),
+        ("numpy", "loadtxt"),
+        ("scipy.io", "savemat"),
+        ("torch.utils.cpp_extension", "load_inline"),
+        ("torch.storage", "_load_from_bytes"),
+        ("posixpath", "os.system"),
+        ("tempfile", "_os.system"),
+        ("logging.config", "dictConfig"),
+        ("pydoc", "pipepager"),
+    ],
+)
+def test_issue_13_gadgets_inside_trusted_trees_are_dangerous(tmp_path: Path, module: str, name: str):
+    data = lf.proto(4) + lf.ustr(module) + lf.ustr(name) + lf.STACK_GLOBAL + lf.EMPTY_TUPLE + lf.REDUCE
+    report = scan_pickle_file(_write(tmp_path / "g.pkl", data + lf.STOP))
+    assert report.verdict == "dangerous", report
+
+
+def test_only_exact_names_are_trusted_not_module_trees(tmp_path: Path):
+    # A name under sklearn that no sklearn pickle uses is unknown, not safe.
+    data = lf.proto(2) + lf.glob("sklearn.utils", "gen_batches") + lf.EMPTY_TUPLE + lf.REDUCE + lf.STOP
+    report = scan_pickle_file(_write(tmp_path / "u.pkl", data))
+    assert report.verdict == "unknown"
+    assert _classes(report) == {"sklearn.utils.gen_batches": "unknown"}
+
+
+def test_time_zone_frames_are_safe_in_every_protocol(tmp_path: Path):
+    frame = pd.DataFrame({"t": pd.date_range("2024-01-01", periods=3, tz="Europe/Berlin")})
+    for protocol in range(6):
+        report = scan_pickle_file(
+            _write(tmp_path / f"tz{protocol}.pkl", pickle.dumps(frame, protocol=protocol))
+        )
+        assert report.verdict == "safe", (protocol, report.named("unknown"), report.notes)
+
+
+def test_a_listed_class_called_in_a_new_way_is_unknown(tmp_path: Path):
+    # LightGBM's pickles instantiate Booster without __init__; calling it with a file name is not that.
+    ok = lf.proto(2) + lf.glob("lightgbm.basic", "Booster") + lf.EMPTY_TUPLE + lf.NEWOBJ + lf.STOP
+    called = lf.proto(2) + lf.glob("lightgbm.basic", "Booster") + lf.ustr("/etc/passwd") + lf.TUPLE1
+    called += lf.REDUCE + lf.STOP
+    assert scan_pickle_file(_write(tmp_path / "ok.pkl", ok)).verdict == "safe"
+    assert scan_pickle_file(_write(tmp_path / "called.pkl", called)).verdict == "unknown"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["frame-first", "unicode-first", "junk-after-reduce", "overlong-line-after", "pkl.zst", "pkl.gz"],
+)
+def test_files_loaders_execute_are_never_not_a_pickle(tmp_path: Path, variant: str):
+    import gzip
+
+    import zstandard
+
+    body = lf.ustr("os") + lf.ustr("system") + lf.STACK_GLOBAL + lf.ustr("true") + lf.TUPLE1 + lf.REDUCE
+    data = {
+        "frame-first": b"\x95" + len(body + b".").to_bytes(8, "little") + body + b".",
+        "unicode-first": body + b".",
+        "junk-after-reduce": b"cos\nsystem\n(S'true'\ntR\xff\xff",
+        "overlong-line-after": b"cos\nsystem\n(S'true'\ntR0S'" + b"A" * 100_000 + b"\n.",
+        "pkl.zst": zstandard.ZstdCompressor().compress(lf.proto(4) + body + b"."),
+        "pkl.gz": gzip.compress(b"cos\nsystem\n(S'true'\ntR."),
+    }[variant]
+    report = scan_pickle_file(_write(tmp_path / f"x.{variant}", data))
+    assert report.verdict == "dangerous", report
+
+
+def test_torch_zip_with_two_data_pkl_members_reads_both(tmp_path: Path):
+    import warnings
+    import zipfile
+
+    path = tmp_path / "dup.pt"
+    with zipfile.ZipFile(path, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        zf.writestr("archive/data.pkl", lf.proto(2) + lf.system_call() + lf.STOP)
+        zf.writestr("archive/data.pkl", lf.torch_state_dict_pickle())
+    report = scan_pickle_file(path)
+    assert (report.format, report.verdict) == ("torch-zip", "dangerous")

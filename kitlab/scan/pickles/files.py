@@ -266,7 +266,9 @@ class _Scan:
             plain = Findings()
             with opener() as fh:
                 try:
-                    machine = Machine(Reader(fh), plain, f"{location} (as pickle.load reads it)", joblib=False)
+                    machine = Machine(
+                        Reader(fh), plain, f"{location} (as pickle.load reads it)", joblib=False
+                    )
                     machine.importable = _installed
                     machine.run()
                 except (PickleError, *STREAM_ERRORS):
