@@ -41,7 +41,7 @@ def main() -> int:
         benign = corpus.benign(root)
         sets = {"malicious": malicious, "benign": benign}
         rows = []
-        verdicts: dict[str, dict[str, bool | None]] = {}
+        verdicts: dict[str, dict[str, set[str] | None]] = {}
         t = time.perf_counter()
         reports = {str(s.path.resolve()): scan_pickle_file(s.path) for s in malicious + benign}
         kitlab_s = time.perf_counter() - t
@@ -49,7 +49,7 @@ def main() -> int:
             if name in args.skip:
                 continue
             t = time.perf_counter()
-            found: dict[str, bool | None] = {}
+            found: dict[str, set[str] | None] = {}
             for label, samples in sets.items():
                 found.update(oracle([s.path for s in samples], (root / label).resolve()))
             verdicts[name] = found

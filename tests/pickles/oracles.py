@@ -1,9 +1,10 @@
 """Other pickle scanners as oracles: fickling, picklescan, modelscan and ModelAudit (test dependencies).
 
-Each answers, per file, True (flagged at its malicious level), False (scanned, not flagged) or None (it
-could not scan the file: an error or a format it does not read). "Malicious level" is each tool's own top
-tier, not its informational notes: picklescan's ``Dangerous`` globals, fickling's ``LIKELY_UNSAFE`` and
-above, modelscan's ``CRITICAL``/``HIGH`` issues, ModelAudit's ``critical`` issues.
+Each answers, per file, the set of things it flags at its malicious level (empty: scanned, not flagged) or
+None (it could not scan the file: an error or a format it does not read). "Malicious level" is each tool's
+own top tier, not its informational notes: picklescan's ``Dangerous`` globals, fickling's
+``OVERTLY_MALICIOUS`` (``fickling-likely-unsafe``: its ``LIKELY_UNSAFE`` and above, what
+``is_likely_safe`` refuses), modelscan's ``CRITICAL``/``HIGH`` issues, ModelAudit's ``critical`` issues.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
-Verdicts = dict[str, bool | None]  # absolute path -> flagged
+Verdicts = dict[str, set[str] | None]  # absolute path -> what it flags there
 
 
 def picklescan(paths: list[Path]) -> Verdicts:
@@ -33,15 +34,16 @@ def picklescan(paths: list[Path]) -> Verdicts:
         except Exception:
             out[str(path)] = None
             continue
-        dangerous = any(str(g.safety).endswith("Dangerous") for g in result.globals)
-        out[str(path)] = True if dangerous else (None if result.scan_err else False)
+        dangerous = {f"{g.module}.{g.name}" for g in result.globals if str(g.safety).endswith("Dangerous")}
+        out[str(path)] = None if result.scan_err and not dangerous else dangerous
     return out
 
 
-def fickling(paths: list[Path]) -> Verdicts:
+def fickling(paths: list[Path], threshold: str = "OVERTLY_MALICIOUS") -> Verdicts:
     from fickling.analysis import Severity, check_safety
     from fickling.fickle import Pickled
 
+    level = Severity[threshold]
     out: Verdicts = {}
     for path in paths:
         try:
@@ -50,7 +52,7 @@ def fickling(paths: list[Path]) -> Verdicts:
         except Exception:
             out[str(path)] = None
             continue
-        out[str(path)] = severity >= Severity.LIKELY_UNSAFE
+        out[str(path)] = {severity.name} if severity >= level else set()
     return out
 
 
@@ -61,10 +63,12 @@ def modelscan(folder: Path) -> Verdicts:
         result = ModelScan().scan(folder)
     out: Verdicts = {}
     for name in result.get("summary", {}).get("scanned", {}).get("scanned_files", []):
-        out[str((folder / name).resolve())] = False
+        out[str((folder / name).resolve())] = set()
     for issue in result.get("issues", []):
         if issue.get("severity") in ("CRITICAL", "HIGH"):
-            out[str((folder / issue["source"].split(":")[0]).resolve())] = True
+            found = out.setdefault(str((folder / issue["source"].split(":")[0]).resolve()), set())
+            if found is not None:
+                found.add(f"{issue.get('module')}.{issue.get('operator')}")
     return out
 
 
@@ -92,19 +96,23 @@ def modelaudit(folder: Path) -> Verdicts:
     for check in report.get("checks", []):
         location = check.get("location", "")
         if location.startswith(str(folder)):
-            out.setdefault(str(Path(location.split(" (")[0]).resolve()), False)
+            out.setdefault(str(Path(location.split(" (")[0]).resolve()), set())
     for issue in report.get("issues", []):
         if issue.get("severity") == "critical":
             location = issue.get("location", "") or ""
+            what = (issue.get("details") or {}).get("import_reference") or issue.get("message", "")[:80]
             for candidate in (location.split(" (")[0], location.split(":")[0]):
                 if candidate.startswith(str(folder)):
-                    out[str(Path(candidate).resolve())] = True
+                    found = out.setdefault(str(Path(candidate).resolve()), set())
+                    if found is not None:
+                        found.add(what)
                     break
     return out
 
 
 ORACLES: dict[str, Callable[[list[Path], Path], Verdicts]] = {
     "fickling": lambda paths, folder: fickling(paths),
+    "fickling-likely-unsafe": lambda paths, folder: fickling(paths, "LIKELY_UNSAFE"),
     "picklescan": lambda paths, folder: picklescan(paths),
     "modelscan": lambda paths, folder: modelscan(folder),
     "ModelAudit": lambda paths, folder: modelaudit(folder),
