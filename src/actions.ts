@@ -285,7 +285,10 @@ export class KitlabActions {
         ? defaultDestination(initialReference, cwd)
         : '',
       selection: { ...UNPACK_ALL },
-      plainHttp: this._policy.plainHttpByDefault(registryHost(initialReference))
+      plainHttp: this._policy.plainHttpByDefault(
+        registryHost(initialReference)
+      ),
+      verify: false
     };
     let problem: string | null = null;
     for (;;) {
@@ -319,6 +322,7 @@ export class KitlabActions {
           path: destination,
           filters: unpackFilters(values.selection) ?? [],
           notebook: true,
+          ...(values.verify ? { verify: true } : {}),
           ...this._policy.forReference(reference, values.plainHttp)
         }
       },

@@ -4,7 +4,14 @@
  */
 import { etaSeconds } from './format';
 import { isLocalRegistry, registryHost } from './reference';
-import { IJob, IJobEvent, isJobKind, JobKind, JobState } from './tokens';
+import {
+  IJob,
+  IJobEvent,
+  isJobKind,
+  ISignatureSummary,
+  JobKind,
+  JobState
+} from './tokens';
 
 /** The schema id of the server's job events. */
 export const JOB_EVENT_SCHEMA = 'https://events.kitlab.dev/job';
@@ -173,6 +180,21 @@ export function jobSubject(job: IJob): string {
   }
   const path = 'path' in job.params ? job.params.path : undefined;
   return typeof path === 'string' ? path || '/' : '';
+}
+
+/** The signature check a pull or unpack job proved (null when it did not check one). */
+export function jobSignature(job: IJob): ISignatureSummary | null {
+  const result = job.result;
+  if (
+    job.state === 'succeeded' &&
+    result &&
+    'signature' in result &&
+    result.signature &&
+    result.signature.verified === true
+  ) {
+    return result.signature;
+  }
+  return null;
 }
 
 /** The notebook a finished job wrote or recorded the kit in (unpack, push, pack-push), if any. */

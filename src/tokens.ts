@@ -231,6 +231,8 @@ export interface IPackPushParams extends IRemoteParams {
 /** `pull`: a kit from a registry into the local store. */
 export interface IPullParams extends IRemoteParams {
   reference: string;
+  /** Pull only if the kit carries a signature by one of the server's trusted keys. */
+  verify?: boolean;
 }
 
 /** `unpack`: a kit into a workspace folder (pulled first when not in the store). */
@@ -243,6 +245,8 @@ export interface IUnpackParams extends IRemoteParams {
   ignoreExisting?: boolean;
   /** Write a notebook that loads the kit beside it. */
   notebook?: boolean;
+  /** As for pull: only a kit signed by one of the server's trusted keys. */
+  verify?: boolean;
 }
 
 /** A pickle file the safety scan did not trust, with the globals that decided. */
@@ -282,12 +286,25 @@ export interface IPackPushResult extends IPushResult {
   safety: ISafetyFinding[];
 }
 
+/** A signature check that succeeded (kitlab/server/operations.py `signature_summary`; docs/trust.md). */
+export interface ISignatureSummary {
+  verified: true;
+  digest: string;
+  signatures: number;
+  /** The trusted public key's file name on the server. */
+  key: string;
+  /** `SHA256:…` of the key. */
+  fingerprint: string;
+}
+
 export interface IPullResult {
   reference: string;
   digest: string;
   downloadedBytes: number;
   skippedBlobs: number;
   parents: string[];
+  /** Null when the signature was not checked. */
+  signature?: ISignatureSummary | null;
 }
 
 export interface IUnpackResult {
@@ -298,6 +315,8 @@ export interface IUnpackResult {
   /** The notebook that loads the kit, when `notebook` was asked for. */
   notebook?: string;
   safety?: ISafetyFinding[];
+  /** Null when the signature was not checked. */
+  signature?: ISignatureSummary | null;
 }
 
 /** Params and result of each job kind, as kitlab/server/operations.py reads and returns them. */

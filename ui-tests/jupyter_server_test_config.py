@@ -46,3 +46,5 @@ os.environ["COSIGN_PASSWORD"] = "ui-signing-" + os.urandom(8).hex()
 c.Kitlab.signing_key = str(
     generate_key_pair(signing, os.environ["COSIGN_PASSWORD"].encode(), force=True).private_path
 )
+# The same public key is trusted, so the Pull dialog's "Verify the signature" accepts those kits.
+c.Kitlab.trusted_keys = [str(signing / "cosign.pub")]

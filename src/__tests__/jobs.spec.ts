@@ -3,6 +3,7 @@ import {
   asJobEvent,
   isActive,
   jobReference,
+  jobSignature,
   jobSubject,
   jobVerb,
   JOB_EVENT_SCHEMA,
@@ -265,5 +266,35 @@ describe('how a job is named', () => {
     expect(jobVerb(unpack('ghcr.io/team/iris:v1'))).toBe('pull');
     expect(jobVerb(unpack('iris:v1'))).toBe('unpack');
     expect(jobVerb(job('a', 1))).toBe('pack');
+  });
+
+  it('claims a verified signature only for a succeeded job whose result proves one', () => {
+    const signature = {
+      verified: true as const,
+      digest: 'sha256:' + 'a'.repeat(64),
+      signatures: 1,
+      key: 'team.pub',
+      fingerprint: 'SHA256:abc'
+    };
+    const unpack = (state: IJob['state'], result: unknown): IJob =>
+      ({
+        ...job('u', 1),
+        kind: 'unpack',
+        params: { reference: 'ghcr.io/team/iris:v1', path: 'iris' },
+        state,
+        result
+      }) as IJob;
+    const proven = { reference: 'r', digest: 'd', path: 'iris', signature };
+    expect(jobSignature(unpack('succeeded', proven))).toEqual(signature);
+    expect(jobSignature(unpack('failed', proven))).toBeNull();
+    expect(
+      jobSignature(unpack('succeeded', { ...proven, signature: null }))
+    ).toBeNull();
+    // A push result's signature (the tag it wrote) is not a verification.
+    expect(
+      jobSignature(
+        unpack('succeeded', { ...proven, signature: { tag: 'sha256-x.sig' } })
+      )
+    ).toBeNull();
   });
 });

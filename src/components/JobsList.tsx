@@ -3,7 +3,13 @@ import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { formatBytes, formatDuration, formatRate, percent } from '../format';
-import { isActive, jobNotebook, jobSubject, jobVerb } from '../jobs';
+import {
+  isActive,
+  jobNotebook,
+  jobSignature,
+  jobSubject,
+  jobVerb
+} from '../jobs';
 import { IJob, JobKind, JobState } from '../tokens';
 import { ProgressBar } from './common';
 
@@ -76,6 +82,7 @@ function JobRow(props: {
   const active = isActive(job.state);
   const value = job.state === 'succeeded' ? 100 : percent(done, total);
   const notebook = jobNotebook(job);
+  const signature = jobSignature(job);
   const details = [
     total > 0 ? `${formatBytes(done)} / ${formatBytes(total)}` : '',
     active ? formatRate(bytesPerSecond) : '',
@@ -134,6 +141,18 @@ function JobRow(props: {
       {job.error && (
         <p className="jp-kitlab-error-text" role="alert">
           {job.error.message ?? job.error.code}
+        </p>
+      )}
+      {signature && (
+        <p
+          className="jp-kitlab-job-signature"
+          data-testid="kitlab-job-signature"
+        >
+          {trans.__(
+            'Signature verified: %1 (%2)',
+            signature.key,
+            signature.fingerprint
+          )}
         </p>
       )}
       {notebook && (

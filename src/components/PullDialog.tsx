@@ -15,6 +15,8 @@ export interface IPullValues {
   destination: string;
   selection: IUnpackSelection;
   plainHttp: boolean;
+  /** Pull only if the kit is signed by one of the server's trusted keys (docs/trust.md). */
+  verify: boolean;
 }
 
 /** Why the values cannot be pulled (English, for `trans.__`), or null. */
@@ -91,6 +93,12 @@ export function PullFormView(
         ))}
       </fieldset>
       {!isLocalRegistry(registryHost(values.reference)) && form.plainHttp()}
+      <CheckField
+        name="verify"
+        label={trans.__("Verify the signature with the server's trusted keys")}
+        checked={values.verify}
+        onChange={verify => update({ verify })}
+      />
       <p className="jp-kitlab-muted">
         {trans.__(
           'A new notebook that loads the kit opens when it is unpacked.'

@@ -72,4 +72,31 @@ test('pack & push signs the kit, and cosign verifies it', async ({
   );
   expect(verified.status, verified.stderr).toBe(0);
   expect(verified.stdout).toContain('"docker-manifest-digest":"sha256:');
+
+  // Pull it back with "Verify the signature": the job and the notebook say who signed it.
+  await page.evaluate(() => {
+    const app = (
+      window as unknown as {
+        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
+      }
+    ).jupyterapp;
+    void app.commands.execute('kitlab:pull');
+  });
+  const pull = page.locator('.jp-Dialog');
+  await pull.locator('input[name="reference"]').fill(`${host}/org/signed:v1`);
+  await pull.locator('input[name="verify"]').check();
+  await panel.screenshot('verify-dialog');
+  await pull.getByRole('button', { name: 'Pull and open' }).click();
+  const pulled = panel.root.locator('.jp-kitlab-job', {
+    hasText: `Pull ${host}/org/signed:v1`
+  });
+  await panel.expectJobSucceeded(pulled.first(), 90000);
+  await expect(
+    pulled.first().getByTestId('kitlab-job-signature')
+  ).toContainText('Signature verified: cosign.pub (SHA256:');
+  await expect(page.locator('.jp-Notebook')).toContainText(
+    'Signature verified',
+    { timeout: 60000 }
+  );
+  await panel.screenshot('verified-pull');
 });
