@@ -80,16 +80,17 @@ def main() -> int:
         print("\nFiles an oracle flags that kitlab calls safe:\n")
         disagreements = 0
         for name, found in verdicts.items():
-            for path, hit in sorted(found.items()):
-                report = reports.get(path)
-                if hit and report is not None and report.verdict == SAFE:
-                    disagreements += 1
-                    dotted = [g.qualified for g in report.globals if "." in g.name]
-                    print(
-                        f"- {name}: `{Path(path).name}` — kitlab: safe; attribute paths it resolved: {dotted}"
-                    )
-        if not disagreements:
-            print("- none")
+            rows_of = [
+                (path, hit)
+                for path, hit in sorted(found.items())
+                if hit and reports.get(path) is not None and reports[path].verdict == SAFE
+            ]
+            disagreements += len(rows_of)
+            flagged_names = sorted({g for _, hit in rows_of for g in (hit or ())})
+            if rows_of:
+                shown = ", ".join(f"`{Path(p).name}`" for p, _ in rows_of[:8])
+                more = f" and {len(rows_of) - 8} more" if len(rows_of) > 8 else ""
+                print(f"- {name} ({len(rows_of)}: {shown}{more}) flags {flagged_names[:6]}")
         missed = {
             name: sorted(Path(p).name for p in mal if not found.get(p)) for name, found in verdicts.items()
         }

@@ -3,8 +3,9 @@
 Each answers, per file, the set of things it flags at its malicious level (empty: scanned, not flagged) or
 None (it could not scan the file: an error or a format it does not read). "Malicious level" is each tool's
 own top tier, not its informational notes: picklescan's ``Dangerous`` globals, fickling's
-``OVERTLY_MALICIOUS`` (``fickling-likely-unsafe``: its ``LIKELY_UNSAFE`` and above, what
-``is_likely_safe`` refuses), modelscan's ``CRITICAL``/``HIGH`` issues, ModelAudit's ``critical`` issues.
+``OVERTLY_MALICIOUS`` (and, as separate rows, ``LIKELY_OVERTLY_MALICIOUS`` and above, and
+``LIKELY_UNSAFE`` and above — what ``is_likely_safe`` refuses), modelscan's ``CRITICAL``/``HIGH``
+issues, ModelAudit's ``critical`` issues.
 """
 
 from __future__ import annotations
@@ -112,6 +113,7 @@ def modelaudit(folder: Path) -> Verdicts:
 
 ORACLES: dict[str, Callable[[list[Path], Path], Verdicts]] = {
     "fickling": lambda paths, folder: fickling(paths),
+    "fickling-likely-overtly-malicious": lambda paths, folder: fickling(paths, "LIKELY_OVERTLY_MALICIOUS"),
     "fickling-likely-unsafe": lambda paths, folder: fickling(paths, "LIKELY_UNSAFE"),
     "picklescan": lambda paths, folder: picklescan(paths),
     "modelscan": lambda paths, folder: modelscan(folder),
