@@ -39,6 +39,7 @@ SHORT_LINE = 4096
 SKIP_CHUNK = 1 << 20
 CONTAINER_CAP = 1000
 MEMO_CAP = 200_000
+STACK_CAP = 2_000_000
 MAX_DEPTH = 4  # nested pickles inside pickles
 NODE_BUDGET = 10_000  # symbolic values inspected per call-argument check
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
@@ -355,6 +356,10 @@ class Machine:
     # ---- stack helpers
     def push(self, value: Any) -> None:
         self.stack.append(value)
+        if len(self.stack) > STACK_CAP:
+            # Real model pickles stay far below; a file that piles up millions of values would take the
+            # scanner's memory with it. It cannot be analysed completely: unknown, never safe.
+            raise PickleError(f"more than {STACK_CAP} values on the stack at byte {self.r.pos}")
 
     def pop(self) -> Any:
         if not self.stack:
