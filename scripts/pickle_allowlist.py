@@ -648,7 +648,44 @@ def scipy_objects() -> Iterator[tuple[str, Any]]:
     yield "kde", stats.gaussian_kde(np.random.default_rng(0).random(20))
 
 
+def python_objects() -> Iterator[tuple[str, Any]]:
+    """Plain Python data that models and their metadata carry."""
+    import collections
+    import datetime
+    import decimal
+    import fractions
+    import re
+
+    now = datetime.datetime(2024, 5, 17, 12, 30, tzinfo=datetime.timezone.utc)
+    yield (
+        "datetimes",
+        [now, now.date(), now.time(), datetime.timedelta(hours=1), datetime.datetime(2024, 1, 1)],
+    )
+    yield "timezone-offset", datetime.timezone(datetime.timedelta(hours=-3), "BRT")
+    yield "numbers", [decimal.Decimal("1.5"), fractions.Fraction(1, 3), complex(1, 2), 2**100, float("nan")]
+    yield (
+        "containers",
+        [
+            collections.OrderedDict(a=1),
+            collections.defaultdict(list, {"a": [1]}),
+            collections.deque([1, 2], maxlen=5),
+            collections.Counter("aab"),
+            {1, 2},
+            frozenset({3}),
+            bytearray(b"xy"),
+            b"raw",
+            range(3),
+            slice(1, 5, 2),
+            (1, "t"),
+            {"nested": {"deep": [None, True]}},
+        ],
+    )
+    yield "regex", re.compile(r"\w+", re.IGNORECASE)
+    yield "ellipsis", [Ellipsis, NotImplemented]
+
+
 SOURCES: dict[str, Callable[[], Iterator[tuple[str, Any]]]] = {
+    "python": python_objects,
     "scikit-learn": sklearn_objects,
     "boosting": boosting_objects,
     "statsmodels": statsmodels_objects,

@@ -916,7 +916,21 @@ def _statsmodels() -> Iterator[tuple[str, Any]]:
         yield "sm-hw", ExponentialSmoothing(series, trend="add").fit()
 
 
+def _python() -> Iterator[tuple[str, Any]]:
+    import collections
+    import datetime
+    import decimal
+
+    stamp = datetime.datetime(2023, 11, 2, 8, 15, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=1)))
+    yield "metadata", {"trained": stamp, "took": datetime.timedelta(minutes=3), "day": stamp.date()}
+    yield "counts", collections.Counter(["cat", "dog", "cat"])
+    yield "defaults", collections.defaultdict(int, {"a": 2})
+    yield "ordered", collections.OrderedDict([("x", 1.5), ("y", decimal.Decimal("2.25"))])
+    yield "sets", [{1, 2}, frozenset(["a"]), b"bytes", bytearray(3), complex(0, 1)]
+
+
 BENIGN_SOURCES = {
+    "python": _python,
     "pandas": _frames,
     "numpy": _arrays,
     "scipy": _scipy,

@@ -9,12 +9,17 @@ ALLOWED: dict[str, str] = {
     # _codecs
     "_codecs.encode": "call",
     # builtins
+    "builtins.Ellipsis": "ref",
+    "builtins.NotImplemented": "ref",
     "builtins.bytearray": "call",
     "builtins.bytes": "call",
     "builtins.complex": "call",
     "builtins.dict": "new",
+    "builtins.frozenset": "call",
     "builtins.getattr": "call",
+    "builtins.list": "ref",
     "builtins.object": "new",
+    "builtins.range": "call",
     "builtins.set": "call",
     "builtins.slice": "call",
     # catboost
@@ -23,16 +28,24 @@ ALLOWED: dict[str, str] = {
     "catboost.core.CatBoostRanker": "new",
     "catboost.core.CatBoostRegressor": "new",
     # collections
+    "collections.Counter": "call",
     "collections.OrderedDict": "new call ref",
     "collections.defaultdict": "call",
+    "collections.deque": "call",
     # copyreg
     "copyreg._reconstructor": "call",
     # datetime
+    "datetime.date": "call",
+    "datetime.datetime": "call",
     "datetime.time": "call",
     "datetime.timedelta": "call",
     "datetime.timezone": "call",
     # dateutil
     "dateutil.relativedelta.relativedelta": "new",
+    # decimal
+    "decimal.Decimal": "call",
+    # fractions
+    "fractions.Fraction": "call",
     # functools
     "functools.partial": "call",
     # joblib
@@ -178,6 +191,8 @@ ALLOWED: dict[str, str] = {
     "pyarrow.lib._restore_array": "call",
     "pyarrow.lib.py_buffer": "call",
     "pyarrow.lib.type_for_alias": "call",
+    # re
+    "re._compile": "call",
     # scipy
     "scipy._lib.array_api_compat.numpy._aliases.asarray": "ref",
     "scipy.interpolate._bsplines.BSpline": "new",
