@@ -125,7 +125,7 @@ ui-tests/node_modules/.stamp: ui-tests/package.json ui-tests/yarn.lock
 	touch $@
 
 # The UI tests on a free loopback port (docs/building.md, pitfall 8).
-FREE_PORT = $$($(VENV)/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+FREE_PORT = $$($(CURDIR)/$(VENV)/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 ui-test: ui-tests/node_modules/.stamp
 	cd ui-tests && KITLAB_UI_PORT=$(FREE_PORT) CI=1 jlpm playwright test

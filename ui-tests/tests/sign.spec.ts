@@ -55,7 +55,7 @@ test('pack & push signs the kit, and cosign verifies it', async ({
   // The real cosign accepts the signature with the public key only (no transparency log).
   const keys = path.join(
     os.tmpdir(),
-    `kitlab-ui-signing-${process.env.KITLAB_UI_PORT ?? '8888'}`
+    `kitlab-ui-signing-${process.env.KITLAB_UI_PORT || '8888'}`
   );
   const home = path.join(testInfo.outputDir, 'cosign-home');
   const verified = spawnSync(
