@@ -43,7 +43,6 @@ STACK_CAP = 2_000_000
 MAX_DEPTH = 4  # nested pickles inside pickles
 NODE_BUDGET = 10_000  # symbolic values inspected per call-argument check
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-PROTOCOL_BYTES = b"\x02\x03\x04\x05"
 # A module or attribute path as the unpickler's import can resolve it.
 IDENTIFIER_PATH = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 JOBLIB_WRAPPERS = {
