@@ -75,22 +75,25 @@ def modelscan(folder: Path) -> Verdicts:
 
 def modelaudit(folder: Path) -> Verdicts:
     env = {**os.environ, "DO_NOT_TRACK": "1", "PROMPTFOO_DISABLE_TELEMETRY": "1", "NO_COLOR": "1"}
-    proc = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "modelaudit"),
-            "scan",
-            "--format",
-            "json",
-            "--no-cache",
-            "-q",
-            str(folder),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=1800,
-        check=False,
-    )
+    try:
+        proc = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "modelaudit"),
+                "scan",
+                "--format",
+                "json",
+                "--no-cache",
+                "-q",
+                str(folder),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=1800,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {}  # could not scan in time: every file "not scanned"
     start = proc.stdout.find("{")
     report = json.loads(proc.stdout[start:]) if start >= 0 else {}
     out: Verdicts = {}
