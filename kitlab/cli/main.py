@@ -65,11 +65,16 @@ def cmd_version(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_unsafe_pickles(directory: str) -> None:
-    """Before a kit is packed (and pushed): warn about every pickle the safety scan cannot prove safe."""
-    from kitlab.loaders.pickle_safety import pickle_warnings, scan_tree
+def _warn_unsafe_pickles(args: argparse.Namespace) -> None:
+    """Before a kit is packed (and pushed): warn about every pickle the kit will carry that the safety
+    scan cannot prove safe (the files of the plan, as the server's pack jobs do; not the whole folder)."""
+    from kitlab.loaders.pickle_safety import NOT_A_PICKLE, pickle_warnings, scan_pickle_file
+    from kitlab.modelkit.pack import plan_pack
 
-    for line in pickle_warnings(scan_tree(directory), directory):
+    walk = plan_pack(args.directory, kitfile_path=args.file, store=_store(args)).layers
+    files = (entry.path for layer in walk.layers for entry in layer.entries if not entry.is_dir)
+    reports = [r for r in map(scan_pickle_file, files) if r.verdict != NOT_A_PICKLE]
+    for line in pickle_warnings(reports, args.directory):
         print(f"Warning: {line}: whoever loads it runs what it imports", file=sys.stderr)
 
 
@@ -94,7 +99,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
             )
         return 0
 
-    _warn_unsafe_pickles(args.directory)
+    _warn_unsafe_pickles(args)
     if args.push:
         from kitlab.modelkit.packpush import pack_and_push
 
