@@ -16,7 +16,7 @@ import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["fsync_dir", "write_atomically"]
+__all__ = ["fsync_dir", "write_atomically", "writer_alive"]
 
 
 def _default_mode() -> int:
@@ -64,3 +64,15 @@ def write_atomically(path: Path, data: bytes | str, *, mode: int | None = None, 
         raise
     if durable:
         fsync_dir(path.parent)
+
+
+def writer_alive(pid: int) -> bool:
+    """Whether the process that left a temporary file named with its ``pid`` may still be writing it
+    (the store and the staged unpack clean up only what a dead process left)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

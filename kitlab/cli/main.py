@@ -68,13 +68,11 @@ def cmd_version(args: argparse.Namespace) -> int:
 def _warn_unsafe_pickles(args: argparse.Namespace) -> None:
     """Before a kit is packed (and pushed): warn about every pickle the kit will carry that the safety
     scan cannot prove safe (the files of the plan, as the server's pack jobs do; not the whole folder)."""
-    from kitlab.loaders.pickle_safety import NOT_A_PICKLE, pickle_warnings, scan_pickle_file
+    from kitlab.loaders.pickle_safety import pickle_warnings, scan_planned_pickles
     from kitlab.modelkit.pack import plan_pack
 
-    walk = plan_pack(args.directory, kitfile_path=args.file, store=_store(args)).layers
-    files = (entry.path for layer in walk.layers for entry in layer.entries if not entry.is_dir)
-    reports = [r for r in map(scan_pickle_file, files) if r.verdict != NOT_A_PICKLE]
-    for line in pickle_warnings(reports, args.directory):
+    plan = plan_pack(args.directory, kitfile_path=args.file, store=_store(args))
+    for line in pickle_warnings(scan_planned_pickles(plan.layers), args.directory):
         print(f"Warning: {line}: whoever loads it runs what it imports", file=sys.stderr)
 
 

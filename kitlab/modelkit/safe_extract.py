@@ -41,6 +41,7 @@ from typing import IO, Any
 
 import zstandard
 
+from kitlab.atomicfile import writer_alive
 from kitlab.errors import Conflict, InvalidInput, KitlabError, PathOutsideRoot
 from kitlab.progress import CancelToken
 
@@ -334,7 +335,7 @@ class Staging:
             stale = [e.name for e in entries if e.name.startswith(STAGING_PREFIX)]
         for name in stale:
             pid = name.removeprefix(STAGING_PREFIX).split("-", 1)[0]
-            if pid.isdigit() and not _pid_alive(int(pid)):
+            if pid.isdigit() and not writer_alive(int(pid)):
                 with contextlib.suppress(OSError):
                     _rmtree_at(self.dest_fd, name)
 
@@ -439,16 +440,6 @@ def _rmtree_at(parent_fd: int, name: str) -> None:
     finally:
         os.close(fd)
     os.rmdir(name, dir_fd=parent_fd)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _check_within(member: tarfile.TarInfo, parts: list[str], allowed: list[str], within: str) -> None:

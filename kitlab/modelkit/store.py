@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from kitlab.atomicfile import fsync_dir, write_atomically
+from kitlab.atomicfile import fsync_dir, write_atomically, writer_alive
 from kitlab.errors import InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
 from kitlab.kitfile.boundedjson import loads_bounded
@@ -99,16 +99,6 @@ def _hex_of(digest: str) -> str:
     if not is_digest(digest) or not digest.startswith("sha256:"):
         raise InvalidInput(f"unsupported digest {digest!r} (only sha256 is stored locally)")
     return digest.removeprefix("sha256:")
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class BlobWriter:
@@ -314,7 +304,7 @@ class LocalStore:
         """Remove temp blobs left by kitlab processes that died (their pid is in the name)."""
         for entry in self.tmp_dir.iterdir():
             parts = entry.name.removeprefix(_TMP_PREFIX).split("-", 1)
-            if entry.name.startswith(_TMP_PREFIX) and parts[0].isdigit() and not _pid_alive(int(parts[0])):
+            if entry.name.startswith(_TMP_PREFIX) and parts[0].isdigit() and not writer_alive(int(parts[0])):
                 entry.unlink(missing_ok=True)
 
     @staticmethod

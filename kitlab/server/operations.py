@@ -17,7 +17,7 @@ import nbformat
 from kitlab.atomicfile import write_atomically
 from kitlab.errors import InvalidInput, NotAllowed, NotFound, PathOutsideRoot
 from kitlab.loaders.notebook import write_notebook
-from kitlab.loaders.pickle_safety import NOT_A_PICKLE, PickleReport, scan_pickle_file, scan_tree
+from kitlab.loaders.pickle_safety import PickleReport, scan_planned_pickles, scan_tree
 from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.packpush import pack_and_push
 from kitlab.modelkit.pull import PullResult, pull
@@ -126,9 +126,7 @@ class Operations:
         """The pickle scan that guards pulled kits runs before packing, on exactly the files the kit
         will hold, and warns (packing goes on: the user may be shipping their own trusted pickles)."""
         reporter.stage("safety scan")
-        plan = plan_pack(folder, store=self.store()).layers
-        files = (entry.path for layer in plan.layers for entry in layer.entries if not entry.is_dir)
-        reports = [r for r in map(scan_pickle_file, files) if r.verdict != NOT_A_PICKLE]
+        reports = scan_planned_pickles(plan_pack(folder, store=self.store()).layers)
         findings = safety_summary(reports, self.root)
         for finding in findings:
             names = ", ".join(finding["globals"]) or "unresolved imports"
