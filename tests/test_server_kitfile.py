@@ -133,6 +133,19 @@ async def test_validate_shows_the_text_a_save_of_form_edits_would_write(jp_fetch
     assert (project / "Kitfile").read_text() == body["text"]
 
 
+async def test_form_edits_are_laid_into_the_editors_unsaved_text(jp_fetch, project):
+    (project / "Kitfile").write_text(COMMENTED)
+    # The editor holds a comment typed but not saved; a form edit keeps it (the disk file lacks it).
+    unsaved = COMMENTED.replace("model:\n", "model:  # typed, not saved\n")
+    form = (await validate(jp_fetch, {"text": unsaved}))["kitfile"]
+    form["package"]["version"] = "2"
+    body = await validate(jp_fetch, {"kitfile": form, "original": unsaved})
+    assert "model:  # typed, not saved\n" in body["text"]
+    assert "# shown by kit list" in body["text"]
+    assert "version: '2'" in body["text"]
+    assert (project / "Kitfile").read_text() == COMMENTED
+
+
 async def test_validate_has_no_text_for_an_unparseable_kitfile(jp_fetch, project):
     body = await validate(jp_fetch, {"text": "manifestVersion: [\n"})
     assert body["kitfile"] is None

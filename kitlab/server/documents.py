@@ -96,10 +96,13 @@ def _read_text(path: Path) -> str:
 
 
 def _text_to_write(path: Path, payload: dict[str, Any]) -> str:
-    """Raw YAML as given; form edits laid into the file on disk, keeping its comments and key order."""
+    """Raw YAML as given; form edits laid into ``original`` (the text the editor holds, unsaved edits
+    and all) or else the file on disk, keeping its comments and key order."""
     if isinstance(payload.get("text"), str):
         return str(payload["text"])
-    original = _read_text(path) if is_file_or_link(path) else None
+    original = payload.get("original")
+    if not isinstance(original, str):
+        original = _read_text(path) if is_file_or_link(path) else None
     return render_kitfile(payload["kitfile"], original_text=original)
 
 

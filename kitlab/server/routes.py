@@ -58,9 +58,11 @@ def checked_reference(value: str, field: str) -> str:
 
 
 def checked_kitfile_input(body: dict[str, Any]) -> dict[str, Any]:
-    """Refuse raw YAML past the parser's size and nesting limits with 400 (not a Kitfile problem)."""
-    text = body.get("text")
-    if isinstance(text, str):
+    """Refuse raw YAML (``text``, or the ``original`` a form edit is laid into) past the parser's size
+    and nesting limits with 400 (not a Kitfile problem)."""
+    for text in (body.get("text"), body.get("original")):
+        if not isinstance(text, str):
+            continue
         try:
             check_document_limits(text)
         except YamlLimitError as exc:
