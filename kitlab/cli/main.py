@@ -71,7 +71,12 @@ def _warn_unsafe_pickles(args: argparse.Namespace) -> None:
     from kitlab.loaders.pickle_safety import pickle_warnings, scan_planned_pickles
     from kitlab.modelkit.pack import plan_pack
 
-    plan = plan_pack(args.directory, kitfile_path=args.file, store=_store(args))
+    plan = plan_pack(
+        args.directory,
+        kitfile_path=args.file,
+        store=_store(args),
+        allow_kitlab_only_names=args.allow_kitlab_only_names,
+    )
     for line in pickle_warnings(scan_planned_pickles(plan.layers), args.directory):
         print(f"Warning: {line}: whoever loads it runs what it imports", file=sys.stderr)
 
@@ -81,7 +86,11 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     if args.plan:
         plan = plan_pack(
-            args.directory, kitfile_path=args.file, compression=args.compression, store=_store(args)
+            args.directory,
+            kitfile_path=args.file,
+            compression=args.compression,
+            store=_store(args),
+            allow_kitlab_only_names=args.allow_kitlab_only_names,
         )
         for warning in plan.warnings:
             print(f"Warning: {warning}", file=sys.stderr)
@@ -112,6 +121,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
             progress=_print_progress,
             remote=_network(args),
             allow_secrets=args.allow_secrets,
+            allow_kitlab_only_names=args.allow_kitlab_only_names,
         )
         for warning in pushed.warnings:
             print(f"Warning: {warning}", file=sys.stderr)
@@ -126,6 +136,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         store=_store(args),
         progress=_print_progress,
         allow_secrets=args.allow_secrets,
+        allow_kitlab_only_names=args.allow_kitlab_only_names,
     )
     for warning in result.warnings:
         print(f"Warning: {warning}", file=sys.stderr)
@@ -390,13 +401,14 @@ def cmd_attest(args: argparse.Namespace) -> int:
     key = load_private_key(args.signing_key, _signing_password())
     remote = _trust_network(args)
     if args.type == "sbom":
-        from kitlab.trust.sbom import kit_sbom, workspace_requirements
+        from kitlab.trust.sbom import kit_sbom, workspace_facts
 
-        # With --dir, the workspace's pinned requirements (the scanner's, from the kernel) join the SBOM.
-        requirements = workspace_requirements(Path(args.dir)) if args.dir else ""
+        # With --dir, the workspace's pinned requirements (the scanner's, from the kernel) and the model
+        # facts it read from the weights join the SBOM; files are hashed from the store's layers if there.
+        facts = workspace_facts(Path(args.dir)) if args.dir else None
         predicate_type, predicate = (
             PREDICATE_CYCLONEDX,
-            kit_sbom(args.reference, remote=remote, requirements=requirements),
+            kit_sbom(args.reference, remote=remote, store=_store(args), facts=facts),
         )
     else:
         from kitlab.trust.provenance import provenance
@@ -477,6 +489,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-secrets",
         action="store_true",
         help="pack files that look like secrets (.env, keys, tokens) instead of stopping; --plan lists them",
+    )
+    p.add_argument(
+        "--allow-kitlab-only-names",
+        action="store_true",
+        help="pack file names containing '..', which kit cannot unpack (default: leave them out, warning)",
     )
     network_flags(p)
 

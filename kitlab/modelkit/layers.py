@@ -11,7 +11,9 @@ Kitfile field (and what kit would have done):
 
 * layer cross-exclusion works on path segments: with layers ``data`` and ``.``, ``database.csv`` stays
   in ``.`` (kit v1.7.0 compares string prefixes and drops it from every layer);
-* names containing ``..`` (``model..bin``) are packed (kit's same-tree test skips them);
+* names containing ``..`` (``weights..v2.bin``) are left out, as kit leaves most of them out, but each
+  is named in a warning; kit cannot unpack such a name at all ("illegal file path"), so packing one
+  makes a kitlab-only kit, which only ``allow_kitlab_only_names`` asks for;
 * symbolic links, sockets, FIFOs and devices are not packed (a layer tar holds only files and
   directories) — but each one is reported instead of vanishing;
 * a missing path, a path leaving the context, an unreadable file or directory is an error, reported
@@ -100,11 +102,18 @@ class PackPlan:
             raise InvalidInput(f"cannot pack: {summary}", details=[p.to_dict() for p in errors])
 
 
-def plan_layers(kf: Kitfile, context_dir: Path, *, extra_layer_paths: Sequence[str] = ()) -> PackPlan:
+def plan_layers(
+    kf: Kitfile,
+    context_dir: Path,
+    *,
+    extra_layer_paths: Sequence[str] = (),
+    allow_kitlab_only_names: bool = False,
+) -> PackPlan:
     """Walk ``context_dir`` for every layer of ``kf`` in kit's order.
 
     ``extra_layer_paths`` are layer paths packed elsewhere (a parent ModelKit's model and parts); like
-    kit, they are excluded from this kit's layers.
+    kit, they are excluded from this kit's layers. ``allow_kitlab_only_names`` packs names containing
+    ``..``, which kit cannot unpack (a warning still names each one).
     """
     context = Path(os.path.abspath(context_dir))
     try:
@@ -118,7 +127,7 @@ def plan_layers(kf: Kitfile, context_dir: Path, *, extra_layer_paths: Sequence[s
     layers: list[LayerPlan] = []
     for layer, notes in _layer_specs(kf, context):
         problems.extend(notes)
-        walker = _LayerWalk(context, layer, ignore, other_paths)
+        walker = _LayerWalk(context, layer, ignore, other_paths, allow_kitlab_only_names)
         walker.run()
         layers.append(layer)
         problems.extend(walker.problems)
@@ -246,21 +255,6 @@ def _parts(path: str) -> list[str]:
     return [] if path == "." else path.split("/")
 
 
-def _go_rel(base: str, target: str) -> str:
-    """Go's ``filepath.Rel`` for two clean relative paths without '..' components."""
-    b, t = _parts(base), _parts(target)
-    common = 0
-    while common < len(b) and common < len(t) and b[common] == t[common]:
-        common += 1
-    rel = [".."] * (len(b) - common) + t[common:]
-    return "/".join(rel) or "."
-
-
-def _kit_same_tree(layer_path: str, name: str) -> bool:
-    """kit's ``sameDirTree``, including its '..' substring test that skips ``model..bin``."""
-    return not (".." in _go_rel(layer_path, name) and ".." in _go_rel(name, layer_path))
-
-
 class _LayerPaths:
     """Every layer path of a Kitfile, indexed so a walk asks "which other layer holds this name?" in
     time bound by the name's length, not by the number of layers (a 20,000-entry Kitfile asked that
@@ -318,8 +312,16 @@ def _type_name(mode: int) -> str:
 
 
 class _LayerWalk:
-    def __init__(self, context: Path, layer: LayerPlan, ignore: KitIgnore, layer_paths: _LayerPaths) -> None:
+    def __init__(
+        self,
+        context: Path,
+        layer: LayerPlan,
+        ignore: KitIgnore,
+        layer_paths: _LayerPaths,
+        allow_kitlab_only_names: bool = False,
+    ) -> None:
         self.context = context
+        self.allow_kitlab_only_names = allow_kitlab_only_names
         self.layer = layer
         self.ignore = ignore
         self.layer_paths = layer_paths
@@ -420,6 +422,14 @@ class _LayerWalk:
         if self.ignore.matches(name):
             # With '!' exclusions kit still looks inside an ignored directory (but never writes it).
             return is_dir and self.ignore.has_exclusions, kit_dropped
+        if ".." in name and not self.allow_kitlab_only_names:
+            below = " with everything under it" if is_dir else ""
+            self.problem(
+                f"{name!r} is left out of this layer{below}: kit cannot unpack names containing '..'; "
+                "rename it, or pack a kit only kitlab can unpack (--allow-kitlab-only-names)",
+                name,
+            )
+            return False, kit_dropped
         if stat.S_ISLNK(st.st_mode):
             self._report_link(name)
             return False, kit_dropped
@@ -470,10 +480,10 @@ class _LayerWalk:
     def _compare_with_kit(self, name: str, is_dir: bool) -> bool:
         """Warn when kit would leave out an entry we pack; True if kit drops it (and what is below)."""
         below = " and everything under it" if is_dir else ""
-        if not _kit_same_tree(self.match_path, name):
+        if ".." in name:  # packed only with allow_kitlab_only_names
             self.problem(
-                f"{name!r} is packed, but kit skips names containing '..' and would leave it{below} out "
-                "of this layer",
+                f"{name!r} is packed{below}, but kit cannot unpack names containing '..' (it stops with "
+                "'illegal file path'): only kitlab can unpack this kit",
                 name,
             )
             return True

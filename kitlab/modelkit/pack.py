@@ -316,12 +316,14 @@ def plan_pack(
     compression: str = "none",
     store: LocalStore | None = None,
     stat_cache: StatCache | None = None,
+    allow_kitlab_only_names: bool = False,
 ) -> Plan:
     """The one plan: check the options, load and validate the Kitfile, walk its layers, look up the
     stat cache and look for secrets; nothing is written. Errors raise; warnings are returned.
 
     ``store`` is only read: for the parent chain named by ``model.path`` and for whether an
-    unchanged layer's blob is still there.
+    unchanged layer's blob is still there. ``allow_kitlab_only_names`` packs names containing ``..``,
+    which kit cannot unpack (``plan_layers``).
     """
     context = Path(context_dir)
     if not context.is_dir():
@@ -332,7 +334,12 @@ def plan_pack(
     cache = stat_cache or StatCache.for_home(store.home)
     kf, warnings = _load(context, kitfile_path, kitfile_text)
     # A parent-kit reference in model.path yields no model layer; the parents' paths are excluded.
-    plan = plan_layers(kf, context, extra_layer_paths=_parent_layer_paths(store, kf))
+    plan = plan_layers(
+        kf,
+        context,
+        extra_layer_paths=_parent_layer_paths(store, kf),
+        allow_kitlab_only_names=allow_kitlab_only_names,
+    )
     plan.raise_for_errors()
     warnings += [f"{w.field}: {w.message}" for w in plan.warnings]
     keys = [layer_cache_key(layer, compression) for layer in plan.layers]
@@ -368,6 +375,7 @@ def pack(
     annotations: Mapping[str, str] | None = None,
     stat_cache: StatCache | None = None,
     allow_secrets: bool = False,
+    allow_kitlab_only_names: bool = False,
 ) -> PackResult:
     """Pack ``context_dir`` into the local store; see the module docstring for failure semantics.
 
@@ -399,6 +407,7 @@ def pack(
         compression=compression,
         store=store,
         stat_cache=cache,
+        allow_kitlab_only_names=allow_kitlab_only_names,
     )
     allowed = refuse_secrets(planned.secrets, allow=allow_secrets)
     kf, plan, warnings = planned.kitfile, planned.layers, planned.warnings + allowed

@@ -82,6 +82,7 @@ def pack_and_push(
     concurrency: int = 2,
     stat_cache: StatCache | None = None,
     allow_secrets: bool = False,
+    allow_kitlab_only_names: bool = False,
 ) -> PushResult:
     """Pack ``context_dir`` (Kitfile options as in ``pack``) and push it as ``ref``
     (``registry/repo:tag[,tag2…]``); see the module docstring. Progress stages: "hash" (pass 1) and
@@ -104,6 +105,7 @@ def pack_and_push(
         compression=compression,
         store=store,
         stat_cache=cache,
+        allow_kitlab_only_names=allow_kitlab_only_names,
     )
     allowed = refuse_secrets(planned.secrets, allow=allow_secrets)  # before anything is sent
     kf, plan, keys = planned.kitfile, planned.layers, planned.cache_keys

@@ -180,6 +180,7 @@ class Operations:
             progress=reporter.progress,
             cancel=reporter.cancel,
             allow_secrets=bool_param(params, "allowSecrets"),
+            allow_kitlab_only_names=bool_param(params, "allowKitlabOnlyNames"),
         )
         for warning in result.warnings:
             reporter.log(f"warning: {warning}")
@@ -240,6 +241,7 @@ class Operations:
             cancel=reporter.cancel,
             remote=remote,
             allow_secrets=bool_param(params, "allowSecrets"),
+            allow_kitlab_only_names=bool_param(params, "allowKitlabOnlyNames"),
         )
         signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
         notebook = self.after_push(params, result.reference, result.digest)

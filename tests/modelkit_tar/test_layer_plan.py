@@ -114,22 +114,38 @@ def test_nested_layers_put_each_file_in_exactly_one_layer(tmp_path: Path) -> Non
     assert plan.problems == []
 
 
-def test_dotdot_names_are_packed_with_one_warning_per_top_entry(tmp_path: Path) -> None:
+def test_dotdot_names_are_left_out_with_one_warning_per_top_entry(tmp_path: Path) -> None:
     _files(tmp_path, "m/model..bin", "m/v..2/a", "m/v..2/b", "m/ok")
     plan = plan_layers(Kitfile(model=Model(path="m")), tmp_path)
-    assert _names(plan) == ["m", "m/model..bin", "m/ok", "m/v..2", "m/v..2/a", "m/v..2/b"]
+    assert _names(plan) == ["m", "m/ok"]
     assert [w.path for w in plan.warnings] == ["m/model..bin", "m/v..2"]
-    assert all("'..'" in w.message for w in plan.warnings)
+    assert all("kit cannot unpack names containing '..'" in w.message for w in plan.warnings)
+    assert "--allow-kitlab-only-names" in plan.warnings[0].message
     assert "everything under it" in plan.warnings[1].message
 
 
-def test_dotdot_in_the_layer_path_makes_kit_drop_everything(tmp_path: Path) -> None:
+def test_dotdot_names_are_packed_only_when_asked(tmp_path: Path) -> None:
+    _files(tmp_path, "m/model..bin", "m/v..2/a", "m/v..2/b", "m/ok")
+    plan = plan_layers(Kitfile(model=Model(path="m")), tmp_path, allow_kitlab_only_names=True)
+    assert _names(plan) == ["m", "m/model..bin", "m/ok", "m/v..2", "m/v..2/a", "m/v..2/b"]
+    assert [w.path for w in plan.warnings] == ["m/model..bin", "m/v..2"]
+    assert all("only kitlab can unpack this kit" in w.message for w in plan.warnings)
+    assert "everything under it" in plan.warnings[1].message
+
+
+def test_dotdot_in_the_layer_path_leaves_the_layer_empty(tmp_path: Path) -> None:
     _files(tmp_path, "m/w..bin")
     plan = plan_layers(Kitfile(model=Model(path="m/w..bin")), tmp_path)
-    assert _names(plan) == ["m", "m/w..bin"]
-    (warning,) = plan.warnings
-    assert warning.path == "m"
-    assert "everything under it" in warning.message
+    assert _names(plan) == ["m"]
+    assert [w.path for w in plan.warnings] == ["m/w..bin", "m/w..bin"]  # left out; the layer packs no files
+    assert "packs no files" in plan.warnings[1].message
+
+
+def test_trailing_space_path_gets_no_dotdot_warning(tmp_path: Path) -> None:
+    _files(tmp_path, "src /a.py")
+    plan = plan_layers(Kitfile(code=[CodeEntry(path="src ")]), tmp_path)
+    assert _names(plan) == ["src ", "src /a.py"]
+    assert plan.problems == []
 
 
 def test_symlinks_are_reported_never_silently_dropped(tmp_path: Path) -> None:
