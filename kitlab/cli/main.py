@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from kitlab._version import __version__
 from kitlab.cli import scan as scan_cli
@@ -23,6 +23,7 @@ from kitlab.modelkit.home import kitops_home
 if TYPE_CHECKING:
     from kitlab.modelkit.registry import Remote
     from kitlab.modelkit.store import KitSummary, LocalStore
+    from kitlab.modelkit.unpack import UnpackResult
     from kitlab.progress import ProgressEvent
     from kitlab.trust import VerifyResult
 
@@ -107,6 +108,11 @@ def cmd_pack(args: argparse.Namespace) -> int:
         return 0
 
     _warn_unsafe_pickles(args)
+    facts = None
+    if args.use_model_pack:
+        from kitlab.scan.modelfacts import model_facts
+
+        facts = model_facts(args.directory, kitfile_path=args.file)
     if args.push:
         from kitlab.modelkit.packpush import pack_and_push
 
@@ -121,6 +127,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
             progress=_print_progress,
             remote=_network(args),
             allow_secrets=args.allow_secrets,
+            use_model_pack=args.use_model_pack,
+            model_facts=facts,
             allow_kitlab_only_names=args.allow_kitlab_only_names,
         )
         for warning in pushed.warnings:
@@ -132,6 +140,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         args.directory,
         kitfile_path=args.file,
         tags=[args.tag] if args.tag else [],
+        use_model_pack=args.use_model_pack,
+        model_facts=facts,
         compression=args.compression,
         store=_store(args),
         progress=_print_progress,
@@ -436,17 +446,41 @@ def cmd_scan_pickle(args: argparse.Namespace) -> int:
 
 
 def cmd_unpack(args: argparse.Namespace) -> int:
-    from kitlab.modelkit.unpack import unpack
+    from kitlab.errors import NotFound
+    from kitlab.modelkit.pull import pull
+    from kitlab.modelkit.reference import DEFAULT_REGISTRY, parse_reference
+    from kitlab.modelkit.unpack import parse_filters, unpack
 
-    result = unpack(
-        args.reference,
-        args.dir,
-        store=_store(args),
-        filters=args.filter or [],
-        overwrite=args.overwrite,
-        ignore_existing=args.ignore_existing,
-        progress=_print_progress,
-    )
+    parse_filters(args.filter or [])  # a bad filter fails before anything is downloaded
+    store = _store(args)
+
+    def run() -> UnpackResult:
+        return unpack(
+            args.reference,
+            args.dir,
+            store=store,
+            filters=args.filter or [],
+            overwrite=args.overwrite,
+            ignore_existing=args.ignore_existing,
+            progress=_print_progress,
+        )
+
+    try:
+        result = run()
+    except NotFound:
+        # As kit: a kit (or parent) missing from the store comes from its registry. kitlab pulls what
+        # is missing into the store (unpack is all or nothing, so the destination is still untouched).
+        if parse_reference(args.reference).registry == DEFAULT_REGISTRY:
+            raise
+        pulled = pull(
+            args.reference,
+            store=store,
+            progress=_print_progress,
+            remote=_network(args),
+            warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
+        )
+        print(f"Pulled {pulled.reference} ({pulled.digest}): {_size(pulled.downloaded_bytes)} downloaded")
+        result = run()
     _warn_refused(result.refused)
     print(f"Unpacked {args.reference} to {Path(args.dir).resolve()}")
     return 0
@@ -460,7 +494,7 @@ def _warn_refused(refused: list[str]) -> None:
 
 # ------------------------------------------------------------------------------------------ parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = KitArgumentParser(
         prog="kitlab",
         description="Pack, push, pull and unpack KitOps ModelKits; the local store is the kit CLI's own.",
     )
@@ -484,6 +518,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", action="store_true", help="list each layer's files and sizes; write nothing")
     p.add_argument(
         "--push", action="store_true", help="stream the layers straight to the registry (no local copy)"
+    )
+    p.add_argument(
+        "--use-model-pack",
+        action="store_true",
+        help="write a CNCF ModelPack (kit >= 1.10, modctl, Harbor, KServe); its config is filled from "
+        "the model's files",
     )
     p.add_argument(
         "--allow-secrets",
@@ -516,7 +556,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reference")
     p.add_argument("-f", "--force", action="store_true", help="remove the kit and all its tags")
 
-    p = add("unpack", cmd_unpack, "Unpack a kit from the local store into a directory.")
+    p = add(
+        "unpack",
+        cmd_unpack,
+        "Unpack a kit into a directory; a kit not in the local store is pulled from its registry first.",
+    )
     p.add_argument("reference")
     p.add_argument("-d", "--dir", default=".", help="destination directory (created if missing)")
     p.add_argument("-o", "--overwrite", action="store_true", help="overwrite existing files")
@@ -524,6 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f", "--filter", action="append", help="kit's filter syntax, e.g. model or datasets:train"
     )
+    network_flags(p)
 
     p = add("push", cmd_push, "Push a kit from the local store to a registry.")
     p.add_argument("reference")
@@ -614,8 +659,8 @@ def trust_network_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tls-verify",
         default=True,
-        type=lambda v: v.lower() not in ("false", "0", "no"),
-        help="verify the registry's TLS certificate (default true)",
+        action=argparse.BooleanOptionalAction,
+        help="verify the registry's TLS certificate (default); as kit, --tls-verify=false turns it off",
     )
 
 
@@ -625,14 +670,49 @@ def network_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tls-verify",
         default=True,
-        type=lambda v: v.lower() not in ("false", "0", "no"),
-        help="verify the registry's TLS certificate (default true)",
+        action=argparse.BooleanOptionalAction,
+        help="verify the registry's TLS certificate (default); as kit, --tls-verify=false turns it off",
     )
     p.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
     p.add_argument("--key", help="client certificate key (PEM)")
 
 
+# Go's strconv.ParseBool, which kit's boolean flags use for --flag=VALUE.
+_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+
+class KitArgumentParser(argparse.ArgumentParser):
+    """Usage errors exit 1 with ``Error: …`` on stderr, as kit's do (argparse exits 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"Error: {message}", file=sys.stderr)
+        sys.exit(1)
+
+
+def _kit_bool_flags(argv: Sequence[str]) -> list[str]:
+    """kit's ``--tls-verify=false`` form of the boolean flag, as argparse's ``--no-tls-verify``."""
+    out = []
+    for token in argv:
+        name, eq, value = token.partition("=")
+        if token == "--":
+            out.extend(argv[len(out) :])
+            break
+        if name == "--tls-verify" and eq:
+            if value not in _GO_TRUE + _GO_FALSE:
+                raise InvalidInput(f'invalid argument "{value}" for "--tls-verify" flag: not a boolean')
+            token = "--tls-verify" if value in _GO_TRUE else "--no-tls-verify"
+        out.append(token)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        argv = _kit_bool_flags(sys.argv[1:] if argv is None else argv)
+    except InvalidInput as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

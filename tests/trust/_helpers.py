@@ -35,11 +35,22 @@ class Cosign:
             [self.binary, *args], env=env, capture_output=True, text=True, timeout=120, check=False
         )
 
+    @property
+    def trusted_root(self) -> str:
+        """An empty sigstore trusted root: with ``--trusted-root`` cosign skips fetching the public one
+        from its TUF repository (a DNS lookup and an HTTPS request otherwise, even with ``--key``);
+        key-based checks without the transparency log need nothing from it."""
+        path = self.home / "trusted_root.json"
+        path.write_text('{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}')
+        return str(path)
+
+    def offline(self) -> tuple[str, ...]:
+        """The flags of a key-based check that touches no network but the test registry."""
+        return ("--insecure-ignore-tlog=true", "--trusted-root", self.trusted_root, "--allow-http-registry")
+
     def verify(self, ref: str, pub: Path, *extra: str) -> subprocess.CompletedProcess:
-        """``cosign verify --key`` offline: no transparency log, plain HTTP to the test registry."""
-        return self.run(
-            "verify", "--key", str(pub), "--insecure-ignore-tlog=true", "--allow-http-registry", *extra, ref
-        )
+        """``cosign verify --key`` offline: no transparency log, no TUF, plain HTTP to the test registry."""
+        return self.run("verify", "--key", str(pub), *self.offline(), *extra, ref)
 
     def sign(
         self, ref: str, key: Path, *extra: str, experimental: bool = False

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import platform
+import struct
 import subprocess
 from pathlib import Path
 
@@ -28,16 +30,30 @@ def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    """A git workspace with a notebook, a script, a model and a dataset."""
+    """A git workspace with a notebook whose code cell (run as [7]) writes the model, a script, a
+    half-precision safetensors model of 6 parameters and a dataset."""
     root = tmp_path / "workspace"
     (root / "data").mkdir(parents=True)
-    (root / "model.bin").write_text("weights")
+    header = json.dumps({"w": {"dtype": "F16", "shape": [2, 3], "data_offsets": [0, 12]}}).encode()
+    (root / "model.safetensors").write_bytes(struct.pack("<Q", len(header)) + header + bytes(12))
     (root / "data" / "train.csv").write_text("a,b\n1,2\n")
-    (root / "train.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": "# Train"},
+        {
+            "cell_type": "code",
+            "execution_count": 7,
+            "metadata": {},
+            "outputs": [],
+            "source": 'from safetensors.numpy import save_file\nsave_file(tensors, "model.safetensors")',
+        },
+    ]
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook = {"cells": cells, "metadata": {"kernelspec": kernel}, "nbformat": 4, "nbformat_minor": 5}
+    (root / "train.ipynb").write_text(json.dumps(notebook))
     (root / "prep.py").write_text("import requests\n\nprint(requests.__name__)\n")
     (root / "Kitfile").write_text(
         "manifestVersion: 1.0.0\npackage:\n  name: churn\n  license: Apache-2.0\n"
-        "model:\n  name: churn-model\n  path: model.bin\n  framework: scikit-learn\n"
+        "model:\n  name: churn-model\n  path: model.safetensors\n  framework: scikit-learn\n"
         "datasets:\n  - name: train\n    path: data/train.csv\n"
         "code:\n  - path: prep.py\n"
     )
@@ -77,7 +93,7 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
     assert predicate_types == ["https://slsa.dev/provenance/v1", "https://cyclonedx.org/bom"]
 
     pub = str(keys / "cosign.pub")
-    base = ("--key", pub, "--insecure-ignore-tlog=true", "--allow-http-registry")
+    base = ("--key", pub, *cosign.offline())
     done = cosign.run("verify-attestation", "--type", "cyclonedx", *base, ref)
     assert done.returncode == 0, done.stderr
     statement = envelope_predicate(done.stdout)
@@ -96,8 +112,24 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
 
     libraries = [c for c in bom["components"] if c["type"] == "library"]
     assert f"pkg:pypi/requests@{version('requests')}" in [c["purl"] for c in libraries]
-    layer_hashes = {c["hashes"][0]["content"] for c in bom["components"] if c.get("hashes")}  # layers only
-    assert layer_hashes == {layer["digest"].split(":")[1] for layer in json.loads(manifest_bytes)["layers"]}
+    layers = [c for c in bom["components"] if c["name"].startswith("layer ")]
+    assert {c["hashes"][0]["content"] for c in layers} == {
+        layer["digest"].split(":")[1] for layer in json.loads(manifest_bytes)["layers"]
+    }
+    # Every file inside the layers, with its own digest (read from the layers themselves).
+    files = {
+        c["name"]: c["hashes"][0]["content"]
+        for c in bom["components"]
+        if c.get("bom-ref", "").startswith("file:")
+    }
+    for name in ("model.safetensors", "data/train.csv", "prep.py"):
+        assert files[name] == hashlib.sha256((workspace / name).read_bytes()).hexdigest(), name
+    # What the scanner read from the weights: format, precision, parameters.
+    model_props = {p["name"]: p["value"] for p in by_type["machine-learning-model"]["properties"]}
+    assert model_props["kitops:format"] == "safetensors"
+    assert model_props["kitops:precision"] == "float16"
+    assert model_props["kitops:parameterCount"] == "6"
+    assert bom["metadata"]["component"]["licenses"][0]["license"]["name"] == "Apache-2.0"
 
     done = cosign.run("verify-attestation", "--type", "slsaprovenance1", *base, ref)
     assert done.returncode == 0, done.stderr
@@ -106,10 +138,24 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
     head = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"], capture_output=True, text=True)
     assert deps[0]["digest"] == {"gitCommit": head.stdout.strip()}
     assert deps[0]["annotations"] == {"dirty": False}
+    notebook_digest = hashlib.sha256((workspace / "train.ipynb").read_bytes()).hexdigest()
     notebook = next(d for d in deps if d["uri"] == "train.ipynb")
-    assert (
-        notebook["digest"]["sha256"] == hashlib.sha256((workspace / "train.ipynb").read_bytes()).hexdigest()
-    )
+    assert notebook["digest"]["sha256"] == notebook_digest
+    # Which cell wrote the model: the first code cell, saved with the prompt [7].
+    internal = provenance["buildDefinition"]["internalParameters"]
+    (model,) = [a for a in internal["artifacts"] if a["path"] == "model.safetensors"]
+    assert model["producedBy"] == [
+        {
+            "source": "train.ipynb",
+            "sha256": notebook_digest,
+            "code": 'save_file(tensors, "model.safetensors")',
+            "cell": 1,
+            "executionCount": 7,
+        }
+    ]
+    assert internal["kernels"] == [{"name": "python3", "python": platform.python_version()}]
+    assert provenance["runDetails"]["builder"]["id"].startswith("https://kitlab.dev/kitlab@")
+    assert provenance["runDetails"]["metadata"]["startedOn"].endswith("Z")
 
     # cosign downloads the SBOM by its predicate type.
     done = cosign.run(
@@ -127,7 +173,9 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
     from kitlab.trust import generate_key_pair
 
     other = generate_key_pair(tmp_path / "other", b"x").public_path
-    done = cosign.run("verify-attestation", "--type", "cyclonedx", "--key", str(other), *base[2:], ref)
+    done = cosign.run(
+        "verify-attestation", "--type", "cyclonedx", "--key", str(other), *cosign.offline(), ref
+    )
     assert done.returncode != 0
 
 
