@@ -176,11 +176,14 @@ class _Visitor(ast.NodeVisitor):
                 target = next((k.value for k in node.keywords if k.arg in spec.keywords), None)
         if target is None:
             return
-        if isinstance(target, ast.Name) and target.id in self.handles:
-            # pickle.dump(obj, f) where f came from open(...): refine that open() event.
-            event = self.info.events[self.handles[target.id]]
+        handle = self.handles.get(target.id) if isinstance(target, ast.Name) else self._open_event(target)
+        if handle is not None:
+            # pickle.dump(obj, f) where f came from open(...), or pickle.dump(obj, open(...)) with the
+            # open() inline: refine that open() event.
+            event = self.info.events[handle]
             event.func, event.what = func, spec.what
-            event.snippet = f"{event.snippet} … {self._snippet(node)}"
+            inline = not isinstance(target, ast.Name)
+            event.snippet = self._snippet(node) if inline else f"{event.snippet} … {self._snippet(node)}"
             event.obj = _obj_name(node, spec)
             return
         raw = const_str(target, self.env)
@@ -311,7 +314,12 @@ def read_notebook(path: Path, rel: str) -> SourceInfo:
     cells = [c for c in nb.get("cells") or [] if isinstance(c, dict)]
     info.title, info.summary = _markdown_summary(cells)
     visitor = _Visitor(info, {}, {})
-    for number, cell in enumerate(cells, start=1):
+    # "cell N" counts code cells only: the N a notebook run top to bottom shows as its prompt [N].
+    code_cells = 0
+    for cell in cells:
+        code = cell.get("cell_type") == "code"
+        code_cells += code
+        number = code_cells if code else None
         source = _text(cell.get("source"))
         info.texts.append((number, "source", source))
         for output in cell.get("outputs") or []:
@@ -328,7 +336,7 @@ def read_notebook(path: Path, rel: str) -> SourceInfo:
                         ),
                     )
                 )
-        if cell.get("cell_type") == "code":
+        if code:
             _parse_into(visitor, info, strip_magics(source), number)
     return info
 

@@ -20,6 +20,7 @@ from kitlab.scan.findings import Findings
 from kitlab.scan.folders import FolderFinding, detect_checkpoint, detect_dataset_folders, detect_model_folder
 from kitlab.scan.hygiene_report import LIST_LIMIT, depth_first, find_secrets, hygiene_report
 from kitlab.scan.notebooks import SourceInfo, read_notebook, read_script
+from kitlab.scan.pickles import DANGEROUS, NOT_A_PICKLE, SAFE, UNKNOWN, pickle_warnings, scan_pickle_file
 from kitlab.scan.pipelines import DVC_FILES, read_dvc, read_dvc_pointer
 from kitlab.scan.relpaths import inside_any, readable_inside, under
 from kitlab.scan.requirements import pinned_requirements
@@ -137,6 +138,7 @@ def scan_workspace(folder: Path, root: Path, *, limits: ScanLimits | None = None
                 "(not listed)"
             )
     report.entries = [e.to_dict() for e in draft.entries]
+    _flag_pickles(report, folder, files)
     report.kitfile = kitfile_to_dict(draft.kitfile)
     report.kitfile_object = draft.kitfile
     report.package_reasons = draft.package_reasons
@@ -208,6 +210,24 @@ def _warn_about_secrets(report: ScanReport, secrets: list[dict[str, object]]) ->
             f"{path} holds a possible secret ({', '.join(kinds)}): it is kept out of every layer by the "
             "suggested .kitignore; remove the secret (or clear the notebook output) to pack it"
         )
+
+
+def _flag_pickles(report: ScanReport, folder: Path, files: dict[str, Any]) -> None:
+    """The pickle gate's verdict on each drafted model file that is pickle-based (docs/pickle-gate.md):
+    loading a pickle runs code, so the scan says which ones are safe before anyone packs or loads them."""
+    for entry in report.entries:
+        if entry["kind"] not in ("model", "modelpart") or entry["path"] not in files:
+            continue
+        found = scan_pickle_file(folder / entry["path"])
+        if found.verdict == NOT_A_PICKLE:
+            continue
+        named = found.named(DANGEROUS) or found.named(UNKNOWN)
+        entry["pickle"] = {"verdict": found.verdict, "globals": named[:6]}
+        if found.verdict == SAFE:
+            entry["reasons"].append("pickle: safe to load (only classes on the allowlist)")
+            continue
+        entry["reasons"].append(f"pickle: {found.verdict}, loading it may run code ({', '.join(named[:6])})")
+        report.warnings += pickle_warnings([found], folder)
 
 
 def _pin_requirements(report: ScanReport, sources: list[SourceInfo], files: dict[str, Any]) -> None:

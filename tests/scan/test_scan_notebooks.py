@@ -46,23 +46,42 @@ def test_writes_and_reads_with_constant_paths(tmp_path):
     assert (info.kernel, info.authors) == ("churn-env", ["Ada Lovelace"])
     assert {"os", "pandas", "joblib", "pickle", "json", "pathlib", "numpy"} <= info.imports
     got = [(e.op, e.func, e.raw, e.cell, e.obj) for e in info.events]
+    # Cells count as the notebook numbers its code cells ([1], [2] …): the markdown title is no cell.
     assert got == [
-        ("read", "pd.read_csv", "data/churn.csv", 2, ""),
-        ("read", "pd.read_parquet", "data/feats.parquet", 2, ""),
-        ("write", "joblib.dump", "../models/churn.joblib", 3, "model"),
-        ("write", "pickle.dump", "../models/labels.pkl", 3, "label_map"),
-        ("write", "np.save", "emb.npy", 3, "emb"),
-        ("write", "model.save_pretrained", "hf_out", 3, "model"),
-        ("write", "preds.to_csv", "../models/preds.csv", 3, "preds"),
-        ("read", "pd.read_csv", "https://example.org/x.csv", 3, ""),
+        ("read", "pd.read_csv", "data/churn.csv", 1, ""),
+        ("read", "pd.read_parquet", "data/feats.parquet", 1, ""),
+        ("write", "joblib.dump", "../models/churn.joblib", 2, "model"),
+        ("write", "pickle.dump", "../models/labels.pkl", 2, "label_map"),
+        ("write", "np.save", "emb.npy", 2, "emb"),
+        ("write", "model.save_pretrained", "hf_out", 2, "model"),
+        ("write", "preds.to_csv", "../models/preds.csv", 2, "preds"),
+        ("read", "pd.read_csv", "https://example.org/x.csv", 2, ""),
         # A loop's f-string path is a glob of the files it writes (issue 15: per-epoch files, folds).
-        ("write", "torch.save", "ckpt_*.pt", 4, ""),
+        ("write", "torch.save", "ckpt_*.pt", 3, ""),
     ]
     assert [e.pattern for e in info.events] == [False] * 8 + [True]
     labels = info.events[3]
     assert labels.snippet == "open('../models/labels.pkl', 'wb') … pickle.dump(label_map, fh)"
-    assert labels.where() == "nb/train.ipynb cell 3"
+    assert labels.where() == "nb/train.ipynb cell 2"
     assert info.unresolved == []
+
+
+def test_pickle_dump_into_an_inline_open_is_a_model_write(tmp_path):
+    """issue 20: pickle.dump(model, open(path, 'wb')) in a script names the path like the with-form."""
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import pickle\nmodel = fit()\npickle.dump(model, open('models/model.pkl', 'wb'))\n"
+        "with open('models/scaler.pkl', 'wb') as f:\n    pickle.dump(scaler, f)\n"
+    )
+    info = read_script(script, "train.py")
+    got = [(e.op, e.func, e.raw, e.what, e.obj, e.line) for e in info.events]
+    assert got == [
+        ("write", "pickle.dump", "models/model.pkl", "model", "model", 3),
+        ("write", "pickle.dump", "models/scaler.pkl", "model", "scaler", 4),
+    ]
+    assert info.events[0].snippet == "pickle.dump(model, open('models/model.pkl', 'wb'))"
+    assert info.unresolved == []
+    assert info.unresolved_model_writes == 0
 
 
 def test_syntax_errors_do_not_stop_the_other_cells(tmp_path):

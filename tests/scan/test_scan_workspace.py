@@ -122,13 +122,13 @@ def test_tabular_workspace_draft(churn):
     ]
     main = entry(report, "models/clf.joblib")
     assert main["reasons"][0] == (
-        "written by notebooks/train.ipynb cell 3: `joblib.dump(model, f'{MODELS}/clf.joblib')`"
+        "written by notebooks/train.ipynb cell 2: `joblib.dump(model, f'{MODELS}/clf.joblib')`"
     )
     assert "LogisticRegression" in main["reasons"][1]
     assert [a["path"] for a in main["alternatives"]] == ["models/baseline.pkl"]
     assert "DummyClassifier" in main["alternatives"][0]["reason"]
     scaler = entry(report, "models/scaler")
-    assert scaler["reasons"][0].startswith("written by notebooks/train.ipynb cell 3: `joblib.dump(scaler")
+    assert scaler["reasons"][0].startswith("written by notebooks/train.ipynb cell 2: `joblib.dump(scaler")
     assert "no extension: classified by its bytes" in scaler["reasons"][1]
 
     datasets = {d["path"]: d for d in kf["datasets"]}
@@ -142,12 +142,12 @@ def test_tabular_workspace_draft(churn):
         "CSV (comma-delimited), 4 columns (tenure, spend, calls, churned), 120 rows"
     )
     assert entry(report, "data/churn.csv")["reasons"][0] == (
-        "read by notebooks/train.ipynb cell 2: `pd.read_csv('../data/churn.csv')`"
+        "read by notebooks/train.ipynb cell 1: `pd.read_csv('../data/churn.csv')`"
     )
     assert "the .bin extension is misleading" in entry(report, "data/holdout.bin")["reasons"][0]
     assert datasets["models/frame.pkl"]["description"] == "pickle of pandas.DataFrame (data, not a model)"
     assert any(
-        r.startswith("written by notebooks/train.ipynb cell 3")
+        r.startswith("written by notebooks/train.ipynb cell 2")
         for r in entry(report, "outputs/preds.parquet")["reasons"]
     )
 
@@ -176,7 +176,7 @@ def test_tabular_workspace_hygiene(churn):
         ["dotenv file", "Hugging Face token"]
     ]
     assert ("src/features.py", "AWS access key id", 2, None) in secrets
-    assert ("notebooks/train.ipynb", "Hugging Face token", 1, 2) in secrets
+    assert ("notebooks/train.ipynb", "Hugging Face token", 1, 1) in secrets
     assert len(hygiene["secrets"]) == len({s["path"] for s in hygiene["secrets"]})
     assert all(HF_TOKEN not in json.dumps(s) and AWS_KEY not in json.dumps(s) for s in hygiene["secrets"])
     excluded = {e["path"]: e["reason"] for e in hygiene["excluded"]}
@@ -184,8 +184,8 @@ def test_tabular_workspace_hygiene(churn):
     assert {"notebooks/.ipynb_checkpoints", "src/__pycache__", ".git"} <= set(excluded)
     external = {(x["path"], x["kind"], x["by"]) for x in hygiene["external_reads"]}
     assert external == {
-        ("/etc/hostname", "outside", "notebooks/train.ipynb cell 2"),
-        ("https://example.org/extra.csv", "url", "notebooks/train.ipynb cell 2"),
+        ("/etc/hostname", "outside", "notebooks/train.ipynb cell 1"),
+        ("https://example.org/extra.csv", "url", "notebooks/train.ipynb cell 1"),
     }
     kitignore = hygiene["suggested_kitignore"].splitlines()
     assert {
@@ -260,18 +260,18 @@ def test_huggingface_workspace(llm):
     )
     assert "parts" not in model  # the tokenizer lives inside the model folder
     main = entry(report, "models/tiny-bert")
-    assert main["reasons"][0].startswith("written by finetune.ipynb cell 2: `tok.save_pretrained")
+    assert main["reasons"][0].startswith("written by finetune.ipynb cell 1: `tok.save_pretrained")
     assert "BertForSequenceClassification" in main["reasons"][1]
     alternatives = {a["path"]: a for a in main["alternatives"]}
     # The trainer's checkpoint is an alternative (issue 15), still kept out of the kit below.
     assert set(alternatives) == {"export/model.onnx", "llm/model.gguf", "outputs/checkpoint-500"}
-    assert alternatives["export/model.onnx"]["reason"].startswith("written by finetune.ipynb cell 2")
+    assert alternatives["export/model.onnx"]["reason"].startswith("written by finetune.ipynb cell 1")
     assert 'GGUF v3, llama architecture, name "tiny-llama"' in alternatives["llm/model.gguf"]["reason"]
     assert kf["datasets"] == [
         {"name": "images", "path": "data/images", "description": "24 images in folders cat, dog"}
     ]
     assert entry(report, "data/images")["reasons"][0] == (
-        "read by finetune.ipynb cell 2: `load_dataset('imagefolder', data_dir='data/images')`"
+        "read by finetune.ipynb cell 1: `load_dataset('imagefolder', data_dir='data/images')`"
     )
     hygiene = report["hygiene"]
     assert {
@@ -340,3 +340,33 @@ def test_files_read_by_name_never_lead_outside_the_root(tmp_path):
     assert report.existing_kitfile["errors"] == ["the Kitfile leads outside the server root: not read"]
     assert ".kitignore not used: it leads outside the server root" in report.warnings
     assert [d["path"] for d in report.kitfile["datasets"]] == ["data.csv"]  # the outside "*" was not applied
+
+
+def test_a_script_pickle_dump_is_drafted_and_its_pickle_judged(tmp_path):
+    """issue 20: a model a .py script writes with pickle.dump(model, open(...)) is the main model, and the
+    scan says what the pickle gate thinks of it; a pickle calling posix.system is flagged dangerous."""
+    import pickle
+
+    ws = tmp_path / "ws"
+    (ws / "models").mkdir(parents=True)
+    with open(ws / "models" / "model.pkl", "wb") as fh:
+        pickle.dump(LogisticRegression().fit([[0], [1]], [0, 1]), fh)
+    # Hand-written opcodes (never unpickled): GLOBAL posix.system called with one string.
+    (ws / "models" / "encoder.pkl").write_bytes(b"cposix\nsystem\n(S'true'\ntR.")
+    (ws / "train.py").write_text(
+        "import pickle\nmodel = fit()\npickle.dump(model, open('models/model.pkl', 'wb'))\n"
+        "with open('models/encoder.pkl', 'wb') as f:\n    pickle.dump(encoder, f)\n"
+    )
+    report = scan_workspace(ws, tmp_path, limits=FAST).to_dict()
+    assert report["kitfile"]["model"]["path"] == "models/model.pkl"
+    main = entry(report, "models/model.pkl")
+    assert main["reasons"][0] == (
+        "written by train.py line 3: `pickle.dump(model, open('models/model.pkl', 'wb'))`"
+    )
+    assert main["pickle"] == {"verdict": "safe", "globals": []}
+    assert not any("not constant" in w for w in report["warnings"])
+    encoder = entry(report, "models/encoder.pkl")
+    assert encoder["kind"] == "modelpart"
+    assert encoder["pickle"] == {"verdict": "dangerous", "globals": ["posix.system"]}
+    assert "pickle: dangerous, loading it may run code (posix.system)" in encoder["reasons"]
+    assert "models/encoder.pkl is a dangerous pickle (posix.system)" in report["warnings"]

@@ -2019,3 +2019,44 @@ def diffusers_lora_pipeline(ws: Path) -> str:
 model: {path: sd-out, framework: diffusers}
 code: [{path: train_dreambooth.py}]
 """
+
+
+@workspace("plain-pickle-script")
+def plain_pickle_script(ws: Path) -> str:
+    """issue 20: ``pickle.dump(model, open(...))`` with the open() inline, in a script."""
+    csv(ws / "data" / "train.csv")
+    (ws / "models").mkdir()
+    with open(ws / "models" / "model.pkl", "wb") as fh:
+        pickle.dump(clf("rf"), fh)
+    write(
+        ws / "train.py",
+        "import pickle\nimport pandas as pd\nfrom sklearn.ensemble import RandomForestClassifier\n\n"
+        "df = pd.read_csv('data/train.csv')\nmodel = RandomForestClassifier().fit(df, df.label)\n"
+        "pickle.dump(model, open('models/model.pkl', 'wb'))\n",
+    )
+    return """
+model: {path: models/model.pkl, framework: scikit-learn}
+datasets: [{path: data/train.csv}]
+code: [{path: train.py}]
+"""
+
+
+@workspace("plain-pickle-notebook")
+def plain_pickle_notebook(ws: Path) -> str:
+    """issue 20: ``with open(...) as f: pickle.dump(m, f)`` in a notebook."""
+    csv(ws / "data" / "train.csv")
+    (ws / "out").mkdir()
+    with open(ws / "out" / "clf.pkl", "wb") as fh:
+        pickle.dump(clf(), fh)
+    notebook(
+        ws / "train.ipynb",
+        "md:# Train",
+        "import pickle\nimport pandas as pd\nfrom sklearn.linear_model import LogisticRegression",
+        "df = pd.read_csv('data/train.csv')\nm = LogisticRegression().fit(df, df.label)",
+        "with open('out/clf.pkl', 'wb') as f:\n    pickle.dump(m, f)",
+    )
+    return """
+model: {path: out/clf.pkl, framework: scikit-learn}
+datasets: [{path: data/train.csv}]
+code: [{path: train.ipynb}]
+"""
