@@ -10,6 +10,27 @@ import sys
 from pathlib import Path
 
 QUERY_TIMEOUT = 15.0
+# Import names whose distribution on PyPI is named otherwise, for modules the kernel does not have
+# installed (installed ones are mapped by importlib.metadata.packages_distributions()).
+DISTRIBUTION_OF = {
+    "attr": "attrs",
+    "bs4": "beautifulsoup4",
+    "cv2": "opencv-python",
+    "dateutil": "python-dateutil",
+    "docx": "python-docx",
+    "dotenv": "python-dotenv",
+    "fitz": "PyMuPDF",
+    "jose": "python-jose",
+    "jwt": "PyJWT",
+    "magic": "python-magic",
+    "MySQLdb": "mysqlclient",
+    "PIL": "Pillow",
+    "serial": "pyserial",
+    "skimage": "scikit-image",
+    "sklearn": "scikit-learn",
+    "yaml": "PyYAML",
+    "Crypto": "pycryptodome",
+}
 # Runs inside the kernel's interpreter: maps each module to (distribution, version) with importlib.metadata.
 _QUERY = """
 import json, sys
@@ -99,6 +120,8 @@ def pinned_requirements(modules: set[str], local: set[str], kernel_name: str) ->
     lines = [f"# Pinned by kitlab from the modules the notebooks import; versions from {source}"]
     lines += [pins[k] for k in sorted(pins)]
     if missing:
-        lines.append("# not installed there (add by hand): " + ", ".join(missing))
-        warnings.append("imported but not installed in the kernel's environment: " + ", ".join(missing))
+        # Named as pip installs them: `import dotenv` is the distribution python-dotenv.
+        named = [f"{DISTRIBUTION_OF[m]} (import {m})" if m in DISTRIBUTION_OF else m for m in missing]
+        lines.append("# not installed there (add by hand): " + ", ".join(named))
+        warnings.append("imported but not installed in the kernel's environment: " + ", ".join(named))
     return "\n".join(lines) + "\n", warnings

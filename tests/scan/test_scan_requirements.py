@@ -46,15 +46,17 @@ def test_kernel_interpreter_is_found_from_the_kernelspec(kernel_env):
 
 
 def test_versions_come_from_the_kernel_environment(kernel_env):
-    text, warnings = pinned_requirements({"pandas", "sklearn", "os", "mylib"}, {"mylib"}, "kenv")
+    text, warnings = pinned_requirements({"pandas", "sklearn", "dotenv", "os", "mylib"}, {"mylib"}, "kenv")
     lines = text.splitlines()
     assert lines[0].startswith(
         f"# Pinned by kitlab from the modules the notebooks import; versions from "
         f"kernel 'kenv' ({kernel_env / 'bin' / 'python'})"
     )
     assert "pandas==0.0.1" in lines  # the server's pandas is a different version
-    assert lines[-1] == "# not installed there (add by hand): sklearn"
-    assert warnings == ["imported but not installed in the kernel's environment: sklearn"]
+    # Named as pip installs them (issue 20): `import dotenv` comes from python-dotenv.
+    missing = "python-dotenv (import dotenv), scikit-learn (import sklearn)"
+    assert lines[-1] == f"# not installed there (add by hand): {missing}"
+    assert warnings == [f"imported but not installed in the kernel's environment: {missing}"]
 
 
 def test_unknown_kernel_falls_back_to_the_server_interpreter(tmp_path):
