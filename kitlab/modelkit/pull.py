@@ -79,7 +79,9 @@ class PullResult:
 
 
 @dataclass
-class _RemoteKit:
+class RemoteKit:
+    """A remote kit's manifest as read (and checked to be a ModelKit), before anything is pulled."""
+
     ref: Reference
     manifest_bytes: bytes
     digest: str
@@ -223,7 +225,7 @@ def _fetch_into_store(
 def _kitfile_of(
     client: RegistryClient,
     store: LocalStore,
-    kit: _RemoteKit,
+    kit: RemoteKit,
     prefetched: dict[str, bytes],
     cancel: CancelToken,
 ) -> Kitfile | None:
@@ -254,7 +256,7 @@ def _kitfile_of(
     return from_config_json(data)
 
 
-def _get_manifest(client: RegistryClient, ref: Reference) -> _RemoteKit:
+def get_remote_manifest(client: RegistryClient, ref: Reference) -> RemoteKit:
     data, media_type, digest = client.get_manifest(ref.reference)
     if media_type and media_type != OCI_MANIFEST:
         raise NotAModelKit(
@@ -265,7 +267,7 @@ def _get_manifest(client: RegistryClient, ref: Reference) -> _RemoteKit:
         manifest = parse_manifest(data)
     except NotAModelKit as exc:
         raise NotAModelKit(f"{ref.display()} is not a ModelKit: {exc.message}") from None
-    return _RemoteKit(ref, data, digest, manifest)
+    return RemoteKit(ref, data, digest, manifest)
 
 
 def _resolve_chain(
@@ -275,9 +277,9 @@ def _resolve_chain(
     store: LocalStore,
     prefetched: dict[str, bytes],
     cancel: CancelToken,
-) -> list[_RemoteKit]:
+) -> list[RemoteKit]:
     """The kit and its parents, child first."""
-    chain: list[_RemoteKit] = []
+    chain: list[RemoteKit] = []
     seen_refs = [str(top)]
     names = [top.display()]
     ref = top
@@ -285,7 +287,7 @@ def _resolve_chain(
         cancel.check()
         # Each parent's registry is checked against the allow-list when its client is made.
         with remote.client(ref, budget=budget, cancel=cancel) as client:
-            kit = _get_manifest(client, ref)
+            kit = get_remote_manifest(client, ref)
             if any(k.digest == kit.digest for k in chain):
                 raise InvalidInput(f"found cycle in modelkit references: [{'=>'.join(names)}]")
             chain.append(kit)
@@ -329,7 +331,7 @@ def pull(
     token = cancel or CancelToken()
     prefetched: dict[str, bytes] = {}
     result = PullResult(reference=str(top), digest="")
-    chain: list[_RemoteKit] = []
+    chain: list[RemoteKit] = []
     try:
         chain = _resolve_chain(top, remote, budget, store, prefetched, token)
         for kit in chain:  # before any download: a ModelPack makes kit < 1.10 fail on the store
@@ -356,7 +358,7 @@ def pull(
 
 
 def _pull_one(
-    kit: _RemoteKit,
+    kit: RemoteKit,
     remote: Remote,
     budget: RetryBudget,
     store: LocalStore,

@@ -10,13 +10,14 @@ bytes in the store, so its digest does not change.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.manifest import Descriptor, parse_manifest
 from kitlab.modelkit.mediatypes import OCI_MANIFEST
-from kitlab.modelkit.reference import Reference
+from kitlab.modelkit.reference import Reference, validate_tag
 from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.modelkit.registry.client import OpenFn
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
@@ -51,9 +52,12 @@ def push(
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
     concurrency: int = 2,
+    also_tags: Sequence[str] = (),
 ) -> PushResult:
     """Push the local kit ``ref`` to ``destination`` (default: ``ref`` itself, which then must name a
     registry). A digest destination must be the kit's own digest; the manifest is then pushed untagged.
+    ``also_tags`` are further tags of the destination repository the manifest is put under (one upload
+    of the blobs for several tags; kit's own push takes one).
 
     ``progress`` may be called from several worker threads.
     """
@@ -62,6 +66,8 @@ def push(
     require_tag_or_digest(src)
     dst = as_reference(destination) if destination is not None else src
     require_tag_or_digest(dst)
+    for tag in also_tags:
+        validate_tag(tag)
     require_remote(dst, "push")
     remote = remote or Remote()
     remote.check_allowed(dst.registry)  # before the store is read
@@ -125,7 +131,8 @@ def push(
     if cancel is not None:
         cancel.check()
     with remote.client(dst, budget=budget, cancel=cancel) as client:
-        client.put_manifest(dst.reference or desc.digest, manifest_bytes, desc.media_type or OCI_MANIFEST)
+        for name in [dst.reference or desc.digest, *also_tags]:
+            client.put_manifest(name, manifest_bytes, desc.media_type or OCI_MANIFEST)
     locations.record(dst.registry, dst.repository, blobs)
     return PushResult(
         reference=str(dst),

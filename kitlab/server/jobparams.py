@@ -17,7 +17,7 @@ import jsonschema
 from ruamel.yaml import YAML
 
 from kitlab.errors import InvalidInput, KitlabError, NotFound, PathOutsideRoot
-from kitlab.modelkit.reference import parse_reference
+from kitlab.modelkit.reference import parse_reference, validate_tag
 from kitlab.modelkit.unpack import parse_filter
 from kitlab.server.handlers import path_error
 from kitlab.server.paths import resolve_in_root
@@ -92,6 +92,11 @@ class JobParams:
         elif kind == "push":
             self.reference(params, "reference")
             self.remote(params, "destination" if params.get("destination") else "reference")
+            for index, tag in enumerate(params.get("tags", [])):
+                try:
+                    validate_tag(tag)
+                except KitlabError as exc:
+                    raise InvalidInput(f"params.tags[{index}]: {exc.message}") from None
         elif kind in ("pack-push", "pull"):
             self.remote(params, "reference")
         elif kind == "unpack":

@@ -32,8 +32,15 @@ from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab
 from kitlab.trust import VerifyResult, load_public_key, sign, verify
-from kitlab.trust.attest import verified_predicates
+from kitlab.trust.attest import (
+    PREDICATE_CYCLONEDX,
+    PREDICATE_SLSA_PROVENANCE_V1,
+    attest,
+    verified_predicates,
+)
+from kitlab.trust.provenance import provenance
 from kitlab.trust.pull import pull_verified
+from kitlab.trust.sbom import kit_sbom, workspace_facts
 from kitlab.trust.summary import key_fingerprint, trust_note
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
@@ -156,15 +163,37 @@ class Operations:
         return self.settings.signing_private_key() if bool_param(params, "sign") else None
 
     def sign_pushed(
-        self, key: Any, reference: str, digest: str, remote: Remote, reporter: Reporter
-    ) -> dict[str, str] | None:
-        """Sign exactly the pushed digest with the server's key (docs/trust.md)."""
+        self,
+        key: Any,
+        reference: str,
+        digest: str,
+        remote: Remote,
+        reporter: Reporter,
+        folder: Path | None = None,
+    ) -> dict[str, Any] | None:
+        """Sign exactly the pushed digest with the server's key, and attach the signed SBOM and, when
+        the kit was packed from ``folder``, the provenance of that workspace (docs/trust.md)."""
         if key is None:
             return None
+        pinned = parse_reference(reference).with_reference(digest=digest)
         reporter.stage("sign")
-        signed = sign(parse_reference(reference).with_reference(digest=digest), key, remote=remote)
+        signed = sign(pinned, key, remote=remote)
         reporter.log(f"signed {digest}" + (f" ({signed.signature_tag})" if signed.signature_tag else ""))
-        return {"tag": signed.signature_tag, "referrer": signed.referrer}
+        reporter.stage("attest")
+        facts = workspace_facts(folder) if folder is not None else None
+        sbom = kit_sbom(pinned, remote=remote, store=self.store(), facts=facts)
+        attested = [attest(pinned, key, PREDICATE_CYCLONEDX, sbom, remote=remote, replace=True)]
+        if folder is not None:
+            predicate = provenance(folder, reference)
+            attested.append(
+                attest(pinned, key, PREDICATE_SLSA_PROVENANCE_V1, predicate, remote=remote, replace=True)
+            )
+        reporter.log("attached " + ", ".join(a.predicate_type for a in attested))
+        return {
+            "tag": signed.signature_tag,
+            "referrer": signed.referrer,
+            "attestations": [a.predicate_type for a in attested],
+        }
 
     # ------------------------------------------------------------------------------------ runners
     def run_pack(self, params: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
@@ -215,6 +244,7 @@ class Operations:
             progress=reporter.progress,
             cancel=reporter.cancel,
             remote=remote,
+            also_tags=params.get("tags", []),
         )
         signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
         return to_api(
@@ -243,7 +273,7 @@ class Operations:
             allow_secrets=bool_param(params, "allowSecrets"),
             allow_kitlab_only_names=bool_param(params, "allowKitlabOnlyNames"),
         )
-        signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
+        signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter, folder)
         notebook = self.after_push(params, result.reference, result.digest)
         pushed = asdict(result)
         warnings = [*pushed.pop("warnings", []), *safety_warnings(safety)]

@@ -23,8 +23,9 @@ from kitlab.kitfile import (
 )
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import plan_pack
-from kitlab.modelkit.reference import parse_reference
-from kitlab.modelkit.registry import RetryPolicy, known_hosts, login, logout, status
+from kitlab.modelkit.reference import Reference, parse_reference
+from kitlab.modelkit.registry import Remote, RetryPolicy, known_hosts, login, logout, status
+from kitlab.modelkit.remotekits import MAX_PAGE, delete_tag, inspect_remote, list_repositories, list_tags
 from kitlab.modelkit.store import KitSummary
 from kitlab.modelkit.transfer import remote_tags
 from kitlab.scan.types import ScanLimits
@@ -47,6 +48,8 @@ PLAN_FILES_SHOWN = 200
 MAX_REFERENCE_CHARS = 512
 # A page of the jobs list: the default is the default job_history, so one read shows every kept job.
 JOBS_PAGE_DEFAULT, JOBS_PAGE_MAX = 100, 500
+# A page of a registry's repositories or tags: what a person scrolls through before asking for more.
+REMOTE_PAGE_DEFAULT = 100
 
 
 def checked_reference(value: str, field: str) -> str:
@@ -203,25 +206,97 @@ class ScanHandler(KitlabHandler):
         self.write_json(report.to_dict())
 
 
-class RemoteHandler(KitlabHandler):
-    """Tags of a repository on a registry (``?repository=host/name``)."""
+class RemoteBaseHandler(KitlabHandler):
+    """A registry request a person waits on: the reference from the query, checked against
+    ``allowed_registries``, and the network options (``plainHttp``, ``tlsVerify``) with short retries."""
 
-    @tornado.web.authenticated
-    @authorized
-    async def get(self) -> None:
-        repository = checked_reference(self.text_argument("repository"), "repository")
-        if not repository:
-            raise InvalidInput("the repository parameter is required, e.g. ghcr.io/org/model")
-        ref = parse_reference(repository)
+    def reference_argument(self, name: str, example: str) -> Reference:
+        value = checked_reference(self.text_argument(name), name)
+        if not value:
+            raise InvalidInput(f"the {name} parameter is required, e.g. {example}")
+        ref = parse_reference(value)
         self.kitlab.check_registry_allowed(ref.registry)
-        remote = self.kitlab.remote(
+        return ref
+
+    def interactive_remote(self) -> Remote:
+        return self.kitlab.remote(
             plain_http=self.text_argument("plainHttp", "false") == "true",
             tls_verify=self.text_argument("tlsVerify", "true") != "false",
             retries=INTERACTIVE_RETRIES,
             timeout=INTERACTIVE_TIMEOUT,
         )
+
+    def page_arguments(self) -> tuple[int, str]:
+        """``n`` (names a page, at most ``MAX_PAGE``) and ``last`` (the name the page starts after)."""
+        limit = _page_argument(self, "n", REMOTE_PAGE_DEFAULT, 1, MAX_PAGE)
+        return limit, checked_reference(self.text_argument("last"), "last")
+
+
+class RemoteHandler(RemoteBaseHandler):
+    """Every tag of a repository on a registry (``?repository=host/name``)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        ref = self.reference_argument("repository", "ghcr.io/org/model")
+        remote = self.interactive_remote()
         tags = await self.run_blocking(functools.partial(remote_tags, ref, remote=remote))
-        self.write_json({"repository": repository, "tags": tags})
+        self.write_json({"repository": self.text_argument("repository"), "tags": tags})
+
+
+class RemoteCatalogHandler(RemoteBaseHandler):
+    """A page of a registry's repositories (``?registry=host&n=&last=``), where it offers a catalog."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        registry = self.text_argument("registry")
+        if not registry or len(registry) > 255:
+            raise InvalidInput("the registry parameter is required (host[:port], at most 255 characters)")
+        self.kitlab.check_registry_allowed(registry)
+        limit, last = self.page_arguments()
+        page = await self.run_blocking(
+            functools.partial(
+                list_repositories, registry, remote=self.interactive_remote(), limit=limit, last=last
+            )
+        )
+        self.write_json({"registry": registry, "repositories": page.items, "next": page.next})
+
+
+class RemoteTagsHandler(RemoteBaseHandler):
+    """A page of a repository's tags (``?repository=host/name&n=&last=``)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        ref = self.reference_argument("repository", "ghcr.io/org/model")
+        limit, last = self.page_arguments()
+        page = await self.run_blocking(
+            functools.partial(list_tags, ref, remote=self.interactive_remote(), limit=limit, last=last)
+        )
+        self.write_json({"repository": ref.repo_key, "tags": page.items, "next": page.next})
+
+
+class RemoteKitHandler(RemoteBaseHandler):
+    """A kit on a registry (``?reference=``): GET inspects it without pulling (the shape of GET
+    ``kits/{ref}``), DELETE removes the tag where the registry allows it."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        ref = self.reference_argument("reference", "ghcr.io/org/model:v1")
+        detail = await self.run_blocking(
+            functools.partial(inspect_remote, ref, remote=self.interactive_remote())
+        )
+        self.write_json({"reference": self.text_argument("reference"), **detail})
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self) -> None:
+        ref = self.reference_argument("reference", "ghcr.io/org/model:v1")
+        await self.run_blocking(functools.partial(delete_tag, ref, remote=self.interactive_remote()))
+        self.set_status(204)
+        self.finish()
 
 
 class PlanHandler(KitlabHandler):
@@ -470,6 +545,9 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("kitfile/validate", KitfileValidateHandler),
     ("scan", ScanHandler),
     ("remote", RemoteHandler),
+    ("remote/catalog", RemoteCatalogHandler),
+    ("remote/tags", RemoteTagsHandler),
+    ("remote/kit", RemoteKitHandler),
     ("plan", PlanHandler),
     ("kits", KitsHandler),
     (r"kits/(?P<ref>.+)", KitHandler),

@@ -39,10 +39,21 @@ import requests
 
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.registry.credentials import Credential, DefaultCredentials
-from kitlab.modelkit.registry.errors import DigestMismatch, RegistryError, RegistryUnreachable
+from kitlab.modelkit.registry.errors import (
+    DigestMismatch,
+    RegistryError,
+    RegistryUnreachable,
+    TagDeletionUnsupported,
+)
 from kitlab.modelkit.registry.remote import Remote
 from kitlab.modelkit.registry.retry import RetryBudget
-from kitlab.modelkit.registry.transport import RETRYABLE_STATUS, TRANSFER_ERRORS, Transport, read_bounded
+from kitlab.modelkit.registry.transport import (
+    RETRYABLE_STATUS,
+    TRANSFER_ERRORS,
+    Transport,
+    read_bounded,
+    registry_error_detail,
+)
 from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
 
 MiB = 1 << 20
@@ -54,6 +65,8 @@ MAX_MANIFEST_BYTES = 8 * MiB
 MAX_TAG_PAGES = 1000  # a registry's tag list pages: a loop of "next" links ends here
 MAX_TAGS = 1_000_000
 MAX_TAG_CHARS = 128  # the distribution spec's tag length
+MAX_NAME_CHARS = 255  # a repository name (the distribution spec's limit); tags are shorter
+MAX_LIST_PAGE_BYTES = 4 * MiB  # one page of a catalog or tag list
 MAX_STALLED_CHUNKS = 3  # chunk answers in a row whose Range shows no progress
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -280,6 +293,34 @@ class RegistryClient:
             url, params = (self._resolve(following), None) if following else (None, None)
         return tags
 
+    def _page(self, url: str, key: str, limit: int, last: str, what: str) -> tuple[list[str], str | None]:
+        """One page of a distribution list (``n``, ``last``); the ``last`` of the next page, or None."""
+        params = {"n": str(limit), **({"last": last} if last else {})}
+        scopes = ("registry:catalog:*",) if key == "repositories" else ()
+        resp = self._t.request("GET", url, params=params, scopes=scopes)
+        if resp.status_code != 200:
+            self._t.raise_for(resp, what)
+        try:
+            body = read_bounded(resp, MAX_LIST_PAGE_BYTES, what, self.host)
+            found = json.loads(body).get(key) or []
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            raise RegistryError(f"{self.host} returned a malformed answer to {what}") from None
+        # Lists are in lexical order (distribution spec); a registry that ignores n and last (the tag
+        # lists of distribution 2.8) sends everything, so the page is cut here.
+        names = [n for n in found if isinstance(n, str) and 0 < len(n) <= MAX_NAME_CHARS and n > last]
+        more = "next" in resp.links or len(names) > limit
+        names = names[:limit]
+        return names, (names[-1] if more and names else None)
+
+    def catalog_page(self, *, limit: int, last: str = "") -> tuple[list[str], str | None]:
+        """Up to ``limit`` repository names after ``last`` (the registry's ``_catalog``, where it
+        offers one: many public registries answer 401, 403 or 404)."""
+        return self._page(self._t.url("/v2/_catalog"), "repositories", limit, last, "list repositories")
+
+    def tags_page(self, *, limit: int, last: str = "") -> tuple[list[str], str | None]:
+        """Up to ``limit`` tags after ``last``: one request, for a person browsing."""
+        return self._page(self._path("tags/list"), "tags", limit, last, f"list tags of {self.repository}")
+
     # -- manifests ----------------------------------------------------------------------------------
     def put_manifest(self, ref: str, data: bytes, media_type: str) -> str:
         """Store a manifest under a tag or digest; returns its digest."""
@@ -329,6 +370,37 @@ class RegistryClient:
         if resp.status_code == 405:
             raise RegistryError(f"{self.host} does not allow deleting manifests (deletion is disabled)")
         self._t.raise_for(resp, f"delete manifest {digest}")
+
+    def delete_tag(self, tag: str) -> None:
+        """Remove one tag (the distribution spec's ``DELETE /manifests/<tag>``); the kit stays under
+        its other tags. A registry that deletes only by digest refuses (distribution 2.8 does)."""
+        resp = self._t.request(
+            "DELETE", self._path(f"manifests/{tag}"), scopes=(f"repository:{self.repository}:delete",)
+        )
+        if resp.status_code in (200, 202):
+            resp.close()
+            return
+        if resp.status_code in (400, 405):
+            detail = registry_error_detail(resp)
+            resp.close()
+            raise TagDeletionUnsupported(
+                f"{self.host} does not delete tags (HTTP {resp.status_code}"
+                + (f": {detail})" if detail else ")")
+            )
+        self._t.raise_for(resp, f"delete tag {self.repository}:{tag}")
+
+    def get_small_blob(self, digest: str, size: int, limit: int) -> bytes:
+        """A config-sized blob in memory, verified against its digest (inspect without pulling)."""
+        algo, expected_hex = _parse_digest(digest)
+        if size < 0 or size > limit:
+            raise RegistryError(f"blob {digest} declares {size} bytes; at most {limit} are read")
+        resp = self._t.request("GET", self._path(f"blobs/{digest}"), stream=True)
+        if resp.status_code != 200:
+            self._t.raise_for(resp, f"download blob {digest}")
+        data = read_bounded(resp, limit, f"blob {digest}", self.host)
+        if len(data) != size or hashlib.new(algo, data).hexdigest() != expected_hex:
+            raise DigestMismatch(f"blob {digest} from {self.host} does not match its digest or size")
+        return data
 
     # -- blob upload --------------------------------------------------------------------------------
     def upload_blob(

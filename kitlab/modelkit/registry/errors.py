@@ -43,3 +43,7 @@ class DigestMismatch(RegistryError):
     """Content did not match its digest or size; nothing unverified was kept."""
 
     code = "digest_mismatch"
+
+
+class TagDeletionUnsupported(RegistryError):
+    """The registry deletes manifests only by digest, not single tags (distribution 2.8 does)."""
