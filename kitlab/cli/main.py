@@ -693,7 +693,7 @@ class KitArgumentParser(argparse.ArgumentParser):
 
 def _kit_bool_flags(argv: Sequence[str]) -> list[str]:
     """kit's ``--tls-verify=false`` form of the boolean flag, as argparse's ``--no-tls-verify``."""
-    out = []
+    out: list[str] = []
     for token in argv:
         name, eq, value = token.partition("=")
         if token == "--":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kitlab.errors import InvalidInput
+from kitlab.errors import InvalidInput, NotFound
 from kitlab.kitfile.boundedjson import loads_bounded
 from kitlab.kitfile.config import MAX_CONFIG_BYTES
 from kitlab.kitfile.model import CodeEntry, DatasetEntry, DocsEntry, Kitfile, LayerInfo, Model, ModelPart
@@ -67,3 +67,22 @@ def load_kit(store: LocalStore, ref: Reference) -> tuple[Descriptor, Manifest, K
     except NoKitfile:
         kitfile = kitfile_for_modelpack(manifest)
     return desc, manifest, kitfile
+
+
+def load_parent_kit(
+    store: LocalStore, parent: Reference, child: Reference | None
+) -> tuple[Descriptor, Manifest, Kitfile]:
+    """``load_kit`` for a parent named in a child's ``model.path``. kit pulls a child's parents into
+    the child's repository (under the parent's tag or digest), so a parent not in its own repository
+    is looked for there too (docs/kit-format.md, "Parent kits")."""
+    try:
+        return load_kit(store, parent)
+    except NotFound:
+        if child is None or child.repo_key == parent.repo_key:
+            raise
+        filed = Reference(child.registry, child.repository, tag=parent.tag, digest=parent.digest)
+        try:
+            found = load_kit(store, filed)
+        except NotFound:
+            raise NotFound(f"model {parent.display()} not found") from None
+        return found

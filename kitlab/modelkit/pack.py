@@ -31,19 +31,22 @@ from kitlab.kitfile import (
     validate_kitfile,
 )
 from kitlab.kitfile.model import Kitfile, LayerInfo
-from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
+from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_parent_kit
 from kitlab.modelkit.layers import LayerPlan, PackPlan, open_planned, plan_layers, write_layer_tar
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.mediatypes import (
     KIT_CONFIG,
     LAYER_SUBTYPE_ANNOTATION,
     LAYER_SUBTYPE_PROMPT,
+    MODELPACK_CONFIG,
     OCI_MANIFEST,
     layer_media_type,
 )
+from kitlab.modelkit.modelpack import ModelFacts, build_modelpack, check_modelpack
 from kitlab.modelkit.reference import (
     DEFAULT_REGISTRY,
     DEFAULT_REPOSITORY,
+    Reference,
     is_modelkit_reference,
     parse_reference,
     validate_tag,
@@ -251,6 +254,7 @@ def _parent_layer_paths(store: LocalStore, kf: Kitfile) -> list[str]:
     paths: list[str] = []
     seen: list[str] = []
     current = kf
+    child: Reference | None = None  # where kit files the parents it pulls (load_parent_kit)
     while current.model is not None and is_modelkit_reference(current.model.path):
         ref_text = current.model.path
         if ref_text in seen:
@@ -259,7 +263,9 @@ def _parent_layer_paths(store: LocalStore, kf: Kitfile) -> list[str]:
             raise InvalidInput(f"reached maximum number of model references: [{'=>'.join(seen)}]")
         seen.append(ref_text)
         try:
-            _desc, _manifest, current = load_kit(store, parse_reference(ref_text))
+            parent = parse_reference(ref_text)
+            _desc, _manifest, current = load_parent_kit(store, parent, child)
+            child = parent
         except NotFound as exc:
             raise NotFound(
                 f"parent ModelKit {ref_text} (model.path) is not in the local store; pull it first"
@@ -376,6 +382,8 @@ def pack(
     stat_cache: StatCache | None = None,
     allow_secrets: bool = False,
     allow_kitlab_only_names: bool = False,
+    use_model_pack: bool = False,
+    model_facts: ModelFacts | None = None,
 ) -> PackResult:
     """Pack ``context_dir`` into the local store; see the module docstring for failure semantics.
 
@@ -391,6 +399,9 @@ def pack(
 
     A kit whose layers would carry a file that looks like a secret is refused (``SecretsInLayers``,
     before anything is written) unless ``allow_secrets``.
+
+    ``use_model_pack`` writes a CNCF ModelPack (kit's ``--use-model-pack``; ``modelpack.py``) whose
+    config carries ``model_facts``, what the scanner read from the model's files.
     """
     refs = [parse_reference(t) for t in tags]
     for ref in refs:
@@ -412,6 +423,8 @@ def pack(
     allowed = refuse_secrets(planned.secrets, allow=allow_secrets)
     kf, plan, warnings = planned.kitfile, planned.layers, planned.warnings + allowed
     keys, hits = planned.cache_keys, planned.cache_hits
+    if use_model_pack:
+        check_modelpack(kf, plan.layers)
 
     count = len(plan.layers)
     packed: list[PackedLayer] = []
@@ -434,8 +447,13 @@ def pack(
 
     if cancel is not None:
         cancel.check()
-    config = store.put_blob_bytes(to_config_json(kf), media_type=KIT_CONFIG)
-    manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
+    if use_model_pack:
+        artifact = build_modelpack(kf, packed, model_facts or ModelFacts(), cli_version, annotations)
+        config = store.put_blob_bytes(artifact.config_bytes, media_type=MODELPACK_CONFIG)
+        manifest_bytes = artifact.manifest_bytes
+    else:
+        config = store.put_blob_bytes(to_config_json(kf), media_type=KIT_CONFIG)
+        manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
     cache.save()
     if cancel is not None:
         cancel.check()

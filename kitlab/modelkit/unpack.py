@@ -10,7 +10,8 @@ destination as it was. A layer may only write its own Kitfile entry's path, neve
 Classic ModelKits and CNCF ModelPacks (Kitfile from the manifest annotation,
 or rebuilt from ``org.cncf.model.filepath`` layer annotations) are both read, with ``tar``,
 ``tar+gzip`` and ``tar+zstd`` layers. Parent kits named in ``model.path`` are unpacked first (their
-model and parts only), from the local store.
+model and parts only), from the local store: in their own repository, or in the child's, where kit
+files the parents it pulls.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 from kitlab.errors import Conflict, InvalidInput, PathOutsideRoot
 from kitlab.kitfile import dump_kitfile_yaml
 from kitlab.kitfile.model import Kitfile, LayerInfo
-from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit
+from kitlab.modelkit.inspect import MAX_MODEL_REF_CHAIN, load_kit, load_parent_kit
 from kitlab.modelkit.manifest import FORMAT_MODELPACK
 from kitlab.modelkit.mediatypes import is_prompt_layer, parse_layer_media_type
 from kitlab.modelkit.reference import Reference, is_modelkit_reference, parse_reference
@@ -267,11 +268,12 @@ def _unpack(
     cancel: CancelToken | None,
     limits: ExtractLimits | None,
     visited: list[str],
+    child: Reference | None = None,
 ) -> UnpackResult:
     if len(visited) > MAX_MODEL_REF_CHAIN:
         raise InvalidInput(f"reached maximum number of model references: [{'=>'.join(visited)}]")
     require_tag_or_digest(ref)
-    desc, manifest, kitfile = load_kit(store, ref)
+    desc, manifest, kitfile = load_parent_kit(store, ref, child)
     result = UnpackResult(reference=ref.display(), digest=desc.digest, kitfile_written=False)
 
     if kitfile.model is not None and is_modelkit_reference(kitfile.model.path):
@@ -292,6 +294,7 @@ def _unpack(
                 cancel,
                 limits,
                 [*visited, parent],
+                ref,
             )
             result.parents = [parent, *sub.parents]
             result.layers.extend(sub.layers)
