@@ -26,6 +26,7 @@ from kitlab.modelkit.layers import LayerPlan
 from kitlab.modelkit.layerstream import LayerStream
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.mediatypes import KIT_CONFIG, OCI_MANIFEST
+from kitlab.modelkit.modelpack import ModelFacts, build_modelpack, check_modelpack
 from kitlab.modelkit.pack import (
     DEFAULT_CLI_VERSION,
     layer_descriptors,
@@ -83,11 +84,14 @@ def pack_and_push(
     stat_cache: StatCache | None = None,
     allow_secrets: bool = False,
     allow_kitlab_only_names: bool = False,
+    use_model_pack: bool = False,
+    model_facts: ModelFacts | None = None,
 ) -> PushResult:
     """Pack ``context_dir`` (Kitfile options as in ``pack``) and push it as ``ref``
     (``registry/repo:tag[,tag2…]``); see the module docstring. Progress stages: "hash" (pass 1) and
     "upload"; ``progress`` may be called from several worker threads. Files that look like secrets
-    stop it before anything is sent, unless ``allow_secrets`` (as ``pack``)."""
+    stop it before anything is sent, unless ``allow_secrets`` (as ``pack``). ``use_model_pack`` and
+    ``model_facts`` push a CNCF ModelPack, as in ``pack``."""
     target = as_reference(ref)
     if target.digest or not target.tag:
         raise InvalidInput(f"pack and push needs a tag to push to, e.g. {target.repo_key}:latest")
@@ -109,6 +113,8 @@ def pack_and_push(
     )
     allowed = refuse_secrets(planned.secrets, allow=allow_secrets)  # before anything is sent
     kf, plan, keys = planned.kitfile, planned.layers, planned.cache_keys
+    if use_model_pack:
+        check_modelpack(kf, plan.layers)
     warnings = planned.warnings + allowed
     budget = remote.budget()  # one retry budget for the whole pack-and-push
     locations = BlobLocations.for_home(store.home)
@@ -174,9 +180,15 @@ def pack_and_push(
         if hit is None:
             cache.put(key, layer_result)
     cache.save()
-    config_bytes = to_config_json(kf)
-    config = Descriptor(KIT_CONFIG, "sha256:" + hashlib.sha256(config_bytes).hexdigest(), len(config_bytes))
-    manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
+    if use_model_pack:
+        artifact = build_modelpack(kf, packed, model_facts or ModelFacts(), cli_version, annotations)
+        config_bytes, config, manifest_bytes = artifact.config_bytes, artifact.config, artifact.manifest_bytes
+    else:
+        config_bytes = to_config_json(kf)
+        config = Descriptor(
+            KIT_CONFIG, "sha256:" + hashlib.sha256(config_bytes).hexdigest(), len(config_bytes)
+        )
+        manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
 
     def open_config(offset: int) -> BinaryIO:
         return io.BytesIO(config_bytes[offset:])

@@ -466,10 +466,20 @@ def model_entry(main: Candidate, others: list[Candidate]) -> Entry:
 
 
 def modelpack_metadata(cand: Candidate) -> dict[str, Any]:
-    """What the CNCF ModelPack config asks for, where the sniffers read it: format, precision, paramSize,
-    quantization, architecture; plus the tracker run the model came from."""
-    details = cand.sniffed.details
-    out: dict[str, Any] = {"format": cand.sniffed.format} if cand.sniffed.format else {}
+    """What the CNCF ModelPack config asks for, where the sniffers read it (``sniffed_facts``), plus the
+    tracker run the model came from."""
+    out = sniffed_facts(cand.sniffed)
+    for key in ("run", "registered"):
+        if cand.metadata.get(key):
+            out[key] = cand.metadata[key]
+    return out
+
+
+def sniffed_facts(sniffed: Sniffed) -> dict[str, Any]:
+    """format, architecture, paramSize (and the exact parameterCount), precision, quantization of one
+    sniffed model, where its files say them."""
+    details = sniffed.details
+    out: dict[str, Any] = {"format": sniffed.format} if sniffed.format else {}
     architecture = str(details.get("architecture", "") or "")
     if architecture:
         out["architecture"] = architecture
@@ -481,14 +491,12 @@ def modelpack_metadata(cand: Candidate) -> dict[str, Any]:
         value = str(details.get(key, "") or "")
         if value:
             out[key] = value
-    for key in ("run", "registered"):
-        if cand.metadata.get(key):
-            out[key] = cand.metadata[key]
     return out
 
 
 def _param_size(count: int) -> str:
-    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+    """The model-spec's paramSize: a count with at most one decimal and a scale letter (8B, 6.7B, 100M)."""
+    for unit, scale in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
         if count >= scale:
-            return f"{count / scale:.3g}{unit}"
+            return f"{count / scale:.1f}".removesuffix(".0") + unit
     return str(count)
