@@ -25,7 +25,7 @@ COSIGN_VERSION ?= v2.6.5
 
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help lab test lint pytest jest binder-check ui-test system-deps kit go-tools clean
+.PHONY: help lab test lint pytest jest binder-check ui-test hub-test system-deps kit go-tools clean
 
 help:
 	@echo "make lab    set up and start JupyterLab with kitlab on the demo workspace"
@@ -106,7 +106,7 @@ lab: $(STAMPS)/python-demo $(DEMO)/train.ipynb
 # waits on downloads much of the time; on 2 cores this keeps a cold `make test` within its budget.
 test: system-deps
 	$(MAKE) --no-print-directory -j2 --output-sync=target kit go-tools $(STAMPS)/python-test
-	$(MAKE) --no-print-directory lint jest binder-check ui-test pytest
+	$(MAKE) --no-print-directory lint jest binder-check ui-test hub-test pytest
 
 lint:
 	ruff check .
@@ -132,6 +132,11 @@ FREE_PORT = $$($(CURDIR)/$(VENV)/bin/python -c 'import socket; s = socket.socket
 
 ui-test: ui-tests/node_modules/.stamp
 	cd ui-tests && KITLAB_UI_PORT=$(FREE_PORT) CI=1 jlpm playwright test
+
+# kitlab behind a real JupyterHub and its proxy (docs/jupyterhub.md): a user logs in on the hub's page
+# and packs and pushes from /user/<name>/lab. The hub's state lives in a temporary folder it removes.
+hub-test: ui-tests/node_modules/.stamp
+	cd ui-tests && KITLAB_HUB_PORT=$(FREE_PORT) CI=1 jlpm playwright test --config hub.config.js
 
 # The README's pictures: only this target lets the UI tests write into the tracked docs/images/
 # (docs/building.md, "Screenshots"); `make test` never changes them.

@@ -9,6 +9,8 @@ const baseURL = `http://127.0.0.1:${port}`;
 
 module.exports = {
   ...baseConfig,
+  // tests-hub/ runs against JupyterHub instead (hub.config.js).
+  testDir: './tests',
   reporter: [['list'], ['html', { open: 'never' }]],
   workers: 1,
   retries: 0,
