@@ -70,6 +70,66 @@ async def test_save_validate_and_plan_name_each_file_and_why(jp_fetch, leaky):
     assert plan["suggestedKitignore"] == ""
 
 
+async def test_write_kitignore_keeps_the_users_lines_and_clears_the_plan(jp_fetch, leaky):
+    """issue 20: "Write .kitignore" adds the plan's files of secrets, merged with the file as it is."""
+    (leaky / "Kitfile").write_text(KITFILE)
+    (leaky / ".kitignore").write_text("# mine\n*.tmp\n.env\n")
+    _, plan = await call(jp_fetch, "plan", params={"path": "project"})
+    assert plan["folder"] == "project"
+    paths = [s["path"] for s in plan["secrets"]]
+    assert paths == ["keys/id_ed25519", "train.ipynb"]  # .env is ignored already
+    (leaky / ".kitignore").write_text("# mine\n*.tmp\n.env\nlate-edit/\n")  # edited after the plan
+    code, written = await call(
+        jp_fetch, "kitignore", method="POST", body={"paths": paths}, params={"path": "project"}
+    )
+    assert code == 200
+    assert written["path"] == "project/.kitignore"
+    assert written["added"] == ["keys/id_ed25519", "train.ipynb"]
+    text = (leaky / ".kitignore").read_text()
+    assert written["text"] == text
+    assert text.startswith("# mine\n*.tmp\n.env\nlate-edit/\n")
+    assert text.count("train.ipynb") == 1
+    _, plan = await call(jp_fetch, "plan", params={"path": "project"})
+    assert plan["secrets"] == []
+    # Nothing new: the file is left as it is.
+    _, again = await call(
+        jp_fetch, "kitignore", method="POST", body={"paths": paths}, params={"path": "project"}
+    )
+    assert again["added"] == []
+    assert (leaky / ".kitignore").read_text() == text
+
+
+@pytest.mark.parametrize(
+    ("setup", "body", "status"),
+    [
+        ("symlink", {"paths": [".env"]}, 403),
+        ("latin1", {"paths": [".env"]}, 400),
+        ("", {"paths": ["a\nb"]}, 400),
+        ("", {"paths": "x"}, 400),
+        ("", {"paths": ["x"] * 1001}, 400),
+    ],
+)
+async def test_write_kitignore_refuses_and_changes_nothing(jp_fetch, leaky, tmp_path, setup, body, status):
+    ignore = leaky / ".kitignore"
+    if setup == "symlink":
+        outside = tmp_path / "outside.txt"
+        outside.write_text("theirs\n")
+        ignore.symlink_to(outside)
+    elif setup == "latin1":
+        ignore.write_bytes(b"caf\xe9\n")
+    before = ignore.read_bytes() if ignore.exists() else None
+    with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
+        await call(jp_fetch, "kitignore", method="POST", body=body, params={"path": "project"})
+    assert excinfo.value.code == status
+    assert (ignore.read_bytes() if ignore.exists() else None) == before
+    if setup == "symlink":
+        assert ignore.is_symlink()
+        assert (tmp_path / "outside.txt").read_text() == "theirs\n"
+    with pytest.raises(tornado.httpclient.HTTPClientError) as outside_root:
+        await call(jp_fetch, "kitignore", method="POST", body={"paths": []}, params={"path": "../x"})
+    assert outside_root.value.code in (403, 404)
+
+
 async def test_a_pack_job_stops_and_allow_secrets_packs(jp_fetch, leaky):
     (leaky / "Kitfile").write_text(KITFILE)
     params = {"path": "project", "reference": "leaky:v1"}

@@ -63,17 +63,50 @@ def check(folder: Path, payload: dict[str, Any]) -> tuple[Kitfile | None, list[P
     return kf, problems
 
 
-def kitignore_for_secrets(folder: Path, paths: list[str]) -> str:
-    """The folder's ``.kitignore`` with ``paths`` added under a comment: what "Write .kitignore" would
-    write to keep those files out of every layer. Read without following a symlink; "" when there is
-    nothing to add."""
-    if not paths:
+# "Write .kitignore" adds at most this many lines at once, each at most PATH_MAX long.
+MAX_KITIGNORE_ADDITIONS = 1000
+MAX_KITIGNORE_LINE = 4096
+
+
+def _existing_kitignore(folder: Path) -> str:
+    """The folder's ``.kitignore`` (read without following a symlink; "" when there is none). A file
+    that is not UTF-8 is refused, so a rewrite can never mangle the user's lines."""
+    try:
+        data = read_workspace_file(folder / IGNORE_FILE_NAME, max_bytes=MAX_DOCUMENT_BYTES)
+    except FileNotFoundError:
         return ""
     try:
-        existing = read_workspace_file(folder / IGNORE_FILE_NAME, max_bytes=MAX_DOCUMENT_BYTES)
-    except FileNotFoundError:
-        existing = b""
-    return suggest_kitignore(existing.decode("utf-8", "replace"), [], paths, [])
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{IGNORE_FILE_NAME} is not valid UTF-8 (byte {exc.start}); not changed") from None
+
+
+def kitignore_for_secrets(folder: Path, paths: list[str]) -> str:
+    """The folder's ``.kitignore`` with ``paths`` added under a comment: what "Write .kitignore" would
+    write to keep those files out of every layer. "" when there is nothing to add."""
+    if not paths:
+        return ""
+    return suggest_kitignore(_existing_kitignore(folder), [], paths, [])
+
+
+def write_kitignore(folder: Path, paths: list[str]) -> dict[str, Any]:
+    """Add ``paths`` (files of secrets) to the folder's ``.kitignore``: every line the user wrote is
+    kept, lines it already has are not repeated, and the file is replaced atomically. Merged with the
+    file as it is now, not as a preview showed it, so an edit made meanwhile is never lost."""
+    if len(paths) > MAX_KITIGNORE_ADDITIONS:
+        raise InvalidInput(f"paths: {len(paths):,} entries; at most {MAX_KITIGNORE_ADDITIONS:,} at once")
+    for index, path in enumerate(paths):
+        if not path.strip() or len(path) > MAX_KITIGNORE_LINE or any(c in path for c in "\r\n\0"):
+            raise InvalidInput(
+                f"paths[{index}]: expected one path of at most {MAX_KITIGNORE_LINE} characters"
+            )
+    existing = _existing_kitignore(folder)
+    text = suggest_kitignore(existing, [], paths, []) if paths else existing
+    have = {line.strip() for line in existing.splitlines()}
+    added = sorted({p for p in paths if p not in have})
+    if added:
+        write_atomically(folder / IGNORE_FILE_NAME, text)
+    return {"name": IGNORE_FILE_NAME, "text": text, "added": added}
 
 
 def _kitfile_path(folder: Path) -> Path:

@@ -34,7 +34,10 @@ from kitlab.server import documents
 from kitlab.server.apijson import to_api
 from kitlab.server.handlers import KitlabHandler
 from kitlab.server.jobs import ACTIVE_STATES
-from kitlab.server.paths import to_api_path
+from kitlab.server.paths import resolve_in_root, to_api_path
+from kitlab.trust import default_key_dir, generate_key_pair, keyring, load_public_key
+from kitlab.trust.summary import key_fingerprint
+from kitlab.trust.verdict import VerdictCache, kit_verdict
 
 API_VERSION = 1
 # A person is waiting on these requests: fail within a few seconds rather than retry like a transfer.
@@ -111,6 +114,7 @@ class PlanSecret:
 
 @dataclass
 class PackPlanView:
+    folder: str  # contents path of the folder planned: where "Write .kitignore" writes
     layers: list[PlanLayer]
     warnings: list[PlanWarning]
     total_size: int
@@ -327,6 +331,7 @@ class PlanHandler(KitlabHandler):
         ]
         self.write_json(
             PackPlanView(
+                folder=to_api_path(self.root, folder),
                 layers=layers,
                 warnings=[*secrets, *(PlanWarning(path="", message=w) for w in result.warnings)],
                 total_size=sum(layer.size for layer in result.planned),
@@ -337,6 +342,22 @@ class PlanHandler(KitlabHandler):
                 ),
             )
         )
+
+
+class KitignoreHandler(KitlabHandler):
+    """POST ``{"paths": [...]}`` adds those files to the folder's ``.kitignore`` ("Write .kitignore"
+    for the secrets a plan found), keeping every line already there."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        folder = self.folder_argument()
+        paths = (await self.json_body()).get("paths")
+        if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+            raise InvalidInput('expected {"paths": ["<file to leave out>", ...]}')
+        result = await self.run_blocking(documents.write_kitignore, folder, paths)
+        result["path"] = to_api_path(self.root, folder / result.pop("name"))
+        self.write_json(result)
 
 
 class KitsHandler(KitlabHandler):
@@ -537,6 +558,114 @@ class JobCancelHandler(KitlabHandler):
         self.write_json(self.jobs.cancel(job_id).view(), status=202)
 
 
+class KeysHandler(KitlabHandler):
+    """Signing key pairs and trusted public keys (public parts only; docs/trust.md, "In JupyterLab").
+    POST generates a password-protected pair in kit's home (``{"name", "password"}``)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        home = self.kitlab.home()
+        signing = await self.run_blocking(keyring.signing_keys, home)
+        trusted = await self.run_blocking(keyring.trusted_keys, home)
+        admin = await self.run_blocking(admin_keys, self.kitlab.trusted_keys)
+        self.write_json({"signingKeys": signing, "trustedKeys": trusted, "adminKeys": admin})
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = await self.json_body()
+        name, password = keyring.checked_name(body.get("name")), body.get("password")
+        if not isinstance(password, str) or not password or len(password) > 1024:
+            raise InvalidInput("password: required, at most 1024 characters (it encrypts the private key)")
+        directory = default_key_dir(self.kitlab.home())
+        pair = await self.run_blocking(
+            functools.partial(generate_key_pair, directory, password.encode(), name=name)
+        )
+        self.write_json(await self.run_blocking(keyring.key_info, pair.public_path), status=201)
+
+
+class KeyImportHandler(KitlabHandler):
+    """Copy a cosign key pair from the workspace into kit's home (``{"name", "path"}``: the path of
+    ``X.key``, with ``X.pub`` beside it). The private key is never sent back."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = await self.json_body()
+        path = body.get("path")
+        if not isinstance(path, str) or not path:
+            raise InvalidInput("path: the key file's path in the workspace (cosign.key)")
+        source = resolve_in_root(self.root, path)
+        name = body.get("name") or source.stem
+        info = await self.run_blocking(keyring.import_signing_key, self.kitlab.home(), source, name)
+        self.write_json(info, status=201)
+
+
+class TrustedKeysHandler(KitlabHandler):
+    """Add a trusted public key pasted as PEM (``{"name", "publicKey"}``)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = await self.json_body()
+        info = await self.run_blocking(
+            keyring.add_trusted_key, self.kitlab.home(), body.get("name"), body.get("publicKey")
+        )
+        self.write_json(info, status=201)
+
+
+class TrustedKeyHandler(KitlabHandler):
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        await self.run_blocking(keyring.remove_trusted_key, self.kitlab.home(), name)
+        self.set_status(204)
+        self.finish()
+
+
+def admin_keys(paths: list[str]) -> list[keyring.KeyInfo]:
+    return [keyring.key_info(Path(path)) for path in paths]
+
+
+def verdict_keys(kitlab: Any) -> list[tuple[str, Any]]:
+    """The keys a verdict accepts: the administrator's trusted_keys, the user's trusted keys and the
+    public halves of the user's own signing keys, each with a label saying which it is."""
+    home = kitlab.home()
+    labelled = [(Path(p).name, Path(p)) for p in kitlab.trusted_keys]
+    labelled += [
+        (f"{k.name} (trusted)", keyring.trusted_dir(home) / k.file) for k in keyring.trusted_keys(home)
+    ]
+    labelled += [(f"{k.name} (yours)", default_key_dir(home) / k.file) for k in keyring.signing_keys(home)]
+    return [(label, load_public_key(path)) for label, path in labelled]
+
+
+class TrustHandler(RemoteBaseHandler):
+    """A kit's verdict (``?reference=registry/repo@sha256:…``): verified by which key, unsigned or
+    invalid, and the SBOM and provenance that key signed. Cached per digest and keys; ``refresh=true``
+    checks again."""
+
+    cache = VerdictCache()
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        ref = self.reference_argument("reference", "ghcr.io/org/model@sha256:…")
+        if not ref.digest:
+            raise InvalidInput("reference: name the kit by digest (registry/repository@sha256:…)")
+        keys = await self.run_blocking(verdict_keys, self.kitlab)
+        if not keys:
+            raise InvalidInput("no keys to verify with: add a trusted public key or generate a key pair")
+        cache_key = (str(ref), *sorted(key_fingerprint(k) for _, k in keys))
+        verdict = None if self.text_argument("refresh") == "true" else self.cache.get(cache_key)
+        if verdict is None:
+            verdict = await self.run_blocking(
+                functools.partial(kit_verdict, ref, keys, remote=self.interactive_remote())
+            )
+            self.cache.put(cache_key, verdict)
+        self.write_json(verdict)
+
+
 # (path relative to /kitlab/, handler). The auth test walks this list, so every route must be here.
 ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("version", VersionHandler),
@@ -549,6 +678,7 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("remote/tags", RemoteTagsHandler),
     ("remote/kit", RemoteKitHandler),
     ("plan", PlanHandler),
+    ("kitignore", KitignoreHandler),
     ("kits", KitsHandler),
     (r"kits/(?P<ref>.+)", KitHandler),
     ("registries", RegistriesHandler),
@@ -556,4 +686,9 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("jobs", JobsHandler),
     (r"jobs/(?P<job_id>[^/]+)", JobHandler),
     (r"jobs/(?P<job_id>[^/]+)/cancel", JobCancelHandler),
+    ("keys", KeysHandler),
+    ("keys/import", KeyImportHandler),
+    ("keys/trusted", TrustedKeysHandler),
+    (r"keys/trusted/(?P<name>[^/]+)", TrustedKeyHandler),
+    ("trust", TrustHandler),
 ]
