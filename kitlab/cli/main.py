@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import math
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,17 +48,22 @@ def _print_progress(event: ProgressEvent) -> None:
     if event.total and event.done == event.total and key not in _reported:
         _reported.add(key)
         print(
-            f"{event.stage} {event.item} ({event.index + 1}/{event.count}): {_size(event.total)}",
+            f"{event.stage} {event.item} ({event.index + 1}/{event.count}): {kit_size(event.total)}",
             file=sys.stderr,
         )
 
 
-def _size(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    raise AssertionError("unreachable")
+def kit_size(n: int) -> str:
+    """kit's size text: whole bytes below 1 KiB, else one decimal rounded *down* (1,150,000 bytes is
+    ``1.0 MiB``, never ``1.1 MiB``), so a size is never shown larger than it is."""
+    if n < 1024:
+        return f"{n} B"
+    size = n / 1024
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        if size < 1024:
+            return f"{math.floor(size * 10) / 10:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} PiB"
 
 
 # ------------------------------------------------------------------------------------------- verbs
@@ -103,7 +110,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         for layer in plan.planned:
             state = "unchanged" if layer.unchanged else "changed"
             print(
-                f"{layer.kind:9} {layer.path:40} {len(layer.files):6} files {_size(layer.size):>12}  {state}"
+                f"{layer.kind:9} {layer.path:40} {len(layer.files):6} files",
+                f"{kit_size(layer.size):>12}  {state}",
             )
         return 0
 
@@ -133,7 +141,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
         )
         for warning in pushed.warnings:
             print(f"Warning: {warning}", file=sys.stderr)
-        print(f"Pushed {pushed.reference} ({pushed.digest}): {_size(pushed.uploaded_bytes)} uploaded")
+        print(f"Pushed {pushed.reference} ({pushed.digest}): {kit_size(pushed.uploaded_bytes)} uploaded")
         return 0
 
     result = pack(
@@ -156,49 +164,84 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     if args.repository:
-        from kitlab.modelkit.transfer import remote_tags
+        from kitlab.modelkit.remotekits import list_remote_kits
 
-        tags = remote_tags(args.repository, remote=_network(args))
-        if args.format == "json":
-            print(json.dumps({"repository": args.repository, "tags": tags}, indent=2))
-        else:
-            print("\n".join(tags))
-        return 0
-    kits = _store(args).list_kits()
+        kits = list_remote_kits(args.repository, remote=_network(args))
+    else:
+        kits = _store(args).list_kits()
     if args.format == "json":
+        from kitlab.kitfile.gojson import GoStruct, go_json_indent
+
+        # kit's JSON: its modelInfo struct in field order, "<none>" where kit's table shows it.
         rows = [
-            {
-                "repo": k.repo or "<none>",
-                "digest": k.digest,
-                "tags": k.tags or None,
-                "modelName": k.model_name,
-                "size": _size(k.size),
-                "author": k.author,
-            }
+            GoStruct(
+                [
+                    ("repo", k.repo or "<none>"),
+                    ("digest", k.digest),
+                    ("tags", k.tags or None),
+                    ("modelName", k.model_name or "<none>"),
+                    ("size", kit_size(k.size)),
+                    ("author", k.author or "<none>"),
+                ]
+            )
             for k in kits
         ]
-        print(json.dumps(rows, indent=2))
-        _warn_unreadable(kits)
-        return 0
-    header = ("REPOSITORY", "TAG", "MAINTAINER", "NAME", "SIZE", "DIGEST")
-    table = [header]
-    for k in kits:
-        for tag in k.tags or ["<none>"]:
-            table.append(
-                (
-                    k.repo or "<none>",
-                    tag,
-                    k.author or "<none>",
-                    k.model_name or "<none>",
-                    _size(k.size),
-                    k.digest,
-                )
-            )
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        print(go_json_indent(rows))
+    elif args.format == "table":
+        table = [["REPOSITORY", "TAG", "MAINTAINER", "NAME", "SIZE", "DIGEST"]]
+        for k in kits:
+            for tag in k.tags or ["<none>"]:
+                row = [k.repo, tag, k.author, k.model_name, kit_size(k.size), k.digest]
+                table.append([cell or "<none>" for cell in row])
+        sys.stdout.write(go_tabwriter(table))
+    else:
+        sys.stdout.write(go_template_rows(args.format, kits))
     _warn_unreadable(kits)
     return 0
+
+
+def go_tabwriter(rows: list[list[str]], padding: int = 3) -> str:
+    """Go's ``tabwriter.NewWriter(w, 0, 2, 3, ' ', 0)`` as kit's table uses it: every cell but the last
+    of a line padded to its column's widest cell (in characters) plus ``padding`` spaces."""
+    widths = [max(len(row[i]) for row in rows if i < len(row) - 1) for i in range(max(map(len, rows)) - 1)]
+    lines = []
+    for row in rows:
+        cells = [cell.ljust(widths[i] + padding) for i, cell in enumerate(row[:-1])]
+        lines.append("".join(cells) + row[-1] + "\n")
+    return "".join(lines)
+
+
+_TEMPLATE_FIELD = re.compile(r"{{-?\s*\.(\w+)\s*-?}}")
+_TEMPLATE_FIELDS = ("Repo", "Digest", "Tags", "ModelName", "Size", "Author")
+
+
+def go_template_rows(template: str, kits: list[KitSummary]) -> str:
+    """kit's Go-template ``--format``, for the common case only: ``{{.Field}}`` of a list row (Repo,
+    Digest, Tags, ModelName, Size, Author), one line per kit. Anything else (pipelines, ``range``,
+    functions) is refused with a clear error (docs/cli.md)."""
+    leftover = _TEMPLATE_FIELD.sub("", template)
+    if "{{" in leftover or "}}" in leftover:
+        raise InvalidInput(
+            "kitlab's --format supports table, json and templates of {{.Field}} only "
+            f"(fields: {', '.join(_TEMPLATE_FIELDS)})"
+        )
+    for name in _TEMPLATE_FIELD.findall(template):
+        if name not in _TEMPLATE_FIELDS:
+            raise InvalidInput(
+                f"--format: a list row has no field {name} (fields: {', '.join(_TEMPLATE_FIELDS)})"
+            )
+    out = []
+    for k in kits:
+        values = {
+            "Repo": k.repo or "<none>",
+            "Digest": k.digest,
+            "Tags": "[" + " ".join(k.tags) + "]",  # how Go prints a []string
+            "ModelName": k.model_name or "<none>",
+            "Size": kit_size(k.size),
+            "Author": k.author or "<none>",
+        }
+        out.append(_TEMPLATE_FIELD.sub(lambda m: values[m.group(1)], template) + "\n")  # noqa: B023
+    return "".join(out)
 
 
 def _warn_unreadable(kits: list[KitSummary]) -> None:
@@ -265,7 +308,7 @@ def cmd_push(args: argparse.Namespace) -> int:
     result = push(
         args.reference, args.destination, store=_store(args), progress=_print_progress, remote=_network(args)
     )
-    print(f"Pushed {result.reference} ({result.digest}): {_size(result.uploaded_bytes)} uploaded")
+    print(f"Pushed {result.reference} ({result.digest}): {kit_size(result.uploaded_bytes)} uploaded")
     return 0
 
 
@@ -306,7 +349,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
             remote=_network(args),
             warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
         )
-    print(f"Pulled {result.reference} ({result.digest}): {_size(result.downloaded_bytes)} downloaded")
+    print(f"Pulled {result.reference} ({result.digest}): {kit_size(result.downloaded_bytes)} downloaded")
     if args.dir:
         from kitlab.loaders.notebook import write_notebook
         from kitlab.loaders.pickle_safety import scan_tree
@@ -479,10 +522,44 @@ def cmd_unpack(args: argparse.Namespace) -> int:
             remote=_network(args),
             warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
         )
-        print(f"Pulled {pulled.reference} ({pulled.digest}): {_size(pulled.downloaded_bytes)} downloaded")
+        print(f"Pulled {pulled.reference} ({pulled.digest}): {kit_size(pulled.downloaded_bytes)} downloaded")
         result = run()
     _warn_refused(result.refused)
     print(f"Unpacked {args.reference} to {Path(args.dir).resolve()}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from kitlab.modelkit.diff import diff_kits
+
+    result = diff_kits(args.a, args.b, store=_store(args), remote=_network(args))
+    if args.format == "json":
+        print(json.dumps(result.to_api(), indent=2, ensure_ascii=False))
+        return 0
+    if result.identical:
+        print(f"ModelKits are identical ({result.a.digest})")
+        return 0
+    print("Comparing:")
+    for label, side in (("A", result.a), ("B", result.b)):
+        print(f"  {label}: {side.reference} ({side.source} {side.format}, {side.digest})")
+    same = (
+        "identical" if result.same_config else f"differ ({result.a.config_digest} → {result.b.config_digest})"
+    )
+    print(f"Config: {same}")
+    print(f"Annotations: {'identical' if result.annotations_match else 'differ'}")
+    print("Layers:")
+    for layer in result.layers:
+        old, new = layer.a, layer.b
+        digests = " → ".join(v.digest[:19] for v in (old, new) if v is not None)
+        sizes = " → ".join(kit_size(v.size) for v in (old, new) if v is not None)
+        print(f"  {layer.status:9} {layer.kind:9} {layer.path:30} {digests} ({sizes})")
+    print("Kitfile:" if result.kitfile else "Kitfile: identical")
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    for change in result.kitfile:
+        values = " → ".join(json.dumps(v, ensure_ascii=False) for v in (change.a, change.b) if v is not None)
+        print(f"  {marks[change.status]} {change.field}: {values}")
+    if result.kitfile_truncated:
+        print("  … more Kitfile differences not shown")
     return 0
 
 
@@ -537,9 +614,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     network_flags(p)
 
-    p = add("list", cmd_list, "List the ModelKits in the local store, or a remote repository's tags.")
-    p.add_argument("repository", nargs="?", help="registry/repository to list tags of (default: local store)")
-    p.add_argument("--format", default="table", choices=["table", "json"])
+    p = add("list", cmd_list, "List the ModelKits in the local store, or in a remote repository.")
+    p.add_argument(
+        "repository",
+        nargs="?",
+        help="registry/repository[:tag] to list the kits of, read without pulling (default: local store)",
+    )
+    p.add_argument(
+        "--format",
+        default="table",
+        help="table, json, or a template of {{.Field}}s (Repo, Digest, Tags, ModelName, Size, Author)",
+    )
     network_flags(p)
 
     p = add("inspect", cmd_inspect, "Print a kit's digest, manifest and Kitfile as JSON.")
@@ -568,6 +653,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-f", "--filter", action="append", help="kit's filter syntax, e.g. model or datasets:train"
     )
+    network_flags(p)
+
+    p = add("diff", cmd_diff, "Compare two kits: layers added, removed or changed, and Kitfile fields.")
+    p.add_argument("a", help="the older kit: local:// or remote:// prefix, else the local store first")
+    p.add_argument("b", help="the newer kit, as A")
+    p.add_argument("--format", default="text", choices=["text", "json"])
     network_flags(p)
 
     p = add("push", cmd_push, "Push a kit from the local store to a registry.")

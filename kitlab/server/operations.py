@@ -27,6 +27,7 @@ from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.secrets import find_kit_secrets, refuse_secrets
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
+from kitlab.scan.modelfacts import model_facts
 from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
@@ -140,6 +141,13 @@ class Operations:
             reporter.log(f"warning: {finding['path']} is a {finding['verdict']} pickle ({names})")
         return findings
 
+    def model_pack(self, params: dict[str, Any], folder: Path) -> dict[str, Any]:
+        """``useModelPack``: pack a CNCF ModelPack whose config carries what the scanner reads from the
+        model's files (``kitlab/scan/modelfacts.py``); the keyword arguments of ``pack``."""
+        if not bool_param(params, "useModelPack"):
+            return {}
+        return {"use_model_pack": True, "model_facts": model_facts(folder)}
+
     def refuse_secrets_in_kit(self, params: dict[str, Any], reference: str, reporter: Reporter) -> None:
         """A stored kit is checked for secrets before it is pushed (one packed by kit, or with secrets
         allowed, was not checked then): the push stops unless ``allowSecrets`` (docs/hardening.md)."""
@@ -210,6 +218,7 @@ class Operations:
             cancel=reporter.cancel,
             allow_secrets=bool_param(params, "allowSecrets"),
             allow_kitlab_only_names=bool_param(params, "allowKitlabOnlyNames"),
+            **self.model_pack(params, folder),
         )
         for warning in result.warnings:
             reporter.log(f"warning: {warning}")
@@ -272,6 +281,7 @@ class Operations:
             remote=remote,
             allow_secrets=bool_param(params, "allowSecrets"),
             allow_kitlab_only_names=bool_param(params, "allowKitlabOnlyNames"),
+            **self.model_pack(params, folder),
         )
         signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter, folder)
         notebook = self.after_push(params, result.reference, result.digest)
