@@ -33,6 +33,12 @@ def _cases() -> list[tuple[str, str]]:
 
 def test_routes_are_enumerated():
     assert ("version", "GET") in _cases()
+    # The key management and verdict routes (docs/trust.md) are among them.
+    for case in (("keys", "GET"), ("keys", "POST"), ("keys/import", "POST"), ("keys/trusted", "POST")):
+        assert case in _cases()
+    assert ("keys/trusted/example", "DELETE") in _cases()
+    assert ("trust", "GET") in _cases()
+    assert ("diff", "GET") in _cases()  # comparing kits reads the store and registries: auth first
 
 
 @pytest.mark.parametrize(("path", "method"), _cases())

@@ -177,6 +177,8 @@ STATUS_BY_CODE = {
     "extract_failed": 422,
     # The disk holding the store filled up; the partial download was removed.
     "storage_full": 507,
+    # A key file or pasted key that is not a usable cosign key (docs/trust.md).
+    "bad_key": 400,
 }
 
 

@@ -21,6 +21,7 @@ from kitlab.kitfile import (
     kitfile_json_schema,
     ui_schema,
 )
+from kitlab.modelkit.diff import diff_kits
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import plan_pack
 from kitlab.modelkit.reference import Reference, parse_reference
@@ -301,6 +302,22 @@ class RemoteKitHandler(RemoteBaseHandler):
         await self.run_blocking(functools.partial(delete_tag, ref, remote=self.interactive_remote()))
         self.set_status(204)
         self.finish()
+
+
+class DiffHandler(RemoteBaseHandler):
+    """Two kits compared (``?a=&b=``, each local or on a registry as in ``kitlab diff``): layers added,
+    removed or changed and Kitfile fields; only manifests and configs are read."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        a, b = (checked_reference(self.text_argument(name), name) for name in ("a", "b"))
+        if not a or not b:
+            raise InvalidInput("the a and b parameters are required, e.g. a=model:v1&b=model:v2")
+        result = await self.run_blocking(
+            functools.partial(diff_kits, a, b, store=self.store(), remote=self.interactive_remote())
+        )
+        self.write_json(result.to_api())
 
 
 class PlanHandler(KitlabHandler):
@@ -678,6 +695,7 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("remote/tags", RemoteTagsHandler),
     ("remote/kit", RemoteKitHandler),
     ("plan", PlanHandler),
+    ("diff", DiffHandler),
     ("kitignore", KitignoreHandler),
     ("kits", KitsHandler),
     (r"kits/(?P<ref>.+)", KitHandler),
