@@ -143,6 +143,7 @@ hub-test: ui-tests/node_modules/.stamp
 .PHONY: screenshots
 screenshots: $(STAMPS)/python-test ui-tests/node_modules/.stamp
 	cd ui-tests && KITLAB_SCREENSHOTS=1 KITLAB_UI_PORT=$(FREE_PORT) CI=1 jlpm playwright test package.spec.ts kits.spec.ts
+	cd ui-tests && KITLAB_SCREENSHOTS=1 KITLAB_HUB_PORT=$(FREE_PORT) CI=1 jlpm playwright test --config hub.config.js
 
 # Last, so that pytest's summary line closes the output.
 pytest:

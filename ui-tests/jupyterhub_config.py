@@ -38,6 +38,12 @@ subprocess.run(
     [sys.executable, str(REPO / "scripts" / "demo_workspace.py"), str(homes / "alice" / "demo")], check=True
 )
 
+# alice has already answered JupyterLab's "fetch Jupyter news?" question (No), as a returning user has:
+# its toast would otherwise cover the panel's notifications in the screenshots.
+news = homes / "alice" / ".jupyter/lab/user-settings/@jupyterlab/apputils-extension"
+news.mkdir(parents=True)
+(news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+
 c = get_config()  # noqa: F821 (injected by JupyterHub's config loader)
 
 c.JupyterHub.bind_url = f"http://127.0.0.1:{int(os.environ['KITLAB_HUB_PORT'])}"
