@@ -1,0 +1,54 @@
+"""GET /kitlab/diff and pack jobs with useModelPack, through a real Jupyter server (authentication on)."""
+
+import json
+
+import pytest
+import tornado.httpclient
+
+from tests.test_server_jobs import call, project, wait_job  # noqa: F401  (project is a fixture)
+
+
+async def _pack(jp_fetch, reference, **params):
+    _, job = await call(
+        jp_fetch,
+        "jobs",
+        method="POST",
+        body={"kind": "pack", "params": {"path": "project", "reference": reference, **params}},
+    )
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    return done["result"]
+
+
+async def test_diff_of_two_packs_and_a_modelpack_job(jp_fetch, project):  # noqa: F811
+    await _pack(jp_fetch, "churn:v1")
+    (project / "models" / "churn.joblib").write_bytes(b"retrained")
+    kitfile = project / "Kitfile"
+    kitfile.write_text(
+        kitfile.read_text().replace("name: churn\nmodel", "name: churn\n  version: 2.0\nmodel")
+    )
+    await _pack(jp_fetch, "churn:v2", useModelPack=True)
+
+    _, detail = await call(jp_fetch, "kits", "churn:v2")
+    assert detail["manifest"]["artifactType"] == "application/vnd.cncf.model.manifest.v1+json"
+
+    code, diff = await call(jp_fetch, "diff", params={"a": "churn:v1", "b": "churn:v2"})
+    assert code == 200
+    assert (diff["a"]["format"], diff["b"]["format"]) == ("kit", "modelpack")
+    assert [(layer["kind"], layer["path"], layer["status"]) for layer in diff["layers"]] == [
+        ("model", "models/churn.joblib", "changed"),
+        ("dataset", "data/train.csv", "unchanged"),
+    ]
+    assert diff["kitfile"] == [{"field": "package.version", "status": "added", "a": None, "b": "2.0"}]
+    assert diff["summary"] == {"added": 0, "removed": 0, "changed": 1, "unchanged": 1}
+
+
+async def test_diff_errors_are_clear(jp_fetch, project):  # noqa: F811
+    await _pack(jp_fetch, "churn:v1")
+    with pytest.raises(tornado.httpclient.HTTPClientError) as missing:
+        await call(jp_fetch, "diff", params={"a": "churn:v1"})
+    assert missing.value.code == 400
+    with pytest.raises(tornado.httpclient.HTTPClientError) as unknown:
+        await call(jp_fetch, "diff", params={"a": "churn:v1", "b": "local://churn:nope"})
+    assert unknown.value.code == 404
+    assert "churn:nope" in json.loads(unknown.value.response.body)["error"]["message"]
