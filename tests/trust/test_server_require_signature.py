@@ -130,6 +130,16 @@ async def test_push_jobs_sign_with_the_servers_key_when_asked(
         json.loads(verified.stdout)[0]["critical"]["image"]["docker-manifest-digest"]
         == done["result"]["digest"]
     )
+    # The job attached the signed SBOM and the workspace's provenance too, as cosign reads them.
+    assert done["result"]["signature"]["attestations"] == [
+        "https://cyclonedx.org/bom",
+        "https://slsa.dev/provenance/v1",
+    ]
+    for kind in ("cyclonedx", "slsaprovenance1"):
+        checked = cosign.run(
+            "verify-attestation", "--type", kind, "--key", str(trusted / "cosign.pub"), *cosign.offline(), ref
+        )
+        assert checked.returncode == 0, checked.stderr
 
 
 async def test_a_verified_unpack_notebook_names_the_signer_and_the_provenance(
