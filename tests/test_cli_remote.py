@@ -48,7 +48,7 @@ def test_push_then_pull_into_a_fresh_store_with_a_notebook(capsys, project, tmp_
         code, out, _ = run(capsys, "push", ref, "--plain-http")
         assert code == 0, out
         code, out, _ = run(capsys, "list", f"{registry.host}/team/churn", "--plain-http", "--format", "json")
-        assert json.loads(out)["tags"] == ["v1"]
+        assert [row["tags"] for row in json.loads(out)] == [["v1"]]
 
         fresh = tmp_path / "fresh-home"
         monkeypatch.setenv("KITOPS_HOME", str(fresh))

@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from kitlab._version import __version__
 from kitlab.cli import scan as scan_cli
@@ -251,20 +251,108 @@ def _warn_unreadable(kits: list[KitSummary]) -> None:
             print(f"Warning: {k.repo}@{k.digest or '<index>'}: {k.error}", file=sys.stderr)
 
 
-def cmd_inspect(args: argparse.Namespace) -> int:
+def _inspected(args: argparse.Namespace) -> dict[str, Any]:
+    """``kit inspect``'s document, from the store or (``--remote``) the registry without pulling."""
+    if args.remote:
+        from kitlab.modelkit.reference import DEFAULT_REGISTRY, parse_reference
+        from kitlab.modelkit.remotekits import inspect_remote
+
+        if parse_reference(args.reference).registry == DEFAULT_REGISTRY:
+            raise InvalidInput(f"can not check remote: {args.reference} does not contain registry")
+        return inspect_remote(args.reference, remote=_network(args))
     from kitlab.modelkit.inspect import inspect_kit
 
-    print(json.dumps(inspect_kit(_store(args), args.reference), indent=2))
+    return inspect_kit(_store(args), args.reference)
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from kitlab.kitfile.gojson import as_go_struct, go_json_indent
+
+    # Re-encoded as kit prints it: Go's field order (the documents' own), UTF-8, Go's escaping.
+    print(go_json_indent(as_go_struct(_inspected(args))))
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from kitlab.kitfile import dump_kitfile_yaml
+    from kitlab.kitfile import dump_kitfile_yaml, from_config_json, kitfile_struct
 
-    store = _store(args)
-    manifest = store.get_manifest(store.resolve(args.reference))
-    sys.stdout.write(dump_kitfile_yaml(store.get_config(manifest)))
+    if args.remote:
+        document = _inspected(args)["kitfile"]
+        if document is None:
+            raise InvalidInput(f"{args.reference} carries no Kitfile")
+        kitfile = from_config_json(json.dumps(document).encode("utf-8"))
+    else:
+        store = _store(args)
+        kitfile = store.get_config(store.get_manifest(store.resolve(args.reference)))
+    if args.filter:
+        sys.stdout.write(filter_kitfile(kitfile_struct(kitfile, for_yaml=True), args.filter))
+    else:
+        # The config's numbers went through JSON (float64 in kit): 1000000 prints as kit's 1e+06.
+        sys.stdout.write(dump_kitfile_yaml(kitfile, json_numbers=True))
     return 0
+
+
+# kit's ``info --filter`` walks the Kitfile's Go struct by field name (each segment title-cased), so
+# only these names resolve; ``datasets`` does not (the Go field is DataSets). Empty fields print as Go
+# zero values: "" for strings, [] for lists, null for structs and maps.
+_INFO_FIELDS: dict[str, dict[str, Any]] = {
+    "": {
+        "ManifestVersion": ("manifestVersion", ""),
+        "Package": ("package", None),
+        "Model": ("model", None),
+        "Code": ("code", []),
+        "DataSets": ("datasets", []),
+        "Docs": ("docs", []),
+    },
+    "package": {
+        "Name": ("name", ""),
+        "Version": ("version", ""),
+        "Description": ("description", ""),
+        "License": ("license", ""),
+        "Authors": ("authors", []),
+    },
+    "model": {
+        "Name": ("name", ""),
+        "Path": ("path", ""),
+        "License": ("license", ""),
+        "Framework": ("framework", ""),
+        "Format": ("format", ""),
+        "Version": ("version", ""),
+        "Description": ("description", ""),
+        "Parts": ("parts", []),
+        "Parameters": ("parameters", None),
+    },
+}
+_INFO_FILTER = re.compile(r"^\.?[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$")
+
+
+def filter_kitfile(document: Any, selector: str) -> str:
+    """kit's ``info --filter .model.name``: one field of the Kitfile, printed as yaml.v3 prints it."""
+    from kitlab.kitfile.gojson import GoStruct
+    from kitlab.kitfile.goyaml import go_yaml_dumps
+
+    if "[" in selector:
+        raise InvalidInput("invalid filter: array access using '[]' is not currently supported")
+    if not _INFO_FILTER.match(selector):
+        raise InvalidInput(f"invalid filter: {selector}")
+    value: Any = document
+    struct = ""
+    for segment in selector.removeprefix(".").split("."):
+        fields = _INFO_FIELDS.get(struct)
+        name = segment[:1].upper() + segment[1:]
+        if fields is None or name not in fields or (value is not None and not isinstance(value, GoStruct)):
+            raise InvalidInput("error filtering output: cannot find required node")
+        key, zero = fields[name]
+        value = dict(value or []).get(key, zero)
+        struct = key
+    if isinstance(value, GoStruct):
+        return go_yaml_dumps(value, json_numbers=True)
+    if isinstance(value, list):
+        value = list(value)  # a list alone is a block sequence (the flow style is the field's tag)
+    text = go_yaml_dumps(GoStruct([("v", value)]), json_numbers=True)
+    if text.startswith("v: "):
+        return text[3:]
+    return "".join(line[2:] + "\n" for line in text.splitlines()[1:])
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
@@ -629,9 +717,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("inspect", cmd_inspect, "Print a kit's digest, manifest and Kitfile as JSON.")
     p.add_argument("reference")
+    p.add_argument(
+        "-r", "--remote", action="store_true", help="read it from its registry (no layer is pulled)"
+    )
+    network_flags(p)
 
     p = add("info", cmd_info, "Print a kit's Kitfile as YAML.")
     p.add_argument("reference")
+    p.add_argument(
+        "-r", "--remote", action="store_true", help="read it from its registry (no layer is pulled)"
+    )
+    p.add_argument(
+        "-f", "--filter", help="print one field, as kit: .model.name, package.authors (Go field names)"
+    )
+    network_flags(p)
 
     p = add("tag", cmd_tag, "Give a kit another reference.")
     p.add_argument("source")

@@ -28,9 +28,11 @@ from typing import Any
 __all__ = [
     "GoJSONError",
     "GoStruct",
+    "as_go_struct",
     "encode_ordered",
     "go_float",
     "go_json_dumps",
+    "go_json_indent",
     "go_quote",
     "is_go_empty",
 ]
@@ -189,3 +191,60 @@ def go_json_dumps(value: Any) -> bytes:
     _encode(value, out)
     # Lone surrogates were already replaced, so strict UTF-8 encoding cannot fail.
     return "".join(out).encode("utf-8")
+
+
+def go_json_indent(value: Any, indent: str = "  ") -> str:
+    """``json.MarshalIndent(value, "", indent)``: what kit prints for ``--format json`` and ``inspect``
+    (non-ASCII as UTF-8, ``<``, ``>`` and ``&`` escaped, empty objects and arrays kept as ``{}``/``[]``).
+
+    Go indents the compact encoding; this walks it the same way (strings copied as they are).
+    """
+    compact = go_json_dumps(value).decode("utf-8")
+    out: list[str] = []
+    depth = 0
+    pending_open = False  # an opening bracket whose newline waits: an empty one closes on its line
+    in_string = escaped = False
+    for ch in compact:
+        if in_string:
+            out.append(ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+            continue
+        if pending_open and ch not in "]}":
+            pending_open = False
+            depth += 1
+            out.append("\n" + indent * depth)
+        if ch == '"':
+            in_string = True
+            out.append(ch)
+        elif ch in "{[":
+            out.append(ch)
+            pending_open = True
+        elif ch in "]}":
+            if pending_open:
+                pending_open = False
+            else:
+                depth -= 1
+                out.append("\n" + indent * depth)
+            out.append(ch)
+        elif ch == ",":
+            out.append(",\n" + indent * depth)
+        elif ch == ":":
+            out.append(": ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def as_go_struct(value: Any) -> Any:
+    """A value parsed with ``json.loads`` (keys in document order) as Go structs in that order, for
+    re-encoding a document Go wrote (a manifest, a config) with its fields where Go put them."""
+    if isinstance(value, dict):
+        return GoStruct((key, as_go_struct(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [as_go_struct(item) for item in value]
+    return value

@@ -1,5 +1,6 @@
 """Browsing a registry without pulling: its repositories (where it offers a catalog), a page of tags,
-one kit's manifest and Kitfile, and removing a tag (docs/registries.md, "Browsing a registry").
+one kit's manifest and Kitfile, a repository's kits as ``kit list`` shows them, and removing a tag
+(docs/registries.md, "Browsing a registry").
 
 Every list is one bounded page (``limit`` names after ``last``), so a registry of a million tags costs
 a person browsing one request per page, never the whole list.
@@ -11,14 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from kitlab.errors import Conflict, InvalidInput, NotAllowed
+from kitlab.kitfile import from_config_json
 from kitlab.kitfile.boundedjson import loads_bounded
 from kitlab.kitfile.config import MAX_CONFIG_BYTES
-from kitlab.modelkit.manifest import FORMAT_KIT, MAX_MANIFEST_BYTES
+from kitlab.kitfile.model import Kitfile
+from kitlab.modelkit.manifest import FORMAT_KIT, MAX_MANIFEST_BYTES, NotAModelKit
 from kitlab.modelkit.mediatypes import CLI_VERSION_ANNOTATION, KITFILE_ANNOTATION
 from kitlab.modelkit.pull import get_remote_manifest
 from kitlab.modelkit.reference import Reference
 from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.modelkit.registry.errors import TagDeletionUnsupported
+from kitlab.modelkit.store import KitSummary
 from kitlab.modelkit.transfer import as_reference, require_remote
 
 # At most this many names a page; the registry may send fewer.
@@ -78,6 +82,43 @@ def inspect_remote(reference: Reference | str, *, remote: Remote) -> dict[str, A
         "kitfile": kitfile,
         "manifest": manifest,
     }
+
+
+def list_remote_kits(repository: Reference | str, *, remote: Remote) -> list[KitSummary]:
+    """``kit list REPOSITORY``: one row per tag of the repository (or only the reference's tag or
+    digest), in the registry's order, read from manifests and Kitfiles without pulling layers. Tags
+    that are not ModelKits are left out, as kit leaves them out."""
+    ref = as_reference(repository)
+    require_remote(ref, "list")
+    rows: list[KitSummary] = []
+    with remote.client(ref) as client:
+        targets = [ref] if ref.reference else [ref.with_reference(tag=t) for t in client.list_tags()]
+        for one in targets:
+            try:
+                kit = get_remote_manifest(client, one)
+            except NotAModelKit:
+                continue
+            kitfile: Kitfile | None = None
+            if kit.manifest.format == FORMAT_KIT:
+                config = kit.manifest.config
+                data = client.get_small_blob(config.digest, config.size, MAX_CONFIG_BYTES)
+                kitfile = from_config_json(data)
+            elif isinstance(kit.manifest.annotations.get(KITFILE_ANNOTATION), str):
+                kitfile = from_config_json(kit.manifest.annotations[KITFILE_ANNOTATION].encode("utf-8"))
+            rows.append(
+                KitSummary(
+                    repo=ref.repository,
+                    repo_key=ref.repo_key,
+                    tags=[one.reference],
+                    digest=kit.digest,
+                    model_name=kitfile.package.name if kitfile else "",
+                    size=kit.manifest.layers_size,
+                    author=kitfile.package.authors[0] if kitfile and kitfile.package.authors else "",
+                    format=kit.manifest.format,
+                    kitfile=kitfile,
+                )
+            )
+    return rows
 
 
 def delete_tag(reference: Reference | str, *, remote: Remote) -> None:
