@@ -36,6 +36,17 @@ import {
   PullFormView,
   pullProblem
 } from './components/PullDialog';
+import {
+  deleteRemoteTag,
+  getKitfile,
+  scan as scanFolder,
+  validateKitfile
+} from './api';
+import { lineDiff } from './draft';
+import { diffDialogBody } from './editor/DiffView';
+import { KitfileSession } from './editor/session';
+import { KITFILE_FACTORY } from './editor/widget';
+import { finishedJobIds } from './details';
 import { jobNotebook, jobReference, jobSubject, jobVerb } from './jobs';
 import {
   buildReference,
@@ -48,11 +59,15 @@ import {
 import { RegistryPolicy } from './registryOptions';
 import { KitlabRequestError } from './request';
 import {
+  CommandIds,
   IJob,
+  IKitfile,
+  IKitfileDocument,
   IKitlabModel,
   IKitlabSettings,
   IKitSummary,
   ILoginRequest,
+  IRemoteParams,
   JobRequest
 } from './tokens';
 import {
@@ -78,6 +93,8 @@ export interface IActionHost {
   showTab: (tab: PanelTab) => void;
   /** For the form's file dialog; without it the path fields have no Browse… button. */
   docManager: IDocumentManager | null;
+  /** The Kitfile editor last focused, for the commands (Pack, Save, Scan) outside it. */
+  currentKitfile: () => KitfileSession | null;
   translator: ITranslator | null;
 }
 
@@ -102,7 +119,6 @@ function jobRegistry(request: JobRequest): string {
 }
 
 const STATE_PREFIX = 'kitlab:pack-reference:';
-const LAST_FOLDER_KEY = 'kitlab:last-folder';
 
 export class KitlabActions {
   private readonly _started = new Map<string, IStarted>();
@@ -128,84 +144,163 @@ export class KitlabActions {
 
   // ---------------------------------------------------------------------------------- package
 
-  /** Open the Package flow for `folder` (scanning it when the setting says so). */
-  async packageFolder(folder: string): Promise<void> {
-    this._host.showTab('package');
-    void this._host.state?.save(LAST_FOLDER_KEY, folder);
-    await this._model.openFolder(folder, {
-      scan: this._host.settings().autoScan
-    });
-  }
-
   /**
-   * After a page reload, reopen the folder that was being packaged, without scanning it again (the
-   * user may have left a large folder; Scan is one click away).
+   * Open `folder`'s Kitfile in the main-area editor. A folder without one gets a Kitfile drafted
+   * from a scan (a new file: nothing of the user's is replaced), and the editor says so.
    */
-  async restore(): Promise<void> {
-    const folder = await this._host.state?.fetch(LAST_FOLDER_KEY);
-    if (typeof folder === 'string' && this._model.folder === null) {
-      await this._model.openFolder(folder, { scan: false });
-    }
-  }
-
-  /** Save the Kitfile; true when it was saved. */
-  async save(): Promise<boolean> {
+  async packageFolder(folder: string): Promise<void> {
+    const { app, trans } = this._host;
+    let document: IKitfileDocument;
     try {
-      await this._model.save();
-      Notification.success(this._trans.__('Kitfile saved'), {
-        autoClose: 3000
-      });
-      return true;
+      document = await getKitfile(folder);
     } catch (error) {
       await showErrorMessage(
-        this._trans.__('The Kitfile was not saved'),
+        trans.__('Cannot package %1', folder || '/'),
         errorText(error)
-      );
-      return false;
-    }
-  }
-
-  /**
-   * Replace the Kitfile in the editors with the scan's draft, after the user confirmed: it drops
-   * every edit made to the Kitfile (saved or not) until the next save.
-   */
-  async useScanDraft(): Promise<void> {
-    const result = await showDialog({
-      title: this._trans.__("Replace the Kitfile with the scan's draft?"),
-      body: this._model.dirty
-        ? this._trans.__(
-            "The form and the YAML tab then show the scan's draft: your unsaved edits are lost. The file on disk changes only when you save."
-          )
-        : this._trans.__(
-            "The form and the YAML tab then show the scan's draft instead of the saved Kitfile. The file on disk changes only when you save."
-          ),
-      buttons: [
-        Dialog.cancelButton({ label: this._trans.__('Cancel') }),
-        Dialog.warnButton({ label: this._trans.__('Replace') })
-      ]
-    });
-    if (result.button.accept) {
-      this._model.useScanDraft();
-    }
-  }
-
-  /** Ask for a reference, then pack (and push) the current folder in the background. */
-  async pack(push: boolean): Promise<void> {
-    const folder = this._model.folder;
-    if (folder === null) {
-      await showErrorMessage(
-        this._trans.__('Nothing to pack'),
-        this._trans.__('Open a folder in the ModelKit panel first.')
       );
       return;
     }
-    // Unsaved edits are saved only once the user pressed Start (the dialog says so): a cancelled
-    // dialog leaves the Kitfile on disk as it was.
-    const values = await this._askPackValues(folder, push);
+    if (!document.exists) {
+      try {
+        await this._draftKitfile(folder, document.path);
+      } catch (error) {
+        await showErrorMessage(
+          trans.__('No Kitfile was drafted in %1', folder || '/'),
+          errorText(error)
+        );
+        return;
+      }
+    }
+    await app.commands.execute('docmanager:open', {
+      path: document.path,
+      factory: KITFILE_FACTORY
+    });
+  }
+
+  /** Write a new Kitfile at `path` from a scan of `folder` (the folder's name when the scan fails). */
+  private async _draftKitfile(folder: string, path: string): Promise<void> {
+    const { app, trans } = this._host;
+    let kitfile: IKitfile;
+    try {
+      kitfile = (await scanFolder(folder)).kitfile;
+    } catch {
+      const name = folder.split('/').filter(Boolean).pop() ?? '';
+      kitfile = { manifestVersion: '1.0.0', package: name ? { name } : {} };
+    }
+    const { text } = await validateKitfile(folder, { kitfile });
+    if (typeof text !== 'string') {
+      throw new Error(
+        trans.__('the scan drafted a Kitfile that does not parse')
+      );
+    }
+    if (await this._exists(path)) {
+      return; // written meanwhile (another tab): open that one, never replace it
+    }
+    await app.serviceManager.contents.save(path, {
+      type: 'file',
+      format: 'text',
+      content: text
+    });
+    Notification.info(
+      trans.__(
+        '%1 was drafted from a scan of the folder: check it, then pack.',
+        path
+      ),
+      { autoClose: 6000 }
+    );
+  }
+
+  /** Save a Kitfile editor through JupyterLab (it asks first when the file changed on disk). */
+  async saveKitfile(session: KitfileSession): Promise<boolean> {
+    try {
+      await session.save();
+      return true;
+    } catch {
+      return false; // JupyterLab has said why (or the user cancelled its dialog)
+    }
+  }
+
+  /**
+   * Show what the scan's draft would change in the Kitfile and replace the editor's text only when
+   * the user agrees. Nothing is saved; the notification offers an undo (so does Ctrl+Z in YAML).
+   */
+  async replaceWithScanDraft(session: KitfileSession): Promise<void> {
+    const trans = this._trans;
+    let text: string | null;
+    try {
+      text = await session.scanDraftText();
+    } catch (error) {
+      await showErrorMessage(
+        trans.__("The scan's draft is not available"),
+        errorText(error)
+      );
+      return;
+    }
+    if (text === null) {
+      await showErrorMessage(
+        trans.__("The scan's draft is not available"),
+        trans.__('Scan the folder first.')
+      );
+      return;
+    }
+    const diff = lineDiff(session.text, text);
+    if (diff.every(line => line.kind === 'same')) {
+      Notification.info(trans.__("The Kitfile already is the scan's draft."), {
+        autoClose: 4000
+      });
+      return;
+    }
+    const result = await showDialog({
+      title: trans.__("Replace the Kitfile with the scan's draft?"),
+      body: diffDialogBody(diff, trans),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Replace') })
+      ]
+    });
+    if (!result.button.accept) {
+      return;
+    }
+    const previous = session.replaceText(text);
+    Notification.info(
+      trans.__(
+        "The editor shows the scan's draft; the file changes only when you save."
+      ),
+      {
+        autoClose: 10000,
+        actions: [
+          {
+            label: trans.__('Undo'),
+            callback: () => void session.replaceText(previous)
+          }
+        ]
+      }
+    );
+  }
+
+  /**
+   * Ask for a reference, then pack (and push) the Kitfile's folder in the background. Unsaved edits
+   * are saved only once the user pressed Start (the dialog says so): a cancelled dialog leaves the
+   * Kitfile on disk as it was.
+   */
+  async pack(push: boolean, target?: KitfileSession): Promise<void> {
+    const session = target ?? this._host.currentKitfile();
+    if (!session) {
+      await showErrorMessage(
+        this._trans.__('Nothing to pack'),
+        this._trans.__(
+          'Open a Kitfile (or "Package as ModelKit" on a folder) first.'
+        )
+      );
+      return;
+    }
+    await session.flush();
+    const folder = session.folder;
+    const values = await this._askPackValues(session, push);
     if (values === null) {
       return;
     }
-    if (this._model.dirty && !(await this.save())) {
+    if (session.dirty && !(await this.saveKitfile(session))) {
       return;
     }
     const packed = {
@@ -246,10 +341,9 @@ export class KitlabActions {
    * starting beside `current` (relative to that folder). Resolves to the pick relative to the
    * folder, or null when cancelled or when the pick is the folder itself.
    */
-  async browsePath(current: string): Promise<string | null> {
-    const { docManager, model, trans } = this._host;
-    const folder = model.folder;
-    if (docManager === null || folder === null) {
+  async browsePath(folder: string, current: string): Promise<string | null> {
+    const { docManager, trans } = this._host;
+    if (docManager === null) {
       return null;
     }
     const result = await FileDialog.getOpenFiles({
@@ -509,6 +603,113 @@ export class KitlabActions {
     }
   }
 
+  // ---------------------------------------------------------------------------------- detail views
+
+  /** Network options for a registry (plain HTTP for loopback, TLS verification per the settings). */
+  remoteOptions(reference: string): IRemoteParams {
+    return this._policy.forReference(reference);
+  }
+
+  /** Open a job's detail view. */
+  showJob(id: string): Promise<unknown> {
+    return this._host.app.commands.execute(CommandIds.showJob, { id });
+  }
+
+  /** Open a kit's detail view: the local store's kit, or a registry's (`remote`, not pulled). */
+  showKit(reference: string, remote = false): Promise<unknown> {
+    return this._host.app.commands.execute(CommandIds.showKit, {
+      reference,
+      remote
+    });
+  }
+
+  /** Browse a registry's repositories and tags. */
+  browseRegistry(host: string): Promise<unknown> {
+    return this._host.app.commands.execute(CommandIds.browseRegistry, { host });
+  }
+
+  /** Forget every job that has ended (running jobs stay). */
+  async clearFinishedJobs(): Promise<void> {
+    try {
+      await this._model.forgetJobs(finishedJobIds(this._model.jobs));
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('Not every finished job was cleared'),
+        errorText(error)
+      );
+    }
+  }
+
+  /** Push a local kit to `repository` under every tag in `tags`: one job, one upload. */
+  async pushTags(
+    source: string,
+    repository: string,
+    tags: readonly string[]
+  ): Promise<void> {
+    const destination = `${repository}:${tags[0]}`;
+    await this._start(
+      {
+        kind: 'push',
+        params: {
+          reference: source,
+          destination,
+          ...(tags.length > 1 ? { tags: tags.slice(1) } : {}),
+          ...this._policy.forReference(destination)
+        }
+      },
+      false
+    );
+  }
+
+  /**
+   * Call the registry for a detail view; when it asks for a login, ask the user and try once more.
+   * Any other failure is thrown for the view to show.
+   */
+  async withLogin<T>(reference: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const host = registryHost(reference);
+      if (
+        error instanceof KitlabRequestError &&
+        error.code === 'auth_required' &&
+        (await this.login(host, this._trans.__('%1 asks you to log in.', host)))
+      ) {
+        return call();
+      }
+      throw error;
+    }
+  }
+
+  /** Delete a tag from its registry after confirmation; true when it was deleted. */
+  async deleteRemoteTag(reference: string): Promise<boolean> {
+    const result = await showDialog({
+      title: this._trans.__('Delete %1 from the registry?', reference),
+      body: this._trans.__(
+        'The tag is removed from the registry for everyone. A registry that deletes only whole kits removes it only when no other tag names the same kit.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: this._trans.__('Cancel') }),
+        Dialog.warnButton({ label: this._trans.__('Delete') })
+      ]
+    });
+    if (!result.button.accept) {
+      return false;
+    }
+    try {
+      await this.withLogin(reference, () =>
+        deleteRemoteTag(reference, this.remoteOptions(reference))
+      );
+      return true;
+    } catch (error) {
+      await showErrorMessage(
+        this._trans.__('The tag was not deleted'),
+        errorText(error)
+      );
+      return false;
+    }
+  }
+
   // ---------------------------------------------------------------------------------- internals
 
   /**
@@ -550,12 +751,13 @@ export class KitlabActions {
   }
 
   private async _askPackValues(
-    folder: string,
+    session: KitfileSession,
     push: boolean
   ): Promise<IPackValues | null> {
+    const folder = session.folder;
     const settings = this._host.settings();
     const remembered = await this._rememberedReference(folder);
-    const draftName = this._model.draft?.package?.name;
+    const draftName = session.draft?.package?.name;
     const folderName = folder.split('/').filter(Boolean).pop() ?? 'modelkit';
     let values: IPackValues = {
       registry: remembered?.registry ?? settings.defaultRegistry,
@@ -563,7 +765,8 @@ export class KitlabActions {
         remembered?.repository ??
         (settings.defaultRepository ||
           repositoryFromName(draftName || folderName)),
-      tag: remembered?.tag ?? (this._model.draft?.package?.version || 'latest'),
+      // Never a silent `latest`: the package version, the last tag used, or the user types one.
+      tag: remembered?.tag ?? (session.draft?.package?.version || ''),
       compression: settings.compression,
       push,
       plainHttp: false,
@@ -579,7 +782,7 @@ export class KitlabActions {
         this._trans.__('Start'),
         values,
         PackFormView,
-        { showProblems, savesKitfile: this._model.dirty }
+        { showProblems, savesKitfile: session.dirty }
       );
       if (asked === null) {
         return null;
@@ -710,16 +913,17 @@ export class KitlabActions {
     if (job.state === 'failed' || job.state === 'interrupted') {
       Notification.error(
         this._trans.__(
-          '%1 failed: %2',
+          '%1 %2 failed: %3',
           jobKindLabel(jobVerb(job), this._trans),
+          jobSubject(job),
           job.error?.message ?? job.state
         ),
         {
           autoClose: false,
           actions: [
             {
-              label: this._trans.__('Show jobs'),
-              callback: () => this._host.showTab('jobs')
+              label: this._trans.__('Details'),
+              callback: () => void this.showJob(job.id)
             }
           ]
         }

@@ -7,11 +7,16 @@ import type {
   IJob,
   IKitfile,
   IKitfileDocument,
+  IKitDetail,
+  IKitDiff,
   IKitfileSchema,
+  IKitignoreWritten,
   IKitSummary,
   ILoginRequest,
   IPackPlan,
   IRegistryStatus,
+  IRemotePage,
+  IRemoteParams,
   IRemoteTags,
   IScanReport,
   IValidation,
@@ -19,8 +24,12 @@ import type {
   JobRequest
 } from './tokens';
 
-/** The body of a Kitfile write or validation: the form's JSON or the YAML tab's text. */
-export type KitfileInput = { kitfile: IKitfile } | { text: string };
+/**
+ * The body of a Kitfile write or validation: the form's JSON (laid into `original`, the editor's
+ * text, when given; else into the file on disk) or the YAML text.
+ */
+export type KitfileInput =
+  { kitfile: IKitfile; original?: string } | { text: string };
 
 function withPath(endPoint: string, path: string): string {
   return `${endPoint}?${new URLSearchParams({ path }).toString()}`;
@@ -68,6 +77,17 @@ export function validateKitfile(
 
 export function getPlan(path: string): Promise<IPackPlan> {
   return requestAPI<IPackPlan>(withPath('plan', path));
+}
+
+/** "Write .kitignore": add `paths` to the folder's .kitignore, keeping every line already there. */
+export function writeKitignore(
+  folder: string,
+  paths: string[]
+): Promise<IKitignoreWritten> {
+  return requestAPI<IKitignoreWritten>(
+    withPath('kitignore', folder),
+    json('POST', { paths })
+  );
 }
 
 export async function listJobs(): Promise<IJob[]> {
@@ -139,4 +159,82 @@ export async function logout(host: string): Promise<void> {
   await requestAPI<null>(`registries/${encodeURIComponent(host)}`, {
     method: 'DELETE'
   });
+}
+
+/** Forget a job that has ended (DELETE on an active job would cancel it instead). */
+export async function deleteJob(id: string): Promise<void> {
+  await requestAPI<null>(`jobs/${encodeURIComponent(id)}`, {
+    method: 'DELETE'
+  });
+}
+
+/** A kit of the local store, as `kit inspect` shows it. */
+export function getKit(reference: string): Promise<IKitDetail> {
+  return requestAPI<IKitDetail>(`kits/${encodeURIComponent(reference)}`);
+}
+
+/** Query of a registry request: its own parameters and the network options. */
+function remoteQuery(
+  params: Record<string, string>,
+  options: IRemoteParams
+): string {
+  const query = new URLSearchParams(params);
+  if (options.plainHttp) {
+    query.set('plainHttp', 'true');
+  }
+  if (options.tlsVerify === false) {
+    query.set('tlsVerify', 'false');
+  }
+  return query.toString();
+}
+
+/** A page of a registry's repositories (its catalog, where it offers one). */
+export function remoteCatalog(
+  registry: string,
+  last: string,
+  options: IRemoteParams
+): Promise<IRemotePage & { registry: string; repositories: string[] }> {
+  return requestAPI(
+    `remote/catalog?${remoteQuery({ registry, last }, options)}`
+  );
+}
+
+/** A page of a remote repository's tags. */
+export function remoteTagsPage(
+  repository: string,
+  last: string,
+  options: IRemoteParams
+): Promise<IRemotePage & { repository: string; tags: string[] }> {
+  return requestAPI(
+    `remote/tags?${remoteQuery({ repository, last }, options)}`
+  );
+}
+
+/** A kit on a registry, inspected without pulling it. */
+export function inspectRemote(
+  reference: string,
+  options: IRemoteParams
+): Promise<IKitDetail> {
+  return requestAPI<IKitDetail>(
+    `remote/kit?${remoteQuery({ reference }, options)}`
+  );
+}
+
+/** Remove one tag from a registry (where the registry allows it). */
+export async function deleteRemoteTag(
+  reference: string,
+  options: IRemoteParams
+): Promise<void> {
+  await requestAPI<null>(`remote/kit?${remoteQuery({ reference }, options)}`, {
+    method: 'DELETE'
+  });
+}
+
+/** Two kits compared (`kitlab diff`): each a local reference, `local://…` or `remote://…`. */
+export function compareKits(
+  a: string,
+  b: string,
+  options: IRemoteParams
+): Promise<IKitDiff> {
+  return requestAPI<IKitDiff>(`diff?${remoteQuery({ a, b }, options)}`);
 }

@@ -6,6 +6,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { KitlabActions, PanelTab } from './actions';
+import { KitfileSession } from './editor/session';
 import { modelKitIcon } from './icons';
 import { CommandIds, IKitlabModel } from './tokens';
 import { PANEL_ID } from './widgets/panel';
@@ -17,10 +18,12 @@ export function registerCommands(
   trans: TranslationBundle,
   showTab: (tab: PanelTab) => void,
   cwd: () => string,
-  palette: ICommandPalette | null
+  palette: ICommandPalette | null,
+  /** The Kitfile editor last focused: Scan, Save, Layers and Pack act on it. */
+  currentKitfile: () => KitfileSession | null
 ): void {
   const { commands } = app;
-  const folderOpen = (): boolean => model.folder !== null;
+  const kitfileOpen = (): boolean => currentKitfile() !== null;
 
   commands.addCommand(CommandIds.openPanel, {
     label: trans.__('Show the ModelKit panel'),
@@ -32,7 +35,7 @@ export function registerCommands(
         ? trans.__('Package as ModelKit')
         : trans.__('Package the Current Folder as ModelKit'),
     caption: trans.__(
-      'Scan the folder and draft a Kitfile in the ModelKit panel'
+      "Open the folder's Kitfile in the Kitfile editor (drafted from a scan when there is none)"
     ),
     icon: modelKitIcon,
     execute: args => {
@@ -42,33 +45,30 @@ export function registerCommands(
   });
   commands.addCommand(CommandIds.scan, {
     label: trans.__('Scan the Folder Again'),
-    isEnabled: folderOpen,
-    execute: () => {
-      showTab('package');
-      return model.scanFolder();
-    }
+    isEnabled: kitfileOpen,
+    execute: () => currentKitfile()?.scanFolder()
   });
   commands.addCommand(CommandIds.saveKitfile, {
     label: trans.__('Save the Kitfile'),
-    isEnabled: () => folderOpen() && model.dirty,
-    execute: () => actions.save()
+    isEnabled: () => currentKitfile()?.dirty ?? false,
+    execute: () => {
+      const session = currentKitfile();
+      return session ? actions.saveKitfile(session) : undefined;
+    }
   });
   commands.addCommand(CommandIds.showPlan, {
     label: trans.__('Show the Layers to Pack'),
-    isEnabled: folderOpen,
-    execute: () => {
-      showTab('package');
-      return model.loadPlan();
-    }
+    isEnabled: kitfileOpen,
+    execute: () => currentKitfile()?.loadPlan()
   });
   commands.addCommand(CommandIds.pack, {
     label: trans.__('Pack ModelKit…'),
-    isEnabled: folderOpen,
+    isEnabled: kitfileOpen,
     execute: () => actions.pack(false)
   });
   commands.addCommand(CommandIds.packPush, {
     label: trans.__('Pack & Push ModelKit…'),
-    isEnabled: folderOpen,
+    isEnabled: kitfileOpen,
     execute: () => actions.pack(true)
   });
   commands.addCommand(CommandIds.pull, {

@@ -215,3 +215,63 @@ function stableJson(value: unknown): string {
       : item
   );
 }
+
+/** One line of a line diff: kept, only in the old text, or only in the new one. */
+export interface IDiffLine {
+  kind: 'same' | 'removed' | 'added';
+  text: string;
+}
+
+/**
+ * The lines of `before` and `after` as a diff (longest common subsequence), for showing what a
+ * replacement would change before the user agrees to it. Kitfiles are small (at most 1 MiB, usually
+ * a few dozen lines), so the quadratic table is fine; past `maxCells` the diff is "all removed, all
+ * added" rather than a long computation.
+ */
+export function lineDiff(
+  before: string,
+  after: string,
+  maxCells = 4_000_000
+): IDiffLine[] {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  if (a.length * b.length > maxCells) {
+    return [
+      ...a.map(text => ({ kind: 'removed' as const, text })),
+      ...b.map(text => ({ kind: 'added' as const, text }))
+    ];
+  }
+  // common[i][j]: length of the longest common subsequence of a[i:] and b[j:].
+  const common = Array.from({ length: a.length + 1 }, () =>
+    new Array<number>(b.length + 1).fill(0)
+  );
+  for (let i = a.length - 1; i >= 0; i--) {
+    for (let j = b.length - 1; j >= 0; j--) {
+      common[i][j] =
+        a[i] === b[j]
+          ? common[i + 1][j + 1] + 1
+          : Math.max(common[i + 1][j], common[i][j + 1]);
+    }
+  }
+  const lines: IDiffLine[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      lines.push({ kind: 'same', text: a[i] });
+      i++;
+      j++;
+    } else if (common[i + 1][j] >= common[i][j + 1]) {
+      lines.push({ kind: 'removed', text: a[i++] });
+    } else {
+      lines.push({ kind: 'added', text: b[j++] });
+    }
+  }
+  for (; i < a.length; i++) {
+    lines.push({ kind: 'removed', text: a[i] });
+  }
+  for (; j < b.length; j++) {
+    lines.push({ kind: 'added', text: b[j] });
+  }
+  return lines;
+}

@@ -1,6 +1,7 @@
 /**
  * Where the Package flow starts outside the panel: a notebook toolbar button and the file browser's
- * context menu on folders. Both run the `kitlab:package-folder` command with a folder path.
+ * context menu on folders and Kitfiles. They run the `kitlab:package-folder` command with a folder
+ * path, which opens the folder's Kitfile in the main-area editor.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
@@ -9,6 +10,7 @@ import type { INotebookModel, NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ToolbarButton } from '@jupyterlab/ui-components';
 
+import { KITFILE_FILE_TYPE, KITFILE_PATTERN } from './editor/widget';
 import { modelKitIcon } from './icons';
 import { CommandIds } from './tokens';
 import { parentFolder } from './unpack';
@@ -42,7 +44,7 @@ export class PackageButtonExtension implements DocumentRegistry.IWidgetExtension
   }
 }
 
-/** The file browser's context menu item on folders, and its command. */
+/** The file browser's context menu items on folders and Kitfiles, and their commands. */
 export function addFolderContextMenu(
   app: JupyterFrontEnd,
   browser: IDefaultFileBrowser,
@@ -71,6 +73,32 @@ export function addFolderContextMenu(
   app.contextMenu.addItem({
     command: CommandIds.packageSelectedFolder,
     selector: '.jp-DirListing-item[data-isdir="true"]',
+    rank: 60
+  });
+
+  const selectedKitfile = (): string | null => {
+    const item = browser.selectedItems().next();
+    return !item.done && new RegExp(KITFILE_PATTERN).test(item.value.name)
+      ? item.value.path
+      : null;
+  };
+  app.commands.addCommand(CommandIds.packageSelectedKitfile, {
+    label: trans.__('Package as ModelKit'),
+    caption: trans.__('Open this Kitfile in the Kitfile editor'),
+    icon: modelKitIcon,
+    isVisible: () => selectedKitfile() !== null,
+    execute: () => {
+      const path = selectedKitfile();
+      if (path !== null) {
+        return app.commands.execute(CommandIds.packageFolder, {
+          path: parentFolder(path)
+        });
+      }
+    }
+  });
+  app.contextMenu.addItem({
+    command: CommandIds.packageSelectedKitfile,
+    selector: `.jp-DirListing-item[data-file-type="${KITFILE_FILE_TYPE}"]`,
     rank: 60
   });
 }

@@ -138,14 +138,27 @@ export interface IScanEntry {
   description?: string;
   /** A model part's type (tokenizer, scaler …). */
   type?: string;
+  /** A pickle-based model file's verdict from the pickle gate (never loaded to decide). */
+  pickle?: { verdict: 'safe' | 'unknown' | 'dangerous'; globals: string[] };
 }
 
 /** One secret the scan kept out of every layer (the value itself is never sent). */
 export interface ISecretFinding {
   path: string;
   kind: string;
+  /** Every kind found in the file (one finding per file). */
+  kinds?: string[];
   line?: number;
   cell?: number;
+}
+
+/** A read or write the code makes outside the workspace (a hub model, a URL, a home folder). */
+export interface IExternalIO {
+  path: string;
+  kind: string;
+  op: 'read' | 'write';
+  by: string;
+  code: string;
 }
 
 /** The scan's hygiene report (the API sends camelCase keys). */
@@ -156,6 +169,10 @@ export interface IHygiene {
   uncovered?: string[];
   uncoveredCount?: number;
   suggestedKitignore?: string;
+  /** Code entries over 100 MB: usually data or a model that belongs in its own layer. */
+  hugeCodeLayers?: { path: string; size: number }[];
+  externalReads?: IExternalIO[];
+  externalWrites?: IExternalIO[];
   [key: string]: unknown;
 }
 
@@ -178,16 +195,37 @@ export interface IPlanLayer {
   path: string;
   size: number;
   fileCount: number;
-  files: { name: string; size: number }[];
+  /** The layer's files, context-relative (the first 200; `fileCount` is exact). */
+  files: string[];
   unchanged: boolean;
+}
+
+/** A file a layer would carry that looks like a secret (never its contents). */
+export interface IPlanSecret {
+  path: string;
+  field: string;
+  kinds: string[];
 }
 
 /** GET /kitlab/plan */
 export interface IPackPlan {
+  /** The folder planned (contents path, '' for the root). */
+  folder: string;
   layers: IPlanLayer[];
   warnings: IProblem[];
   totalSize: number;
   unchangedSize: number;
+  /** A pack job refuses these unless its params say `allowSecrets`. */
+  secrets: IPlanSecret[];
+  /** The folder's .kitignore with those files added ('' when there are none). */
+  suggestedKitignore: string;
+}
+
+/** POST /kitlab/kitignore */
+export interface IKitignoreWritten {
+  path: string;
+  text: string;
+  added: string[];
 }
 
 // ------------------------------------------------------------------------------------------ Jobs
@@ -212,6 +250,8 @@ export interface IPackParams {
 export interface IPushParams extends IRemoteParams {
   reference: string;
   destination?: string;
+  /** Further tags of the destination repository to push the kit under (one upload). */
+  tags?: string[];
   /** A notebook to record the pushed kit in (lineage). */
   notebook?: string;
   /** Sign the pushed digest with the server's key (`Kitlab.signing_key`), as cosign does. */
@@ -443,6 +483,71 @@ export interface IRemoteTags {
   tags: string[];
 }
 
+/** One page of a registry list; `next` asks for the following page (null: this is the last). */
+export interface IRemotePage {
+  next: string | null;
+}
+
+/** An OCI descriptor in a manifest. */
+export interface IDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+/** GET /kitlab/kits/{ref} and GET /kitlab/remote/kit: a kit as `kit inspect` shows it. */
+/** One kit of a comparison (GET /kitlab/diff). */
+export interface IKitDiffSide {
+  reference: string;
+  source: 'local' | 'remote';
+  digest: string;
+  configDigest: string;
+  format: 'kit' | 'modelpack';
+  size: number;
+}
+
+/** A layer of either kit, matched by kind and path; `a` is null when added, `b` when removed. */
+export interface IKitDiffLayer {
+  kind: string;
+  path: string;
+  status: 'added' | 'removed' | 'changed' | 'unchanged';
+  a: { digest: string; size: number; mediaType: string } | null;
+  b: { digest: string; size: number; mediaType: string } | null;
+}
+
+/** What differs between two kits (`kitlab diff`). */
+export interface IKitDiff {
+  a: IKitDiffSide;
+  b: IKitDiffSide;
+  identical: boolean;
+  sameConfig: boolean;
+  annotationsMatch: boolean;
+  summary: Record<IKitDiffLayer['status'], number>;
+  layers: IKitDiffLayer[];
+  kitfile: {
+    field: string;
+    status: 'added' | 'removed' | 'changed';
+    a: unknown;
+    b: unknown;
+  }[];
+  kitfileTruncated: boolean;
+}
+
+export interface IKitDetail {
+  reference: string;
+  digest: string;
+  cliVersion?: string;
+  /** The Kitfile (config), null for a ModelPack kit without one. */
+  kitfile: IKitfile | null;
+  manifest: {
+    config?: IDescriptor;
+    layers?: IDescriptor[];
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+}
+
 // ------------------------------------------------------------------------------------------ Registries
 
 export interface IRegistryStatus {
@@ -493,13 +598,13 @@ export type Loadable<T> =
   | { status: 'ready'; value: T }
   | { status: 'error'; message: string; code: string };
 
-/** Which editor the user edits the Kitfile in; Save sends that editor's content. */
+/** Which view of the Kitfile the editor shows: the form or the YAML text. */
 export type EditorMode = 'form' | 'yaml';
 
 /**
- * The kitlab state, for the panel and for other plugins (notebook toolbar, file browser) that start
- * the package flow. All server calls go through it. Each concern has its own signal, so a view
- * re-renders only for what it shows: a job's progress does not redraw the Kitfile form.
+ * The kitlab state, for the panel and for other plugins. Each concern has its own signal, so a view
+ * re-renders only for what it shows: a job's progress does not redraw the Kits list. An open
+ * Kitfile's state belongs to its editor in the main area (src/editor/session.ts).
  */
 export interface IKitlabModel extends IDisposable {
   // ---------------------------------------------------------------- connection
@@ -508,51 +613,6 @@ export interface IKitlabModel extends IDisposable {
   readonly connection: ConnectionState;
   /** Handshake with the server; safe to call again to retry. */
   connect(): Promise<void>;
-
-  // ---------------------------------------------------------------- package flow
-  /** Anything of the package flow changed: folder, scan, Kitfile, draft, problems or plan. */
-  readonly packageChanged: ISignal<IKitlabModel, void>;
-  /** The folder being packaged ('' = the server root), or null before one is chosen. */
-  readonly folder: string | null;
-  readonly scan: Loadable<IScanReport>;
-  /** The Kitfile as saved on disk. */
-  readonly document: Loadable<IKitfileDocument>;
-  readonly schema: Loadable<IKitfileSchema>;
-  /** The Kitfile being edited in the form (unsaved edits included). */
-  readonly draft: IKitfile | null;
-  readonly yamlText: string;
-  readonly editorMode: EditorMode;
-  /** The draft or the YAML text differs from what was last loaded or saved. */
-  readonly dirty: boolean;
-  readonly problems: readonly IProblem[];
-  readonly validating: boolean;
-  readonly plan: Loadable<IPackPlan>;
-  /**
-   * Start packaging `folder`: read its Kitfile (if any) and, when `scan` is set, scan it. An existing
-   * Kitfile wins over the scan's draft; the user can switch with `useScanDraft`.
-   */
-  openFolder(folder: string, options: { scan: boolean }): Promise<void>;
-  /** Scan the current folder again. */
-  scanFolder(): Promise<void>;
-  /** Replace the draft with the scan's (after the user confirmed). */
-  useScanDraft(): void;
-  loadSchema(): Promise<void>;
-  /** The form changed: keep the draft and validate it shortly. */
-  setDraft(kitfile: IKitfile): void;
-  /** A scan entry should become another kind of Kitfile entry. */
-  moveEntry(entry: IScanEntry, kind: EntryKind): void;
-  /** A scan entry should not be packed at all. */
-  dropEntry(entry: IScanEntry): void;
-  /** The YAML tab changed: keep the text and validate it shortly. */
-  setYamlText(text: string): void;
-  /** Switch editors, carrying unsaved edits across (see the class). */
-  setEditorMode(mode: EditorMode): Promise<void>;
-  /** Validate what the active editor holds now (no delay). */
-  validateNow(): Promise<void>;
-  /** Save the active editor's content as the folder's Kitfile (the server keeps comments). */
-  save(): Promise<IKitfileDocument>;
-  /** What packing would write, layer by layer. */
-  loadPlan(): Promise<void>;
 
   // ---------------------------------------------------------------- jobs
   /** The job list changed (a job started, progressed or ended). */
@@ -566,6 +626,8 @@ export interface IKitlabModel extends IDisposable {
   readonly jobs: readonly IJob[];
   startJob(request: JobRequest): Promise<IJob>;
   cancelJob(id: string): Promise<void>;
+  /** Forget jobs that have ended (on the server and in this list). */
+  forgetJobs(ids: readonly string[]): Promise<void>;
   refreshJobs(): Promise<void>;
   /** Feed an event from jupyter_server's event bus; other schemas are ignored. */
   handleEvent(emission: { schema_id: string; [key: string]: unknown }): void;
@@ -592,7 +654,7 @@ export interface IKitlabModel extends IDisposable {
 /** The kitlab model's token (the interface above; `KitlabModel` in src/model.ts implements it). */
 export const IKitlabModel = new Token<IKitlabModel>(
   'kitlab:IKitlabModel',
-  'The kitlab state: scan, Kitfile draft, jobs, kits and registries.'
+  'The kitlab state: connection, jobs, kits and registries.'
 );
 
 /** Command ids; every user action is a command so it is in the palette and can get a shortcut. */
@@ -600,6 +662,7 @@ export namespace CommandIds {
   export const openPanel = 'kitlab:open-panel';
   export const packageFolder = 'kitlab:package-folder';
   export const packageSelectedFolder = 'kitlab:package-selected-folder';
+  export const packageSelectedKitfile = 'kitlab:package-selected-kitfile';
   export const scan = 'kitlab:scan';
   export const saveKitfile = 'kitlab:save-kitfile';
   export const showPlan = 'kitlab:show-plan';
@@ -611,4 +674,9 @@ export namespace CommandIds {
   export const refreshKits = 'kitlab:refresh-kits';
   export const showRegistries = 'kitlab:show-registries';
   export const login = 'kitlab:login';
+  export const showJob = 'kitlab:show-job';
+  export const showKit = 'kitlab:show-kit';
+  export const browseRegistry = 'kitlab:browse-registry';
+  export const clearFinishedJobs = 'kitlab:clear-finished-jobs';
+  export const launcher = 'kitlab:launcher';
 }

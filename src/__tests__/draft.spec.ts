@@ -1,6 +1,7 @@
 import {
   dropPath,
   kindInKitfile,
+  lineDiff,
   moveEntry,
   pruneEmpty,
   sameKitfile
@@ -145,5 +146,30 @@ describe('sameKitfile', () => {
       a: 0,
       b: false
     });
+  });
+});
+
+describe('lineDiff', () => {
+  it('marks the lines a replacement removes and adds, keeping the rest', () => {
+    const before =
+      '# my comment\npackage:\n  name: churn\nmodel:\n  path: m.pkl';
+    const after = 'package:\n  name: churn\nmodel:\n  path: m.joblib';
+    expect(lineDiff(before, after)).toEqual([
+      { kind: 'removed', text: '# my comment' },
+      { kind: 'same', text: 'package:' },
+      { kind: 'same', text: '  name: churn' },
+      { kind: 'same', text: 'model:' },
+      { kind: 'removed', text: '  path: m.pkl' },
+      { kind: 'added', text: '  path: m.joblib' }
+    ]);
+  });
+
+  it('gives up on the alignment, not the diff, past its size limit', () => {
+    expect(lineDiff('a\nb', 'b\nc', 3)).toEqual([
+      { kind: 'removed', text: 'a' },
+      { kind: 'removed', text: 'b' },
+      { kind: 'added', text: 'b' },
+      { kind: 'added', text: 'c' }
+    ]);
   });
 });

@@ -1,12 +1,13 @@
 /**
- * The panel's model against a real Jupyter server with kitlab: the package flow (scan, draft, live
- * validation, editor switches, save, plan, pack) and the job, kit and registry lists, observed
- * through the model's state and signals as the views see them.
+ * The panel's model against a real Jupyter server with kitlab: the job, kit and registry lists
+ * (a pack of a scanned folder's drafted Kitfile), observed through the model's state and signals as
+ * the views see them. The Kitfile editor's own flow is driven in Chromium (ui-tests/tests/editor.spec.ts).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 
-import { KitlabModel } from '../model';
+import * as api from '../api';
+import { failed, KitlabModel } from '../model';
 import { IJob } from '../tokens';
 import { safetensors, useJupyterServer } from './support/jupyterServer';
 
@@ -25,7 +26,6 @@ function until(
 ): Promise<void> {
   const signals = [
     model.connectionChanged,
-    model.packageChanged,
     model.jobsChanged,
     model.kitsChanged,
     model.registriesChanged
@@ -74,75 +74,19 @@ describe('the kitlab model', () => {
     }
   });
 
-  it('drafts the Kitfile from the scan, validates it, and switches editors keeping edits', async () => {
-    await model.openFolder('iris', { scan: true });
-    expect(model.scan.status).toBe('ready');
-    expect(model.draft?.model?.path).toBe('model.safetensors');
-    // No Kitfile on disk: the scan's draft is unsaved.
-    expect(model.dirty).toBe(true);
-    await until(() => model.schema.status === 'ready', 'the schema');
+  it("writes the scan's draft, plans the layers and packs the folder", async () => {
+    const { kitfile } = await api.scan('iris');
+    const { text } = await api.validateKitfile('iris', { kitfile });
+    fs.writeFileSync(path.join(server.root, 'iris', 'Kitfile'), text ?? '');
 
-    // A bad path shows up as an error on its field after the live validation.
-    model.setDraft({
-      ...model.draft,
-      model: { ...model.draft?.model, path: 'models/nope.bin' }
-    });
-    expect(model.validating).toBe(false); // debounced: nothing sent yet
-    await until(() => model.validating, 'validation to start');
-    await until(() => !model.validating, 'validation to end');
-    expect(model.problems).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ path: 'model.path', severity: 'error' })
-      ])
-    );
-
-    // Back to a good path, then to the YAML tab: it shows the unsaved form edit.
-    model.setDraft({
-      ...model.draft,
-      package: { ...model.draft?.package, version: '1.10' },
-      model: { ...model.draft?.model, path: 'model.safetensors' }
-    });
-    await model.setEditorMode('yaml');
-    expect(model.editorMode).toBe('yaml');
-    // No Kitfile on disk yet: kit's own layout, which quotes the string.
-    expect(model.yamlText).toMatch(/version: "1\.10"/);
-    expect(model.yamlText).toMatch(/path: model\.safetensors/);
-
-    // An edit in YAML comes back to the form.
-    model.setYamlText(
-      model.yamlText.replace('version: "1.10"', 'version: "2.0"')
-    );
-    await model.setEditorMode('form');
-    expect(model.editorMode).toBe('form');
-    expect(model.draft?.package?.version).toBe('2.0');
-
-    // YAML that does not parse keeps the YAML tab, with the problem on its line.
-    await model.setEditorMode('yaml');
-    model.setYamlText('manifestVersion: 1.0.0\nmodel: [\n');
-    await model.setEditorMode('form');
-    expect(model.editorMode).toBe('yaml');
-    expect(model.problems.some(p => p.severity === 'error' && p.line)).toBe(
-      true
-    );
-  });
-
-  it('saves the draft, plans the layers and packs the folder', async () => {
-    await model.openFolder('iris', { scan: true });
-    expect(model.dirty).toBe(true);
-    const saved = await model.save();
-    expect(saved.exists).toBe(true);
-    expect(model.dirty).toBe(false);
-    expect(fs.existsSync(path.join(server.root, 'iris', 'Kitfile'))).toBe(true);
-
-    await model.loadPlan();
-    expect(model.plan.status).toBe('ready');
-    if (model.plan.status === 'ready') {
-      expect(model.plan.value.layers.map(layer => layer.kind)).toEqual([
+    const plan = await api.getPlan('iris');
+    {
+      expect(plan.layers.map(layer => layer.kind)).toEqual([
         'model',
         'dataset',
         'docs'
       ]);
-      expect(model.plan.value.layers.every(l => !l.unchanged)).toBe(true);
+      expect(plan.layers.every(l => !l.unchanged)).toBe(true);
     }
 
     const ended = new Promise<IJob>(resolve =>
@@ -174,10 +118,8 @@ describe('the kitlab model', () => {
     }
 
     // A second plan knows the layers are unchanged since that pack.
-    await model.loadPlan();
-    if (model.plan.status === 'ready') {
-      expect(model.plan.value.layers.every(l => l.unchanged)).toBe(true);
-    }
+    const again = await api.getPlan('iris');
+    expect(again.layers.every(l => l.unchanged)).toBe(true);
   });
 
   it('applies job events from the event bus and ignores other schemas', async () => {
@@ -191,11 +133,10 @@ describe('the kitlab model', () => {
       kind: 'pack',
       params: { path: 'iris', reference: 'model/iris:v2' }
     });
-    // A progress event is news for the job list only: the package flow (the Kitfile form) and the
-    // kit and registry lists are not told to re-render.
+    // A progress event is news for the job list only: the kit and registry lists are not told to
+    // re-render.
     const emitted: string[] = [];
     model.jobsChanged.connect(() => emitted.push('jobs'));
-    model.packageChanged.connect(() => emitted.push('package'));
     model.kitsChanged.connect(() => emitted.push('kits'));
     model.registriesChanged.connect(() => emitted.push('registries'));
     model.connectionChanged.connect(() => emitted.push('connection'));
@@ -234,11 +175,12 @@ describe('the kitlab model', () => {
   });
 
   it('reports a folder outside the root with its code', async () => {
-    await model.openFolder('../elsewhere', { scan: true });
-    expect(model.document.status).toBe('error');
-    expect(model.scan.status).toBe('error');
-    if (model.document.status === 'error') {
-      expect(model.document.code).toBe('forbidden_path');
-    }
+    const outcome = await api.getKitfile('../elsewhere').then(
+      () => failed<never>(new Error('read a folder outside the root')),
+      error => failed<never>(error)
+    );
+    expect(outcome).toEqual(
+      expect.objectContaining({ status: 'error', code: 'forbidden_path' })
+    );
   });
 });

@@ -84,24 +84,102 @@ function ParametersField(props: FieldProps<FormData>): JSX.Element {
   );
 }
 
-/** The server's UI hints plus the parameters field and no rjsf error list at the top. */
-function withLocalHints(uiSchema: Record<string, unknown>): UiSchema<FormData> {
-  const hints = structuredClone(uiSchema) as UiSchema<FormData>;
-  const parameters = { 'ui:field': ParametersField };
-  const model = (hints.model ?? {}) as UiSchema<FormData>;
-  hints.model = {
-    ...model,
-    parameters: { ...(model.parameters ?? {}), ...parameters }
-  };
-  const datasets = (hints.datasets ?? {}) as UiSchema<FormData>;
-  const items = (datasets.items ?? {}) as UiSchema<FormData>;
-  hints.datasets = {
-    ...datasets,
-    items: {
-      ...items,
-      parameters: { ...(items.parameters ?? {}), ...parameters }
+/** A field left out of this form (the other part shows it). */
+function HiddenField(): null {
+  return null;
+}
+
+/** Which fields a form shows: the ones a user needs first, or the rarely used ones. */
+export type FormPart = 'main' | 'more';
+
+/** The rarely used fields, under "More fields": top-level keys, and keys of model and datasets. */
+const MORE_TOP = ['prompts', 'mcpServers', 'manifestVersion'];
+const MORE_MODEL = ['parameters'];
+const MORE_DATASET = ['remotePath', 'remoteHash', 'parameters'];
+
+type Hints = UiSchema<FormData>;
+
+function propertyNames(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, unknown> })
+    ?.properties;
+  return properties ? Object.keys(properties) : [];
+}
+
+/** Hide the named fields of `hints` (`keep` false) or every other field (`keep` true). */
+function hideFields(
+  hints: Hints,
+  names: string[],
+  chosen: string[],
+  keep: boolean
+): void {
+  for (const name of names) {
+    if (chosen.includes(name) !== keep) {
+      hints[name] = {
+        ...((hints[name] ?? {}) as Hints),
+        'ui:field': HiddenField
+      };
     }
-  };
+  }
+}
+
+/** 'e.g. …' in front of every placeholder, so an example never reads as a value already there. */
+function markExamples(hints: Record<string, unknown>, prefix: string): void {
+  for (const [key, value] of Object.entries(hints)) {
+    if (key === 'ui:placeholder' && typeof value === 'string') {
+      hints[key] = `${prefix}${value}`;
+    } else if (value !== null && typeof value === 'object') {
+      markExamples(value as Record<string, unknown>, prefix);
+    }
+  }
+}
+
+/**
+ * The server's UI hints for one part of the form, plus the parameters field, examples marked as
+ * examples, and no rjsf error list at the top.
+ */
+function withLocalHints(
+  schema: IKitfileSchema,
+  part: FormPart,
+  examplePrefix: string
+): Hints {
+  const hints = structuredClone(schema.uiSchema) as Hints;
+  markExamples(hints as Record<string, unknown>, examplePrefix);
+  const properties = (schema.schema.properties ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const parameters = { 'ui:field': ParametersField };
+  const model = (hints.model ?? {}) as Hints;
+  model.parameters = { ...((model.parameters ?? {}) as Hints), ...parameters };
+  const datasets = (hints.datasets ?? {}) as Hints;
+  const items = (datasets.items ?? {}) as Hints;
+  items.parameters = { ...((items.parameters ?? {}) as Hints), ...parameters };
+  const more = part === 'more';
+  hideFields(
+    hints,
+    Object.keys(properties),
+    [...MORE_TOP, 'model', 'datasets'],
+    more
+  );
+  hideFields(model, propertyNames(properties.model), MORE_MODEL, more);
+  hideFields(
+    items,
+    propertyNames((properties.datasets as { items?: unknown })?.items),
+    MORE_DATASET,
+    more
+  );
+  if (more) {
+    // The datasets' list is edited in the main part; here only their rarely used fields.
+    datasets['ui:options'] = {
+      ...((datasets['ui:options'] ?? {}) as object),
+      addable: false,
+      removable: false,
+      orderable: false
+    };
+  }
+  datasets.items = items;
+  hints.model = model;
+  hints.datasets = datasets;
   // Every field lists its messages with FieldErrors (warnings not styled as errors). rjsf reads
   // templates from the global UI options too, though its type for them does not say so.
   const globalOptions: UIOptionsType<FormData> = {
@@ -117,6 +195,8 @@ function withLocalHints(uiSchema: Record<string, unknown>): UiSchema<FormData> {
  * SPDX licenses and which paths exist); its problems appear on their fields through `extraErrors`.
  */
 export function KitfileForm(props: {
+  /** The fields a user needs first, or the rarely used ones ("More fields"). */
+  part: FormPart;
   schema: IKitfileSchema;
   kitfile: IKitfile;
   problems: readonly IProblem[];
@@ -137,8 +217,8 @@ export function KitfileForm(props: {
     [trans, schema, browse]
   );
   const uiSchema = React.useMemo(
-    () => withLocalHints(schema.uiSchema),
-    [schema]
+    () => withLocalHints(schema, props.part, trans.__('e.g. ')),
+    [schema, props.part, trans]
   );
   const extraErrors = React.useMemo(
     () =>
@@ -149,7 +229,12 @@ export function KitfileForm(props: {
     [props.problems, formContext]
   );
   return (
-    <div className="jp-kitlab-form" data-testid="kitlab-kitfile-form">
+    <div
+      className="jp-kitlab-form"
+      data-testid={
+        props.part === 'main' ? 'kitlab-kitfile-form' : 'kitlab-kitfile-more'
+      }
+    >
       <SuggestionLists suggestions={suggestions} />
       <FormComponent
         schema={schema.schema}

@@ -2,25 +2,29 @@ import { Diagnostic, lintGutter, setDiagnostics } from '@codemirror/lint';
 import { EditorView } from '@codemirror/view';
 import { CodeEditor } from '@jupyterlab/codeeditor';
 import { CodeMirrorEditor } from '@jupyterlab/codemirror';
+
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { describeProblemLocation, problemSpans } from '../problems';
 import { IProblem } from '../tokens';
 
+/** The document's shared text, as JupyterLab's editors hold it. */
+type ISharedText = CodeEditor.IModel['sharedModel'];
+
 /**
  * The Kitfile as raw YAML, in JupyterLab's own CodeMirror editor (line numbers, the theme's colours,
- * YAML highlighting). Every change is validated by the server shortly after typing stops; problems
- * are listed above the editor and marked on their lines. Without JupyterLab's editor services (the
- * CodeMirror plugin disabled) it falls back to a plain text area.
+ * YAML highlighting), bound to the document's shared text: typing here edits the document itself
+ * (undo, other editors of the same file, JupyterLab's save). The server validates the text shortly
+ * after typing stops; problems are listed above the editor and marked on their lines. Without
+ * JupyterLab's editor services (the CodeMirror plugin disabled) it falls back to a plain text area.
  */
 export function YamlEditor(props: {
-  text: string;
+  sharedModel: ISharedText;
   problems: readonly IProblem[];
   validating: boolean;
   trans: TranslationBundle;
   editorFactory: CodeEditor.Factory | null;
-  onChange: (text: string) => void;
 }): JSX.Element {
   const { trans, editorFactory } = props;
   const label = trans.__('Kitfile YAML');
@@ -34,52 +38,65 @@ export function YamlEditor(props: {
       {editorFactory ? (
         <CodeMirrorYaml
           factory={editorFactory}
-          text={props.text}
+          sharedModel={props.sharedModel}
           problems={props.problems}
           label={label}
-          onChange={props.onChange}
         />
       ) : (
-        <textarea
-          className="jp-mod-styled jp-kitlab-yaml-text"
-          aria-label={label}
-          spellCheck={false}
-          value={props.text}
-          rows={Math.min(30, Math.max(10, props.text.split('\n').length + 1))}
-          onChange={event => props.onChange(event.target.value)}
-        />
+        <PlainYaml sharedModel={props.sharedModel} label={label} />
       )}
     </div>
   );
 }
 
+/** A text area on the shared text, for when JupyterLab's editor services are missing. */
+function PlainYaml(props: {
+  sharedModel: ISharedText;
+  label: string;
+}): JSX.Element {
+  const { sharedModel } = props;
+  const [text, setText] = React.useState(() => sharedModel.getSource());
+  React.useEffect(() => {
+    const changed = (): void => setText(sharedModel.getSource());
+    sharedModel.changed.connect(changed);
+    return () => {
+      sharedModel.changed.disconnect(changed);
+    };
+  }, [sharedModel]);
+  return (
+    <textarea
+      className="jp-mod-styled jp-kitlab-yaml-text"
+      aria-label={props.label}
+      spellCheck={false}
+      value={text}
+      rows={Math.min(30, Math.max(10, text.split('\n').length + 1))}
+      onChange={event => sharedModel.setSource(event.target.value)}
+    />
+  );
+}
+
 /**
- * A CodeMirror editor bound to `text`: the user's edits go out through `onChange`; a new `text` from
- * outside (a switch from the form, a save) replaces the editor's content without counting as an
- * edit. Problems become CodeMirror lint diagnostics: a marker in the gutter and the span underlined,
- * with the message on hover.
+ * A CodeMirror editor on the document's shared text. Problems become CodeMirror lint diagnostics: a
+ * marker in the gutter and the span underlined, with the message on hover.
  */
 function CodeMirrorYaml(props: {
   factory: CodeEditor.Factory;
-  text: string;
+  sharedModel: ISharedText;
   problems: readonly IProblem[];
   label: string;
-  onChange: (text: string) => void;
 }): JSX.Element {
   const host = React.useRef<HTMLDivElement>(null);
   const editor = React.useRef<CodeEditor.IEditor | null>(null);
-  const onChange = React.useRef(props.onChange);
-  onChange.current = props.onChange;
-  /** Set while `text` is written into the editor, so that write is not reported as an edit. */
-  const applying = React.useRef(false);
-  const initialText = React.useRef(props.text);
 
   React.useEffect(() => {
     if (host.current === null) {
       return;
     }
-    const model = new CodeEditor.Model({ mimeType: 'text/x-yaml' });
-    model.sharedModel.setSource(initialText.current);
+    // The model borrows the document's shared text; disposing the model leaves that text alone.
+    const model = new CodeEditor.Model({
+      mimeType: 'text/x-yaml',
+      sharedModel: props.sharedModel
+    });
     const created = props.factory({
       host: host.current,
       model,
@@ -89,35 +106,13 @@ function CodeMirrorYaml(props: {
         EditorView.contentAttributes.of({ 'aria-label': props.label })
       ]
     });
-    const changed = (): void => {
-      if (!applying.current) {
-        onChange.current(model.sharedModel.getSource());
-      }
-    };
-    model.sharedModel.changed.connect(changed);
     editor.current = created;
     return () => {
       editor.current = null;
-      model.sharedModel.changed.disconnect(changed);
       created.dispose();
       model.dispose();
     };
-  }, [props.factory, props.label]);
-
-  React.useEffect(() => {
-    const current = editor.current;
-    if (
-      current !== null &&
-      current.model.sharedModel.getSource() !== props.text
-    ) {
-      applying.current = true;
-      try {
-        current.model.sharedModel.setSource(props.text);
-      } finally {
-        applying.current = false;
-      }
-    }
-  }, [props.text]);
+  }, [props.factory, props.sharedModel, props.label]);
 
   React.useEffect(() => {
     const current = editor.current;
@@ -152,9 +147,14 @@ export function ProblemList(props: {
   problems: readonly IProblem[];
   validating: boolean;
   trans: TranslationBundle;
-}): JSX.Element {
+  /** Show nothing (rather than "No problems found.") when there are none. */
+  quiet?: boolean;
+}): JSX.Element | null {
   const { trans } = props;
   if (props.problems.length === 0) {
+    if (props.quiet) {
+      return null;
+    }
     return (
       <p className="jp-kitlab-muted" aria-live="polite">
         {props.validating
@@ -166,6 +166,7 @@ export function ProblemList(props: {
   return (
     <ul
       className="jp-kitlab-problems"
+      tabIndex={-1}
       aria-live="polite"
       aria-label={trans.__('Problems')}
     >

@@ -1,5 +1,4 @@
 import { ReactWidget, UseSignal } from '@jupyterlab/apputils';
-import type { CodeEditor } from '@jupyterlab/codeeditor';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -10,15 +9,10 @@ import { LoadableView } from '../components/common';
 import { ConnectionStatus } from '../components/ConnectionStatus';
 import { TextField } from '../components/DialogFields';
 import { JobsList } from '../components/JobsList';
-import { KitfileForm } from '../components/KitfileForm';
 import { KitsList, RemoteBrowser } from '../components/KitsList';
-import { PlanView } from '../components/PlanView';
 import { RegistriesView } from '../components/RegistriesView';
-import { ScanReport } from '../components/ScanReport';
-import { ProblemList, YamlEditor } from '../components/YamlEditor';
 import { modelKitIcon } from '../icons';
 import { isActive } from '../jobs';
-import { hasErrors } from '../problems';
 import { IKitlabModel } from '../tokens';
 
 export const PANEL_ID = 'kitlab-panel';
@@ -26,8 +20,8 @@ export const PANEL_ID = 'kitlab-panel';
 const TABS: PanelTab[] = ['package', 'jobs', 'kits', 'registries'];
 
 /**
- * The left-sidebar ModelKit panel: Package (scan → Kitfile → plan → pack), Jobs, Kits and
- * Registries, as tabs. All state is in the model; this only renders it and forwards clicks. Each
+ * The left-sidebar ModelKit panel, for what is glanceable: the folder to package (the Kitfile itself
+ * is edited in the main area, src/editor), Jobs, Kits and Registries, as tabs. All state is in the model; this only renders it and forwards clicks. Each
  * tab listens to its own model signal, so a job's progress redraws the Jobs list, not the form.
  */
 export class ModelKitPanel extends ReactWidget {
@@ -38,8 +32,8 @@ export class ModelKitPanel extends ReactWidget {
     private readonly _model: IKitlabModel,
     private readonly _trans: TranslationBundle,
     private readonly _cwd: () => string,
-    /** JupyterLab's editor factory, for the YAML tab (a plain text area without it). */
-    private readonly _editorFactory: CodeEditor.Factory | null = null
+    /** Fires when the file browser moves to another folder (the Package tab follows it). */
+    private readonly _cwdChanged: ISignal<unknown, unknown> | null = null
   ) {
     super();
     this.id = PANEL_ID;
@@ -53,6 +47,11 @@ export class ModelKitPanel extends ReactWidget {
 
   get tab(): PanelTab {
     return this._tab;
+  }
+
+  /** The user moved to another tab (remembered, so the panel comes back on it). */
+  get tabChanged(): ISignal<this, PanelTab> {
+    return this._tabChanged;
   }
 
   setTab(tab: PanelTab): void {
@@ -179,15 +178,23 @@ export class ModelKitPanel extends ReactWidget {
     );
     switch (this._tab) {
       case 'package':
-        return on(model.packageChanged, () => (
-          <PackageView
-            model={model}
+        return this._cwdChanged ? (
+          <UseSignal key={this._tab} signal={this._cwdChanged}>
+            {() => (
+              <FolderView
+                folder={this._cwd()}
+                actions={actions}
+                trans={this._trans}
+              />
+            )}
+          </UseSignal>
+        ) : (
+          <FolderView
+            folder={this._cwd()}
             actions={actions}
             trans={this._trans}
-            cwd={this._cwd}
-            editorFactory={this._editorFactory}
           />
-        ));
+        );
       case 'jobs':
         return on(model.jobsChanged, () => (
           <JobsList
@@ -245,28 +252,18 @@ export class ModelKitPanel extends ReactWidget {
   }
 }
 
-/** The Package tab: choose a folder, then scan → edit the Kitfile → look at the plan → pack. */
-function PackageView(props: {
-  model: IKitlabModel;
+/**
+ * The Package tab: the folder the file browser shows (it follows the browser), and the way into the
+ * main-area Kitfile editor for it. Typing another folder packages that one instead.
+ */
+function FolderView(props: {
+  folder: string;
   actions: KitlabActions;
   trans: TranslationBundle;
-  cwd: () => string;
-  editorFactory: CodeEditor.Factory | null;
 }): JSX.Element {
-  const { model, actions, trans } = props;
-  const [folderInput, setFolderInput] = React.useState(
-    model.folder ?? props.cwd()
-  );
-  React.useEffect(() => {
-    if (model.folder !== null) {
-      setFolderInput(model.folder);
-    }
-  }, [model.folder]);
-  const folder = model.folder;
-  const document = model.document;
-  const draft = model.draft;
-  const canPack =
-    folder !== null && draft !== null && !hasErrors(model.problems);
+  const { actions, trans } = props;
+  const [folderInput, setFolderInput] = React.useState(props.folder);
+  React.useEffect(() => setFolderInput(props.folder), [props.folder]);
   return (
     <div className="jp-kitlab-package">
       <form
@@ -288,246 +285,14 @@ function PackageView(props: {
           type="submit"
           className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
         >
-          {trans.__('Scan')}
+          {trans.__('Open Kitfile editor')}
         </button>
       </form>
-      {folder === null ? (
-        <p className="jp-kitlab-muted">
-          {trans.__(
-            'Choose a folder and scan it, or use "Package as ModelKit" in a notebook toolbar or on a folder in the file browser.'
-          )}
-        </p>
-      ) : (
-        <>
-          <Step id="scan" title={trans.__('1. What was found')}>
-            <LoadableView
-              value={model.scan}
-              trans={trans}
-              onRetry={() => void model.scanFolder()}
-              idle={
-                <button
-                  className="jp-mod-styled jp-kitlab-button"
-                  onClick={() => void model.scanFolder()}
-                >
-                  {trans.__('Scan %1', folder || '/')}
-                </button>
-              }
-            >
-              {report =>
-                draft ? (
-                  <ScanReport
-                    report={report}
-                    draft={draft}
-                    trans={trans}
-                    onMove={(entry, kind) => model.moveEntry(entry, kind)}
-                    onDrop={entry => model.dropEntry(entry)}
-                  />
-                ) : (
-                  <div className="jp-kitlab-muted">{trans.__('Loading…')}</div>
-                )
-              }
-            </LoadableView>
-          </Step>
-          <Step id="kitfile" title={trans.__('2. Kitfile')}>
-            <KitfileStep
-              model={model}
-              actions={actions}
-              trans={trans}
-              editorFactory={props.editorFactory}
-            />
-          </Step>
-          {document.status === 'ready' && (
-            <>
-              <Step id="plan" title={trans.__('3. Layers')}>
-                <LoadableView
-                  value={model.plan}
-                  trans={trans}
-                  onRetry={() => void model.loadPlan()}
-                  idle={
-                    <button
-                      className="jp-mod-styled jp-kitlab-button"
-                      disabled={model.dirty || !document.value.exists}
-                      title={
-                        model.dirty ? trans.__('Save the Kitfile first') : ''
-                      }
-                      onClick={() => void model.loadPlan()}
-                    >
-                      {trans.__('Show what will be packed')}
-                    </button>
-                  }
-                >
-                  {plan => <PlanView plan={plan} trans={trans} />}
-                </LoadableView>
-              </Step>
-              <Step id="pack" title={trans.__('4. Pack')}>
-                <div className="jp-kitlab-row">
-                  <button
-                    className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
-                    disabled={!canPack}
-                    onClick={() => void actions.pack(false)}
-                  >
-                    {trans.__('Pack…')}
-                  </button>
-                  <button
-                    className="jp-mod-styled jp-kitlab-button"
-                    disabled={!canPack}
-                    onClick={() => void actions.pack(true)}
-                  >
-                    {trans.__('Pack & push…')}
-                  </button>
-                </div>
-                {!canPack && hasErrors(model.problems) && (
-                  <p className="jp-kitlab-muted">
-                    {trans.__('Fix the Kitfile problems to pack.')}
-                  </p>
-                )}
-              </Step>
-            </>
-          )}
-        </>
-      )}
-    </div>
-  );
-}
-
-/** One numbered step of the Package tab, labelled by its heading. */
-function Step(props: {
-  id: string;
-  title: string;
-  children: React.ReactNode;
-}): JSX.Element {
-  return (
-    <section
-      className="jp-kitlab-step"
-      aria-labelledby={`kitlab-step-${props.id}`}
-    >
-      <h3 id={`kitlab-step-${props.id}`}>{props.title}</h3>
-      {props.children}
-    </section>
-  );
-}
-
-function KitfileStep(props: {
-  model: IKitlabModel;
-  actions: KitlabActions;
-  trans: TranslationBundle;
-  editorFactory: CodeEditor.Factory | null;
-}): JSX.Element | null {
-  const { model, actions, trans } = props;
-  // Stable across renders, so the form's context (and its fields) do not change on every keystroke.
-  const browse = React.useCallback(
-    (current: string) => actions.browsePath(current),
-    [actions]
-  );
-  const draft = model.draft;
-  const document = model.document;
-  if (draft === null) {
-    if (document.status === 'error') {
-      return (
-        <LoadableView value={document} trans={trans}>
-          {() => <></>}
-        </LoadableView>
-      );
-    }
-    if (document.status === 'ready' && model.scan.status === 'idle') {
-      return (
-        <p className="jp-kitlab-muted">
-          {trans.__('This folder has no Kitfile yet: scan it to draft one.')}
-        </p>
-      );
-    }
-    return <div className="jp-kitlab-muted">{trans.__('Loading…')}</div>;
-  }
-  const exists = document.status === 'ready' && document.value.exists;
-  const rootProblems = model.problems.filter(problem => problem.path === '');
-  const mode = model.editorMode;
-  return (
-    <div className="jp-kitlab-kitfile">
-      <div className="jp-kitlab-row">
-        <div
-          className="jp-kitlab-segmented"
-          role="group"
-          aria-label={trans.__('Editor')}
-        >
-          <button
-            className="jp-kitlab-tab"
-            aria-pressed={mode === 'form'}
-            onClick={() => void model.setEditorMode('form')}
-          >
-            {trans.__('Form')}
-          </button>
-          <button
-            className="jp-kitlab-tab"
-            aria-pressed={mode === 'yaml'}
-            onClick={() => void model.setEditorMode('yaml')}
-          >
-            {trans.__('YAML')}
-          </button>
-        </div>
-        <span
-          className="jp-kitlab-muted jp-kitlab-grow"
-          data-testid="kitlab-kitfile-status"
-        >
-          {model.validating
-            ? trans.__('Checking…')
-            : model.dirty
-              ? exists
-                ? trans.__('Unsaved changes')
-                : trans.__('Not saved yet (no Kitfile in this folder)')
-              : trans.__('Saved')}
-        </span>
-        <button
-          className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
-          disabled={!model.dirty}
-          onClick={() => void actions.save()}
-        >
-          {trans.__('Save Kitfile')}
-        </button>
-      </div>
-      {exists && model.scan.status === 'ready' && (
-        <button
-          className="jp-mod-styled jp-kitlab-link"
-          onClick={() => void actions.useScanDraft()}
-        >
-          {trans.__("Replace with the scan's draft")}
-        </button>
-      )}
-      {mode === 'yaml' ? (
-        <YamlEditor
-          text={model.yamlText}
-          problems={model.problems}
-          validating={model.validating}
-          trans={trans}
-          editorFactory={props.editorFactory}
-          onChange={text => model.setYamlText(text)}
-        />
-      ) : (
-        <>
-          {rootProblems.length > 0 && (
-            <ProblemList
-              problems={rootProblems}
-              validating={false}
-              trans={trans}
-            />
-          )}
-          <LoadableView
-            value={model.schema}
-            trans={trans}
-            onRetry={() => void model.loadSchema()}
-          >
-            {schema => (
-              <KitfileForm
-                schema={schema}
-                kitfile={draft}
-                problems={model.problems}
-                trans={trans}
-                browse={browse}
-                onChange={kitfile => model.setDraft(kitfile)}
-              />
-            )}
-          </LoadableView>
-        </>
-      )}
+      <p className="jp-kitlab-muted">
+        {trans.__(
+          "The editor opens in the main area with the folder's Kitfile (drafted from a scan when it has none), what the scan found, and the layers to pack. Double-clicking a Kitfile in the file browser opens it too."
+        )}
+      </p>
     </div>
   );
 }

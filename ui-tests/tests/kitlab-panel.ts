@@ -39,16 +39,43 @@ export class KitlabPanel {
 
   // ------------------------------------------------------------------------------ package flow
 
+  /** The Kitfile editor shown in the main area (the package flow happens there). */
+  get editor(): Locator {
+    return this.page.locator(
+      '#jp-main-dock-panel .jp-kitlab-editor-widget:not(.lm-mod-hidden)'
+    );
+  }
+
   get scanReport(): Locator {
-    return this.root.getByTestId('kitlab-scan-report');
+    return this.editor.getByTestId('kitlab-scan-report');
   }
 
   get form(): Locator {
-    return this.root.getByTestId('kitlab-kitfile-form');
+    return this.editor.getByTestId('kitlab-kitfile-form');
   }
 
   get kitfileStatus(): Locator {
-    return this.root.getByTestId('kitlab-kitfile-status');
+    return this.editor.getByTestId('kitlab-kitfile-status');
+  }
+
+  /** Close every document in the main area without saving (so a spec starts from disk). */
+  async closeEditors(): Promise<void> {
+    await this.page.evaluate(() => {
+      const app = (
+        window as unknown as {
+          jupyterapp: {
+            commands: { execute(id: string): Promise<unknown> };
+          };
+        }
+      ).jupyterapp;
+      return app.commands.execute('docmanager:close-all-files');
+    });
+    const discard = this.page.locator('.jp-Dialog').getByRole('button', {
+      name: /Discard/
+    });
+    while (await discard.count()) {
+      await discard.first().click();
+    }
   }
 
   /** One entry of the scan report, by path. */
@@ -56,7 +83,10 @@ export class KitlabPanel {
     return this.scanReport.locator(`.jp-kitlab-entry[data-path="${path}"]`);
   }
 
-  /** Start the Package flow on `folder` as the toolbar button and context menu do (a command). */
+  /**
+   * Start the Package flow on `folder` as the toolbar button and context menu do (a command): its
+   * Kitfile opens in the main-area editor.
+   */
   async packageFolder(folder: string): Promise<void> {
     await this.page.evaluate(path => {
       const app = (
@@ -68,32 +98,43 @@ export class KitlabPanel {
       ).jupyterapp;
       return app.commands.execute('kitlab:package-folder', { path });
     }, folder);
+    await expect(this.editor).toBeVisible({ timeout: 30000 });
   }
 
-  /** Type a folder into the Package tab and scan it. */
+  /** Type a folder into the Package tab and open its Kitfile editor, scanned. */
   async scanFolder(folder: string): Promise<void> {
     await this.showTab('Package');
     await this.root.locator('input[name="folder"]').fill(folder);
-    await this.root.getByRole('button', { name: 'Scan', exact: true }).click();
+    await this.root
+      .getByRole('button', { name: 'Open Kitfile editor', exact: true })
+      .click();
     await expect(this.scanReport).toBeVisible({ timeout: 30000 });
   }
 
   /** A form input by its rjsf id (`root_package_version`, `root_datasets_0_license`). */
   field(id: string): Locator {
-    return this.form.locator(`#${id}`);
+    return this.editor.locator(`.jp-kitlab-form #${id}`);
+  }
+
+  /** Open the form's "More fields" (prompts, MCP servers, remote paths, parameters). */
+  async showMoreFields(): Promise<void> {
+    const more = this.editor.locator('details.jp-kitlab-more');
+    if ((await more.getAttribute('open')) === null) {
+      await more.locator('summary').click();
+    }
+    await expect(this.editor.getByTestId('kitlab-kitfile-more')).toBeVisible();
   }
 
   /** The error messages rjsf shows for a field. */
   fieldErrors(id: string): Locator {
-    return this.form
-      .locator(`#${id}`)
+    return this.field(id)
       .locator('xpath=ancestor::*[contains(@class,"form-group")][1]')
       .locator('.error-detail, .text-danger');
   }
 
   /** The YAML tab's editor (JupyterLab's CodeMirror; its content element carries the label). */
   get yamlEditor(): Locator {
-    return this.root.getByLabel('Kitfile YAML');
+    return this.editor.getByLabel('Kitfile YAML');
   }
 
   /** The text in the YAML tab's editor, line by line as CodeMirror shows it. */
@@ -123,13 +164,15 @@ export class KitlabPanel {
   }
 
   async save(): Promise<void> {
-    await this.root.getByRole('button', { name: 'Save Kitfile' }).click();
+    await this.editor.getByRole('button', { name: 'Save Kitfile' }).click();
     await expect(this.kitfileStatus).toHaveText('Saved');
   }
 
-  /** Pack from the Package tab into the local store under `repository:tag`. */
+  /** Pack from the Kitfile editor into the local store under `repository:tag`. */
   async pack(repository: string, tag: string): Promise<void> {
-    await this.root.getByRole('button', { name: 'Pack…', exact: true }).click();
+    await this.editor
+      .getByRole('button', { name: 'Pack…', exact: true })
+      .click();
     const dialog = this.page.locator('.jp-Dialog');
     await expect(dialog).toBeVisible();
     await dialog.locator('input[name="registry"]').fill('');
