@@ -306,7 +306,8 @@ export class KitlabActions {
     const packed = {
       path: folder,
       reference: buildReference(values),
-      compression: values.compression
+      compression: values.compression,
+      ...(values.modelPack ? { useModelPack: true } : {})
     };
     await this._start(
       values.push
@@ -403,17 +404,16 @@ export class KitlabActions {
       }
     }
     const reference = values.reference.trim();
-    let destination = values.destination.trim();
-    if (destination === defaultDestination(reference, cwd)) {
-      // The default is a new folder: never unpack over an earlier kit.
-      destination = await uniqueFolder(destination, path => this._exists(path));
+    const target = await this._unpackTarget(values.destination.trim());
+    if (target === null) {
+      return;
     }
     await this._start(
       {
         kind: 'unpack',
         params: {
           reference,
-          path: destination,
+          ...target,
           filters: unpackFilters(values.selection) ?? [],
           notebook: true,
           ...(values.verify ? { verify: true } : {}),
@@ -422,6 +422,44 @@ export class KitlabActions {
       },
       true
     );
+  }
+
+  /**
+   * Where to unpack: `destination` when it is new; when it exists, the user chooses to overwrite the
+   * files the kit also has, to keep them (only new files are written), or a new folder beside it
+   * (`name-2` …). Null when cancelled.
+   */
+  private async _unpackTarget(
+    destination: string
+  ): Promise<{ path: string; overwrite?: true; ignoreExisting?: true } | null> {
+    if (!(await this._exists(destination))) {
+      return { path: destination };
+    }
+    const trans = this._trans;
+    const fresh = await uniqueFolder(destination, path => this._exists(path));
+    const keep = trans.__('Keep existing files');
+    const overwrite = trans.__('Overwrite');
+    const result = await showDialog({
+      title: trans.__('%1 already exists', destination),
+      body: trans.__(
+        'Unpack into a new folder %1, overwrite the files the kit also has, or keep the existing files (only the files it does not have are written)?',
+        fresh
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.createButton({ label: keep }),
+        Dialog.warnButton({ label: overwrite }),
+        Dialog.okButton({ label: trans.__('Use %1', fresh) })
+      ]
+    });
+    switch (result.button.label) {
+      case keep:
+        return { path: destination, ignoreExisting: true };
+      case overwrite:
+        return { path: destination, overwrite: true };
+      default:
+        return result.button.accept ? { path: fresh } : null;
+    }
   }
 
   /** Push a kit of the local store to a registry, under a reference the user confirms. */
@@ -441,10 +479,11 @@ export class KitlabActions {
       text: settings.defaultRegistry
         ? buildReference({ registry: settings.defaultRegistry, ...target })
         : '',
-      placeholder: buildReference({
-        registry: 'registry.example.com',
-        ...target
-      }),
+      // An example, worded as one, so the empty field never looks filled in.
+      placeholder: this._trans.__(
+        'e.g. %1',
+        buildReference({ registry: 'ghcr.io', ...target })
+      ),
       okLabel: this._trans.__('Push')
     });
     if (!result.button.accept || !result.value) {
@@ -770,9 +809,13 @@ export class KitlabActions {
       compression: settings.compression,
       push,
       plainHttp: false,
-      sign: settings.signOnPush
+      sign: settings.signOnPush,
+      modelPack: false
     };
     values.plainHttp = this._policy.plainHttpByDefault(values.registry);
+    // The saved Kitfile's plan names the files of secrets a pack would stop on (null if unknown).
+    const plan = await getPlan(folder).catch(() => null);
+    const notebook = await this._notebookFor(folder);
     let showProblems = false;
     for (;;) {
       const asked = await this._askForm(
@@ -782,7 +825,7 @@ export class KitlabActions {
         this._trans.__('Start'),
         values,
         PackFormView,
-        { showProblems, savesKitfile: session.dirty }
+        { showProblems, savesKitfile: session.dirty, plan, notebook }
       );
       if (asked === null) {
         return null;
@@ -879,10 +922,15 @@ export class KitlabActions {
           label: this._trans.__('Open notebook'),
           callback: () => void this.openNotebook(notebook)
         });
-      } else {
+      }
+      if (reference && job.kind !== 'unpack') {
+        // A pack & push writes nothing locally: its kit is the registry's, shown without pulling.
+        const remote = job.kind === 'pack-push' || job.kind === 'push';
         actions.push({
-          label: this._trans.__('Show in kits'),
-          callback: () => this._host.showTab('kits')
+          label: remote
+            ? this._trans.__('Show the kit')
+            : this._trans.__('Show in kits'),
+          callback: () => void this.showKit(reference, remote)
         });
       }
       Notification.success(

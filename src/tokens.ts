@@ -244,6 +244,8 @@ export interface IPackParams {
   path: string;
   reference?: string;
   compression?: Compression;
+  /** Write a CNCF ModelPack (kit >= 1.10's format), its config filled by the scanner. */
+  useModelPack?: boolean;
 }
 
 /** `push`: a kit of the local store to a registry (`destination` defaults to `reference`). */
@@ -263,6 +265,8 @@ export interface IPackPushParams extends IRemoteParams {
   path: string;
   reference: string;
   compression?: Compression;
+  /** As for pack. */
+  useModelPack?: boolean;
   notebook?: string;
   /** As for push. */
   sign?: boolean;

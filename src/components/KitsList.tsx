@@ -3,6 +3,8 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import {
   deleteIcon,
   fileUploadIcon,
+  listIcon,
+  inspectorIcon,
   notebookIcon,
   tagIcon,
   ToolbarButtonComponent
@@ -13,6 +15,7 @@ import type { KitlabActions } from '../actions';
 import { formatBytes, shortDigest } from '../format';
 import { kitReference, storeRepository } from '../reference';
 import { IKitSummary } from '../tokens';
+import { compareKit } from './CompareDialog';
 import { TextField } from './DialogFields';
 
 /** kit's display form of a repository: without the `localhost/` default registry. */
@@ -36,6 +39,9 @@ export function KitsList(props: {
       </p>
     );
   }
+  const references = kits.flatMap(kit =>
+    kit.tags.map(tag => kitReference(kit, tag))
+  );
   return (
     <ul
       className="jp-kitlab-kits"
@@ -45,6 +51,7 @@ export function KitsList(props: {
         <KitRow
           key={`${kit.repository}@${kit.digest}`}
           kit={kit}
+          references={references}
           actions={actions}
           trans={trans}
         />
@@ -59,6 +66,8 @@ export function KitsList(props: {
  */
 function KitRow(props: {
   kit: IKitSummary;
+  /** Every tagged kit of the store: what "Compare with…" offers. */
+  references: readonly string[];
   actions: KitlabActions;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -110,6 +119,15 @@ function KitRow(props: {
       ) : null}
       <div className="jp-kitlab-kit-actions">
         <ToolbarButtonComponent
+          icon={listIcon}
+          label={trans.__('Details')}
+          tooltip={trans.__(
+            'Layers, Kitfile, manifest and where %1 was pushed',
+            reference
+          )}
+          onClick={() => void actions.showKit(reference)}
+        />
+        <ToolbarButtonComponent
           icon={notebookIcon}
           label={trans.__('Open in notebook')}
           tooltip={trans.__(
@@ -129,6 +147,21 @@ function KitRow(props: {
           label={trans.__('Tag')}
           tooltip={trans.__('Give %1 another tag', reference)}
           onClick={() => void actions.tag(kit, tag)}
+        />
+        <ToolbarButtonComponent
+          icon={inspectorIcon}
+          label={trans.__('Compare with…')}
+          tooltip={trans.__(
+            'What changed in %1 since another kit: layers and Kitfile',
+            reference
+          )}
+          onClick={() =>
+            void compareKit(
+              reference,
+              props.references.filter(other => other !== reference),
+              trans
+            )
+          }
         />
         <ToolbarButtonComponent
           icon={deleteIcon}
@@ -223,6 +256,15 @@ export function RemoteBrowser(props: {
           {tags.map(tag => (
             <li key={tag}>
               <span className="jp-kitlab-chip">{tag}</span>
+              <button
+                type="button"
+                className="jp-mod-styled jp-kitlab-button"
+                onClick={() =>
+                  void actions.showKit(`${repository.trim()}:${tag}`, true)
+                }
+              >
+                {trans.__('Inspect')}
+              </button>
               <button
                 type="button"
                 className="jp-mod-styled jp-kitlab-button"

@@ -7,13 +7,14 @@ import {
   isLocalRegistry,
   referenceProblems
 } from '../reference';
-import { Compression } from '../tokens';
+import { Compression, IPackPlan } from '../tokens';
 import {
   CheckField,
   IFormViewProps,
   IRegistryFormProps,
   useRegistryForm
 } from './DialogFields';
+import { SecretsNotice } from './Hygiene';
 
 /** What the Pack dialog asks for. */
 export interface IPackValues extends IReferenceParts {
@@ -24,6 +25,8 @@ export interface IPackValues extends IReferenceParts {
   plainHttp: boolean;
   /** With push: the server signs the pushed digest with its cosign key (docs/trust.md). */
   sign: boolean;
+  /** Write a CNCF ModelPack instead of a classic ModelKit (docs/kit-format.md). */
+  modelPack: boolean;
 }
 
 /** English messages for `referenceProblems`, translated when shown. */
@@ -55,6 +58,10 @@ export interface IPackFormProps extends IRegistryFormProps {
   showProblems: boolean;
   /** The Kitfile has unsaved edits, which Start saves first. */
   savesKitfile: boolean;
+  /** The saved Kitfile's plan, for the files of secrets it would carry (null: not known). */
+  plan?: IPackPlan | null;
+  /** The notebook a push records the kit in (lineage), when packing from one. */
+  notebook?: string;
 }
 
 /** The Pack dialog's form: where the kit goes, how it is compressed, and whether it is pushed. */
@@ -103,6 +110,14 @@ export function PackFormView(
           <option value="zstd">zstd</option>
         </select>
       </label>
+      <CheckField
+        name="modelPack"
+        label={trans.__(
+          'CNCF ModelPack format (kit ≥ 1.10, modctl, Harbor, KServe)'
+        )}
+        checked={values.modelPack}
+        onChange={modelPack => update({ modelPack })}
+      />
       {values.push && form.plainHttp()}
       {values.push && (
         <CheckField
@@ -115,6 +130,35 @@ export function PackFormView(
       <p className="jp-kitlab-muted" data-testid="kitlab-pack-reference">
         {trans.__('Reference: %1', buildReference(values) || '—')}
       </p>
+      {values.push && props.notebook && (
+        <p className="jp-kitlab-muted" data-testid="kitlab-pack-lineage">
+          {trans.__(
+            'The pushed kit is recorded in %1 (its lineage).',
+            props.notebook
+          )}
+        </p>
+      )}
+      {props.plan && (
+        <SecretsNotice
+          folder={props.plan.folder}
+          secrets={props.plan.secrets.map(secret => ({
+            path: secret.path,
+            kinds: secret.kinds,
+            where: trans.__('packed by %1', secret.field)
+          }))}
+          preview={props.plan.suggestedKitignore}
+          consequence={
+            values.push
+              ? trans.__(
+                  'Nothing is packed or pushed while a layer carries them: write .kitignore to leave them out, then Start.'
+                )
+              : trans.__(
+                  'Nothing is packed while a layer carries them: write .kitignore to leave them out, then Start.'
+                )
+          }
+          trans={trans}
+        />
+      )}
       {props.savesKitfile && (
         <p className="jp-kitlab-note" data-testid="kitlab-pack-saves">
           {trans.__(
