@@ -2,7 +2,7 @@
  * What the user can do, in one place: the panel's buttons and the commands both call these. Each
  * action asks what it needs (dialogs), calls the model, and reports the outcome (notifications).
  */
-import { JupyterFrontEnd } from '@jupyterlab/application';
+import { JupyterFrontEnd, LabShell } from '@jupyterlab/application';
 import {
   Clipboard,
   Dialog,
@@ -17,6 +17,7 @@ import { FileDialog } from '@jupyterlab/filebrowser';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
+import type { Widget } from '@lumino/widgets';
 import type { FunctionComponent } from 'react';
 
 import { jobKindLabel } from './components/JobsList';
@@ -39,6 +40,7 @@ import {
 import {
   deleteRemoteTag,
   getKitfile,
+  getPlan,
   scan as scanFolder,
   validateKitfile
 } from './api';
@@ -122,6 +124,8 @@ const STATE_PREFIX = 'kitlab:pack-reference:';
 
 export class KitlabActions {
   private readonly _started = new Map<string, IStarted>();
+  /** Notebooks shown in the main area, most recent last (for a push's lineage). */
+  private _recentNotebooks: string[] = [];
   /** Settles when every job start asked for so far has been registered (or failed). */
   private _starting: Promise<unknown> = Promise.resolve();
   /** Plain HTTP and TLS defaults for every registry this talks to. */
@@ -132,6 +136,39 @@ export class KitlabActions {
       () => _host.settings().insecureRegistries
     );
     _host.model.jobFinished.connect((_, job) => void this._onJobFinished(job));
+    if (_host.app.shell instanceof LabShell) {
+      _host.app.shell.currentChanged.connect((_, change) =>
+        this._noteNotebook(change.newValue)
+      );
+    }
+  }
+
+  /**
+   * The notebook most recently active in the main area that lies inside `folder` and still exists:
+   * the one whose toolbar "Package" was pressed, or the one worked on before the Kitfile.
+   */
+  private async _notebookFor(folder: string): Promise<string | undefined> {
+    const prefix = folder ? `${folder}/` : '';
+    for (let i = this._recentNotebooks.length - 1; i >= 0; i--) {
+      const path = this._recentNotebooks[i];
+      if (path.startsWith(prefix) && (await this._exists(path))) {
+        return path;
+      }
+    }
+    return undefined;
+  }
+
+  /** Remember the notebook a main-area widget shows, most recent last. */
+  private _noteNotebook(widget: Widget | null): void {
+    const path = widget
+      ? this._host.docManager?.contextForWidget(widget)?.path
+      : undefined;
+    if (path?.endsWith('.ipynb')) {
+      this._recentNotebooks = [
+        ...this._recentNotebooks.filter(p => p !== path).slice(-19),
+        path
+      ];
+    }
   }
 
   private get _trans(): TranslationBundle {
@@ -296,7 +333,9 @@ export class KitlabActions {
     }
     await session.flush();
     const folder = session.folder;
-    const values = await this._askPackValues(session, push);
+    // The notebook last worked on in this folder records a pushed kit (lineage, docs/user-guide.md).
+    const notebook = await this._notebookFor(folder);
+    const values = await this._askPackValues(session, push, notebook);
     if (values === null) {
       return;
     }
@@ -316,7 +355,8 @@ export class KitlabActions {
             params: {
               ...packed,
               ...this._policy.remoteOptions(values.registry, values.plainHttp),
-              ...(values.sign ? { sign: true } : {})
+              ...(values.sign ? { sign: true } : {}),
+              ...(notebook ? { notebook } : {})
             }
           }
         : { kind: 'pack', params: packed },
@@ -791,7 +831,8 @@ export class KitlabActions {
 
   private async _askPackValues(
     session: KitfileSession,
-    push: boolean
+    push: boolean,
+    notebook: string | undefined
   ): Promise<IPackValues | null> {
     const folder = session.folder;
     const settings = this._host.settings();
@@ -815,7 +856,6 @@ export class KitlabActions {
     values.plainHttp = this._policy.plainHttpByDefault(values.registry);
     // The saved Kitfile's plan names the files of secrets a pack would stop on (null if unknown).
     const plan = await getPlan(folder).catch(() => null);
-    const notebook = await this._notebookFor(folder);
     let showProblems = false;
     for (;;) {
       const asked = await this._askForm(

@@ -1,7 +1,12 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { stopIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import {
+  listIcon,
+  stopIcon,
+  ToolbarButtonComponent
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { jobFacts } from '../details';
 import { formatBytes, formatDuration, formatRate, percent } from '../format';
 import {
   isActive,
@@ -57,17 +62,32 @@ export function JobsList(props: {
   trans: TranslationBundle;
   onCancel: (job: IJob) => void;
   onOpenNotebook: (path: string) => void;
+  /** Open the job's detail view (log, warnings, safety report, digest, size, duration). */
+  onShowDetails: (job: IJob) => void;
+  onClearFinished: () => void;
 }): JSX.Element {
   const { jobs, trans } = props;
   if (jobs.length === 0) {
     return <p className="jp-kitlab-muted">{trans.__('No jobs yet.')}</p>;
   }
   return (
-    <ul className="jp-kitlab-jobs" aria-label={trans.__('Jobs')}>
-      {jobs.map(job => (
-        <JobRow key={job.id} job={job} {...props} />
-      ))}
-    </ul>
+    <>
+      {jobs.some(job => !isActive(job.state)) && (
+        <div className="jp-kitlab-row">
+          <button
+            className="jp-mod-styled jp-kitlab-button"
+            onClick={props.onClearFinished}
+          >
+            {trans.__('Clear finished jobs')}
+          </button>
+        </div>
+      )}
+      <ul className="jp-kitlab-jobs" aria-label={trans.__('Jobs')}>
+        {jobs.map(job => (
+          <JobRow key={job.id} job={job} {...props} />
+        ))}
+      </ul>
+    </>
   );
 }
 
@@ -76,12 +96,14 @@ function JobRow(props: {
   trans: TranslationBundle;
   onCancel: (job: IJob) => void;
   onOpenNotebook: (path: string) => void;
+  onShowDetails: (job: IJob) => void;
 }): JSX.Element {
   const { job, trans } = props;
   const { done, total, bytesPerSecond } = job.progress;
   const active = isActive(job.state);
   const value = job.state === 'succeeded' ? 100 : percent(done, total);
   const notebook = jobNotebook(job);
+  const warnings = jobFacts(job, 0).warnings.length;
   const signature = jobSignature(job);
   const details = [
     total > 0 ? `${formatBytes(done)} / ${formatBytes(total)}` : '',
@@ -105,6 +127,12 @@ function JobRow(props: {
             onClick={() => props.onCancel(job)}
           />
         )}
+        <ToolbarButtonComponent
+          icon={listIcon}
+          label={trans.__('Details')}
+          tooltip={trans.__('Log, warnings, safety report, digest and size')}
+          onClick={() => props.onShowDetails(job)}
+        />
       </div>
       <ProgressBar
         done={job.state === 'succeeded' ? 1 : done}
@@ -137,6 +165,15 @@ function JobRow(props: {
             </li>
           ))}
         </ul>
+      )}
+      {warnings > 0 && (
+        <button
+          className="jp-kitlab-link jp-kitlab-warning-text"
+          data-testid="kitlab-job-warnings"
+          onClick={() => props.onShowDetails(job)}
+        >
+          {trans._n('%1 warning', '%1 warnings', warnings)}
+        </button>
       )}
       {job.error && (
         <p className="jp-kitlab-error-text" role="alert">

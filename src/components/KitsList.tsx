@@ -17,6 +17,7 @@ import { kitReference, storeRepository } from '../reference';
 import { IKitSummary } from '../tokens';
 import { compareKit } from './CompareDialog';
 import { TextField } from './DialogFields';
+import { TrustBadge } from './TrustView';
 
 /** kit's display form of a repository: without the `localhost/` default registry. */
 function displayName(kit: IKitSummary): string {
@@ -112,6 +113,7 @@ function KitRow(props: {
         {kit.name ? ` · ${kit.name}` : ''}
       </div>
       <KitDate kit={kit} trans={trans} />
+      <TrustBadge kit={kit} trans={trans} />
       {kit.error ? (
         <p className="jp-kitlab-error-text" role="alert">
           {trans.__('Cannot read this kit: %1', kit.error)}

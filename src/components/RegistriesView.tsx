@@ -3,6 +3,8 @@ import * as React from 'react';
 
 import type { KitlabActions } from '../actions';
 import { IRegistryStatus } from '../tokens';
+import { TextField } from './DialogFields';
+import { KeysView } from './KeysView';
 
 /** Registries with stored credentials (never the secrets), with log in and log out. */
 export function RegistriesView(props: {
@@ -33,6 +35,12 @@ export function RegistriesView(props: {
                     : trans.__('logged in')
                   : trans.__('not logged in')}
               </span>
+              <button
+                className="jp-mod-styled jp-kitlab-button"
+                onClick={() => void actions.browseRegistry(registry.host)}
+              >
+                {trans.__('Browse')}
+              </button>
               {registry.loggedIn && (
                 <button
                   className="jp-mod-styled jp-kitlab-button"
@@ -51,6 +59,39 @@ export function RegistriesView(props: {
       >
         {trans.__('Log in…')}
       </button>
+      <BrowseForm actions={actions} trans={trans} />
+      <KeysView trans={trans} />
     </div>
+  );
+}
+
+/** Browse any registry by host (a public one needs no login). */
+function BrowseForm(props: {
+  actions: KitlabActions;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { actions, trans } = props;
+  const [host, setHost] = React.useState('');
+  return (
+    <form
+      className="jp-kitlab-browse-registry"
+      onSubmit={event => {
+        event.preventDefault();
+        if (host.trim()) {
+          void actions.browseRegistry(host.trim());
+        }
+      }}
+    >
+      <TextField
+        name="browse-host"
+        label={trans.__('Browse a registry')}
+        value={host}
+        placeholder="registry.example.com"
+        onChange={setHost}
+      />
+      <button type="submit" className="jp-mod-styled jp-kitlab-button">
+        {trans.__('Browse')}
+      </button>
+    </form>
   );
 }

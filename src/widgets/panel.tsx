@@ -202,6 +202,8 @@ export class ModelKitPanel extends ReactWidget {
             trans={this._trans}
             onCancel={job => void actions.cancel(job)}
             onOpenNotebook={path => void actions.openNotebook(path)}
+            onShowDetails={job => void actions.showJob(job.id)}
+            onClearFinished={() => void actions.clearFinishedJobs()}
           />
         ));
       case 'kits':
