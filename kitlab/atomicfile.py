@@ -33,6 +33,20 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+# Writers of large files ask the kernel to start writing back every this-many bytes, so their fsync
+# waits for the last window only instead of the whole file.
+WRITEBACK_WINDOW = 64 << 20
+
+
+def start_writeback(fd: int, start: int, end: int) -> None:
+    """Start (not wait for) writeback of bytes ``start..end`` of a file being written, so a later
+    fsync waits only for what came after. On Linux ``POSIX_FADV_DONTNEED`` writes dirty pages back
+    asynchronously and drops clean ones: a blob is a second copy of a model and would otherwise push
+    the user's working set out of the page cache."""
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, start, end - start, os.POSIX_FADV_DONTNEED)
+
+
 def write_atomically(path: Path, data: bytes | str, *, mode: int | None = None, durable: bool = True) -> None:
     """Replace ``path`` with ``data`` (text is written as UTF-8, newlines untouched).
 

@@ -41,6 +41,7 @@ from kitlab.modelkit.statcache import CachedLayer, StatCache
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import Sink
 from kitlab.modelkit.transfer import (
+    DEFAULT_CONCURRENCY,
     MOUNTED,
     SKIPPED,
     UPLOADED,
@@ -80,7 +81,7 @@ def pack_and_push(
     remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
-    concurrency: int = 2,
+    concurrency: int = DEFAULT_CONCURRENCY,
     stat_cache: StatCache | None = None,
     allow_secrets: bool = False,
     allow_kitlab_only_names: bool = False,

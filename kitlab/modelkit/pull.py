@@ -54,7 +54,7 @@ from kitlab.modelkit.registry import (
     RetryBudget,
 )
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
-from kitlab.modelkit.transfer import as_reference, require_remote, run_parallel
+from kitlab.modelkit.transfer import DEFAULT_CONCURRENCY, as_reference, require_remote, run_parallel
 from kitlab.progress import CancelToken, ProgressFn, no_progress
 
 MAX_CONFIG_BYTES = 16 << 20
@@ -314,7 +314,7 @@ def pull(
     remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
-    concurrency: int = 2,
+    concurrency: int = DEFAULT_CONCURRENCY,
     warn: Callable[[str], None] | None = None,
 ) -> PullResult:
     """Pull ``ref`` (and its parent chain) into ``store``; see the module docstring.

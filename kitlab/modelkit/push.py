@@ -22,6 +22,7 @@ from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.modelkit.registry.client import OpenFn
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
 from kitlab.modelkit.transfer import (
+    DEFAULT_CONCURRENCY,
     MOUNTED,
     SKIPPED,
     UPLOADED,
@@ -51,7 +52,7 @@ def push(
     remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
-    concurrency: int = 2,
+    concurrency: int = DEFAULT_CONCURRENCY,
     also_tags: Sequence[str] = (),
 ) -> PushResult:
     """Push the local kit ``ref`` to ``destination`` (default: ``ref`` itself, which then must name a

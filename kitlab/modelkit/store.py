@@ -30,7 +30,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from kitlab.atomicfile import fsync_dir, write_atomically, writer_alive
+from kitlab.atomicfile import WRITEBACK_WINDOW, fsync_dir, start_writeback, write_atomically, writer_alive
 from kitlab.errors import InvalidInput, KitlabError, NotFound
 from kitlab.kitfile import from_config_json
 from kitlab.kitfile.boundedjson import loads_bounded
@@ -72,9 +72,6 @@ _TMP_PREFIX = "blob-"
 # Chunks at least this large are hashed on a helper thread while this one writes them: hashlib and
 # file writes both release the GIL, so on two cores the hash costs no wall time.
 _OVERLAP_MIN = 1 << 20
-# Ask the kernel to start writing back every this-many bytes, so the fsync at commit waits for the
-# last window only instead of the whole blob.
-_WRITEBACK_WINDOW = 64 << 20
 
 
 class BlobCorrupt(KitlabError):
@@ -158,23 +155,16 @@ class BlobWriter:
             self._hash.update(data)
             self._file.write(data)
         self._size += len(data)
-        if self._size - self._flushed_to >= _WRITEBACK_WINDOW:
+        if self._size - self._flushed_to >= WRITEBACK_WINDOW:
             self._start_writeback()
         return len(data)
 
     def _start_writeback(self) -> None:
-        """Start (not wait for) writeback of the bytes written so far.
-
-        On Linux ``POSIX_FADV_DONTNEED`` writes dirty pages back asynchronously and drops clean ones.
-        Dropping is welcome here: the blob is a second copy of the user's model and would otherwise
-        push their working set out of the page cache.
-        """
+        """Start (not wait for) writeback of the bytes written so far (``start_writeback``)."""
         assert self._file is not None
         self._file.flush()
-        if hasattr(os, "posix_fadvise"):
-            # From the previous window's start: its pages are clean by now and get dropped.
-            start = max(0, self._flushed_to - _WRITEBACK_WINDOW)
-            os.posix_fadvise(self._file.fileno(), start, self._size - start, os.POSIX_FADV_DONTNEED)
+        # From the previous window's start: its pages are clean by now and get dropped.
+        start_writeback(self._file.fileno(), max(0, self._flushed_to - WRITEBACK_WINDOW), self._size)
         self._flushed_to = self._size
 
     @property

@@ -32,6 +32,10 @@ from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
 T = TypeVar("T")
 R = TypeVar("R")
 
+# Blobs moved at once by push, pack --push and pull: kit's own default (its --concurrency flag). Each
+# transfer holds at most a few 8 MiB pieces, so memory stays bounded (docs/registries.md).
+DEFAULT_CONCURRENCY = 5
+
 SKIPPED = "skipped"
 MOUNTED = "mounted"
 UPLOADED = "uploaded"

@@ -254,6 +254,7 @@ class Operations:
             cancel=reporter.cancel,
             remote=remote,
             also_tags=params.get("tags", []),
+            concurrency=self.settings.transfer_concurrency,
         )
         signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter)
         return to_api(
@@ -281,6 +282,7 @@ class Operations:
             remote=remote,
             allow_secrets=bool_param(params, "allowSecrets"),
             allow_kitlab_only_names=bool_param(params, "allowKitlabOnlyNames"),
+            concurrency=self.settings.transfer_concurrency,
             **self.model_pack(params, folder),
         )
         signature = self.sign_pushed(key, result.reference, result.digest, remote, reporter, folder)
@@ -307,6 +309,7 @@ class Operations:
                 cancel=reporter.cancel,
                 remote=remote,
                 warn=reporter.log,
+                concurrency=self.settings.transfer_concurrency,
             ), None
         reporter.stage("verify")
         result, verified = pull_verified(

@@ -56,6 +56,14 @@ class Kitlab(Configurable):
         help="Background jobs (pack, push, pull, unpack) that run at once; the rest wait in order.",
     ).tag(config=True)
 
+    transfer_concurrency = Integer(
+        5,
+        min=1,
+        max=16,
+        help="Blobs a push or pull job moves at once (kit's --concurrency, default 5); each has its own "
+        "progress bar.",
+    ).tag(config=True)
+
     job_niceness = Integer(
         10,
         min=0,

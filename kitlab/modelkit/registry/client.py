@@ -24,6 +24,7 @@ body sent twice. This client, on ``requests``:
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import hashlib
 import json
@@ -37,6 +38,7 @@ from typing import BinaryIO, NoReturn
 
 import requests
 
+from kitlab.atomicfile import WRITEBACK_WINDOW, start_writeback
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.registry.credentials import Credential, DefaultCredentials
 from kitlab.modelkit.registry.errors import (
@@ -684,24 +686,75 @@ class RegistryClient:
         cancel: CancelToken,
         digest: str,
     ) -> None:
-        with partial.path.open("ab" if partial.have else "wb") as out:
+        with partial.path.open("ab" if partial.have else "wb") as out, _PieceSink(out, partial) as sink:
             while True:
                 # read1: whatever arrived (≤ PIECE), so progress moves with the bytes on a slow link.
                 piece = resp.raw.read1(PIECE, decode_content=False)
                 if not piece:
                     break
                 cancel.check()
-                if size is not None and partial.have + len(piece) > size:
+                if size is not None and sink.received + len(piece) > size:
+                    sink.close()
                     out.close()
                     partial.discard()
                     raise DigestMismatch(
                         f"blob {digest} from {self.host} is larger than the expected {size} bytes; discarded"
                     )
-                out.write(piece)
-                partial.hasher.update(piece)
-                partial.have += len(piece)
-                reporter.set(partial.have)
+                sink.put(piece)
+                reporter.set(sink.received)
                 self._t.budget.moved(len(piece))
+
+
+class _PieceSink:
+    """Writes and hashes each downloaded piece on a helper thread while the caller receives the next
+    one: socket reads, file writes and ``hashlib`` all release the GIL, so on two cores the hash and
+    the write cost no download time. At most two pieces are held (the one in the helper, the one being
+    received). ``partial.have`` counts what is written and hashed; writeback starts every
+    ``WRITEBACK_WINDOW`` so the fsync when the blob is stored waits for the last window only."""
+
+    def __init__(self, out: BinaryIO, partial: _Partial) -> None:
+        self._out = out
+        self._partial = partial
+        self.received = partial.have
+        self._flushed_to = partial.have
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._pending: concurrent.futures.Future[None] | None = None
+
+    def __enter__(self) -> _PieceSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _store(self, piece: bytes) -> None:
+        self._out.write(piece)
+        self._partial.hasher.update(piece)
+        self._partial.have += len(piece)
+        if self._partial.have - self._flushed_to >= WRITEBACK_WINDOW:
+            self._out.flush()
+            start_writeback(self._out.fileno(), self._flushed_to, self._partial.have)
+            self._flushed_to = self._partial.have
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def put(self, piece: bytes) -> None:
+        self._wait()
+        if self._pool is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kitlab-fetch")
+        self._pending = self._pool.submit(self._store, piece)
+        self.received += len(piece)
+
+    def close(self) -> None:
+        """Wait for the last piece (``partial`` then holds everything received); a failed write raises."""
+        try:
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
 
 
 class _Partial:
