@@ -82,6 +82,7 @@ def _warn_unsafe_pickles(args: argparse.Namespace) -> None:
     plan = plan_pack(
         args.directory,
         kitfile_path=args.file,
+        kitfile_text=args.kitfile_text,
         store=_store(args),
         allow_kitlab_only_names=args.allow_kitlab_only_names,
     )
@@ -92,10 +93,16 @@ def _warn_unsafe_pickles(args: argparse.Namespace) -> None:
 def cmd_pack(args: argparse.Namespace) -> int:
     from kitlab.modelkit.pack import pack, plan_pack
 
+    # kit's "-f -": the Kitfile comes from standard input (read once; every step below uses the text).
+    args.kitfile_text = sys.stdin.read() if args.file == "-" else None
+    if args.kitfile_text is not None:
+        args.file = None
+
     if args.plan:
         plan = plan_pack(
             args.directory,
             kitfile_path=args.file,
+            kitfile_text=args.kitfile_text,
             compression=args.compression,
             store=_store(args),
             allow_kitlab_only_names=args.allow_kitlab_only_names,
@@ -120,7 +127,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if args.use_model_pack:
         from kitlab.scan.modelfacts import model_facts
 
-        facts = model_facts(args.directory, kitfile_path=args.file)
+        facts = model_facts(args.directory, kitfile_path=args.file, kitfile_text=args.kitfile_text)
     if args.push:
         from kitlab.modelkit.packpush import pack_and_push
 
@@ -130,6 +137,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
             args.directory,
             args.tag,
             kitfile_path=args.file,
+            kitfile_text=args.kitfile_text,
             compression=args.compression,
             store=_store(args),
             progress=_print_progress,
@@ -138,6 +146,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
             use_model_pack=args.use_model_pack,
             model_facts=facts,
             allow_kitlab_only_names=args.allow_kitlab_only_names,
+            concurrency=_concurrency(args),
         )
         for warning in pushed.warnings:
             print(f"Warning: {warning}", file=sys.stderr)
@@ -147,6 +156,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
     result = pack(
         args.directory,
         kitfile_path=args.file,
+        kitfile_text=args.kitfile_text,
         tags=[args.tag] if args.tag else [],
         use_model_pack=args.use_model_pack,
         model_facts=facts,
@@ -362,10 +372,45 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    removed = _store(args).remove(args.reference, force=args.force)
-    for desc in removed:
-        print(f"Removed {args.reference} (digest {desc.digest})")
+    from kitlab.modelkit.reference import parse_reference
+
+    if args.all:
+        if args.reference or args.remote:
+            raise InvalidInput("--all removes every local kit: give no reference and no --remote")
+        for repo_key, desc in _store(args).remove_all(include_tagged=args.force):
+            print(f"Removed {format_repository(repo_key)}@{desc.digest}")
+        return 0
+    if not args.reference:
+        raise InvalidInput("remove needs a reference (registry/repository[:tag|@digest]) or --all")
+    ref = parse_reference(args.reference)
+    if args.remote:
+        from kitlab.modelkit.remotekits import delete_tag
+
+        delete_tag(ref, remote=_network(args))
+        print(f"Removed {ref.display()} from {ref.registry}")
+        return 0
+    store = _store(args)
+    first, *extra = [ref.with_reference(tag=ref.tag, digest=ref.digest)] + [
+        ref.with_reference(tag=t) for t in ref.extra_tags
+    ]
+    for desc in store.remove(first, force=args.force):
+        print(f"Removed {first.display()} (digest {desc.digest})")
+    # As kit: the first reference must exist; a further tag that does not is reported, not fatal.
+    for one in extra:
+        try:
+            removed = store.remove(one, force=args.force)
+        except KitlabError as exc:
+            print(f"Error: Failed to remove tag {one.tag}: {exc.message}", file=sys.stderr)
+            continue
+        for desc in removed:
+            print(f"Removed {one.display()} (digest {desc.digest})")
     return 0
+
+
+def format_repository(repo_key: str) -> str:
+    from kitlab.modelkit.reference import format_repository_for_display
+
+    return format_repository_for_display(repo_key) or "<none>"
 
 
 def _network(args: argparse.Namespace) -> Remote:
@@ -384,6 +429,12 @@ def _network(args: argparse.Namespace) -> Remote:
     )
 
 
+def _concurrency(args: argparse.Namespace) -> int:
+    from kitlab.modelkit.transfer import DEFAULT_CONCURRENCY
+
+    return int(args.concurrency or DEFAULT_CONCURRENCY)
+
+
 def cmd_push(args: argparse.Namespace) -> int:
     from kitlab.modelkit.push import push
     from kitlab.modelkit.secrets import find_kit_secrets, refuse_secrets
@@ -394,7 +445,12 @@ def cmd_push(args: argparse.Namespace) -> int:
     for warning in refuse_secrets(found, allow=args.allow_secrets, action="pushed"):
         print(f"Warning: {warning}", file=sys.stderr)
     result = push(
-        args.reference, args.destination, store=_store(args), progress=_print_progress, remote=_network(args)
+        args.reference,
+        args.destination,
+        store=_store(args),
+        progress=_print_progress,
+        remote=_network(args),
+        concurrency=_concurrency(args),
     )
     print(f"Pushed {result.reference} ({result.digest}): {kit_size(result.uploaded_bytes)} uploaded")
     return 0
@@ -436,6 +492,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
             progress=_print_progress,
             remote=_network(args),
             warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
+            concurrency=_concurrency(args),
         )
     print(f"Pulled {result.reference} ({result.digest}): {kit_size(result.downloaded_bytes)} downloaded")
     if args.dir:
@@ -677,7 +734,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("pack", cmd_pack, "Pack a directory into a ModelKit in the local store.")
     p.add_argument("directory", help="the context directory (Kitfile paths are relative to it)")
-    p.add_argument("-f", "--file", help="the Kitfile (default: DIR/Kitfile, kitfile or .kitfile)")
+    p.add_argument(
+        "-f",
+        "--file",
+        help="the Kitfile, or - for standard input (default: DIR/Kitfile, kitfile or .kitfile)",
+    )
     p.add_argument("-t", "--tag", help="reference to tag the kit with: [registry/]repository[:tag][,tag2…]")
     p.add_argument("--compression", default="none", choices=["none", "gzip", "gzip-fastest", "zstd"])
     p.add_argument("--plan", action="store_true", help="list each layer's files and sizes; write nothing")
@@ -701,6 +762,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="pack file names containing '..', which kit cannot unpack (default: leave them out, warning)",
     )
     network_flags(p)
+    concurrency_flag(p)
 
     p = add("list", cmd_list, "List the ModelKits in the local store, or in a remote repository.")
     p.add_argument(
@@ -737,8 +799,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target")
 
     p = add("remove", cmd_remove, "Remove a tag, or the kit when it is its last tag.")
-    p.add_argument("reference")
+    p.add_argument("reference", nargs="?", help="registry/repository:tag[,tag2…] or …@digest")
     p.add_argument("-f", "--force", action="store_true", help="remove the kit and all its tags")
+    p.add_argument(
+        "-a",
+        "--all",
+        action="store_true",
+        help="remove every untagged kit of the local store; with --force, every kit",
+    )
+    p.add_argument(
+        "-r",
+        "--remote",
+        action="store_true",
+        help="remove the tag from its registry (refused where that would delete other tags too)",
+    )
+    network_flags(p)
 
     p = add(
         "unpack",
@@ -767,6 +842,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-secrets", action="store_true", help="push a kit holding files that look like secrets"
     )
     network_flags(p)
+    concurrency_flag(p)
 
     p = add("pull", cmd_pull, "Pull a kit (and its parent kits) from a registry into the local store.")
     p.add_argument("reference")
@@ -779,6 +855,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="pull only if the kit carries a cosign signature by this public key (checked first)",
     )
     network_flags(p)
+    concurrency_flag(p)
 
     p = add("keygen", cmd_keygen, "Create a cosign key pair (password from COSIGN_PASSWORD or a prompt).")
     p.add_argument("--dir", help="where to write cosign.key and cosign.pub (default: <kit home>/kitlab/keys)")
@@ -865,6 +942,19 @@ def network_flags(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
     p.add_argument("--key", help="client certificate key (PEM)")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a number from 1 to 64, not {text!r}")
+    return int(text)
+
+
+def concurrency_flag(p: argparse.ArgumentParser) -> None:
+    """kit's ``--concurrency``: blobs uploaded or downloaded at once (each with its own progress)."""
+    p.add_argument(
+        "--concurrency", type=_positive, metavar="N", help="blobs moved at once (default 5, as kit)"
+    )
 
 
 # Go's strconv.ParseBool, which kit's boolean flags use for --flag=VALUE.
