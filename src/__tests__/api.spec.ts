@@ -212,4 +212,33 @@ describe('the kitlab REST client', () => {
     expect(error.message).not.toContain('secret');
     expect(await api.listRegistries()).toEqual([]);
   });
+
+  it('compares a kit with a ModelPack packed after a data change', async () => {
+    const packed = async (reference: string, useModelPack: boolean) =>
+      finished(
+        await api.createJob({
+          kind: 'pack',
+          params: { path: 'iris', reference, useModelPack }
+        })
+      );
+    await api.saveKitfile('iris', { text: KITFILE });
+    expect((await packed('jest/cmp:a', false)).state).toBe('succeeded');
+    fs.appendFileSync(
+      path.join(server.root, 'iris/data/train.csv'),
+      '4.9,1.5,setosa\n'
+    );
+    expect((await packed('jest/cmp:b', true)).state).toBe('succeeded');
+    const diff = await api.compareKits('jest/cmp:a', 'jest/cmp:b', {});
+    expect([diff.a.format, diff.b.format]).toEqual(['kit', 'modelpack']);
+    expect(diff.layers.map(l => [l.kind, l.path, l.status])).toEqual([
+      ['model', 'model.safetensors', 'unchanged'],
+      ['dataset', 'data/train.csv', 'changed']
+    ]);
+    expect(diff.summary).toEqual({
+      added: 0,
+      removed: 0,
+      changed: 1,
+      unchanged: 1
+    });
+  });
 });

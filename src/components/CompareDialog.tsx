@@ -109,7 +109,7 @@ export function KitDiffView(props: {
     unchanged: trans.__('unchanged')
   };
   return (
-    <div className="jp-kitlab-diff" data-testid="kitlab-kit-diff">
+    <div className="jp-kitlab-kitdiff" data-testid="kitlab-kit-diff">
       <p className="jp-kitlab-muted">
         {trans.__(
           'From %1 (%2, %3) to %4 (%5, %6)',
@@ -135,7 +135,7 @@ export function KitDiffView(props: {
           )}
         </p>
       )}
-      <table className="jp-kitlab-diff-table">
+      <table className="jp-kitlab-kitdiff-table">
         <thead>
           <tr>
             <th>{trans.__('Layer')}</th>
@@ -148,7 +148,7 @@ export function KitDiffView(props: {
           {diff.layers.map(layer => (
             <tr
               key={`${layer.kind}:${layer.path}`}
-              className={`jp-kitlab-diff-${layer.status}`}
+              className={`jp-kitlab-kitdiff-${layer.status}`}
             >
               <td>{layer.kind}</td>
               <td>{layer.path}</td>
@@ -162,12 +162,12 @@ export function KitDiffView(props: {
       {diff.kitfile.length === 0 ? (
         <p className="jp-kitlab-muted">{trans.__('No field differs.')}</p>
       ) : (
-        <table className="jp-kitlab-diff-table">
+        <table className="jp-kitlab-kitdiff-table">
           <tbody>
             {diff.kitfile.map(change => (
               <tr
                 key={change.field}
-                className={`jp-kitlab-diff-${change.status}`}
+                className={`jp-kitlab-kitdiff-${change.status}`}
               >
                 <td>{change.field}</td>
                 <td>{shown(change.a)}</td>
