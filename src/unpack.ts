@@ -37,11 +37,18 @@ export function unpackFilters(selection: IUnpackSelection): string[] | null {
   return [['kitfile', ...types].join(',')];
 }
 
-/** Default destination: a new folder named after the kit, inside `cwd` ('' = the server root). */
+/** Where pulled kits go by default, inside the current folder. */
+export const KITS_FOLDER = 'kits';
+
+/**
+ * Default destination: `kits/<name>` inside `cwd` ('' = the server root). An unpacked kit holds its
+ * own Kitfile, which is how a scan of `cwd` knows to leave it out (it is a kit, not the model trained
+ * here), so pulling never changes what packing `cwd` drafts.
+ */
 export function defaultDestination(reference: string, cwd: string): string {
   const name = kitFolderName(reference);
   const base = cwd.replace(/^\/+|\/+$/g, '');
-  return base ? `${base}/${name}` : name;
+  return [base, KITS_FOLDER, name].filter(Boolean).join('/');
 }
 
 /** The parent folder of a contents path (`a/b/train.ipynb` → `a/b`; `x.ipynb` → ''). */

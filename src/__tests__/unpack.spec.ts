@@ -25,9 +25,11 @@ describe('unpackFilters', () => {
 });
 
 describe('destinations', () => {
-  it('names a new folder after the kit, inside the current folder', () => {
-    expect(defaultDestination('127.0.0.1:5000/org/churn:v1', '')).toBe('churn');
-    expect(defaultDestination('churn:v1', '/work/')).toBe('work/churn');
+  it('names a folder after the kit, in kits/ of the current folder', () => {
+    expect(defaultDestination('127.0.0.1:5000/org/churn:v1', '')).toBe(
+      'kits/churn'
+    );
+    expect(defaultDestination('churn:v1', '/work/')).toBe('work/kits/churn');
   });
 
   it('finds the parent folder of a path', () => {

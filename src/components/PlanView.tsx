@@ -1,17 +1,64 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { getPlan } from '../api';
 import { formatBytes } from '../format';
-import { IPackPlan } from '../tokens';
+import { IKitignoreWritten, IPackPlan } from '../tokens';
+import { SecretsNotice } from './Hygiene';
 
-/** What packing will write: one row per layer with its files, marking layers unchanged since the last pack. */
+/**
+ * What packing will write: one row per layer with its files, marking layers unchanged since the last
+ * pack. Files that look like secrets are named first, with "Write .kitignore"; after a write the plan
+ * is read again, so it shows what the pack will now carry.
+ */
 export function PlanView(props: {
   plan: IPackPlan;
   trans: TranslationBundle;
+  onKitignoreWritten?: (written: IKitignoreWritten) => void;
 }): JSX.Element {
-  const { plan, trans } = props;
+  const { trans } = props;
+  const [replanned, setReplanned] = React.useState<IPackPlan | null>(null);
+  const [written, setWritten] = React.useState<IKitignoreWritten | null>(null);
+  React.useEffect(() => {
+    setReplanned(null);
+    setWritten(null);
+  }, [props.plan]);
+  const plan = replanned ?? props.plan;
+  const secrets = plan.secrets ?? [];
+  const secretPaths = new Set(secrets.map(secret => secret.path));
+  const warnings = plan.warnings.filter(w => !secretPaths.has(w.path));
   return (
     <div className="jp-kitlab-plan" data-testid="kitlab-plan">
+      <SecretsNotice
+        key={plan.folder + secrets.map(secret => secret.path).join('\n')}
+        folder={plan.folder}
+        secrets={secrets.map(secret => ({
+          path: secret.path,
+          kinds: secret.kinds,
+          where: trans.__('packed by %1', secret.field)
+        }))}
+        preview={plan.suggestedKitignore}
+        consequence={trans.__(
+          'Packing stops on them (unless secrets are allowed): leave them out of every layer with .kitignore.'
+        )}
+        trans={trans}
+        onWritten={done => {
+          setWritten(done);
+          props.onKitignoreWritten?.(done);
+          void getPlan(plan.folder).then(setReplanned, () => undefined);
+        }}
+      />
+      {written && secrets.length === 0 && (
+        <p
+          className="jp-kitlab-note jp-kitlab-note-ok"
+          data-testid="kitlab-kitignore-written"
+        >
+          {trans.__(
+            '%1 written: no layer carries a file that looks like a secret now.',
+            written.path
+          )}
+        </p>
+      )}
       <p>
         {trans._n('%1 layer', '%1 layers', plan.layers.length)}
         {', '}
@@ -40,11 +87,8 @@ export function PlanView(props: {
               </summary>
               <ul className="jp-kitlab-files">
                 {layer.files.map(file => (
-                  <li key={file.name}>
-                    <span>{file.name}</span>
-                    <span className="jp-kitlab-muted">
-                      {formatBytes(file.size)}
-                    </span>
+                  <li key={file} className="jp-kitlab-entry-path">
+                    {file}
                   </li>
                 ))}
                 {layer.fileCount > layer.files.length && (
@@ -60,9 +104,9 @@ export function PlanView(props: {
           </li>
         ))}
       </ul>
-      {plan.warnings.length > 0 && (
+      {warnings.length > 0 && (
         <ul className="jp-kitlab-note jp-kitlab-warning">
-          {plan.warnings.map((warning, index) => (
+          {warnings.map((warning, index) => (
             <li key={index}>{warning.message}</li>
           ))}
         </ul>

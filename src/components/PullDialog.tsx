@@ -1,7 +1,12 @@
 import * as React from 'react';
 
 import { isLocalRegistry, registryHost } from '../reference';
-import { defaultDestination, IUnpackSelection, unpackFilters } from '../unpack';
+import {
+  defaultDestination,
+  IUnpackSelection,
+  KITS_FOLDER,
+  unpackFilters
+} from '../unpack';
 import {
   CheckField,
   IFormViewProps,
@@ -78,6 +83,13 @@ export function PullFormView(
       {form.text('destination', trans.__('Destination folder'), {
         onChange: () => setDestinationEdited(true)
       })}
+      <p className="jp-kitlab-muted" data-testid="kitlab-pull-where">
+        {trans.__(
+          'By default a kit goes into %1 of the current folder (%2). It keeps its own Kitfile, so scanning and packing this folder leave it out. An existing folder: you choose to overwrite, keep its files or use a new folder.',
+          `${KITS_FOLDER}/`,
+          props.cwd || '/'
+        )}
+      </p>
       <fieldset className="jp-kitlab-fieldset">
         <legend>{trans.__('Unpack')}</legend>
         {parts.map(([key, label]) => (

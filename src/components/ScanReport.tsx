@@ -4,7 +4,21 @@ import * as React from 'react';
 
 import { ENTRY_KINDS, kindInKitfile } from '../draft';
 import { formatBytes } from '../format';
-import { EntryKind, IKitfile, IScanEntry, IScanReport } from '../tokens';
+import {
+  EntryKind,
+  IKitfile,
+  IScanEntry,
+  IScanReport,
+  ISecretFinding
+} from '../tokens';
+import {
+  coveredBy,
+  ExcludedNotice,
+  ExternalIONotice,
+  HugeCodeNotice,
+  RequirementsNotice,
+  SecretsNotice
+} from './Hygiene';
 
 /** The English labels of the entry kinds (translated at render time). */
 export function kindLabel(kind: EntryKind, trans: TranslationBundle): string {
@@ -24,9 +38,35 @@ export function kindLabel(kind: EntryKind, trans: TranslationBundle): string {
 
 const NOT_PACKED = '';
 
+/** Every path the Kitfile packs (model, parts, datasets, code, docs). */
+function kitfilePaths(kitfile: IKitfile): string[] {
+  return [
+    kitfile.model?.path,
+    ...(kitfile.model?.parts ?? []).map(part => part.path),
+    ...(kitfile.datasets ?? []).map(entry => entry.path),
+    ...(kitfile.code ?? []).map(entry => entry.path),
+    ...(kitfile.docs ?? []).map(entry => entry.path)
+  ].filter((path): path is string => typeof path === 'string' && path !== '');
+}
+
+/** Where a secret finding is, as the notebook numbers it ("cell 2, line 1": code cells, like [2]). */
+function secretWhere(secret: ISecretFinding, trans: TranslationBundle): string {
+  if (secret.cell !== undefined && secret.line !== undefined) {
+    return trans.__('code cell %1, line %2', secret.cell, secret.line);
+  }
+  return secret.line !== undefined ? trans.__('line %1', secret.line) : '';
+}
+
+/** The contents path of the scanned folder ('.' is the server root). */
+function contentsFolder(report: IScanReport): string {
+  return report.folder && report.folder !== '.' ? report.folder : '';
+}
+
 /**
  * What the scan found, each file with its reasons, size and kind. Changing an entry's kind or dropping
- * it edits the draft Kitfile; the hygiene part says what was kept out and what no layer covers.
+ * it edits the draft Kitfile; the hygiene part says which files hold secrets, what was left out and
+ * why, what no layer covers (computed from the current Kitfile, so it follows edits), what the code
+ * reads from outside the folder, and the pinned requirements.
  */
 export function ScanReport(props: {
   report: IScanReport;
@@ -38,8 +78,18 @@ export function ScanReport(props: {
   const { report, draft, trans } = props;
   const hygiene = report.hygiene ?? {};
   const secrets = hygiene.secrets ?? [];
-  const uncovered = hygiene.uncovered ?? [];
-  const uncoveredCount = hygiene.uncoveredCount ?? uncovered.length;
+  // The scan listed the files its own draft left out; the Kitfile has changed since (a file made the
+  // model is in a layer now), so coverage is worked out again from the current paths.
+  const packed = kitfilePaths(draft);
+  const scanned = hygiene.uncovered ?? [];
+  const uncovered = scanned.filter(path => !coveredBy(packed, path));
+  const uncoveredCount =
+    (hygiene.uncoveredCount ?? scanned.length) -
+    (scanned.length - uncovered.length);
+  const external = [
+    ...(hygiene.externalReads ?? []),
+    ...(hygiene.externalWrites ?? [])
+  ];
   const warnings = (report.warnings ?? []).map(warningText);
   return (
     <div className="jp-kitlab-scan" data-testid="kitlab-scan-report">
@@ -92,6 +142,23 @@ export function ScanReport(props: {
                       {tag}
                     </span>
                   ))}
+                  {entry.pickle && (
+                    <span
+                      className={
+                        entry.pickle.verdict === 'safe'
+                          ? 'jp-kitlab-chip jp-kitlab-chip-ok'
+                          : 'jp-kitlab-chip jp-kitlab-chip-warn'
+                      }
+                      data-testid="kitlab-pickle-verdict"
+                      title={entry.pickle.globals.join(', ')}
+                    >
+                      {entry.pickle.verdict === 'safe'
+                        ? trans.__('safe pickle')
+                        : entry.pickle.verdict === 'dangerous'
+                          ? trans.__('dangerous pickle')
+                          : trans.__('unknown pickle')}
+                    </span>
+                  )}
                   {current !== null && (
                     <ToolbarButtonComponent
                       icon={closeIcon}
@@ -115,34 +182,27 @@ export function ScanReport(props: {
           })}
         </ul>
       )}
-      {secrets.length > 0 && (
-        <div
-          className="jp-kitlab-note jp-kitlab-note-ok"
-          data-testid="kitlab-secrets"
-        >
-          <strong>
-            {trans._n(
-              '%1 secret kept out of every layer:',
-              '%1 secrets kept out of every layer:',
-              secrets.length
-            )}
-          </strong>
-          <ul>
-            {secrets.map(secret => (
-              <li key={`${secret.path}:${secret.line ?? ''}:${secret.kind}`}>
-                {secret.line !== undefined
-                  ? trans.__(
-                      '%1, line %2: %3',
-                      secret.path,
-                      secret.line,
-                      secret.kind
-                    )
-                  : trans.__('%1: %2', secret.path, secret.kind)}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <SecretsNotice
+        folder={contentsFolder(report)}
+        secrets={secrets.map(secret => ({
+          path: secret.path,
+          kinds: secret.kinds ?? [secret.kind],
+          where: secretWhere(secret, trans)
+        }))}
+        preview=""
+        consequence={trans.__(
+          "A layer that holds one of them stops the pack. Write .kitignore adds them to the folder's .kitignore (your lines stay)."
+        )}
+        trans={trans}
+      />
+      <HugeCodeNotice items={hygiene.hugeCodeLayers ?? []} trans={trans} />
+      <ExternalIONotice items={external} trans={trans} />
+      <RequirementsNotice
+        folder={contentsFolder(report)}
+        text={report.requirements ?? ''}
+        trans={trans}
+      />
+      <ExcludedNotice items={hygiene.excluded ?? []} trans={trans} />
       {hygiene.suggestedKitignore && (
         <details className="jp-kitlab-note">
           <summary>{trans.__('Suggested .kitignore')}</summary>
