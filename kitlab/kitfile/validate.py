@@ -1,9 +1,10 @@
 """Checking a parsed Kitfile: kit's own rules plus the mistakes kit only notices late or never.
 
 kit's rules (``ValidateKitfile`` in 1.7, ``KitFile.Validate`` in newer kit): no two layers with the same
-path (an empty path counts as ``.``; 1.7 compares raw strings, newer kit cleaned paths), no absolute
-paths, model part ``type`` syntax, only local paths except ``model.path`` (which may be a ModelKit
-reference), remote dataset rules, MCP server rules. Added here: paths that leave the context directory
+path (an empty path counts as ``.``; 1.7 compares raw strings, newer kit cleaned paths, so ``src``
+and ``./src`` are only a warning here), no absolute paths, model part ``type`` syntax, only local paths
+except ``model.path`` (the one place kit reads a ModelKit reference: ``src:v1`` elsewhere is a file),
+remote dataset rules, MCP server rules. Added here: paths that leave the context directory
 (kit 1.7 silently packs an empty layer), paths that do not exist or escape through a symlink (when the
 context directory is known), duplicate dataset names, non-SPDX licenses, and the kit version newer
 fields need. Every problem is returned, each with its field path; nothing is raised.
@@ -107,7 +108,9 @@ class _Checker:
     def run(self) -> list[Problem]:
         if self.kf.manifest_version != "1.0.0":
             shown = self.kf.manifest_version or "(empty)"
-            self.warn("manifestVersion", f"kit expects 1.0.0, not {shown}; newer kit warns about it")
+            self.warn(
+                "manifestVersion", f"Kitfiles use manifestVersion 1.0.0, not {shown} (kit does not check it)"
+            )
         self.check_path_kinds()
         self.check_duplicates()
         self.check_remote_datasets()
@@ -121,14 +124,8 @@ class _Checker:
 
     def check_path_kinds(self) -> None:
         for layer in self.layers:
-            kind = path_type(layer.path)
+            kind = layer_path_type(layer)
             if kind is PathType.MODELKIT:
-                if layer.section != "model":
-                    self.error(
-                        layer.field,
-                        f"{layer.path!r} is read as a ModelKit reference; references are only allowed in "
-                        "model.path (rename the file if it really is one)",
-                    )
                 continue
             if kind is PathType.HTTP:
                 self.error(layer.field, "HTTP(S) URLs are not supported; only local paths are")
@@ -160,11 +157,12 @@ class _Checker:
             raw_seen[raw] = layer
             clean = go_clean(raw)
             if clean in clean_seen:
+                # kit v1.7 compares the paths as written and packs both layers; newer kit refuses.
                 first = clean_seen[clean]
-                self.error(
+                self.warn(
                     layer.field,
-                    f"{layer.path!r} is the same path as {first.path!r} ({first.field}); "
-                    "newer kit refuses it",
+                    f"{layer.path!r} is the same path as {first.path!r} ({first.field}): both layers hold "
+                    "the same files, and newer kit refuses the Kitfile",
                 )
                 continue
             clean_seen[clean] = layer
@@ -249,7 +247,7 @@ class _Checker:
     def check_on_disk(self, context_dir: Path) -> None:
         root = context_dir.resolve()
         for layer in self.layers:
-            if layer.field in self.remote_fields or path_type(layer.path) is not PathType.LOCAL:
+            if layer.field in self.remote_fields or layer_path_type(layer) is not PathType.LOCAL:
                 continue
             clean = go_clean(layer.path)
             if clean.startswith("/") or clean.split("/")[0] == "..":
@@ -270,3 +268,11 @@ class _Checker:
 def validate_kitfile(kf: Kitfile, context_dir: Path | None = None) -> list[Problem]:
     """All problems of ``kf`` (errors and warnings); paths are checked on disk if ``context_dir`` is given."""
     return _Checker(kf, Path(context_dir) if context_dir is not None else None).run()
+
+
+def layer_path_type(layer: LayerPath) -> PathType:
+    """kit reads a ModelKit reference only in ``model.path``; anywhere else ``src:v1`` is a file name."""
+    kind = path_type(layer.path)
+    if kind is PathType.MODELKIT and layer.field != "model.path":
+        return PathType.LOCAL
+    return kind

@@ -348,6 +348,8 @@ def plan_pack(
     )
     plan.raise_for_errors()
     warnings += [f"{w.field}: {w.message}" for w in plan.warnings]
+    if compression == "zstd":
+        warnings.append("compression: zstd layers need kit 1.15 or later; kit 1.7 to 1.14 cannot unpack them")
     keys = [layer_cache_key(layer, compression) for layer in plan.layers]
     hits: list[CachedLayer | None] = []
     for key in keys:
