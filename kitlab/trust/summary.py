@@ -28,6 +28,16 @@ def _md(value: object) -> str:
     return str(value).translate(_ESCAPES).strip()[:300]
 
 
+def _writer(writer: dict[str, Any]) -> str:
+    """``train.ipynb`` cell 3 [12], or ``prep.py`` line 40: where the provenance says an artifact was
+    written (the N-th code cell, and the prompt the notebook shows for it)."""
+    source = f"`{_md(writer.get('source', ''))}`"
+    if isinstance(writer.get("cell"), int):
+        count = writer.get("executionCount")
+        return f"{source} cell {writer['cell']}" + (f" [{count}]" if isinstance(count, int) else "")
+    return f"{source} line {_md(writer.get('line', '?'))}"
+
+
 def key_fingerprint(key: ec.EllipticCurvePublicKey) -> str:
     """``SHA256:<base64>`` of the key's DER SubjectPublicKeyInfo, as ssh-keygen -l shows keys."""
     der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -69,7 +79,14 @@ def trust_note(
             lines.append(f"- `{_md(dep.get('uri', ''))}` (sha256 `{_md(dep['digest']['sha256'])[:12]}…`)")
         if len(files) > MAX_LISTED_SOURCES:
             lines.append(f"- … and {len(files) - MAX_LISTED_SOURCES} more notebooks and scripts")
-        python = _dict(build.get("internalParameters")).get("python")
+        internal = _dict(build.get("internalParameters"))
+        for artifact in [_dict(a) for a in _list(internal.get("artifacts"))][:MAX_LISTED_SOURCES]:
+            writers = [_writer(_dict(w)) for w in _list(artifact.get("producedBy"))[:3]]
+            lines.append(f"- `{_md(artifact.get('path', ''))}` written by " + ", ".join(writers))
+        for kernel in [_dict(k) for k in _list(internal.get("kernels"))][:MAX_LISTED_SOURCES]:
+            version = f" (Python {_md(kernel['python'])})" if kernel.get("python") else ""
+            lines.append(f"- kernel `{_md(kernel.get('name', ''))}`{version}")
+        python = internal.get("python")
         if python:
             lines.append(f"- Python {_md(python)}")
         builder, started = _dict(run.get("builder")).get("id"), _dict(run.get("metadata")).get("startedOn")

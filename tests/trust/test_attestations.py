@@ -229,4 +229,6 @@ def test_a_verified_pull_writes_who_signed_and_what_produced_it_into_the_noteboo
     assert f"git commit `{head.stdout.strip()}`" in note
     assert "(clean tree)" in note
     assert "`train.ipynb` (sha256" in note
+    assert "- `model.safetensors` written by `train.ipynb` cell 1 [7]" in note
+    assert f"- kernel `python3` (Python {platform.python_version()})" in note
     assert "A signed CycloneDX SBOM is attached" in note
