@@ -31,7 +31,24 @@ HEADER = """\
 The `kitlab` command packs, inspects and moves ModelKits from a terminal or CI job, with the verbs and
 flags of the `kit` CLI where kit has them. It uses the same local store and credentials as `kit`
 (see [where the store and credentials live](../README.md#where-the-store-and-credentials-live)).
-Errors print as `Error: <message>` on stderr with exit status 1, like kit.
+Errors print as `Error: <message>` on stderr with exit status 1, like kit; so do usage errors (an
+unknown flag, a missing argument). Outputs a script may parse are kit's, byte for byte: `list`'s table
+(kit's column spacing, sizes rounded down: 1,150,000 bytes is `1.0 MiB`), `list --format json` and
+`inspect` (Go's JSON: UTF-8, `<`, `>` and `&` escaped, `"<none>"` and `null` where kit writes them), and
+`info` (kit's YAML). Boolean flags take kit's forms: `--tls-verify` alone, `--tls-verify=false` (or
+`--no-tls-verify`).
+
+Where kitlab differs from kit:
+
+- `list --format` takes `table`, `json` or a Go template made of `{{.Field}}`s only (`Repo`, `Digest`,
+  `Tags`, `ModelName`, `Size`, `Author`), printed once per kit; pipelines, `range` and functions are
+  refused with an error.
+- `unpack` of a kit missing from the store pulls it (and missing parents) into the store first, then
+  unpacks; kit reads it from the registry without storing it.
+- `remove --remote` removes the tag, and refuses where the registry could only do that by deleting the
+  kit under other tags too; kit deletes the kit the tag names.
+- `pack` leaves names containing `..` out (kit cannot unpack them) unless `--allow-kitlab-only-names`;
+  the [README](../README.md#compatibility-with-kit) lists the other differences.
 
 Every section below is the command's own `--help` output.
 """
