@@ -55,7 +55,7 @@ from kitlab.modelkit.registry import (
 )
 from kitlab.modelkit.store import LocalStore, require_tag_or_digest
 from kitlab.modelkit.transfer import DEFAULT_CONCURRENCY, as_reference, require_remote, run_parallel
-from kitlab.progress import CancelToken, ProgressFn, no_progress
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 
 MAX_CONFIG_BYTES = 16 << 20
 _TMP_PREFIX = "pull-"  # not the store's "blob-<pid>-" prefix: these files outlive the process to resume
@@ -374,22 +374,22 @@ def _pull_one(
     missing = [d for d in blobs.values() if not store.has_blob(d.digest)]
     result.skipped_blobs += len(blobs) - len(missing)
     count = len(missing)
+    for index, desc in enumerate(missing):  # every blob's bar (and so the job's total) from the start
+        progress(ProgressEvent("download", desc.digest, index, count, 0, desc.size))
 
     def work(job: tuple[int, Descriptor], client: RegistryClient, token: CancelToken) -> int:
         index, desc = job
         data = prefetched.pop(desc.digest, None)
         if data is None:
-            return _fetch_into_store(
-                client,
-                store,
-                desc,
-                progress=progress,
-                cancel=token,
-                index=index,
-                count=count,
+            moved = _fetch_into_store(
+                client, store, desc, progress=progress, cancel=token, index=index, count=count
             )
-        store.put_blob_stream([data], expected_digest=desc.digest, expected_size=desc.size, cancel=token)
-        return desc.size
+        else:
+            store.put_blob_stream([data], expected_digest=desc.digest, expected_size=desc.size, cancel=token)
+            moved = desc.size
+        # Also when the bytes came another way (held in memory, stored by a concurrent pull).
+        progress(ProgressEvent("download", desc.digest, index, count, desc.size, desc.size))
+        return moved
 
     sizes = run_parallel(
         list(enumerate(missing)),

@@ -33,7 +33,7 @@ from kitlab.modelkit.transfer import (
     run_parallel,
     upload_one,
 )
-from kitlab.progress import CancelToken, ProgressFn, no_progress
+from kitlab.progress import CancelToken, ProgressEvent, ProgressFn, no_progress
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,9 @@ def push(
         )
         for i, blob in enumerate(blobs.values())
     ]
+
+    for job in jobs:  # every blob's bar (and so the job's total) from the start
+        progress(ProgressEvent("upload", job.desc.digest, job.index, job.count, 0, job.desc.size))
 
     def open_at(digest: str) -> OpenFn:
         def open_fn(offset: int) -> BinaryIO:
