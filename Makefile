@@ -22,15 +22,19 @@ KIT_VERSION  ?= v1.7.0
 # The cosign CLI the signing tests (tests/trust) check kitlab's signatures against, both ways
 # (docs/trust.md); built from source with `go install` (scripts/install_go_tools.sh).
 COSIGN_VERSION ?= v2.6.5
+# The oras CLI (built on oras-go, the library kit transfers with): the peer the transfer benchmarks run
+# side by side (benchmarks/speed.py). Only `make bench-tools` installs it; `make test` never needs it.
+ORAS_VERSION ?= v1.3.6
 
 FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) package.json tsconfig.json
 
-.PHONY: help lab test lint pytest jest binder-check ui-test hub-test system-deps kit go-tools clean
+.PHONY: help lab test lint pytest jest binder-check ui-test hub-test system-deps kit go-tools bench-tools clean
 
 help:
 	@echo "make lab    set up and start JupyterLab with kitlab on the demo workspace"
 	@echo "make test   set up and run every check (ruff, tsc, eslint, pytest, jest, Galata UI tests)"
 	@echo "make screenshots  refresh the README's pictures in docs/images/ from the UI tests"
+	@echo "make bench-tools  install what benchmarks/ compare against (the oras CLI into .bin)"
 
 # ---------------------------------------------------------------------------------------------- setup
 $(VENV)/bin/python:
@@ -89,6 +93,13 @@ $(STAMPS)/cosign-$(COSIGN_VERSION): scripts/install_go_tools.sh
 	scripts/install_go_tools.sh $(COSIGN_VERSION) $(BIN)
 	touch $@
 
+bench-tools: $(STAMPS)/oras-$(ORAS_VERSION) $(BIN)/kitref
+
+$(STAMPS)/oras-$(ORAS_VERSION): scripts/install_go_tools.sh
+	@mkdir -p $(STAMPS) $(BIN)
+	scripts/install_go_tools.sh --oras $(ORAS_VERSION) $(BIN)
+	touch $@
+
 # An OCI registry with the referrers API (go-containerregistry's), for the referrer signature tests.
 $(BIN)/ociregistry: $(shell find tools/ociregistry -type f 2>/dev/null)
 	@mkdir -p $(BIN)
@@ -136,14 +147,14 @@ ui-test: ui-tests/node_modules/.stamp
 # kitlab behind a real JupyterHub and its proxy (docs/jupyterhub.md): a user logs in on the hub's page
 # and packs and pushes from /user/<name>/lab. The hub's state lives in a temporary folder it removes.
 hub-test: ui-tests/node_modules/.stamp
-	cd ui-tests && KITLAB_HUB_PORT=$(FREE_PORT) CI=1 jlpm playwright test --config hub.config.js
+	cd ui-tests && KITLAB_HUB_PORT=$(FREE_PORT) KITLAB_HUB_REGISTRY_PORT=$(FREE_PORT) CI=1 jlpm playwright test --config hub.config.js
 
 # The README's pictures: only this target lets the UI tests write into the tracked docs/images/
 # (docs/building.md, "Screenshots"); `make test` never changes them.
 .PHONY: screenshots
 screenshots: $(STAMPS)/python-test ui-tests/node_modules/.stamp
 	cd ui-tests && KITLAB_SCREENSHOTS=1 KITLAB_UI_PORT=$(FREE_PORT) CI=1 jlpm playwright test package.spec.ts kits.spec.ts
-	cd ui-tests && KITLAB_SCREENSHOTS=1 KITLAB_HUB_PORT=$(FREE_PORT) CI=1 jlpm playwright test --config hub.config.js
+	cd ui-tests && KITLAB_SCREENSHOTS=1 KITLAB_HUB_PORT=$(FREE_PORT) KITLAB_HUB_REGISTRY_PORT=$(FREE_PORT) CI=1 jlpm playwright test --config hub.config.js
 
 # Last, so that pytest's summary line closes the output.
 pytest:
