@@ -207,8 +207,9 @@ def _warn_about_secrets(report: ScanReport, secrets: list[dict[str, object]]) ->
     for path in sorted({str(s["path"]) for s in secrets}):
         kinds = sorted({k for s in secrets if s["path"] == path for k in finding_kinds(s)})
         report.warnings.append(
-            f"{path} holds a possible secret ({', '.join(kinds)}): it is kept out of every layer by the "
-            "suggested .kitignore; remove the secret (or clear the notebook output) to pack it"
+            f"{path} holds a possible secret ({', '.join(kinds)}): a layer that carries it stops the pack; "
+            "leave it out with .kitignore (Write .kitignore), or remove the secret (or clear the notebook "
+            "output) to pack it"
         )
 
 
