@@ -72,3 +72,25 @@ def test_plan_lists_what_is_left_out(capsys, context):
     assert "'models/weights..v2.bin' is left out" in err
     model_row = next(line for line in out.splitlines() if line.startswith("model"))
     assert " 1 files" in model_row
+
+
+async def test_server_pack_jobs_leave_them_out_unless_asked(jp_fetch, jp_root_dir):
+    from tests.test_server_jobs import call, wait_job
+
+    folder = jp_root_dir / "dots"
+    (folder / "models").mkdir(parents=True)
+    (folder / "models/weights.bin").write_bytes(b"w")
+    (folder / "models/weights..v2.bin").write_bytes(b"v2")
+    (folder / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: models\n")
+    results = []
+    for extra in ({}, {"allowKitlabOnlyNames": True}):
+        params = {"path": "dots", "reference": f"dots:v{len(results)}", **extra}
+        code, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": params})
+        assert code == 202
+        done = await wait_job(jp_fetch, job["id"])
+        assert done["state"] == "succeeded", done["error"]
+        results.append(done["result"])
+    left_out, packed = results
+    assert any("'models/weights..v2.bin' is left out" in w for w in left_out["warnings"])
+    assert any("only kitlab can unpack this kit" in w for w in packed["warnings"])
+    assert left_out["layers"][0]["digest"] != packed["layers"][0]["digest"]
