@@ -13,6 +13,8 @@ const base = require('./playwright.config');
 
 const port = process.env.KITLAB_HUB_PORT || '8000';
 const baseURL = `http://127.0.0.1:${port}`;
+// The team registry the test starts, the only one the hub's servers allow (Kitlab.allowed_registries).
+process.env.KITLAB_HUB_REGISTRY_PORT ||= '5000';
 if (!process.env.KITLAB_HUB_DIR) {
   process.env.KITLAB_HUB_DIR = path.join(
     os.tmpdir(),
@@ -26,7 +28,8 @@ module.exports = {
   testDir: './tests-hub',
   outputDir: './test-results-hub',
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'hub-report' }]],
-  use: { ...base.use, baseURL },
+  // The size the issue's walk-through used: room for the sidebar and the main-area Kitfile editor.
+  use: { ...base.use, baseURL, viewport: { width: 1440, height: 900 } },
   webServer: {
     command: 'jupyterhub --config jupyterhub_config.py',
     url: `${baseURL}/hub/login`,

@@ -5,8 +5,8 @@ and gets a single-user JupyterLab with kitlab under /user/alice/.
 Everything the hub writes (its sqlite database, cookie secret, pid files, the users' homes) lives in
 KITLAB_HUB_DIR, a new temporary folder hub.config.js names and this file makes; the hub removes it
 when it stops. The public
-port is KITLAB_HUB_PORT (the Makefile picks a free one); the proxy's API and the hub's own port are
-free loopback ports picked here.
+port is KITLAB_HUB_PORT and the team registry's KITLAB_HUB_REGISTRY_PORT (the Makefile picks free
+ones); the proxy's API and the hub's own port are free loopback ports picked here.
 """
 
 import atexit
@@ -71,6 +71,8 @@ c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 # Each user's kit store under her own home, as an administrator would pin it (docs/jupyterhub.md).
 c.Spawner.environment = {"KITOPS_HOME": lambda spawner: str(homes / spawner.user.name / ".kitops")}
+# The one registry users may use: the team's, which the test starts on KITLAB_HUB_REGISTRY_PORT.
+c.Spawner.args = [f"--Kitlab.allowed_registries=127.0.0.1:{int(os.environ['KITLAB_HUB_REGISTRY_PORT'])}"]
 if os.getuid() == 0:
     # Jupyter refuses to run as root unless told (CI runs as root).
-    c.Spawner.args = ["--ServerApp.allow_root=True"]
+    c.Spawner.args.append("--ServerApp.allow_root=True")

@@ -18,7 +18,9 @@ const USER = 'alice';
 let registry: IRegistryServer | null = null;
 
 test.beforeAll(async () => {
-  registry = await startRegistry();
+  registry = await startRegistry({
+    port: Number(process.env.KITLAB_HUB_REGISTRY_PORT)
+  });
 });
 
 test.afterAll(() => {
@@ -52,22 +54,25 @@ test('log in through JupyterHub, scan, pack and push from /user/<name>/lab', asy
     '/lab'
   );
   const panel = new KitlabPanel(lab, testInfo);
-  await expect(panel.tab).toBeVisible({ timeout: 30000 });
+  // The ModelKit tab of the left sidebar, as she finds it (by its name).
+  await page
+    .getByRole('tablist', { name: 'main sidebar' })
+    .getByRole('tab', { name: 'ModelKit' })
+    .click({ timeout: 30000 });
   await panel.open();
   // The panel names her own store: the spawner put it under her home (KITOPS_HOME).
   await expect(panel.root).toContainText(`home/${USER}/.kitops/storage`);
 
-  // Scan: the model the notebook trained is found in alice's home (the server root).
+  // Scan: her folder's Kitfile editor opens in the main area, with the model the notebook trained.
   await panel.scanFolder('demo');
   const model = panel.entry('models/churn.joblib');
   await expect(model).toHaveAttribute('data-kind', 'model');
   await expect(panel.form).toBeVisible();
   await panel.screenshot('hub-scan');
-  await panel.docsScreenshot('hub');
 
   // Pack into her store: the kit lands there, on disk under her home.
-  await panel.save();
   await panel.pack('churn', 'v1');
+  await panel.showTab('Jobs');
   await panel.expectJobSucceeded(panel.latestJob);
   await panel.showTab('Kits');
   await expect(panel.kit('localhost/churn')).toBeVisible({ timeout: 10000 });
@@ -81,8 +86,7 @@ test('log in through JupyterHub, scan, pack and push from /user/<name>/lab', asy
   expect(fs.existsSync(path.join(store, 'index.json'))).toBe(true);
 
   // Pack & push to the team registry (plain HTTP: it is on loopback).
-  await panel.showTab('Package');
-  await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
+  await panel.editor.getByRole('button', { name: 'Pack & push…' }).click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('input[name="push"]')).toBeChecked();
   await dialog.locator('input[name="registry"]').fill(host);
@@ -91,14 +95,28 @@ test('log in through JupyterHub, scan, pack and push from /user/<name>/lab', asy
   await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
   await dialog.getByRole('button', { name: 'Start' }).click();
   await expect(dialog).toHaveCount(0);
+  await panel.showTab('Jobs');
   const push = panel.root.locator('.jp-kitlab-job', {
     hasText: `${host}/team/churn:v1`
   });
   await panel.expectJobSucceeded(push.first());
   await panel.screenshot('hub-pushed');
+  await panel.docsScreenshot('hub');
 
   // The registry itself has the kit: where the team pulls it from.
   const tags = await fetch(`http://${host}/v2/team/churn/tags/list`);
   expect(tags.status).toBe(200);
   expect((await tags.json()).tags).toContain('v1');
+
+  // The hub's servers allow only the team registry (Kitlab.allowed_registries): it is browsed from
+  // the Kits tab, any other is refused with the allowed one named.
+  await panel.expectRemoteTag(`${host}/team/churn`, 'v1');
+  await panel.root
+    .locator('input[name="repository"]')
+    .fill('127.0.0.1:1/team/churn');
+  await panel.root.getByRole('button', { name: 'List tags' }).click();
+  await expect(page.getByText(`allowed: ${host}`)).toBeVisible({
+    timeout: 10000
+  });
+  await panel.screenshot('hub-not-allowed');
 });

@@ -17,6 +17,8 @@ export interface IRegistryOptions {
   login?: { user: string; password: string };
   /** Serve HTTPS with a self-signed certificate made here (untrusted by everyone). */
   selfSignedTls?: boolean;
+  /** Listen on this loopback port (one a server under test was configured with); default: a free one. */
+  port?: number;
 }
 
 function freePort(): Promise<number> {
@@ -44,7 +46,7 @@ export async function startRegistry(
   options: IRegistryOptions = {}
 ): Promise<IRegistryServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kitlab-ui-registry-'));
-  const host = `127.0.0.1:${await freePort()}`;
+  const host = `127.0.0.1:${options.port ?? (await freePort())}`;
   const config = [
     'version: 0.1',
     'log: {level: warn}',
