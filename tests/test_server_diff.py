@@ -1,10 +1,12 @@
 """GET /kitlab/diff and pack jobs with useModelPack, through a real Jupyter server (authentication on)."""
 
 import json
+import time
 
 import pytest
 import tornado.httpclient
 
+from kitlab.modelkit import statcache
 from tests.test_server_jobs import call, project, wait_job  # noqa: F401  (project is a fixture)
 
 
@@ -52,3 +54,20 @@ async def test_diff_errors_are_clear(jp_fetch, project):  # noqa: F811
         await call(jp_fetch, "diff", params={"a": "churn:v1", "b": "local://churn:nope"})
     assert unknown.value.code == 404
     assert "churn:nope" in json.loads(unknown.value.response.body)["error"]["message"]
+
+
+async def test_diff_of_the_workspace_against_its_last_pack(jp_fetch, project, monkeypatch):  # noqa: F811
+    # The stat cache distrusts files written within RACY_WINDOW_NS of its clock: move it on, not sleep.
+    monkeypatch.setattr(statcache, "now_ns", lambda: time.time_ns() + 2 * statcache.RACY_WINDOW_NS)
+    await _pack(jp_fetch, "churn:v1")
+    (project / "data" / "train.csv").write_text("a,b\n1,2\n3,4\n")
+    code, diff = await call(jp_fetch, "diff", params={"a": "churn:v1", "path": "project"})
+    assert code == 200
+    assert diff["b"]["source"] == "workspace"
+    assert [(layer["path"], layer["status"]) for layer in diff["layers"]] == [
+        ("models/churn.joblib", "unchanged"),
+        ("data/train.csv", "changed"),
+    ]
+    with pytest.raises(tornado.httpclient.HTTPClientError) as outside:
+        await call(jp_fetch, "diff", params={"a": "churn:v1", "path": "../elsewhere"})
+    assert outside.value.code in (403, 404)

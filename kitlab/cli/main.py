@@ -675,9 +675,16 @@ def cmd_unpack(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from kitlab.modelkit.diff import diff_kits
+    from kitlab.modelkit.diff import diff_kits, diff_workspace
 
-    result = diff_kits(args.a, args.b, store=_store(args), remote=_network(args))
+    if (args.b is None) == (args.workspace is None):
+        raise InvalidInput("diff compares kit A with kit B, or with --workspace DIR: give one of them")
+    if args.workspace is not None:
+        result = diff_workspace(
+            args.a, args.workspace, kitfile_path=args.file, store=_store(args), remote=_network(args)
+        )
+    else:
+        result = diff_kits(args.a, args.b, store=_store(args), remote=_network(args))
     if args.format == "json":
         print(json.dumps(result.to_api(), indent=2, ensure_ascii=False))
         return 0
@@ -686,7 +693,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         return 0
     print("Comparing:")
     for label, side in (("A", result.a), ("B", result.b)):
-        print(f"  {label}: {side.reference} ({side.source} {side.format}, {side.digest})")
+        digest = f", {side.digest}" if side.digest else ""
+        print(f"  {label}: {side.reference} ({side.source} {side.format}{digest})")
     same = (
         "identical" if result.same_config else f"differ ({result.a.config_digest} → {result.b.config_digest})"
     )
@@ -695,7 +703,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     print("Layers:")
     for layer in result.layers:
         old, new = layer.a, layer.b
-        digests = " → ".join(v.digest[:19] for v in (old, new) if v is not None)
+        digests = " → ".join(v.digest[:19] or "(not hashed)" for v in (old, new) if v is not None)
         sizes = " → ".join(kit_size(v.size) for v in (old, new) if v is not None)
         print(f"  {layer.status:9} {layer.kind:9} {layer.path:30} {digests} ({sizes})")
     print("Kitfile:" if result.kitfile else "Kitfile: identical")
@@ -831,7 +839,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("diff", cmd_diff, "Compare two kits: layers added, removed or changed, and Kitfile fields.")
     p.add_argument("a", help="the older kit: local:// or remote:// prefix, else the local store first")
-    p.add_argument("b", help="the newer kit, as A")
+    p.add_argument("b", nargs="?", help="the newer kit, as A")
+    p.add_argument(
+        "--workspace",
+        metavar="DIR",
+        help="instead of B: what packing DIR now would change (layers the stat cache knows unchanged "
+        "keep their digest; others count as changed)",
+    )
+    p.add_argument("-f", "--file", help="with --workspace: the Kitfile (default: DIR/Kitfile)")
     p.add_argument("--format", default="text", choices=["text", "json"])
     network_flags(p)
 

@@ -10,6 +10,7 @@ Only manifests and configs are read: a few KB per kit, bounded as everywhere els
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,8 +25,10 @@ from kitlab.modelkit.mediatypes import (
     FILEPATH_ANNOTATION,
     KITFILE_ANNOTATION,
     is_prompt_layer,
+    layer_media_type,
     parse_layer_media_type,
 )
+from kitlab.modelkit.pack import plan_pack
 from kitlab.modelkit.pull import get_remote_manifest
 from kitlab.modelkit.reference import DEFAULT_REGISTRY, parse_reference
 from kitlab.modelkit.registry import Remote
@@ -45,7 +48,7 @@ class KitSide:
     """One of the two kits: where it was read, its manifest and config digests and format."""
 
     reference: str
-    source: Literal["local", "remote"]
+    source: Literal["local", "remote", "workspace"]
     digest: str
     config_digest: str
     format: str
@@ -78,7 +81,7 @@ class LayerChange:
 
     kind: str
     path: str
-    status: LayerStatus
+    status: LayerStatus  # "changed" also when the workspace's digest is unknown (diff_workspace)
     a: LayerVersion | None
     b: LayerVersion | None
 
@@ -157,6 +160,60 @@ def diff_kits(a: str, b: str, *, store: LocalStore | None = None, remote: Remote
         kitfile=fields,
         kitfile_truncated=truncated,
     )
+
+
+def diff_workspace(
+    kit: str,
+    context_dir: str | os.PathLike[str],
+    *,
+    kitfile_path: str | os.PathLike[str] | None = None,
+    store: LocalStore | None = None,
+    remote: Remote | None = None,
+) -> KitDiff:
+    """What would change if ``context_dir`` were packed (and pushed) now, against ``kit`` (the last
+    packed or pushed one, local or remote): ``b`` is the workspace, from ``plan_pack`` alone.
+
+    Nothing is hashed: a layer whose files the stat cache knows unchanged since kitlab last packed them
+    has that pack's digest; any other layer of the workspace has none (``b.digest`` is ""), and counts
+    as changed when the kit has it. A workspace kitlab never packed therefore shows every layer changed.
+    """
+    store = store or LocalStore()
+    old = _load(kit, store, remote)
+    compression = _compression_of(old.manifest)
+    plan = plan_pack(context_dir, kitfile_path=kitfile_path, compression=compression, store=store)
+    layers: dict[tuple[str, str], Descriptor] = {}
+    for layer, planned in zip(plan.layers.layers, plan.planned, strict=True):
+        raw = layer.kind == "mcpb"
+        media_type = layer_media_type(layer.kind, "none" if raw else compression, raw=raw)
+        key = (layer.kind, go_clean(layer.path))
+        while key in layers:
+            key = (key[0], key[1] + "'")
+        layers[key] = Descriptor(media_type, planned.digest, planned.size)
+    fields, truncated = _kitfile_changes(old.kitfile, plan.kitfile)
+    size = sum(planned.size for planned in plan.planned)
+    new = KitSide(str(context_dir), "workspace", "", "", old.side.format, size)
+    return KitDiff(
+        a=old.side,
+        b=new,
+        identical=False,
+        same_config=False,
+        annotations_match=False,
+        layers=_layer_changes(_keyed_layers(old), layers),
+        kitfile=fields,
+        kitfile_truncated=truncated,
+    )
+
+
+def _compression_of(manifest: Manifest) -> str:
+    """The compression of the kit's tar layers (kit packs every layer alike), for a comparable plan."""
+    for desc in manifest.layers:
+        try:
+            parsed = parse_layer_media_type(desc.media_type)
+        except InvalidInput:
+            continue
+        if not parsed.raw:
+            return parsed.compression
+    return "none"
 
 
 # ------------------------------------------------------------------------------------------ loading

@@ -21,7 +21,7 @@ from kitlab.kitfile import (
     kitfile_json_schema,
     ui_schema,
 )
-from kitlab.modelkit.diff import diff_kits
+from kitlab.modelkit.diff import diff_kits, diff_workspace
 from kitlab.modelkit.inspect import inspect_kit
 from kitlab.modelkit.pack import plan_pack
 from kitlab.modelkit.reference import Reference, parse_reference
@@ -305,18 +305,22 @@ class RemoteKitHandler(RemoteBaseHandler):
 
 
 class DiffHandler(RemoteBaseHandler):
-    """Two kits compared (``?a=&b=``, each local or on a registry as in ``kitlab diff``): layers added,
-    removed or changed and Kitfile fields; only manifests and configs are read."""
+    """Two kits compared (``?a=&b=``, each local or on a registry as in ``kitlab diff``), or kit ``a``
+    with what packing the folder ``path`` now would write (``?a=&path=``): layers added, removed or
+    changed and Kitfile fields; only manifests, configs and the plan are read."""
 
     @tornado.web.authenticated
     @authorized
     async def get(self) -> None:
         a, b = (checked_reference(self.text_argument(name), name) for name in ("a", "b"))
-        if not a or not b:
-            raise InvalidInput("the a and b parameters are required, e.g. a=model:v1&b=model:v2")
-        result = await self.run_blocking(
-            functools.partial(diff_kits, a, b, store=self.store(), remote=self.interactive_remote())
-        )
+        if not a or bool(b) == bool(self.text_argument("path")):
+            raise InvalidInput("give a and either b (a kit) or path (a folder), e.g. a=model:v1&b=model:v2")
+        store, remote = self.store(), self.interactive_remote()
+        if b:
+            compare = functools.partial(diff_kits, a, b, store=store, remote=remote)
+        else:
+            compare = functools.partial(diff_workspace, a, self.folder_argument(), store=store, remote=remote)
+        result = await self.run_blocking(compare)
         self.write_json(result.to_api())
 
 

@@ -5,13 +5,15 @@ kit (kitref: no file-path annotations, so paths come from the Kitfile) and Model
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from kitlab.cli import main
 from kitlab.errors import NotFound
-from kitlab.modelkit.diff import diff_kits
+from kitlab.modelkit import statcache
+from kitlab.modelkit.diff import diff_kits, diff_workspace
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.push import push
 from kitlab.modelkit.store import LocalStore
@@ -165,3 +167,44 @@ def test_remote_kits_and_the_cli(
     assert '~ package.version: "1.0.0" → "1.1.0"' in text
     assert main(["--config", str(home), "diff", "demo/d:v2", "demo/d:v2"]) == 0
     assert capsys.readouterr().out.startswith("ModelKits are identical")
+
+
+def test_workspace_against_its_last_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What would change if the folder were packed now: the stat cache gives unchanged layers their
+    digest; a layer whose files changed has none (not hashed) and counts as changed."""
+    # The stat cache distrusts files written within RACY_WINDOW_NS of its clock: move it on, not sleep.
+    monkeypatch.setattr(statcache, "now_ns", lambda: time.time_ns() + 2 * statcache.RACY_WINDOW_NS)
+    home = tmp_path / "home"
+    store = LocalStore(home)
+    ctx = _write(
+        tmp_path / "ws",
+        {"models/w.bin": b"weights-1" * 100, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"},
+        KITFILE_V1,
+    )
+    pack(ctx, tags=["demo/w:v1"], store=store)
+    nothing = diff_workspace("demo/w:v1", ctx, store=store)
+    assert {c.status for c in nothing.layers} == {"unchanged"}
+    assert nothing.kitfile == []
+
+    (ctx / "models" / "w.bin").write_bytes(b"weights-2" * 100)
+    (ctx / "README.md").write_bytes(b"# demo\n")
+    (ctx / "Kitfile").write_text(KITFILE_V1 + "docs:\n  - path: README.md\n")
+    result = diff_workspace("demo/w:v1", ctx, store=store)
+    assert result.b.source == "workspace"
+    assert [(c.kind, c.path, c.status) for c in result.layers] == [
+        ("model", "models/w.bin", "changed"),
+        ("code", "src", "unchanged"),
+        ("dataset", "data", "unchanged"),
+        ("docs", "README.md", "added"),
+    ]
+    assert result.layers[0].b is not None
+    assert result.layers[0].b.digest == ""  # not hashed: its files changed since the pack
+    assert [(c.field, c.status) for c in result.kitfile] == [("docs[README.md].path", "added")]
+
+    assert main(["--config", str(home), "diff", "demo/w:v1", "--workspace", str(ctx)]) == 0
+    text = capsys.readouterr().out
+    assert "changed   model     models/w.bin" in text
+    assert "(not hashed)" in text
+    assert main(["--config", str(home), "diff", "demo/w:v1"]) == 1  # neither B nor --workspace
