@@ -158,7 +158,8 @@ class _EntryCursor:
 
 def _write_kitfile(staging: Staging, kitfile: Kitfile, overwrite: bool) -> bool:
     """Stage ``Kitfile`` like kit: an identical existing file is fine; another one needs overwrite."""
-    data = dump_kitfile_yaml(kitfile).encode("utf-8")
+    # The config's numbers went through JSON (float64 in kit), so 1000000 is written as kit's 1e+06.
+    data = dump_kitfile_yaml(kitfile, json_numbers=True).encode("utf-8")
     st = staging.existing([KITFILE_NAME])
     if st is not None:
         if not stat.S_ISREG(st.st_mode):

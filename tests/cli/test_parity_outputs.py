@@ -82,6 +82,10 @@ def test_inspect_and_info_are_kits_bytes(capsys, kit, context):
     _, out, _ = run(capsys, "info", "a:v1")
     assert out == kit.run("info", "a:v1").stdout
     assert "steps: 1e+06" in out  # the config's numbers are float64 in kit
+    # unpack writes the same Kitfile as kit's unpack does (kit info's YAML).
+    kit.run("unpack", "a:v1", "-d", str(context.parent / "kit-out"), "--filter", "kitfile")
+    assert run(capsys, "unpack", "a:v1", "-d", str(context.parent / "out"), "--filter", "kitfile")[0] == 0
+    assert (context.parent / "out/Kitfile").read_bytes() == (context.parent / "kit-out/Kitfile").read_bytes()
 
 
 @pytest.mark.parametrize(
