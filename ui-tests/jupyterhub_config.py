@@ -69,6 +69,8 @@ c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(homes / "{username}")
 c.Spawner.cmd = [str(VENV_BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
+# JupyterLab starts in ~6 s here; give a loaded 2-core CI machine room before the hub gives up.
+c.Spawner.http_timeout = 60
 # Each user's kit store under her own home, as an administrator would pin it (docs/jupyterhub.md).
 c.Spawner.environment = {"KITOPS_HOME": lambda spawner: str(homes / spawner.user.name / ".kitops")}
 # The one registry users may use: the team's, which the test starts on KITLAB_HUB_REGISTRY_PORT.

@@ -31,7 +31,7 @@ test('log in through JupyterHub, scan, pack and push from /user/<name>/lab', asy
   page,
   baseURL
 }, testInfo) => {
-  test.setTimeout(120000);
+  test.setTimeout(180000);
   const host = registry!.host;
 
   // Without a hub session, alice's server URL sends the browser to the hub's login page.
@@ -45,7 +45,7 @@ test('log in through JupyterHub, scan, pack and push from /user/<name>/lab', asy
   await page.locator('#login_submit').click();
 
   // The hub spawns alice's server and sends her to it.
-  await page.waitForURL(new RegExp(`/user/${USER}/lab`), { timeout: 60000 });
+  await page.waitForURL(new RegExp(`/user/${USER}/lab`), { timeout: 90000 });
   await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
   const lab = galata.addHelpersToPage(
     page,
