@@ -356,7 +356,13 @@ export const jobsOutsidePlugin: JupyterFrontEndPlugin<void> = {
         return;
       }
       const count = running();
-      panel.title.dataset = count > 0 ? { running: String(count) } : {};
+      // Keep the tab's other data attributes: JupyterLab's data-id names the sidebar tab.
+      const dataset: Record<string, string> = { ...panel.title.dataset };
+      delete dataset.running;
+      if (count > 0) {
+        dataset.running = String(count);
+      }
+      panel.title.dataset = dataset;
       panel.title.caption =
         count > 0
           ? trans._n(
