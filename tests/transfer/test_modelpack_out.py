@@ -21,6 +21,7 @@ from kitlab.errors import InvalidInput
 from kitlab.kitfile import from_config_json
 from kitlab.modelkit.modelpack import ModelFacts
 from kitlab.modelkit.pack import pack
+from kitlab.modelkit.packpush import pack_and_push
 from kitlab.modelkit.pull import pull
 from kitlab.modelkit.push import push
 from kitlab.modelkit.store import LocalStore
@@ -220,3 +221,25 @@ def test_modelpack_round_trips_through_a_registry(
     assert out.pop("Kitfile")
     assert packed.pop("Kitfile")
     assert out == packed
+
+
+def test_pack_and_push_writes_the_same_modelpack(
+    registries: dict[str, RunningRegistry], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``pack --push --use-model-pack`` streams the layers to the registry and puts the very manifest a
+    local pack writes (same time from SOURCE_DATE_EPOCH): the same digest, nothing in the local store."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    reg = registries["none"]
+    ctx = _context(tmp_path / "ctx")
+    facts = model_facts(ctx)
+    local = pack(
+        ctx, tags=["demo/tiny:mp"], store=LocalStore(tmp_path / "a"), use_model_pack=True, model_facts=facts
+    )
+    ref = f"{reg.host}/modelpack/streamed:v1"
+    store = LocalStore(tmp_path / "b")
+    pushed = pack_and_push(ctx, ref, store=store, use_model_pack=True, model_facts=facts, **remote_kw(reg))
+    assert pushed.digest == local.manifest_digest
+    assert store.repositories() == []
+    pulled = LocalStore(tmp_path / "c")
+    pull(ref, store=pulled, **remote_kw(reg))
+    assert [k.format for k in pulled.list_kits()] == ["modelpack"]
