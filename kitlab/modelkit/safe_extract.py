@@ -34,6 +34,7 @@ import hashlib
 import os
 import secrets
 import stat
+import sys
 import tarfile
 import threading
 from collections.abc import Callable, Iterator
@@ -589,13 +590,81 @@ def _target_for(
         os.close(fd)
 
 
-def _open_archive(source: IO[bytes] | _CountingReader | _VerifiedBlob) -> tarfile.TarFile:
+_BLOCK = tarfile.BLOCKSIZE
+_ZERO_BLOCK = bytes(_BLOCK)
+_SIMPLE_TYPES = (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE)
+_USTAR_MAGICS = (tarfile.POSIX_MAGIC, tarfile.GNU_MAGIC)
+
+
+def _members(
+    source: IO[bytes] | _CountingReader | _VerifiedBlob,
+) -> Iterator[tuple[tarfile.TarInfo, tarfile.TarFile | None]]:
+    """Each entry of a layer, with the ``TarFile`` that read it (None when read by ``_plain_header``).
+
+    A stream is read by ``tarfile`` alone. In a ``_VerifiedBlob`` a plain header (a ustar file or folder:
+    what kit writes for names up to 255 bytes) is decoded here at its offset, without ``tarfile``'s
+    per-field work; any other one (PAX or GNU extensions, base-256 numbers, a bad checksum, the end) is
+    handed to ``tarfile`` from that offset, so what is accepted or refused is ``tarfile``'s decision.
+    """
+    if not isinstance(source, _VerifiedBlob):
+        with tarfile.open(fileobj=source, mode="r|") as archive:  # type: ignore[call-overload]
+            for member in archive:
+                archive.members.clear()  # nothing looks back: memory stays flat whatever the count
+                yield member, archive
+        return
+    offset = 0
+    while True:
+        block = os.pread(source.fd, _BLOCK, offset)
+        member = _plain_header(block, offset)
+        if member is None:
+            source.file.seek(offset)
+            with tarfile.open(fileobj=source.file, mode="r:") as archive:
+                member = archive.next()
+                if member is None:
+                    return
+                yield member, archive
+                offset = archive.offset
+            continue
+        yield member, None
+        # Like tarfile, only a file's data is skipped (a folder's declared size is not).
+        offset = member.offset_data + (-(-member.size // _BLOCK) * _BLOCK if member.isreg() else 0)
+
+
+def _plain_header(block: bytes, offset: int) -> tarfile.TarInfo | None:
+    """The entry a plain ustar header describes, decoded exactly as ``tarfile.TarInfo.frombuf`` does;
+    None for anything else (including the zero block that ends the archive)."""
+    kind = block[156:157]
+    if len(block) != _BLOCK or kind not in _SIMPLE_TYPES or block[257:265] not in _USTAR_MAGICS:
+        return None
+    if block[124] & 0x80 or block == _ZERO_BLOCK:  # base-256 size
+        return None
     try:
-        if isinstance(source, _VerifiedBlob):  # headers read in place; file bytes copied by offset
-            return tarfile.open(fileobj=source.file, mode="r:")
-        return tarfile.open(fileobj=source, mode="r|")  # type: ignore[call-overload]
-    except tarfile.TarError as exc:
-        raise InvalidInput(f"layer is not a valid tar archive: {exc}") from exc
+        checksum = int(_field(block[148:156]).strip() or "0", 8)
+        size = int(_field(block[124:136]).strip() or "0", 8)
+        mode = int(_field(block[100:108]).strip() or "0", 8)
+    except ValueError:
+        return None
+    if checksum != 256 + sum(block[:148]) + sum(block[156:]):  # the checksum field counts as spaces
+        return None
+    encoding = sys.getfilesystemencoding()
+    name = _field(block[0:100], encoding)
+    prefix = _field(block[345:500], encoding)
+    if kind == tarfile.AREGTYPE and name.endswith("/"):
+        kind = tarfile.DIRTYPE
+    if kind == tarfile.DIRTYPE:
+        name = name.rstrip("/")
+    if prefix:
+        name = prefix + "/" + name
+    member = tarfile.TarInfo(name)
+    member.type, member.mode, member.size = kind, mode, size
+    member.offset, member.offset_data = offset, offset + _BLOCK
+    return member
+
+
+def _field(raw: bytes, encoding: str = "ascii") -> str:
+    """``tarfile.nts``: up to the first NUL, decoded as ``tarfile`` decodes names."""
+    end = raw.find(b"\0")
+    return (raw if end == -1 else raw[:end]).decode(encoding, "surrogateescape")
 
 
 def safe_extract(
@@ -623,13 +692,10 @@ def safe_extract(
     stats = ExtractStats()
     seen: set[tuple[str, ...]] = set()
     umask = _umask()
-    archive = _open_archive(tar_stream)
     current = ""
-    with archive, _target_for(dest) as (target, dirs, dest_existing):
+    with _target_for(dest) as (target, dirs, dest_existing):
         try:
-            for member in archive:
-                # Nothing looks back at earlier members: memory stays flat whatever their count.
-                archive.members.clear()  # type: ignore[attr-defined]
+            for member, archive in _members(tar_stream):
                 current = member.name
                 if cancel is not None:
                     cancel.check()
@@ -684,7 +750,7 @@ def safe_extract(
 
 
 def _member_fill(
-    archive: tarfile.TarFile,
+    archive: tarfile.TarFile | None,
     member: tarfile.TarInfo,
     source: IO[bytes] | _CountingReader | _VerifiedBlob,
     cancel: CancelToken | None,
@@ -693,7 +759,7 @@ def _member_fill(
     """How to write one member's bytes into a descriptor (returns the count written)."""
     if isinstance(source, _VerifiedBlob):
         return lambda out: _copy_range(source, member.offset_data, member.size, out, cancel, on_bytes)
-    src = archive.extractfile(member)
+    src = archive.extractfile(member) if archive is not None else None
     if src is None:  # pragma: no cover - only for non-regular members, refused above
         raise InvalidInput(f"cannot read {member.name!r}")
     return lambda out: _copy_stream(src, out, cancel, on_bytes)
@@ -786,9 +852,9 @@ def safe_write_file(
 
 
 def _check_member(
-    archive: tarfile.TarFile, member: tarfile.TarInfo, limits: ExtractLimits, count: int
+    archive: tarfile.TarFile | None, member: tarfile.TarInfo, limits: ExtractLimits, count: int
 ) -> None:
-    if archive.pax_headers:
+    if archive is not None and archive.pax_headers:
         raise InvalidInput("unrecognized type in archive: global PAX header")
     if member.type not in (*_FILE_TYPES, tarfile.DIRTYPE):
         kind = {
