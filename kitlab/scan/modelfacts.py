@@ -55,9 +55,13 @@ def facts_for_kitfile(context: Path, kf: Kitfile) -> ModelFacts:
     if sniffed is None:
         return ModelFacts()
     facts = sniffed_facts(sniffed)
+    fmt = str(facts.get("format", ""))
+    if fmt == "huggingface":
+        # A transformers folder is a layout, not a weight format: ModelPack's format names the weights.
+        fmt = "safetensors" if any((context / kf.model.path).glob("*.safetensors")) else ""
     return ModelFacts(
         architecture=str(facts.get("architecture", "")),
-        format=str(facts.get("format", "")),
+        format=fmt,
         param_size=str(facts.get("paramSize", "")),
         precision=str(facts.get("precision", "")),
         quantization=str(facts.get("quantization", "")),

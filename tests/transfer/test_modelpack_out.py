@@ -27,6 +27,7 @@ from kitlab.modelkit.push import push
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from kitlab.scan.modelfacts import model_facts
+from tests.scan_corpus import workspaces
 from tests.support.registry import RunningRegistry
 from tests.transfer._helpers import remote_kw, tree
 
@@ -243,3 +244,34 @@ def test_pack_and_push_writes_the_same_modelpack(
     pulled = LocalStore(tmp_path / "c")
     pull(ref, store=pulled, **remote_kw(reg))
     assert [k.format for k in pulled.list_kits()] == ["modelpack"]
+
+
+@pytest.mark.parametrize("layout", ["gguf", "huggingface"])
+def test_scanner_facts_of_other_model_layouts(tmp_path: Path, layout: str) -> None:
+    """A quantised GGUF file and a Hugging Face transformers folder: what their headers say reaches the
+    config, which stays valid against the model-spec's schema."""
+    ctx = tmp_path / "ctx"
+    if layout == "gguf":
+        workspaces.gguf(ctx / "llm" / "tiny.gguf", arch="llama", file_type=15)
+        expected = ModelFacts(
+            architecture="llama", format="gguf", param_size="2.3K", precision="Q4_K", quantization="Q4_K_M"
+        )
+    else:
+        (ctx / "llm").mkdir(parents=True)
+        (ctx / "llm" / "config.json").write_text(
+            json.dumps(
+                {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "torch_dtype": "bfloat16"}
+            )
+        )
+        (ctx / "llm" / "model.safetensors").write_bytes(_safetensors({"w": ("BF16", [64, 64])}))
+        expected = ModelFacts(
+            architecture="LlamaForCausalLM", format="safetensors", param_size="4.1K", precision="bfloat16"
+        )
+    (ctx / "Kitfile").write_text("manifestVersion: 1.0.0\npackage:\n  name: llm\nmodel:\n  path: llm\n")
+    facts = model_facts(ctx)
+    assert facts == expected
+    store = LocalStore(tmp_path / "home")
+    pack(ctx, tags=["demo/llm:v1"], store=store, use_model_pack=True, model_facts=facts)
+    _manifest_json, config = _manifest(store, "demo/llm:v1")
+    jsonschema.Draft4Validator(SCHEMA).validate(config)
+    assert config["config"]["paramSize"] == expected.param_size
