@@ -17,6 +17,8 @@ def settings(**values):
     [
         ("max_concurrent_jobs", 0),
         ("max_concurrent_jobs", 1000),
+        ("transfer_concurrency", 0),
+        ("transfer_concurrency", 17),
         ("job_niceness", -1),
         ("job_niceness", 20),
         ("job_history", 0),

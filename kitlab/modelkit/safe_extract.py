@@ -18,8 +18,12 @@ kit accepts only directories and regular files and keeps every path inside the t
 * ``unpack`` extracts every layer into a ``Staging`` folder inside the destination, whose descriptor
   is held for the whole job, and moves it into place only when every layer verified: all or nothing
   (docs/hardening.md);
-* a file is written to a temporary name in its final directory and renamed into place only when
-  complete, so an interrupted extraction never leaves a half-written file under the real name;
+* an interrupted extraction never leaves a half-written file under a real name: outside a staging
+  folder a file is written to a temporary name in its final directory and renamed into place only
+  when complete; inside one (private, moved into view only by ``commit``) a new file is written in
+  place;
+* an uncompressed blob in the store is read in place: the kernel copies each file's bytes
+  (``copy_file_range``) while a thread hashes the blob (``_VerifiedBlob``);
 * existing files are never clobbered unless ``overwrite``; ``ignore_existing`` skips them instead;
 * modes come from the headers without setuid/setgid/sticky, and the umask applies (directories keep
   owner ``rwx`` so the extraction can fill them).
