@@ -265,6 +265,7 @@ export class KitlabActions {
     const trans = this._trans;
     let text: string | null;
     try {
+      await session.flush(); // the diff is against every edit made so far
       text = await session.scanDraftText();
     } catch (error) {
       await showErrorMessage(

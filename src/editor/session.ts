@@ -211,7 +211,7 @@ export class KitfileSession implements IDisposable {
   /** Put `text` in the editor (not saved); returns the text it replaced, for an undo. */
   replaceText(text: string): string {
     const previous = this.text;
-    this.context.model.fromString(text);
+    this._setText(text);
     return previous;
   }
 
@@ -337,7 +337,7 @@ export class KitfileSession implements IDisposable {
         this._formPending = false;
         if (typeof result.text === 'string' && result.text !== text) {
           this._checkedText = result.text;
-          this.context.model.fromString(result.text);
+          this._setText(result.text);
         } else {
           this._checkedText = text;
         }
@@ -355,6 +355,12 @@ export class KitfileSession implements IDisposable {
     }
     this._validating = false;
     this._emit();
+  }
+
+  /** Replace the document's text as an edit (unsaved): only the editors' own typing sets the flag. */
+  private _setText(text: string): void {
+    this.context.model.fromString(text);
+    this.context.model.dirty = true;
   }
 
   private _emit(): void {

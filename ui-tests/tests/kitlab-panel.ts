@@ -1,5 +1,5 @@
 import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
-import { Locator, TestInfo } from '@playwright/test';
+import { APIRequestContext, Locator, TestInfo } from '@playwright/test';
 
 export type PanelTab = 'Package' | 'Jobs' | 'Kits' | 'Registries';
 
@@ -68,7 +68,7 @@ export class KitlabPanel {
           };
         }
       ).jupyterapp;
-      return app.commands.execute('docmanager:close-all-files');
+      return app.commands.execute('application:close-all');
     });
     const discard = this.page.locator('.jp-Dialog').getByRole('button', {
       name: /Discard/
@@ -243,4 +243,94 @@ export class KitlabPanel {
         : this.testInfo.outputPath(`docs-${name}.png`);
     await this.page.screenshot({ path });
   }
+}
+
+/**
+ * Write `files` (path relative to `folder` → text, or bytes sent as base64) into the server root
+ * through the contents API, creating folders on the way: a workspace a spec owns.
+ */
+export async function writeWorkspace(
+  request: APIRequestContext,
+  folder: string,
+  files: Record<string, string | Buffer>
+): Promise<void> {
+  const made = new Set<string>();
+  for (const [name, content] of Object.entries(files)) {
+    const parts = `${folder}/${name}`.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const dir = parts.slice(0, i).join('/');
+      if (!made.has(dir)) {
+        made.add(dir);
+        const created = await request.put(`/api/contents/${dir}`, {
+          data: { type: 'directory' }
+        });
+        expect(created.ok(), await created.text()).toBe(true);
+      }
+    }
+    const binary = Buffer.isBuffer(content);
+    const saved = await request.put(`/api/contents/${folder}/${name}`, {
+      data: {
+        type: 'file',
+        format: binary ? 'base64' : 'text',
+        content: binary ? content.toString('base64') : content
+      }
+    });
+    expect(saved.ok(), await saved.text()).toBe(true);
+  }
+}
+
+/** Start a job through the REST API and wait until it succeeds (its error otherwise). */
+export async function runJob(
+  request: APIRequestContext,
+  kind: string,
+  params: Record<string, unknown>
+): Promise<Record<string, unknown>> {
+  const created = await request.post('/kitlab/jobs', {
+    data: { kind, params }
+  });
+  expect(created.status(), await created.text()).toBe(202);
+  const { id } = (await created.json()) as { id: string };
+  let job: Record<string, unknown> = {};
+  await expect
+    .poll(
+      async () => {
+        job = (await (
+          await request.get(`/kitlab/jobs/${id}`)
+        ).json()) as Record<string, unknown>;
+        return job.state;
+      },
+      { timeout: 60000 }
+    )
+    .toMatch(/succeeded|failed|cancelled|interrupted/);
+  expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
+  return job;
+}
+
+/** A file's text in the server root (contents API). */
+export async function readText(
+  request: APIRequestContext,
+  path: string
+): Promise<string> {
+  const response = await request.get(`/api/contents/${path}?content=1`);
+  expect(response.ok(), await response.text()).toBe(true);
+  return ((await response.json()) as { content: string }).content;
+}
+
+/**
+ * The server root on disk (JupyterLab's page config names it): for files the contents API refuses to
+ * write, such as hidden ones (`.env`, `.kitignore`).
+ */
+export async function serverRoot(
+  page: IJupyterLabPageFixture
+): Promise<string> {
+  const root = await page.evaluate(
+    () =>
+      (
+        JSON.parse(
+          document.getElementById('jupyter-config-data')?.textContent ?? '{}'
+        ) as { serverRoot?: string }
+      ).serverRoot ?? ''
+  );
+  expect(root).not.toBe('');
+  return root.replace(/^~/, process.env.HOME ?? '~');
 }

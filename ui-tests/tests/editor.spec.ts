@@ -1,0 +1,360 @@
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { APIRequestContext, TestInfo } from '@playwright/test';
+
+import { KitlabPanel } from './kitlab-panel';
+
+/*
+ * The main-area Kitfile editor (issue 20): a Kitfile opens like any document, its text is JupyterLab's
+ * document model (changes on disk and in other editors show, saving asks on a conflict), a file that
+ * does not parse is never replaced, the scan's draft replaces the text only after a diff and a yes,
+ * and Pack jumps to the first problem. Needs: GET /api/contents, GET /scan, POST /kitfile/validate,
+ * GET /schema, GET /plan, GET /kitlab/kitfile.
+ */
+test.use({ autoGoto: false, viewport: { width: 1440, height: 900 } });
+
+const KITFILE = `# Kept by kitlab: a comment the user wrote
+manifestVersion: 1.0.0
+package:
+  name: churn
+model:
+  name: churn
+  path: models/churn.joblib
+`;
+
+type App = {
+  commands: { execute(id: string, args?: unknown): Promise<unknown> };
+  docRegistry: {
+    preferredWidgetFactories(path: string): { name: string }[];
+  };
+};
+
+async function writeKitfile(
+  request: APIRequestContext,
+  text: string
+): Promise<void> {
+  const written = await request.put('/api/contents/demo/Kitfile', {
+    data: { type: 'file', format: 'text', content: text }
+  });
+  expect(written.ok(), await written.text()).toBe(true);
+}
+
+async function readKitfile(request: APIRequestContext): Promise<string> {
+  const read = await request.get('/api/contents/demo/Kitfile?content=1');
+  return ((await read.json()) as { content: string }).content;
+}
+
+/** Write `text` as demo/Kitfile and open it in the Kitfile editor. */
+async function openEditor(
+  page: IJupyterLabPageFixture,
+  request: APIRequestContext,
+  testInfo: TestInfo,
+  text = KITFILE
+): Promise<KitlabPanel> {
+  await writeKitfile(request, text);
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.closeEditors();
+  await panel.packageFolder('demo');
+  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+  return panel;
+}
+
+function execute(
+  page: IJupyterLabPageFixture,
+  id: string,
+  args: unknown
+): Promise<unknown> {
+  return page.evaluate(
+    async ([command, commandArgs]) => {
+      // The command's result (a widget) is not sent back to the test.
+      await (
+        window as unknown as { jupyterapp: App }
+      ).jupyterapp.commands.execute(command as string, commandArgs);
+    },
+    [id, args] as const
+  );
+}
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`a Kitfile opens in the main area from the file browser (${theme})`, async ({
+    page,
+    request
+  }, testInfo) => {
+    await writeKitfile(request, KITFILE);
+    await page.goto();
+    if (theme === 'dark') {
+      await page.theme.setDarkTheme();
+    } else {
+      await page.theme.setLightTheme();
+    }
+    const panel = new KitlabPanel(page, testInfo);
+    await panel.closeEditors();
+    await page.filebrowser.openDirectory('demo');
+    await page
+      .locator('.jp-DirListing-item[data-file-type="kitfile"]')
+      .dblclick();
+    await expect(panel.editor).toBeVisible({ timeout: 15000 });
+    // The scan with its reasons, the form, and the layers, side by side in the main area.
+    await expect(panel.entry('models/churn.joblib')).toBeVisible({
+      timeout: 30000
+    });
+    await expect(panel.field('root_package_name')).toHaveValue('churn');
+    await expect(panel.editor.locator('.jp-kitlab-editor-plan')).toBeVisible();
+    // The placeholder of an empty field reads as an example, in a faint colour.
+    const version = panel.field('root_package_version');
+    await expect(version).toHaveAttribute('placeholder', /^e\.g\. /);
+    // Rarely used fields wait under "More fields".
+    await expect(panel.field('root_model_parameters')).toHaveCount(0);
+    await panel.showMoreFields();
+    await expect(panel.field('root_model_parameters')).toBeVisible();
+    await panel.editor
+      .getByRole('button', { name: 'Show what will be packed' })
+      .click();
+    await expect(panel.editor.getByTestId('kitlab-plan')).toContainText(
+      'models/churn.joblib'
+    );
+    await panel.screenshot(`editor-${theme}`);
+    if (theme === 'light') {
+      await panel.docsScreenshot('kitfile-editor');
+    }
+    // "Open With" still offers JupyterLab's text editor; the Kitfile editor is the default.
+    const factories = await page.evaluate(() =>
+      (window as unknown as { jupyterapp: App }).jupyterapp.docRegistry
+        .preferredWidgetFactories('demo/Kitfile')
+        .map(factory => factory.name)
+    );
+    expect(factories[0]).toBe('Kitfile Editor');
+    expect(factories).toContain('Editor');
+  });
+}
+
+test('a Kitfile that does not parse is shown with its line and never replaced (defect 9)', async ({
+  page,
+  request
+}, testInfo) => {
+  const broken = 'manifestVersion: 1.0.0\npackage:\n  name: [churn\n';
+  const panel = await openEditor(page, request, testInfo, broken);
+  // It opens on the YAML tab, with the parser's problem and its line; the text is the user's.
+  await expect(
+    panel.editor.getByRole('button', { name: 'YAML', exact: true })
+  ).toHaveAttribute('aria-pressed', 'true');
+  await panel.expectYaml(broken);
+  const problem = panel.editor.locator('.jp-kitlab-problem').first();
+  await expect(problem).toContainText(/line \d|\d+:\d+/);
+  await expect(panel.kitfileStatus).toHaveText('Saved');
+  // The scan finishes and still does not replace anything.
+  await expect(panel.entry('models/churn.joblib')).toBeVisible({
+    timeout: 30000
+  });
+  await expect(panel.kitfileStatus).toHaveText('Saved');
+  // Pack… says why it cannot pack and goes to the problem, with no dialog and no write.
+  await expect(panel.editor.getByTestId('kitlab-pack-blocked')).toContainText(
+    'does not parse'
+  );
+  await panel.editor
+    .getByRole('button', { name: 'Pack…', exact: true })
+    .click({ force: true });
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(panel.editor.locator('.jp-kitlab-problems')).toBeFocused();
+  await panel.screenshot('broken-kitfile');
+  // The form says where to fix it.
+  await panel.editor.getByRole('button', { name: 'Form', exact: true }).click();
+  await expect(panel.editor).toContainText('fix it in the YAML tab');
+  expect(await readKitfile(request)).toBe(broken);
+});
+
+test("the scan's draft replaces the Kitfile only after a diff and a yes, with undo (defect 6)", async ({
+  page,
+  request
+}, testInfo) => {
+  const panel = await openEditor(page, request, testInfo);
+  await expect(panel.entry('models/churn.joblib')).toBeVisible({
+    timeout: 30000
+  });
+  const name = panel.field('root_package_name');
+  await name.fill('my-edit');
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+  const replace = panel.editor.getByRole('button', {
+    name: "Replace the Kitfile with the scan's draft…"
+  });
+
+  // The dialog shows what would change; Cancel keeps the edit.
+  await replace.click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText(
+    "Replace the Kitfile with the scan's draft?"
+  );
+  const diff = dialog.getByTestId('kitlab-diff');
+  await expect(
+    diff.locator('.jp-kitlab-diff-removed', { hasText: 'name: my-edit' })
+  ).toHaveCount(1);
+  await expect(diff.locator('.jp-kitlab-diff-added').first()).toBeVisible();
+  await panel.screenshot('replace-diff');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(name).toHaveValue('my-edit');
+
+  // Replace takes the scan's draft (the folder's name for the package), unsaved; Undo brings the
+  // edit back.
+  await replace.click();
+  await dialog.getByRole('button', { name: 'Replace' }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(name).toHaveValue('demo', { timeout: 10000 });
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+  expect(await readKitfile(request)).toBe(KITFILE);
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
+  await expect(name).toHaveValue('my-edit', { timeout: 10000 });
+});
+
+test('the editor shows changes made on disk and in the text editor, and a save asks on a conflict (defect 10)', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(90000);
+  const panel = await openEditor(page, request, testInfo);
+  const name = panel.field('root_package_name');
+
+  // Changed on disk, no unsaved edits: the editor loads it.
+  await writeKitfile(
+    request,
+    KITFILE.replace('name: churn\nmodel', 'name: from-disk\nmodel')
+  );
+  await expect(name).toHaveValue('from-disk', { timeout: 20000 });
+  await expect(panel.kitfileStatus).toHaveText('Saved');
+
+  // Edited in JupyterLab's text editor: the same document, so the form shows the edit and a save
+  // from the Kitfile editor writes it (it used to be reverted).
+  await execute(page, 'docmanager:open', {
+    path: 'demo/Kitfile',
+    factory: 'Editor'
+  });
+  const textEditor = page.locator(
+    '#jp-main-dock-panel .jp-FileEditor:not(.lm-mod-hidden) .cm-content'
+  );
+  await textEditor.click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('docs:\n- path: README.md\n');
+  await execute(page, 'docmanager:open', {
+    path: 'demo/Kitfile',
+    factory: 'Kitfile Editor'
+  });
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes', {
+    timeout: 10000
+  });
+  await expect(panel.field('root_docs_0_path')).toHaveValue('README.md', {
+    timeout: 10000
+  });
+  await panel.field('root_package_version').fill('3.0');
+  await panel.save();
+  const saved = await readKitfile(request);
+  expect(saved).toContain('path: README.md');
+  expect(saved).toContain("version: '3.0'");
+  expect(saved).toContain('# Kept by kitlab: a comment the user wrote');
+
+  // Unsaved edits while the file changes on disk: the editor says so, and saving asks first.
+  await panel.field('root_package_version').fill('4.0');
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+  await writeKitfile(request, KITFILE.replace('churn\nmodel', 'other\nmodel'));
+  await expect(panel.editor.getByRole('alert')).toContainText(
+    'changed on disk',
+    { timeout: 20000 }
+  );
+  await panel.screenshot('changed-on-disk');
+  await panel.editor.getByRole('button', { name: 'Save Kitfile' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog).toContainText('File Changed');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(await readKitfile(request)).toContain('name: other');
+});
+
+test('comments typed in the YAML tab survive the form, and a form edit keeps them (defect 10)', async ({
+  page,
+  request
+}, testInfo) => {
+  const panel = await openEditor(page, request, testInfo);
+  const yaml = panel.editor.getByRole('button', { name: 'YAML', exact: true });
+  const form = panel.editor.getByRole('button', { name: 'Form', exact: true });
+  await yaml.click();
+  const typed = KITFILE.replace(
+    'model:\n',
+    'model:  # typed in the YAML tab\n'
+  );
+  await panel.fillYaml(typed);
+  await form.click();
+  await expect(panel.field('root_package_name')).toHaveValue('churn');
+  await yaml.click();
+  await panel.expectYaml(typed);
+
+  // A form edit lays the value into the text as typed, comments and all.
+  await form.click();
+  await panel.field('root_package_version').fill('1.5');
+  await yaml.click();
+  await panel.expectYaml(/version: '1\.5'/);
+  await panel.expectYaml(/model: {2}# typed in the YAML tab/);
+  await panel.expectYaml(/# Kept by kitlab: a comment the user wrote/);
+});
+
+test('Pack jumps to the first problem; the pack dialog never assumes latest; cancelling writes nothing (defect 7)', async ({
+  page,
+  request
+}, testInfo) => {
+  const panel = await openEditor(page, request, testInfo);
+  const path = panel.field('root_model_path');
+  await path.fill('models/missing.joblib');
+  await expect(panel.fieldErrors('root_model_path').first()).toContainText(
+    'does not exist',
+    { timeout: 10000 }
+  );
+  await panel.editor
+    .getByRole('button', { name: 'Pack…', exact: true })
+    .click({ force: true });
+  await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+  await expect(path).toBeFocused();
+  await panel.screenshot('pack-jumps-to-problem');
+
+  // Fixed: Pack… asks (saying that Start saves first), with no tag filled in for the user.
+  await path.fill('models/churn.joblib');
+  await expect(panel.fieldErrors('root_model_path')).toHaveCount(0, {
+    timeout: 10000
+  });
+  await panel.editor
+    .getByRole('button', { name: 'Pack…', exact: true })
+    .click({ force: true });
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.getByTestId('kitlab-pack-saves')).toBeVisible();
+  await expect(dialog.locator('input[name="tag"]')).toHaveValue('');
+  await expect(dialog.locator('input[name="tag"]')).toHaveAttribute(
+    'placeholder',
+    /.+/
+  );
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(await readKitfile(request)).toBe(KITFILE);
+  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
+});
+
+test('the sidebar follows the file browser and comes back on the tab left', async ({
+  page,
+  request
+}, testInfo) => {
+  await writeKitfile(request, KITFILE);
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  // The Package tab starts at the folder the file browser shows (not the server root).
+  await page.filebrowser.openDirectory('demo');
+  await panel.open();
+  await panel.showTab('Package');
+  await expect(panel.root.locator('input[name="folder"]')).toHaveValue('demo');
+  await panel.root
+    .getByRole('button', { name: 'Open Kitfile editor', exact: true })
+    .click();
+  await expect(panel.editor).toBeVisible({ timeout: 15000 });
+  await panel.screenshot('sidebar-folder');
+
+  await panel.showTab('Kits');
+  await page.goto();
+  await panel.open();
+  await expect(
+    panel.root.getByRole('tab', { name: 'Kits', exact: false })
+  ).toHaveAttribute('aria-selected', 'true');
+  await panel.showTab('Package');
+});
