@@ -104,6 +104,11 @@ export function KeysView(props: { trans: TranslationBundle }): JSX.Element {
         />
       )}
       {keys && keys.adminKeys.length > 0 && (
+        <p className="jp-kitlab-muted">
+          {trans.__('Trusted by the administrator (trusted_keys):')}
+        </p>
+      )}
+      {keys && keys.adminKeys.length > 0 && (
         <KeyList
           keys={keys.adminKeys}
           label={trans.__('Trusted by the administrator')}

@@ -1,5 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
@@ -35,7 +36,9 @@ test('pack & push signs the kit, and cosign verifies it', async ({
   await panel.scanFolder('demo');
   await expect(panel.form).toBeVisible();
 
-  await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
+  await panel.editor
+    .getByRole('button', { name: 'Pack & push…', exact: true })
+    .click();
   const dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="registry"]').fill(host);
   await dialog.locator('input[name="repository"]').fill('org/signed');
@@ -58,20 +61,36 @@ test('pack & push signs the kit, and cosign verifies it', async ({
     `kitlab-ui-signing-${process.env.KITLAB_UI_PORT || '8888'}`
   );
   const home = path.join(testInfo.outputDir, 'cosign-home');
-  const verified = spawnSync(
-    'cosign',
-    [
-      'verify',
-      '--key',
-      path.join(keys, 'cosign.pub'),
-      '--insecure-ignore-tlog=true',
-      '--allow-http-registry',
-      `${host}/org/signed:v1`
-    ],
-    { encoding: 'utf-8', env: { ...process.env, HOME: home }, timeout: 60000 }
+  fs.mkdirSync(home, { recursive: true });
+  // An empty trusted root: cosign then fetches none from its TUF repository (no DNS, no network).
+  const trustedRoot = path.join(home, 'trusted_root.json');
+  fs.writeFileSync(
+    trustedRoot,
+    '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}'
   );
+  const cosign = (...args: string[]) =>
+    spawnSync(
+      'cosign',
+      [
+        ...args,
+        '--key',
+        path.join(keys, 'cosign.pub'),
+        '--insecure-ignore-tlog=true',
+        '--trusted-root',
+        trustedRoot,
+        '--allow-http-registry',
+        `${host}/org/signed:v1`
+      ],
+      { encoding: 'utf-8', env: { ...process.env, HOME: home }, timeout: 60000 }
+    );
+  const verified = cosign('verify');
   expect(verified.status, verified.stderr).toBe(0);
   expect(verified.stdout).toContain('"docker-manifest-digest":"sha256:');
+  // The signed push attached the SBOM and the workspace's provenance, as cosign attest stores them.
+  for (const type of ['cyclonedx', 'slsaprovenance1']) {
+    const attested = cosign('verify-attestation', '--type', type);
+    expect(attested.status, attested.stderr).toBe(0);
+  }
 
   // Pull it back with "Verify the signature": the job and the notebook say who signed it.
   await page.evaluate(() => {
@@ -99,4 +118,55 @@ test('pack & push signs the kit, and cosign verifies it', async ({
     { timeout: 60000 }
   );
   await panel.screenshot('verified-pull');
+
+  // The Kits tab: verify the kit on demand, then read its signed SBOM and provenance (light, dark).
+  await panel.showTab('kits');
+  const row = panel.root.locator(
+    `.jp-kitlab-kit[data-repository="${host}/org/signed"]`
+  );
+  await expect(row).toBeVisible({ timeout: 30000 });
+  await row.getByRole('button', { name: 'Verify signature' }).click();
+  await expect(row.locator('.jp-kitlab-verdict-verified')).toHaveText(
+    'verified by cosign.pub',
+    { timeout: 30000 }
+  );
+  await panel.screenshot('kits-verified');
+  await row.getByRole('button', { name: 'SBOM and provenance…' }).click();
+  const report = page.locator('.jp-Dialog .jp-kitlab-trust-report');
+  await expect(report).toContainText('What produced it');
+  await expect(report).toContainText('packed by');
+  await expect(report.getByRole('table', { name: 'Layers' })).toContainText(
+    'sha256:'
+  );
+  await report.getByText(/files with their SHA-256/).click();
+  await expect(report.getByRole('table', { name: 'Files' })).toContainText(
+    'churn.joblib'
+  );
+  await panel.screenshot('trust-report-light');
+  await page.theme.setDarkTheme();
+  await panel.screenshot('trust-report-dark');
+  await page.theme.setLightTheme();
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Close' })
+    .click();
+
+  // Keys in the Registries tab: the administrator's trusted key is listed, and a pair is generated.
+  await panel.showTab('registries');
+  const keysView = panel.root.getByRole('region', { name: 'Signing keys' });
+  await keysView.getByRole('button', { name: 'Generate key pair…' }).click();
+  const generate = keysView.getByRole('form', { name: 'Generate a key pair' });
+  await generate.locator('input[name="key-name"]').fill('ui-team');
+  await generate.locator('input[name="key-password"]').fill('ui password');
+  await generate
+    .locator('input[name="key-password-again"]')
+    .fill('ui password');
+  await generate.getByRole('button', { name: 'Generate' }).click();
+  await expect(
+    keysView.getByRole('list', { name: 'Your key pairs' })
+  ).toContainText('ui-team');
+  await expect(
+    keysView.getByRole('list', { name: 'Trusted by the administrator' })
+  ).toContainText('cosign');
+  await panel.screenshot('signing-keys');
 });
