@@ -1,4 +1,4 @@
-"""The keys a JupyterLab user manages (docs/trust.md, "Keys in JupyterLab"): signing key pairs in
+"""The keys a JupyterLab user manages (docs/trust.md, "In JupyterLab: keys and verdicts"): signing key pairs in
 ``<kit's home>/kitlab/keys`` (where ``kitlab keygen`` writes them) and trusted public keys in
 ``<kit's home>/kitlab/trusted``. Only public parts are ever listed; private keys stay encrypted on disk,
 mode 0600, and are read only to sign.
