@@ -168,7 +168,18 @@ class Operations:
     def signing_key(self, params: dict[str, Any]) -> Any:
         """With ``sign: true``, the server's key, loaded before anything is pushed: a missing key or
         password fails the job while the registry is still untouched."""
-        return self.settings.signing_private_key() if bool_param(params, "sign") else None
+        if not bool_param(params, "sign"):
+            return None
+        token = params.get("unlockedKey")
+        if not token:
+            return self.settings.signing_private_key()
+        key = self.settings.unlocked_keys().take(str(token))
+        if key is None:
+            raise NotAllowed(
+                f"the key {params.get('signingKey')!r} was unlocked for another run of this job (or before "
+                "the server restarted); start the push again with its password"
+            )
+        return key
 
     def sign_pushed(
         self,

@@ -544,10 +544,27 @@ class JobsHandler(KitlabHandler):
         params = body.get("params", {})
         if not isinstance(kind, str) or not isinstance(params, dict):
             raise InvalidInput('expected {"kind": string, "params": object}')
+        if "keyPassword" in params or "signingKey" in params:
+            await self.unlock_signing_key(kind, params)
         # Checking the params reads the file system (folders, notebooks): on a thread, like every read.
         job = await self.run_blocking(self.jobs.create, kind, params)
         self.set_header("Location", url_path_join(self.base_url, "kitlab", "jobs", job.id))
         self.write_json(job.view(), status=202)
+
+    async def unlock_signing_key(self, kind: str, params: dict[str, Any]) -> None:
+        """Decrypt the user's key named by ``signingKey`` with ``keyPassword`` now (a wrong password fails
+        this request) and replace the password by a single-use token: the job record never holds it."""
+        password, name = params.pop("keyPassword", None), params.get("signingKey")
+        if kind not in ("push", "pack-push") or params.get("sign") is not True:
+            raise InvalidInput("signingKey and keyPassword go with a push or pack-push job with sign: true")
+        if not isinstance(password, str) or not isinstance(name, str):
+            raise InvalidInput(
+                "params.signingKey and params.keyPassword: both are needed to sign with your key"
+            )
+        if len(password) > 1024:
+            raise InvalidInput("params.keyPassword: longer than 1024 characters")
+        unlocked = self.kitlab.unlocked_keys()
+        params["unlockedKey"] = await self.run_blocking(unlocked.unlock, self.kitlab.home(), name, password)
 
 
 class JobHandler(KitlabHandler):

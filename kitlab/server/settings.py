@@ -154,6 +154,15 @@ class Kitlab(Configurable):
             raise NotAllowed(f"no trusted_keys are set on this server ({why}); ask your administrator")
         return [load_public_key(path) for path in self.trusted_keys]
 
+    def unlocked_keys(self) -> Any:
+        """The server's one store of keys decrypted for a signing job (kitlab/trust/keyring.py)."""
+        from kitlab.trust.keyring import UnlockedKeys
+
+        store = getattr(self, "_unlocked_keys", None)
+        if store is None:
+            store = self._unlocked_keys = UnlockedKeys()
+        return store
+
     def signing_private_key(self) -> Any:
         """The server's signing key, decrypted with ``COSIGN_PASSWORD`` from the server's environment."""
         import os

@@ -1,5 +1,5 @@
-"""The keys a JupyterLab user manages (docs/trust.md, "In JupyterLab: keys and verdicts"): signing key pairs in
-``<kit's home>/kitlab/keys`` (where ``kitlab keygen`` writes them) and trusted public keys in
+"""The keys a JupyterLab user manages (docs/trust.md, "In JupyterLab: keys and verdicts"): signing key
+pairs in ``<kit's home>/kitlab/keys`` (where ``kitlab keygen`` writes them) and trusted public keys in
 ``<kit's home>/kitlab/trusted``. Only public parts are ever listed; private keys stay encrypted on disk,
 mode 0600, and are read only to sign.
 """
@@ -7,6 +7,9 @@ mode 0600, and are read only to sign.
 from __future__ import annotations
 
 import re
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from kitlab.trust.keys import (
     BadKey,
     _read_key_file,
     default_key_dir,
+    load_private_key,
     load_public_key,
     public_pem,
 )
@@ -137,3 +141,29 @@ def remove_trusted_key(home: Path, name: str) -> None:
     if not path.is_file() or path.is_symlink():
         raise NotFound(f"no trusted key named {name!r}")
     path.unlink()
+
+
+MAX_UNLOCKED = 16
+
+
+class UnlockedKeys:
+    """Private keys decrypted for one signing job each: a job's params carry only a random token, the
+    password is never kept, and the key leaves memory when its job takes it (or when more than
+    ``MAX_UNLOCKED`` wait, the oldest first)."""
+
+    def __init__(self) -> None:
+        self._keys: OrderedDict[str, ec.EllipticCurvePrivateKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def unlock(self, home: Path, name: str, password: str) -> str:
+        key = load_private_key(default_key_dir(home) / f"{checked_name(name)}.key", password.encode())
+        token = secrets.token_hex(16)
+        with self._lock:
+            self._keys[token] = key
+            while len(self._keys) > MAX_UNLOCKED:
+                self._keys.popitem(last=False)
+        return token
+
+    def take(self, token: str) -> ec.EllipticCurvePrivateKey | None:
+        with self._lock:
+            return self._keys.pop(token, None)

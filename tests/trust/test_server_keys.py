@@ -148,3 +148,55 @@ async def test_a_kits_verdict_names_the_key_and_carries_its_sbom_and_provenance(
     )
     assert verdict["state"] == "invalid"
     assert "none verifies" in verdict["message"]
+
+
+async def test_a_push_signs_with_the_users_key_and_its_password_is_never_kept(
+    jp_fetch,
+    jp_root_dir: Path,
+    plain_registry: RunningRegistry,
+    cosign: Cosign,
+    tmp_path: Path,
+    monkeypatch,
+):
+    from tests.test_server_jobs import wait_job
+
+    monkeypatch.delenv("COSIGN_PASSWORD", raising=False)  # the server's own key is not used
+    project = jp_root_dir / "project"
+    project.mkdir()
+    (project / "model.bin").write_text("weights")
+    (project / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
+    )
+    _, mine = await call(jp_fetch, "keys", method="POST", body={"name": "mine", "password": PASSWORD})
+    ref = f"{plain_registry.host}/trust/user-key:v1"
+    params = {"path": "project", "reference": ref, "plainHttp": True, "sign": True, "signingKey": "mine"}
+
+    # A wrong password fails the request itself: no job, nothing pushed.
+    error = await refused(
+        jp_fetch, "jobs", body={"kind": "pack-push", "params": {**params, "keyPassword": "no"}}
+    )
+    assert "wrong password" in error["message"]
+    _, jobs = await call(jp_fetch, "jobs")
+    assert jobs["jobs"] == []
+
+    body = {"kind": "pack-push", "params": {**params, "keyPassword": PASSWORD}}
+    _, job = await call(jp_fetch, "jobs", method="POST", body=body)
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert PASSWORD not in json.dumps(done)
+    assert "keyPassword" not in done["params"]
+    pub = tmp_path / "mine.pub"
+    pub.write_text(mine["publicKey"])
+    verified = cosign.verify(ref, pub)
+    assert verified.returncode == 0, verified.stderr
+
+    # The decrypted key served that job only: its params again are refused before any job exists, and
+    # its token alone (without the key's name) fails the job before anything is pushed.
+    error = await refused(jp_fetch, "jobs", body={"kind": "pack-push", "params": done["params"]})
+    assert "both are needed" in error["message"]
+    token_only = {k: v for k, v in done["params"].items() if k != "signingKey"}
+    token_only["reference"] = f"{plain_registry.host}/trust/user-key-replayed:v1"
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": token_only})
+    failed = await wait_job(jp_fetch, job["id"])
+    assert failed["state"] == "failed"
+    assert "start the push again with its password" in failed["error"]["message"]
