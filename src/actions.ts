@@ -356,7 +356,9 @@ export class KitlabActions {
             params: {
               ...packed,
               ...this._policy.remoteOptions(values.registry, values.plainHttp),
-              ...(values.sign ? { sign: true } : {}),
+              ...(values.sign
+                ? { sign: true, ...signingKeyParams(values) }
+                : {}),
               ...(notebook ? { notebook } : {})
             }
           }
@@ -1019,6 +1021,16 @@ export class KitlabActions {
       );
     }
   }
+}
+
+/** The user's key and its password when the Pack dialog names one (else the server's key signs). */
+function signingKeyParams(values: IPackValues): {
+  signingKey?: string;
+  keyPassword?: string;
+} {
+  return values.signingKey
+    ? { signingKey: values.signingKey, keyPassword: values.keyPassword ?? '' }
+    : {};
 }
 
 function errorText(error: unknown): string {

@@ -258,6 +258,10 @@ export interface IPushParams extends IRemoteParams {
   notebook?: string;
   /** Sign the pushed digest with the server's key (`Kitlab.signing_key`), as cosign does. */
   sign?: boolean;
+  /** With sign: one of the user's key pairs instead (GET /keys), and its password, which the server
+   * uses to decrypt the key when the job is created and never stores. */
+  signingKey?: string;
+  keyPassword?: string;
 }
 
 /** `pack-push`: pack a folder straight into a registry, nothing written locally. */
@@ -270,6 +274,8 @@ export interface IPackPushParams extends IRemoteParams {
   notebook?: string;
   /** As for push. */
   sign?: boolean;
+  signingKey?: string;
+  keyPassword?: string;
 }
 
 /** `pull`: a kit from a registry into the local store. */

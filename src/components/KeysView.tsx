@@ -340,3 +340,55 @@ function TrustForm(props: {
     </InlineForm>
   );
 }
+
+/**
+ * In the Pack & push dialog, with Sign: which key signs — the server's (`Kitlab.signing_key`, its
+ * password in the server's environment) or one of the user's key pairs, whose password is typed here
+ * and sent once with the job request; the server decrypts the key then and never stores the password.
+ */
+export function SigningKeyChoice(props: {
+  values: { signingKey?: string; keyPassword?: string };
+  onChange: (change: { signingKey?: string; keyPassword?: string }) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { values, onChange, trans } = props;
+  const [keys, setKeys] = React.useState<readonly IKeyInfo[]>([]);
+  React.useEffect(() => {
+    listKeys().then(
+      found => setKeys(found.signingKeys),
+      () => setKeys([])
+    );
+  }, []);
+  return (
+    <div className="jp-kitlab-signing-choice">
+      <label className="jp-kitlab-field">
+        <span>{trans.__('Sign with')}</span>
+        <select
+          className="jp-mod-styled"
+          name="signingKey"
+          value={values.signingKey ?? ''}
+          onChange={event =>
+            onChange({ signingKey: event.target.value, keyPassword: '' })
+          }
+        >
+          <option value="">{trans.__("the server's key")}</option>
+          {keys.map(key => (
+            <option key={key.file} value={key.name}>
+              {trans.__('your key %1 (%2)', key.name, key.fingerprint)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {values.signingKey && (
+        <TextField
+          name="keyPassword"
+          label={trans.__('Password of %1', values.signingKey)}
+          type="password"
+          autoComplete="off"
+          value={values.keyPassword ?? ''}
+          onChange={keyPassword => onChange({ keyPassword })}
+        />
+      )}
+    </div>
+  );
+}

@@ -15,6 +15,7 @@ import {
   useRegistryForm
 } from './DialogFields';
 import { SecretsNotice } from './Hygiene';
+import { SigningKeyChoice } from './KeysView';
 
 /** What the Pack dialog asks for. */
 export interface IPackValues extends IReferenceParts {
@@ -25,6 +26,9 @@ export interface IPackValues extends IReferenceParts {
   plainHttp: boolean;
   /** With push: the server signs the pushed digest with its cosign key (docs/trust.md). */
   sign: boolean;
+  /** With sign: one of the user's key pairs instead of the server's key, and its password. */
+  signingKey?: string;
+  keyPassword?: string;
   /** Write a CNCF ModelPack instead of a classic ModelKit (docs/kit-format.md). */
   modelPack: boolean;
 }
@@ -74,6 +78,27 @@ export function PackFormView(
   const problems = props.showProblems ? problemMessages(values, trans) : {};
   return (
     <div className="jp-kitlab-dialog-form">
+      {props.plan && (
+        <SecretsNotice
+          folder={props.plan.folder}
+          secrets={props.plan.secrets.map(secret => ({
+            path: secret.path,
+            kinds: secret.kinds,
+            where: trans.__('packed by %1', secret.field)
+          }))}
+          preview={props.plan.suggestedKitignore}
+          consequence={
+            values.push
+              ? trans.__(
+                  'Nothing is packed or pushed while a layer carries them: write .kitignore to leave them out, then Start.'
+                )
+              : trans.__(
+                  'Nothing is packed while a layer carries them: write .kitignore to leave them out, then Start.'
+                )
+          }
+          trans={trans}
+        />
+      )}
       <CheckField
         name="push"
         label={trans.__('Push to a registry after packing')}
@@ -122,10 +147,13 @@ export function PackFormView(
       {values.push && (
         <CheckField
           name="sign"
-          label={trans.__("Sign the pushed kit with the server's cosign key")}
+          label={trans.__('Sign the pushed kit (cosign)')}
           checked={values.sign}
           onChange={sign => update({ sign })}
         />
+      )}
+      {values.push && values.sign && (
+        <SigningKeyChoice values={values} onChange={update} trans={trans} />
       )}
       <p className="jp-kitlab-muted" data-testid="kitlab-pack-reference">
         {trans.__('Reference: %1', buildReference(values) || '—')}
@@ -137,27 +165,6 @@ export function PackFormView(
             props.notebook
           )}
         </p>
-      )}
-      {props.plan && (
-        <SecretsNotice
-          folder={props.plan.folder}
-          secrets={props.plan.secrets.map(secret => ({
-            path: secret.path,
-            kinds: secret.kinds,
-            where: trans.__('packed by %1', secret.field)
-          }))}
-          preview={props.plan.suggestedKitignore}
-          consequence={
-            values.push
-              ? trans.__(
-                  'Nothing is packed or pushed while a layer carries them: write .kitignore to leave them out, then Start.'
-                )
-              : trans.__(
-                  'Nothing is packed while a layer carries them: write .kitignore to leave them out, then Start.'
-                )
-          }
-          trans={trans}
-        />
       )}
       {props.savesKitfile && (
         <p className="jp-kitlab-note" data-testid="kitlab-pack-saves">

@@ -169,4 +169,45 @@ test('pack & push signs the kit, and cosign verifies it', async ({
     keysView.getByRole('list', { name: 'Trusted by the administrator' })
   ).toContainText('cosign');
   await panel.screenshot('signing-keys');
+
+  // Pack & push signed with that key: its password goes with the request only, and cosign verifies
+  // the kit with its public key (written where kitlab keygen writes, in kit's home on the server).
+  await page
+    .locator('#jp-main-dock-panel .lm-TabBar-tab', { hasText: 'Kitfile' })
+    .first()
+    .click();
+  await panel.editor
+    .getByRole('button', { name: 'Pack & push…', exact: true })
+    .click();
+  const own = page.locator('.jp-Dialog');
+  await own.locator('input[name="registry"]').fill(host);
+  await own.locator('input[name="repository"]').fill('org/signed-by-me');
+  await own.locator('input[name="tag"]').fill('v1');
+  await own.locator('input[name="sign"]').check();
+  await own.locator('select[name="signingKey"]').selectOption('ui-team');
+  await own.locator('input[name="keyPassword"]').fill('ui password');
+  await panel.screenshot('sign-with-own-key');
+  await own.getByRole('button', { name: 'Start' }).click();
+  await panel.showTab('jobs');
+  const ownJob = panel.root.locator('.jp-kitlab-job', {
+    hasText: `${host}/org/signed-by-me:v1`
+  });
+  await panel.expectJobSucceeded(ownJob.first(), 90000);
+  const store = await panel.root.getByTestId('kitlab-store').innerText();
+  const kitHome = path.dirname(store.trim().split(/\s+/).pop()!);
+  const ownVerified = spawnSync(
+    'cosign',
+    [
+      'verify',
+      '--key',
+      path.join(kitHome, 'kitlab', 'keys', 'ui-team.pub'),
+      '--insecure-ignore-tlog=true',
+      '--trusted-root',
+      trustedRoot,
+      '--allow-http-registry',
+      `${host}/org/signed-by-me:v1`
+    ],
+    { encoding: 'utf-8', env: { ...process.env, HOME: home }, timeout: 60000 }
+  );
+  expect(ownVerified.status, ownVerified.stderr).toBe(0);
 });
