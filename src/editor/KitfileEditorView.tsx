@@ -89,6 +89,9 @@ export function KitfileEditorView(props: {
   return (
     <div className="jp-kitlab-editor" ref={root}>
       <div className="jp-kitlab-editor-bar">
+        <h2 className="jp-kitlab-editor-path" title={session.context.path}>
+          {session.context.path}
+        </h2>
         <span
           className="jp-kitlab-muted jp-kitlab-grow"
           data-testid="kitlab-kitfile-status"
@@ -223,7 +226,9 @@ export function KitfileEditorView(props: {
               </button>
             </div>
           </div>
-          {mode === 'yaml' ? (
+          {!session.checked ? (
+            <div className="jp-kitlab-muted">{trans.__('Loading…')}</div>
+          ) : mode === 'yaml' ? (
             <YamlEditor
               sharedModel={session.context.model.sharedModel}
               problems={session.problems}

@@ -76,11 +76,6 @@ export class KitfileSession implements IDisposable {
     void this._loadSchema();
     void context.ready.then(async () => {
       await this._validate();
-      // A file that does not parse opens where its problems have lines (and is never replaced).
-      if (this._draft === null) {
-        this._mode = 'yaml';
-        this._emit();
-      }
       void this._diskPoll.start();
     });
     if (options.autoScan) {
@@ -145,6 +140,11 @@ export class KitfileSession implements IDisposable {
 
   get mode(): EditorMode {
     return this._mode;
+  }
+
+  /** The text has been checked once: until then the form has nothing to show. */
+  get checked(): boolean {
+    return this._checkedText !== null;
   }
 
   get diskChanged(): boolean {
@@ -342,6 +342,10 @@ export class KitfileSession implements IDisposable {
           this._checkedText = text;
         }
       } else {
+        if (this._checkedText === null && !result.kitfile) {
+          // A file that does not parse opens where its problems have lines (never replaced).
+          this._mode = 'yaml';
+        }
         this._checkedText = text;
         this._draft = result.kitfile ?? null;
       }

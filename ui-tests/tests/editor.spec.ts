@@ -350,11 +350,18 @@ test('the sidebar follows the file browser and comes back on the tab left', asyn
   await expect(panel.editor).toBeVisible({ timeout: 15000 });
   await panel.screenshot('sidebar-folder');
 
+  // JupyterLab writes its state database to the workspace shortly after a change.
+  const workspaceSaved = page.waitForRequest(
+    sent => sent.url().includes('/api/workspaces') && sent.method() === 'PUT'
+  );
   await panel.showTab('Kits');
-  await page.goto();
+  await workspaceSaved;
+  // The restored Kitfile editor takes the place of the Launcher Galata waits for by default.
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
   await panel.open();
   await expect(
     panel.root.getByRole('tab', { name: 'Kits', exact: false })
   ).toHaveAttribute('aria-selected', 'true');
-  await panel.showTab('Package');
+  await expect(panel.editor).toContainText('demo/Kitfile');
 });

@@ -17,9 +17,10 @@ test('the notebook toolbar packages the notebook folder', async ({
   const button = page.locator('.jp-kitlab-toolbar-package');
   await expect(button).toBeVisible();
   await button.click();
+  // The folder's Kitfile opens in the main-area editor, scanned.
   const panel = new KitlabPanel(page, testInfo);
-  await expect(panel.root).toBeVisible();
-  await expect(panel.root.locator('input[name="folder"]')).toHaveValue('demo');
+  await expect(panel.editor).toBeVisible({ timeout: 30000 });
+  await expect(panel.editor).toContainText('demo/Kitfile');
   await expect(panel.entry('models/churn.joblib')).toBeVisible({
     timeout: 30000
   });
@@ -40,8 +41,16 @@ test('folders in the file browser offer Package as ModelKit', async ({
   await new KitlabPanel(page, testInfo).screenshot('context-menu');
   await item.click();
   const panel = new KitlabPanel(page, testInfo);
-  await expect(panel.root.locator('input[name="folder"]')).toHaveValue('demo');
   await expect(panel.scanReport).toBeVisible({ timeout: 30000 });
+
+  // A Kitfile offers it too, and opens in the Kitfile editor.
+  await page.filebrowser.openDirectory('demo');
+  await page
+    .locator('.jp-DirListing-item[data-file-type="kitfile"]')
+    .click({ button: 'right' });
+  await expect(item).toBeVisible();
+  await item.click();
+  await expect(panel.form).toBeVisible({ timeout: 30000 });
 });
 
 test('every action is in the command palette', async ({ page }) => {
@@ -86,7 +95,7 @@ test('the pull dialog names the destination after the kit', async ({
     .locator('input[name="reference"]')
     .fill('127.0.0.1:5000/org/churn:v1');
   await expect(dialog.locator('input[name="destination"]')).toHaveValue(
-    'churn'
+    'kits/churn'
   );
   await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
   await new KitlabPanel(page, testInfo).screenshot('pull-dialog');

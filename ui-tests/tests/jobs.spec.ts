@@ -46,7 +46,7 @@ test('a job started without the page is listed after a reload', async ({
   await panel.screenshot('jobs-after-reload');
 });
 
-test('the folder being packaged is reopened after a reload', async ({
+test('the Kitfile being edited is reopened after a reload', async ({
   page
 }, testInfo) => {
   await page.goto();
@@ -59,20 +59,21 @@ test('the folder being packaged is reopened after a reload', async ({
   );
   await panel.scanFolder('demo');
   await workspaceSaved;
-  await page.reload();
-  await panel.open();
-  await expect(panel.root.locator('input[name="folder"]')).toHaveValue('demo');
-  // Reopened without scanning again: the scan is one click away, and so is the draft.
-  const rescan = panel.root.getByRole('button', { name: 'Scan demo' });
-  await expect(rescan).toBeVisible();
-  await rescan.click();
+  // The restored Kitfile editor takes the place of the Launcher Galata waits for by default.
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+  // The layout restorer reopens the Kitfile editor, scanned again.
+  await expect(panel.editor).toContainText('demo/Kitfile', { timeout: 30000 });
   await expect(panel.entry('models/churn.joblib')).toBeVisible({
     timeout: 30000
   });
   await expect(panel.form).toBeVisible();
 });
 
-test('a running pack is cancelled from the Jobs list', async ({ page, request }, testInfo) => {
+test('a running pack is cancelled from the Jobs list', async ({
+  page,
+  request
+}, testInfo) => {
   const created = await request.post('/kitlab/jobs', {
     data: { kind: 'pack', params: { path: 'big', reference: 'big:v1' } }
   });
@@ -87,9 +88,13 @@ test('a running pack is cancelled from the Jobs list', async ({ page, request },
   await expect(row.getByTestId('kitlab-job-state')).toHaveText('running');
   await panel.screenshot('job-running');
   await row.getByRole('button', { name: 'Cancel' }).click();
-  await expect(row.getByTestId('kitlab-job-state')).toHaveText('cancelled', { timeout: 5000 });
+  await expect(row.getByTestId('kitlab-job-state')).toHaveText('cancelled', {
+    timeout: 5000
+  });
   await panel.screenshot('job-cancelled');
 
   const kits = await (await request.get('/kitlab/kits')).json();
-  expect(kits.kits.map((k: { repository: string }) => k.repository)).not.toContain('localhost/big');
+  expect(
+    kits.kits.map((k: { repository: string }) => k.repository)
+  ).not.toContain('localhost/big');
 });

@@ -4,10 +4,9 @@ import { APIRequestContext, TestInfo } from '@playwright/test';
 import { KitlabPanel } from './kitlab-panel';
 
 /*
- * The Kitfile editors: the YAML tab (live validation while typing, comments kept on save, unsaved
- * form edits carried over) and the form's own fields (parameters as JSON, suggestions, Browse…).
- * Needs: PUT/GET /kitlab/kitfile, POST /kitfile/validate, GET /schema (not /scan: the folder's
- * existing Kitfile is what the editors show).
+ * The Kitfile editor's two views (in the main area): the YAML tab (live validation while typing,
+ * comments kept on save, unsaved form edits carried over) and the form's own fields (parameters as
+ * JSON, suggestions, Browse…). Needs: PUT/GET /kitlab/kitfile, POST /kitfile/validate, GET /schema.
  */
 test.use({ autoGoto: false });
 
@@ -20,7 +19,7 @@ model:
   path: models/churn.joblib
 `;
 
-/** Write KITFILE into demo/ and open it in the Package tab, as saved. */
+/** Write KITFILE into demo/ and open it in the Kitfile editor, as saved. */
 async function openDemoWithKitfile(
   page: IJupyterLabPageFixture,
   request: APIRequestContext,
@@ -32,7 +31,7 @@ async function openDemoWithKitfile(
   expect(saved.ok(), await saved.text()).toBe(true);
   await page.goto();
   const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
+  await panel.closeEditors();
   await panel.packageFolder('demo');
   await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
   return panel;
@@ -45,12 +44,12 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
   const panel = await openDemoWithKitfile(page, request, testInfo);
   await expect(panel.field('root_package_name')).toHaveValue('churn');
 
-  await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
+  await panel.editor.getByRole('button', { name: 'YAML', exact: true }).click();
   // JupyterLab's CodeMirror editor, with line numbers.
   await expect(panel.yamlEditor).toBeVisible();
   await panel.expectYaml(KITFILE);
   await expect(
-    panel.root.locator('.jp-kitlab-yaml-editor .cm-lineNumbers')
+    panel.editor.locator('.jp-kitlab-yaml-editor .cm-lineNumbers')
   ).toBeVisible();
   await panel.fillYaml(
     KITFILE.replace(
@@ -58,17 +57,17 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
       '  name: churn\n  licence: MIT\nmodel'
     )
   );
-  const problem = panel.root.locator('.jp-kitlab-problem');
+  const problem = panel.editor.locator('.jp-kitlab-problem');
   await expect(problem).toContainText('did you mean license', {
     timeout: 10000
   });
   await expect(problem).toContainText('5:3');
   // The problem is also marked on its line: a gutter marker and the span underlined.
   await expect(
-    panel.root.locator('.jp-kitlab-yaml-editor .cm-lint-marker-error')
+    panel.editor.locator('.jp-kitlab-yaml-editor .cm-lint-marker-error')
   ).toHaveCount(1);
   await expect(
-    panel.root.locator('.jp-kitlab-yaml-editor .cm-lintRange-error')
+    panel.editor.locator('.jp-kitlab-yaml-editor .cm-lintRange-error')
   ).toContainText('licence');
   await panel.screenshot('yaml-problem');
 
@@ -80,7 +79,7 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
   );
   await expect(problem).toHaveCount(0, { timeout: 10000 });
   await expect(
-    panel.root.locator('.jp-kitlab-yaml-editor .cm-lint-marker-error')
+    panel.editor.locator('.jp-kitlab-yaml-editor .cm-lint-marker-error')
   ).toHaveCount(0);
   await panel.save();
   const reread = await request.get('/kitlab/kitfile?path=demo');
@@ -96,16 +95,18 @@ test('form edits carry to the YAML tab, and parameters are edited as JSON', asyn
 }, testInfo) => {
   const panel = await openDemoWithKitfile(page, request, testInfo);
 
-  // Parameters: JSON that does not parse is flagged where it is typed and changes nothing.
+  // Parameters (under "More fields"): JSON that does not parse is flagged where it is typed and
+  // changes nothing.
+  await panel.showMoreFields();
   const parameters = panel.field('root_model_parameters');
   await parameters.fill('{"epochs": 5,');
   await expect(
-    panel.root.locator('.jp-kitlab-parameters [role="alert"]')
+    panel.editor.locator('.jp-kitlab-parameters [role="alert"]')
   ).toBeVisible();
   await expect(panel.kitfileStatus).toHaveText('Saved');
   await parameters.fill('{"epochs": 5, "lr": 0.01}');
   await expect(
-    panel.root.locator('.jp-kitlab-parameters [role="alert"]')
+    panel.editor.locator('.jp-kitlab-parameters [role="alert"]')
   ).toHaveCount(0);
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
   await panel.field('root_package_version').fill('1.10');
@@ -113,7 +114,7 @@ test('form edits carry to the YAML tab, and parameters are edited as JSON', asyn
   await panel.screenshot('form-parameters');
 
   // The YAML tab shows the unsaved edits laid into the file, the user's comment kept.
-  await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
+  await panel.editor.getByRole('button', { name: 'YAML', exact: true }).click();
   await panel.expectYaml(/# Kept by kitlab: a comment the user wrote/);
   await panel.expectYaml(/version: '1\.10'/);
   await panel.expectYaml(/epochs: 5/);
@@ -141,14 +142,15 @@ test('the form suggests licenses and frameworks, and path fields browse the fold
   ]) {
     await expect(panel.field(field)).toHaveAttribute('list', list);
     await expect(
-      panel.root.locator(`#${list} option[value="${value}"]`)
+      panel.editor.locator(`#${list} option[value="${value}"]`)
     ).toHaveCount(1);
   }
 
   // The model path's Browse… opens a file dialog inside demo/; the pick is written relative to it.
   const path = panel.field('root_model_path');
   await path.fill('');
-  await panel.root.getByRole('button', { name: 'Browse… Path' }).click();
+  await expect(path).toHaveValue('');
+  await panel.editor.getByRole('button', { name: 'Browse… Path' }).click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog).toContainText('Pick a file or folder');
   await dialog
@@ -174,14 +176,17 @@ test('the YAML tab is a CodeMirror editor in the light and the dark theme', asyn
 }, testInfo) => {
   test.setTimeout(90000);
   const colours: Record<string, string> = {};
+  const panel = await openDemoWithKitfile(page, request, testInfo);
   for (const theme of ['light', 'dark'] as const) {
-    const panel = await openDemoWithKitfile(page, request, testInfo);
     if (theme === 'dark') {
       await page.theme.setDarkTheme();
     } else {
       await page.theme.setLightTheme();
     }
-    await panel.root.getByRole('button', { name: 'YAML', exact: true }).click();
+    await panel.editor
+      .getByRole('button', { name: 'YAML', exact: true })
+      .click();
+    await panel.fillYaml(KITFILE);
     await panel.expectYaml(KITFILE);
     // A warning (not an SPDX license) and an error (a missing file), each marked on its line.
     await panel.fillYaml(
@@ -190,7 +195,7 @@ test('the YAML tab is a CodeMirror editor in the light and the dark theme', asyn
         '  name: churn\n  license: not a license\nmodel'
       ).replace('models/churn.joblib', 'models/missing.joblib')
     );
-    const editor = panel.root.locator('.jp-kitlab-yaml-editor');
+    const editor = panel.editor.locator('.jp-kitlab-yaml-editor');
     await expect(editor.locator('.cm-lint-marker-error')).toHaveCount(1, {
       timeout: 10000
     });
@@ -199,7 +204,7 @@ test('the YAML tab is a CodeMirror editor in the light and the dark theme', asyn
       'not a license'
     );
     await expect(editor.locator('.cm-lineNumbers')).toContainText('8');
-    await panel.root.locator('.jp-kitlab-yaml').scrollIntoViewIfNeeded();
+    await panel.editor.locator('.jp-kitlab-yaml').scrollIntoViewIfNeeded();
     await panel.screenshot(`yaml-${theme}`);
     // Hovering a marked span shows its message.
     await editor.locator('.cm-lintRange-error').hover();
@@ -258,40 +263,6 @@ test('a warning on a form field is not styled as an error', async ({
   await panel.screenshot('form-warning');
 });
 
-test("replacing the Kitfile with the scan's draft asks first", async ({
-  page,
-  request
-}, testInfo) => {
-  const panel = await openDemoWithKitfile(page, request, testInfo);
-  const replace = panel.root.getByRole('button', {
-    name: "Replace with the scan's draft"
-  });
-  await expect(replace).toBeVisible({ timeout: 30000 });
-  const name = panel.field('root_package_name');
-  await name.fill('my-edit');
-  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
-
-  // Cancel keeps the edit.
-  await replace.click();
-  const dialog = page.locator('.jp-Dialog');
-  await expect(dialog).toContainText(
-    "Replace the Kitfile with the scan's draft?"
-  );
-  await expect(dialog).toContainText('your unsaved edits are lost');
-  await panel.screenshot('replace-confirm');
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
-  await expect(dialog).toHaveCount(0);
-  await expect(name).toHaveValue('my-edit');
-
-  // Replace takes the scan's draft (the folder's name for the package).
-  await replace.click();
-  await dialog.getByRole('button', { name: 'Replace' }).click();
-  await expect(dialog).toHaveCount(0);
-  await expect(name).not.toHaveValue('my-edit');
-  await expect(name).toHaveValue('demo');
-  await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
-});
-
 test('Pack… says it saves unsaved edits, and saves only when started', async ({
   page,
   request
@@ -308,7 +279,7 @@ test('Pack… says it saves unsaved edits, and saves only when started', async (
     ).text;
 
   // Cancel: the file on disk is as it was, the edit still unsaved.
-  const pack = panel.root.getByRole('button', { name: 'Pack…', exact: true });
+  const pack = panel.editor.getByRole('button', { name: 'Pack…', exact: true });
   await pack.click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.getByTestId('kitlab-pack-saves')).toContainText(
@@ -330,7 +301,6 @@ test('Pack… says it saves unsaved edits, and saves only when started', async (
   await expect(dialog).toHaveCount(0);
   expect(await onDisk()).toContain('version: 2.0.0');
   await panel.expectJobSucceeded(panel.latestJob);
-  await panel.showTab('Package');
   await expect(panel.kitfileStatus).toHaveText('Saved');
   expect((await request.delete('/kitlab/kits/saved-first:v1')).status()).toBe(
     204

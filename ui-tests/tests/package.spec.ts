@@ -4,7 +4,8 @@ import { KitlabPanel } from './kitlab-panel';
 
 /*
  * The whole Package flow on the generated demo workspace (`demo/` in the server root), once per theme:
- * scan → edit → invalid value shown on its field → fix → save → layers → pack → job succeeds → kit listed.
+ * open the Kitfile editor (drafted from the scan) → edit → invalid value shown on its field → fix →
+ * save → layers → pack → job succeeds → kit listed.
  * Needs: GET /scan, GET/PUT /kitlab/kitfile, POST /kitfile/validate, GET /schema, GET /plan,
  * POST /jobs (kind pack), GET /jobs/{id}, GET /kits.
  */
@@ -16,7 +17,8 @@ for (const theme of ['light', 'dark'] as const) {
     request
   }, testInfo) => {
     test.setTimeout(120000);
-    // Start from a folder without a Kitfile (other specs write one): the form holds the scan's draft.
+    // Start from a folder without a Kitfile (other specs write one): the editor drafts one from the
+    // scan (a new file, nothing replaced).
     const removed = await request.delete('/api/contents/demo/Kitfile');
     expect([204, 404]).toContain(removed.status());
     await page.goto();
@@ -69,8 +71,8 @@ for (const theme of ['light', 'dark'] as const) {
       timeout: 10000
     });
     await expect(
-      panel.root.getByRole('button', { name: 'Pack…', exact: true })
-    ).toBeDisabled();
+      panel.editor.getByRole('button', { name: 'Pack…', exact: true })
+    ).toHaveAttribute('aria-disabled', 'true');
     await path.scrollIntoViewIfNeeded();
     await shot('3-invalid');
     if (theme === 'dark') {
@@ -86,10 +88,10 @@ for (const theme of ['light', 'dark'] as const) {
     await shot('4-saved');
 
     // 5. Plan: the layers that will be written.
-    await panel.root
+    await panel.editor
       .getByRole('button', { name: 'Show what will be packed' })
       .click();
-    await expect(panel.root.getByTestId('kitlab-plan')).toContainText(
+    await expect(panel.editor.getByTestId('kitlab-plan')).toContainText(
       'models/churn.joblib'
     );
     await shot('5-plan');

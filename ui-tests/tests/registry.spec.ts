@@ -38,7 +38,7 @@ test('pack & push asks for a login, then pushes; tags and logout work', async ({
   await expect(panel.form).toBeVisible();
 
   // Pack & push (unsaved drafts are saved first).
-  await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
+  await panel.editor.getByRole('button', { name: 'Pack & push…' }).click();
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('input[name="push"]')).toBeChecked();
   await dialog.locator('input[name="registry"]').fill(host);

@@ -57,7 +57,7 @@ test('a registry listed as insecure is pushed to and browsed without verifying i
   await panel.packageFolder('demo');
   await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
 
-  await panel.root.getByRole('button', { name: 'Pack & push…' }).click();
+  await panel.editor.getByRole('button', { name: 'Pack & push…' }).click();
   const dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="registry"]').fill(host);
   await dialog.locator('input[name="repository"]').fill('org/churn');
