@@ -561,8 +561,6 @@ class JobsHandler(KitlabHandler):
             raise InvalidInput(
                 "params.signingKey and params.keyPassword: both are needed to sign with your key"
             )
-        if len(password) > 1024:
-            raise InvalidInput("params.keyPassword: longer than 1024 characters")
         unlocked = self.kitlab.unlocked_keys()
         params["unlockedKey"] = await self.run_blocking(unlocked.unlock, self.kitlab.home(), name, password)
 
@@ -613,13 +611,10 @@ class KeysHandler(KitlabHandler):
     @authorized
     async def post(self) -> None:
         body = await self.json_body()
-        name, password = keyring.checked_name(body.get("name")), body.get("password")
-        if not isinstance(password, str) or not password or len(password) > 1024:
-            raise InvalidInput("password: required, at most 1024 characters (it encrypts the private key)")
+        name = keyring.checked_name(body.get("name"))
+        password = keyring.password_bytes(body.get("password"), "password")
         directory = default_key_dir(self.kitlab.home())
-        pair = await self.run_blocking(
-            functools.partial(generate_key_pair, directory, password.encode(), name=name)
-        )
+        pair = await self.run_blocking(functools.partial(generate_key_pair, directory, password, name=name))
         self.write_json(await self.run_blocking(keyring.key_info, pair.public_path), status=201)
 
 

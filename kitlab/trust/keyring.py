@@ -53,6 +53,16 @@ def checked_name(name: object) -> str:
     return name
 
 
+def password_bytes(password: object, field: str) -> bytes:
+    """A password from a request as bytes (UTF-8), or a clear error that never quotes it."""
+    if not isinstance(password, str) or not password or len(password) > 1024:
+        raise InvalidInput(f"{field}: required, at most 1024 characters")
+    try:
+        return password.encode()
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{field}: not valid text (unpaired surrogate)") from None
+
+
 def key_info(path: Path) -> KeyInfo:
     key = load_public_key(path)
     return KeyInfo(path.stem, key_fingerprint(key), public_pem(key).decode(), path.name)
@@ -124,7 +134,7 @@ def add_trusted_key(home: Path, name: str, pem: object) -> KeyInfo:
         )
     try:
         key = serialization.load_pem_public_key(pem.strip().encode())
-    except ValueError:
+    except (ValueError, UnicodeEncodeError):
         raise BadKey("publicKey is not a PEM public key (expected cosign.pub's format)") from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name != "secp256r1":
         raise BadKey("publicKey: only ECDSA P-256 public keys are supported (cosign's default)")
@@ -156,7 +166,8 @@ class UnlockedKeys:
         self._lock = threading.Lock()
 
     def unlock(self, home: Path, name: str, password: str) -> str:
-        key = load_private_key(default_key_dir(home) / f"{checked_name(name)}.key", password.encode())
+        secret = password_bytes(password, "params.keyPassword")
+        key = load_private_key(default_key_dir(home) / f"{checked_name(name)}.key", secret)
         token = secrets.token_hex(16)
         with self._lock:
             self._keys[token] = key
