@@ -3,8 +3,9 @@
  * routes of kitlab/server/openapi.yaml; docs/trust.md). Only public keys ever arrive here: private keys
  * stay encrypted in kit's home on the server.
  */
+import { isLocalRegistry, registryHost } from './reference';
 import { requestAPI } from './request';
-import type { IRemoteParams } from './tokens';
+import type { IKitSummary, IRemoteParams } from './tokens';
 
 /** A public key the server holds: a signing key pair's public half, or a trusted key. */
 export interface IKeyInfo {
@@ -147,4 +148,13 @@ export function getVerdict(
     query.set('refresh', 'true');
   }
   return requestAPI<IVerdict>(`trust?${query.toString()}`);
+}
+
+/** `registry/repo@sha256:…` for a kit of the local store, or null when it was only packed here. */
+export function digestReference(kit: IKitSummary): string | null {
+  const host = registryHost(kit.repository);
+  if (isLocalRegistry(host) || kit.repository.startsWith('localhost/')) {
+    return null;
+  }
+  return `${kit.repository}@${kit.digest}`;
 }

@@ -3,10 +3,11 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { shortDigest } from '../format';
-import { isLocalRegistry, registryHost } from '../reference';
+import { registryHost } from '../reference';
 import { remoteOptions } from '../registryOptions';
 import type { IKitSummary } from '../tokens';
 import {
+  digestReference,
   getVerdict,
   IProvenance,
   ISbom,
@@ -19,15 +20,6 @@ const verdicts = new Map<string, IVerdict>();
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** `registry/repo@sha256:…` for a kit of the local store, or null when it was only packed here. */
-export function digestReference(kit: IKitSummary): string | null {
-  const host = registryHost(kit.repository);
-  if (isLocalRegistry(host) || kit.repository.startsWith('localhost/')) {
-    return null;
-  }
-  return `${kit.repository}@${kit.digest}`;
 }
 
 /**
