@@ -90,7 +90,15 @@ export function ScanReport(props: {
     ...(hygiene.externalReads ?? []),
     ...(hygiene.externalWrites ?? [])
   ];
-  const warnings = (report.warnings ?? []).map(warningText);
+  // A file of secrets has its own card (with Write .kitignore): its warning line would repeat it.
+  const warnings = (report.warnings ?? [])
+    .map(warningText)
+    .filter(
+      text =>
+        !secrets.some(secret =>
+          text.startsWith(`${secret.path} holds a possible secret`)
+        )
+    );
   return (
     <div className="jp-kitlab-scan" data-testid="kitlab-scan-report">
       {report.entries.length === 0 ? (

@@ -148,7 +148,7 @@ test('the Push dialog shows an example registry as a placeholder, not as a value
   await expect(input).toHaveValue('');
   await expect(input).toHaveAttribute(
     'placeholder',
-    'registry.example.com/push-demo:v1'
+    'e.g. ghcr.io/push-demo:v1'
   );
   await panel.screenshot('push-placeholder');
   await dialog.getByRole('button', { name: 'Cancel' }).click();

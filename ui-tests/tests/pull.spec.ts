@@ -98,7 +98,9 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
   });
   const dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="reference"]').fill(reference);
-  await expect(dialog.locator('input[name="destination"]')).toHaveValue('iris');
+  await expect(dialog.locator('input[name="destination"]')).toHaveValue(
+    'kits/iris'
+  );
   await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
   await dialog.getByRole('button', { name: 'Pull and open' }).click();
   // The job is shown as the pull the user asked for (it unpacks too), named by the kit.
