@@ -687,9 +687,9 @@ export class KitlabActions {
 
   // ---------------------------------------------------------------------------------- detail views
 
-  /** Network options for a registry (plain HTTP for loopback, TLS verification per the settings). */
-  remoteOptions(reference: string): IRemoteParams {
-    return this._policy.forReference(reference);
+  /** Network options for a registry host (plain HTTP for loopback, TLS verification per the settings). */
+  remoteOptions(host: string): IRemoteParams {
+    return this._policy.remoteOptions(host);
   }
 
   /** Open a job's detail view. */
@@ -780,7 +780,7 @@ export class KitlabActions {
     }
     try {
       await this.withLogin(reference, () =>
-        deleteRemoteTag(reference, this.remoteOptions(reference))
+        deleteRemoteTag(reference, this._policy.forReference(reference))
       );
       return true;
     } catch (error) {

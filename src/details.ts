@@ -3,6 +3,7 @@
  * jest): a kit's size, a job's facts, the running jobs' summary, a notebook's lineage.
  */
 import { isActive, jobReference } from './jobs';
+import { parseReference } from './reference';
 import type { IDescriptor, IJob, IKitDetail, ISafetyFinding } from './tokens';
 
 /**
@@ -28,12 +29,47 @@ export function layerKind(layer: IDescriptor): string {
   return modelpack ? modelpack[1] : layer.mediaType;
 }
 
-/** The path a layer holds, when its annotations say (kit and ModelPack both write one). */
-export function layerPath(layer: IDescriptor): string {
-  const annotations = layer.annotations ?? {};
+/**
+ * Which path each layer holds, by digest: kit records it in the Kitfile it stores (each entry's
+ * `digest`), a ModelPack kit in the layer's annotations.
+ */
+export function layerPaths(kitfile: unknown): Map<string, string> {
+  const paths = new Map<string, string>();
+  const add = (entry: unknown): void => {
+    if (typeof entry === 'object' && entry !== null) {
+      const { digest, path } = entry as { digest?: unknown; path?: unknown };
+      if (typeof digest === 'string' && typeof path === 'string') {
+        paths.set(digest, path);
+      }
+    }
+  };
+  if (typeof kitfile === 'object' && kitfile !== null) {
+    const doc = kitfile as Record<string, unknown>;
+    add(doc.model);
+    const model = doc.model as { parts?: unknown } | undefined;
+    for (const list of [
+      model?.parts,
+      doc.code,
+      doc.datasets,
+      doc.docs,
+      doc.prompts
+    ]) {
+      if (Array.isArray(list)) {
+        list.forEach(add);
+      }
+    }
+  }
+  return paths;
+}
+
+/** The path a layer holds: from its annotation, else from the Kitfile (`layerPaths`). */
+export function layerPath(
+  layer: IDescriptor,
+  paths: ReadonlyMap<string, string>
+): string {
   return (
-    annotations['org.cncf.model.filepath'] ??
-    annotations['org.opencontainers.image.title'] ??
+    layer.annotations?.['org.cncf.model.filepath'] ??
+    paths.get(layer.digest) ??
     ''
   );
 }
@@ -178,7 +214,7 @@ export function pushedReferences(
       job.result?.digest === digest
     ) {
       const reference = job.result.reference;
-      const repository = reference.replace(/:[^:/@]+$/, '');
+      const repository = repositoryOf(reference);
       const extra = job.kind === 'push' ? (job.params.tags ?? []) : [];
       for (const name of [
         reference,
@@ -191,4 +227,10 @@ export function pushedReferences(
     }
   }
   return references;
+}
+
+/** `registry/repository` of a reference, without its tag or digest. */
+export function repositoryOf(reference: string): string {
+  const { registry, repository } = parseReference(reference);
+  return `${registry}/${repository}`;
 }

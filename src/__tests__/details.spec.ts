@@ -4,8 +4,10 @@ import {
   kitSize,
   layerKind,
   layerPath,
+  layerPaths,
   notebookLineage,
   pushedReferences,
+  repositoryOf,
   runningSummary,
   splitTags
 } from '../details';
@@ -123,7 +125,28 @@ describe('kit size', () => {
       annotations: { 'org.cncf.model.filepath': 'data/train.csv' }
     };
     expect(layerKind(layer)).toBe('dataset');
-    expect(layerPath(layer)).toBe('data/train.csv');
+    expect(layerPath(layer, new Map())).toBe('data/train.csv');
+    const paths = layerPaths({
+      model: {
+        path: 'm.pkl',
+        digest: 'sha256:1',
+        parts: [{ path: 'tok', digest: 'sha256:3' }]
+      },
+      code: [{ path: '.', digest: 'sha256:2' }],
+      datasets: 'not a list'
+    });
+    expect(
+      layerPath({ mediaType: '', digest: 'sha256:1', size: 0 }, paths)
+    ).toBe('m.pkl');
+    expect(
+      layerPath({ mediaType: '', digest: 'sha256:2', size: 0 }, paths)
+    ).toBe('.');
+    expect(
+      layerPath({ mediaType: '', digest: 'sha256:3', size: 0 }, paths)
+    ).toBe('tok');
+    expect(
+      layerPath({ mediaType: '', digest: 'sha256:9', size: 0 }, paths)
+    ).toBe('');
     expect(
       layerKind({
         mediaType: 'application/vnd.cncf.model.weight.v1.tar',
@@ -208,6 +231,10 @@ describe('lineage and tags', () => {
 
   it('splits typed tags once each, and lists where a kit was pushed', () => {
     expect(splitTags(' v1, v2 latest,,v1 ')).toEqual(['v1', 'v2', 'latest']);
+    expect(repositoryOf('reg:5000/team/demo:v1')).toBe('reg:5000/team/demo');
+    expect(repositoryOf(`reg:5000/team/demo@sha256:${'a'.repeat(64)}`)).toBe(
+      'reg:5000/team/demo'
+    );
     const jobs = [
       pushJob('succeeded', 'sha256:d', ['latest']),
       pushJob('failed', 'sha256:d'),

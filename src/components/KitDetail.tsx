@@ -5,6 +5,7 @@ import {
   kitSize,
   layerKind,
   layerPath,
+  layerPaths,
   pushedReferences,
   splitTags
 } from '../details';
@@ -35,8 +36,8 @@ export function KitDetail(props: {
   handlers: IKitDetailHandlers;
   jobs: readonly IJob[];
   trans: TranslationBundle;
-  /** The trust view (signatures, SBOM) when that plugin provides one. */
-  trust?: React.ReactNode;
+  /** The kit's signature verdict, SBOM and provenance (src/components/TrustView.tsx). */
+  trust: (detail: IKitDetail) => React.ReactNode;
 }): JSX.Element {
   const { reference, trans, handlers } = props;
   const [detail, setDetail] = React.useState<IKitDetail | null>(null);
@@ -69,6 +70,7 @@ export function KitDetail(props: {
     );
   }
   const layers = detail.manifest.layers ?? [];
+  const paths = layerPaths(detail.kitfile);
   const pushed = props.remote
     ? []
     : pushedReferences(props.jobs, detail.digest);
@@ -164,7 +166,7 @@ export function KitDetail(props: {
           trans={trans}
         />
       )}
-      {props.trust}
+      {props.trust(detail)}
       <section aria-label={trans.__('Layers')}>
         <h3>{trans.__('Layers')}</h3>
         <table className="jp-kitlab-detail-table jp-kitlab-layers">
@@ -178,10 +180,10 @@ export function KitDetail(props: {
           </thead>
           <tbody>
             {layers.map(layer => (
-              <tr key={`${layer.digest}:${layerPath(layer)}`}>
+              <tr key={`${layer.digest}:${layerPath(layer, paths)}`}>
                 <td>{layerKind(layer)}</td>
                 <td>
-                  <code>{layerPath(layer) || '–'}</code>
+                  <code>{layerPath(layer, paths) || '–'}</code>
                 </td>
                 <td>{formatBytes(layer.size)}</td>
                 <td title={layer.digest}>

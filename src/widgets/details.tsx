@@ -25,14 +25,22 @@ import * as React from 'react';
 import type { KitlabActions } from '../actions';
 import * as api from '../api';
 import { JobDetail } from '../components/JobDetail';
+import { TrustBadge } from '../components/TrustView';
 import { KitDetail, IKitDetailHandlers } from '../components/KitDetail';
 import {
   IRegistryBrowserHandlers,
   RegistryBrowser
 } from '../components/RegistryBrowser';
-import { ILineageEntry, notebookLineage, runningSummary } from '../details';
+import {
+  ILineageEntry,
+  kitSize,
+  notebookLineage,
+  repositoryOf,
+  runningSummary
+} from '../details';
 import { formatBytes, percent } from '../format';
 import { jobNotebook } from '../jobs';
+import { registryHost } from '../reference';
 import { modelKitIcon } from '../icons';
 import { CommandIds, IJob, IKitlabModel } from '../tokens';
 import { PANEL_ID } from './panel';
@@ -128,7 +136,10 @@ export function registerDetailViews(
         ? {
             load: () =>
               actions.withLogin(reference, () =>
-                api.inspectRemote(reference, actions.remoteOptions(reference))
+                api.inspectRemote(
+                  reference,
+                  actions.remoteOptions(registryHost(reference))
+                )
               ),
             pull: () => void actions.pull(reference),
             deleteTag: () => actions.deleteRemoteTag(reference)
@@ -150,6 +161,19 @@ export function registerDetailViews(
             handlers={handlers}
             jobs={model.jobs}
             trans={trans}
+            trust={detail =>
+              remote ? (
+                <TrustBadge
+                  kit={{
+                    repository: repositoryOf(reference),
+                    digest: detail.digest,
+                    tags: [],
+                    size: kitSize(detail.manifest)
+                  }}
+                  trans={trans}
+                />
+              ) : null
+            }
           />
         )
       );
@@ -174,7 +198,7 @@ export function registerDetailViews(
               api.remoteTagsPage(
                 repository,
                 last,
-                actions.remoteOptions(repository)
+                actions.remoteOptions(registryHost(repository))
               )
             )
             .then(answer => ({ names: answer.tags, next: answer.next })),
