@@ -84,11 +84,6 @@ function ParametersField(props: FieldProps<FormData>): JSX.Element {
   );
 }
 
-/** A field left out of this form (the other part shows it). */
-function HiddenField(): null {
-  return null;
-}
-
 /** Which fields a form shows: the ones a user needs first, or the rarely used ones. */
 export type FormPart = 'main' | 'more';
 
@@ -98,26 +93,74 @@ const MORE_MODEL = ['parameters'];
 const MORE_DATASET = ['remotePath', 'remoteHash', 'parameters'];
 
 type Hints = UiSchema<FormData>;
+type JsonSchema = Record<string, unknown> & {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  required?: string[];
+};
 
-function propertyNames(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, unknown> })
-    ?.properties;
-  return properties ? Object.keys(properties) : [];
+/**
+ * `schema` with only the properties `keep` says yes to. rjsf passes the other keys of the form data
+ * through untouched (it does not omit extra data), so each part edits its fields of one Kitfile.
+ */
+function pickProperties(
+  schema: JsonSchema,
+  keep: (name: string) => boolean
+): JsonSchema {
+  const properties = Object.fromEntries(
+    Object.entries(schema.properties ?? {}).filter(([name]) => keep(name))
+  );
+  return {
+    ...schema,
+    properties,
+    ...(schema.required
+      ? { required: schema.required.filter(name => name in properties) }
+      : {})
+  };
 }
 
-/** Hide the named fields of `hints` (`keep` false) or every other field (`keep` true). */
-function hideFields(
-  hints: Hints,
-  names: string[],
-  chosen: string[],
-  keep: boolean
-): void {
-  for (const name of names) {
-    if (chosen.includes(name) !== keep) {
-      hints[name] = {
-        ...((hints[name] ?? {}) as Hints),
-        'ui:field': HiddenField
-      };
+/** The schema of one part: the main fields, or the rarely used ones. */
+function partSchema(schema: JsonSchema, part: FormPart): JsonSchema {
+  const more = part === 'more';
+  const properties = schema.properties ?? {};
+  const chosen = (list: string[]) => (name: string) =>
+    list.includes(name) === more;
+  const top = pickProperties(schema, name =>
+    more
+      ? MORE_TOP.includes(name) || name === 'model' || name === 'datasets'
+      : !MORE_TOP.includes(name)
+  );
+  const picked = top.properties ?? {};
+  if (properties.model) {
+    picked.model = pickProperties(properties.model, chosen(MORE_MODEL));
+  }
+  const datasets = properties.datasets;
+  if (datasets?.items) {
+    picked.datasets = {
+      ...datasets,
+      items: pickProperties(datasets.items, chosen(MORE_DATASET))
+    };
+  }
+  return top;
+}
+
+/** The UI hints' `ui:order` lists without names the part's schema lacks (rjsf refuses those). */
+function fitOrder(hints: Record<string, unknown>, schema: JsonSchema): void {
+  const order = hints['ui:order'];
+  if (Array.isArray(order)) {
+    const names = Object.keys(schema.properties ?? {});
+    hints['ui:order'] = order.filter(
+      name => name === '*' || names.includes(name as string)
+    );
+  }
+  for (const [name, child] of Object.entries(schema.properties ?? {})) {
+    const childHints = hints[name];
+    if (childHints !== null && typeof childHints === 'object') {
+      fitOrder(childHints as Record<string, unknown>, child);
+      const items = (childHints as Record<string, unknown>).items;
+      if (child.items && items !== null && typeof items === 'object') {
+        fitOrder(items as Record<string, unknown>, child.items);
+      }
     }
   }
 }
@@ -138,37 +181,21 @@ function markExamples(hints: Record<string, unknown>, prefix: string): void {
  * examples, and no rjsf error list at the top.
  */
 function withLocalHints(
-  schema: IKitfileSchema,
+  schema: JsonSchema,
+  uiSchema: Record<string, unknown>,
   part: FormPart,
   examplePrefix: string
 ): Hints {
-  const hints = structuredClone(schema.uiSchema) as Hints;
+  const hints = structuredClone(uiSchema) as Hints;
   markExamples(hints as Record<string, unknown>, examplePrefix);
-  const properties = (schema.schema.properties ?? {}) as Record<
-    string,
-    unknown
-  >;
+  fitOrder(hints as Record<string, unknown>, schema);
   const parameters = { 'ui:field': ParametersField };
   const model = (hints.model ?? {}) as Hints;
   model.parameters = { ...((model.parameters ?? {}) as Hints), ...parameters };
   const datasets = (hints.datasets ?? {}) as Hints;
   const items = (datasets.items ?? {}) as Hints;
   items.parameters = { ...((items.parameters ?? {}) as Hints), ...parameters };
-  const more = part === 'more';
-  hideFields(
-    hints,
-    Object.keys(properties),
-    [...MORE_TOP, 'model', 'datasets'],
-    more
-  );
-  hideFields(model, propertyNames(properties.model), MORE_MODEL, more);
-  hideFields(
-    items,
-    propertyNames((properties.datasets as { items?: unknown })?.items),
-    MORE_DATASET,
-    more
-  );
-  if (more) {
+  if (part === 'more') {
     // The datasets' list is edited in the main part; here only their rarely used fields.
     datasets['ui:options'] = {
       ...((datasets['ui:options'] ?? {}) as object),
@@ -216,9 +243,19 @@ export function KitfileForm(props: {
     }),
     [trans, schema, browse]
   );
+  const formSchema = React.useMemo(
+    () => partSchema(schema.schema as JsonSchema, props.part),
+    [schema, props.part]
+  );
   const uiSchema = React.useMemo(
-    () => withLocalHints(schema, props.part, trans.__('e.g. ')),
-    [schema, props.part, trans]
+    () =>
+      withLocalHints(
+        formSchema,
+        schema.uiSchema,
+        props.part,
+        trans.__('e.g. ')
+      ),
+    [formSchema, schema, props.part, trans]
   );
   const extraErrors = React.useMemo(
     () =>
@@ -235,9 +272,9 @@ export function KitfileForm(props: {
         props.part === 'main' ? 'kitlab-kitfile-form' : 'kitlab-kitfile-more'
       }
     >
-      <SuggestionLists suggestions={suggestions} />
+      {props.part === 'main' && <SuggestionLists suggestions={suggestions} />}
       <FormComponent
-        schema={schema.schema}
+        schema={formSchema}
         uiSchema={uiSchema}
         widgets={FORM_WIDGETS}
         formContext={formContext}

@@ -175,20 +175,21 @@ export function KitfileEditorView(props: {
                 >
                   {trans.__("Replace the Kitfile with the scan's draft…")}
                 </button>
-                {draft === null && (
+                {draft === null ? (
                   <p className="jp-kitlab-muted">
                     {trans.__(
-                      'Fix the YAML to move files between layers from here.'
+                      'Fix the YAML to see which layer each file found goes into, and to move files between layers from here.'
                     )}
                   </p>
+                ) : (
+                  <ScanReport
+                    report={report}
+                    draft={draft}
+                    trans={trans}
+                    onMove={(entry, kind) => session.moveEntry(entry, kind)}
+                    onDrop={entry => session.dropEntry(entry)}
+                  />
                 )}
-                <ScanReport
-                  report={report}
-                  draft={draft ?? {}}
-                  trans={trans}
-                  onMove={(entry, kind) => session.moveEntry(entry, kind)}
-                  onDrop={entry => session.dropEntry(entry)}
-                />
               </>
             )}
           </LoadableView>

@@ -100,6 +100,10 @@ for (const theme of ['light', 'dark'] as const) {
     });
     await expect(panel.field('root_package_name')).toHaveValue('churn');
     await expect(panel.editor.locator('.jp-kitlab-editor-plan')).toBeVisible();
+    await panel.screenshot(`editor-${theme}`);
+    if (theme === 'light') {
+      await panel.docsScreenshot('kitfile-editor');
+    }
     // The placeholder of an empty field reads as an example, in a faint colour.
     const version = panel.field('root_package_version');
     await expect(version).toHaveAttribute('placeholder', /^e\.g\. /);
@@ -113,10 +117,7 @@ for (const theme of ['light', 'dark'] as const) {
     await expect(panel.editor.getByTestId('kitlab-plan')).toContainText(
       'models/churn.joblib'
     );
-    await panel.screenshot(`editor-${theme}`);
-    if (theme === 'light') {
-      await panel.docsScreenshot('kitfile-editor');
-    }
+    await panel.screenshot(`editor-${theme}-more-and-plan`);
     // "Open With" still offers JupyterLab's text editor; the Kitfile editor is the default.
     const factories = await page.evaluate(() =>
       (window as unknown as { jupyterapp: App }).jupyterapp.docRegistry
@@ -143,9 +144,11 @@ test('a Kitfile that does not parse is shown with its line and never replaced (d
   await expect(problem).toContainText(/line \d|\d+:\d+/);
   await expect(panel.kitfileStatus).toHaveText('Saved');
   // The scan finishes and still does not replace anything.
-  await expect(panel.entry('models/churn.joblib')).toBeVisible({
-    timeout: 30000
-  });
+  await expect(
+    panel.editor.getByRole('button', {
+      name: "Replace the Kitfile with the scan's draft…"
+    })
+  ).toBeVisible({ timeout: 30000 });
   await expect(panel.kitfileStatus).toHaveText('Saved');
   // Pack… says why it cannot pack and goes to the problem, with no dialog and no write.
   await expect(panel.editor.getByTestId('kitlab-pack-blocked')).toContainText(
