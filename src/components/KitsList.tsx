@@ -113,7 +113,11 @@ function KitRow(props: {
         {kit.name ? ` · ${kit.name}` : ''}
       </div>
       <KitDate kit={kit} trans={trans} />
-      <TrustBadge kit={kit} trans={trans} />
+      <TrustBadge
+        kit={kit}
+        remoteOptions={host => actions.remoteOptions(host)}
+        trans={trans}
+      />
       {kit.error ? (
         <p className="jp-kitlab-error-text" role="alert">
           {trans.__('Cannot read this kit: %1', kit.error)}

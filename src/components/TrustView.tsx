@@ -5,7 +5,7 @@ import * as React from 'react';
 import { shortDigest } from '../format';
 import { registryHost } from '../reference';
 import { remoteOptions } from '../registryOptions';
-import type { IKitSummary } from '../tokens';
+import type { IKitSummary, IRemoteParams } from '../tokens';
 import {
   digestReference,
   getVerdict,
@@ -26,10 +26,12 @@ function message(error: unknown): string {
  * A kit's signature verdict (docs/trust.md, "In JupyterLab"): a Verify action that asks the server
  * (which checks the registry with the trusted keys and your own, and caches per digest), then a badge —
  * verified by KEY, unsigned, or invalid — and, once verified, the SBOM and provenance view.
- * Loopback registries are reached over plain HTTP, as everywhere in kitlab.
  */
 export function TrustBadge(props: {
   kit: IKitSummary;
+  /** The network options for a registry host (plain HTTP, TLS checks), as the dialogs use them;
+   * by default the loopback rule alone (plain HTTP for a local test registry). */
+  remoteOptions?: (host: string) => IRemoteParams;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { kit, trans } = props;
@@ -46,7 +48,10 @@ export function TrustBadge(props: {
     setBusy(true);
     setError('');
     try {
-      const options = remoteOptions(registryHost(reference), []);
+      const host = registryHost(reference);
+      const options = props.remoteOptions
+        ? props.remoteOptions(host)
+        : remoteOptions(host, []);
       const found = await getVerdict(reference, options, refresh);
       verdicts.set(reference, found);
       setVerdict(found);
