@@ -122,6 +122,12 @@ async def test_write_kitignore_refuses_and_changes_nothing(jp_fetch, leaky, tmp_
         await call(jp_fetch, "kitignore", method="POST", body=body, params={"path": "project"})
     assert excinfo.value.code == status
     assert (ignore.read_bytes() if ignore.exists() else None) == before
+    if setup == "latin1":
+        # The plan still previews (the refusal is only for the rewrite).
+        (leaky / "Kitfile").write_text(KITFILE)
+        code, plan = await call(jp_fetch, "plan", params={"path": "project"})
+        assert code == 200
+        assert plan["suggestedKitignore"].startswith("caf\ufffd\n")
     if setup == "symlink":
         assert ignore.is_symlink()
         assert (tmp_path / "outside.txt").read_text() == "theirs\n"

@@ -68,9 +68,10 @@ MAX_KITIGNORE_ADDITIONS = 1000
 MAX_KITIGNORE_LINE = 4096
 
 
-def _existing_kitignore(folder: Path) -> str:
-    """The folder's ``.kitignore`` (read without following a symlink; "" when there is none). A file
-    that is not UTF-8 is refused, so a rewrite can never mangle the user's lines."""
+def _existing_kitignore(folder: Path, *, strict: bool) -> str:
+    """The folder's ``.kitignore`` (read without following a symlink; "" when there is none). With
+    ``strict``, a file that is not UTF-8 is refused, so a rewrite can never mangle the user's lines; a
+    preview shows it with replacement characters instead."""
     try:
         data = read_workspace_file(folder / IGNORE_FILE_NAME, max_bytes=MAX_DOCUMENT_BYTES)
     except FileNotFoundError:
@@ -78,6 +79,8 @@ def _existing_kitignore(folder: Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        if not strict:
+            return data.decode("utf-8", "replace")
         raise InvalidInput(f"{IGNORE_FILE_NAME} is not valid UTF-8 (byte {exc.start}); not changed") from None
 
 
@@ -86,7 +89,7 @@ def kitignore_for_secrets(folder: Path, paths: list[str]) -> str:
     write to keep those files out of every layer. "" when there is nothing to add."""
     if not paths:
         return ""
-    return suggest_kitignore(_existing_kitignore(folder), [], paths, [])
+    return suggest_kitignore(_existing_kitignore(folder, strict=False), [], paths, [])
 
 
 def write_kitignore(folder: Path, paths: list[str]) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def write_kitignore(folder: Path, paths: list[str]) -> dict[str, Any]:
             raise InvalidInput(
                 f"paths[{index}]: expected one path of at most {MAX_KITIGNORE_LINE} characters"
             )
-    existing = _existing_kitignore(folder)
+    existing = _existing_kitignore(folder, strict=True)
     text = suggest_kitignore(existing, [], paths, []) if paths else existing
     have = {line.strip() for line in existing.splitlines()}
     added = sorted({p for p in paths if p not in have})
