@@ -103,10 +103,17 @@ function JobRow(props: {
   const active = isActive(job.state);
   const value = job.state === 'succeeded' ? 100 : percent(done, total);
   const notebook = jobNotebook(job);
-  const warnings = jobFacts(job, 0).warnings.length;
+  const facts = jobFacts(job, 0);
+  const warnings = facts.warnings.length;
   const signature = jobSignature(job);
+  // Once a job made a kit, its size is the kit's (the sum of its layers), the number the Kits list
+  // and the kit's view show; the bytes read or sent on the way are a different count.
   const details = [
-    total > 0 ? `${formatBytes(done)} / ${formatBytes(total)}` : '',
+    !active && facts.size !== null
+      ? trans.__('kit %1', formatBytes(facts.size))
+      : total > 0
+        ? `${formatBytes(done)} / ${formatBytes(total)}`
+        : '',
     active ? formatRate(bytesPerSecond) : '',
     active && job.progress.etaSeconds
       ? trans.__('%1 left', formatDuration(job.progress.etaSeconds))

@@ -13,6 +13,7 @@ import {
   IRegistryFormProps,
   useRegistryForm
 } from './DialogFields';
+import { DownloadSize } from './DownloadSize';
 
 /** What the Pull dialog asks for. */
 export interface IPullValues {
@@ -80,6 +81,12 @@ export function PullFormView(
       {form.text('reference', trans.__('ModelKit reference'), {
         placeholder: 'ghcr.io/org/model:v1'
       })}
+      <DownloadSize
+        reference={values.reference}
+        plainHttp={values.plainHttp}
+        policy={props.policy}
+        trans={trans}
+      />
       {form.text('destination', trans.__('Destination folder'), {
         onChange: () => setDestinationEdited(true)
       })}

@@ -43,7 +43,13 @@ async function makeWorkspace(
     content: {
       nbformat: 4,
       nbformat_minor: 5,
-      metadata: {},
+      metadata: {
+        kernelspec: {
+          name: 'python3',
+          display_name: 'Python 3',
+          language: 'python'
+        }
+      },
       cells: [
         {
           cell_type: 'code',
@@ -280,6 +286,16 @@ test.describe('with a registry', () => {
       );
       await panel.screenshot(`remote-kit-detail-${theme}`);
 
+      // The Pull dialog says how much the pull will download before anything is pulled.
+      await remote.getByRole('button', { name: 'Pull…' }).click();
+      const dialog = page.locator('.jp-Dialog');
+      await expect(dialog.getByTestId('kitlab-pull-size')).toHaveText(
+        `Download: ${listedSize} (2 layers)`
+      );
+      await panel.screenshot(`pull-size-${theme}`);
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog).toHaveCount(0);
+
       // Both tags name the same kit: this registry deletes only whole kits, so it is refused.
       await remote
         .getByRole('button', { name: 'Delete this tag from the registry…' })
@@ -318,13 +334,14 @@ test.describe('with a registry', () => {
     await page.filebrowser.open(`${folder}/train.ipynb`);
     const item = page.locator('.jp-NotebookPanel-toolbar .jp-kitlab-lineage');
     await expect(item).toHaveText(`In kit: ${reference}`);
+    const panel = new KitlabPanel(page, testInfo);
+    await panel.screenshot('notebook-lineage-toolbar');
     await item.click();
     const remote = mainArea(page).locator('.jp-kitlab-kit-detail');
     await expect(remote).toHaveAttribute('data-reference', reference);
     await expect(
       remote.getByRole('table', { name: 'Kitfile summary' })
     ).toContainText('details-demo');
-    const panel = new KitlabPanel(page, testInfo);
     await panel.screenshot('notebook-lineage');
   });
 });
