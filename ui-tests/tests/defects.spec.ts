@@ -4,6 +4,7 @@ import * as path from 'path';
 
 import {
   KitlabPanel,
+  readText,
   runJob,
   serverRoot,
   writeWorkspace
@@ -123,9 +124,26 @@ for (const theme of ['light', 'dark'] as const) {
     const requirements = panel.scanReport.getByTestId('kitlab-requirements');
     await requirements.locator('summary').click();
     await expect(requirements).toContainText('python-dotenv');
-    await expect(
-      requirements.getByRole('button', { name: 'Write requirements.txt' })
-    ).toBeVisible();
+    const writeRequirements = requirements.getByRole('button', {
+      name: 'Write requirements.txt'
+    });
+    await request.delete(`/api/contents/${folder}/requirements.txt`);
+    await writeRequirements.click();
+    await expect(requirements).toContainText(
+      `Written to ${folder}/requirements.txt.`
+    );
+    expect(await readText(request, `${folder}/requirements.txt`)).toContain(
+      'python-dotenv=='
+    );
+    // An existing requirements.txt is replaced only when the user agrees.
+    await writeWorkspace(request, folder, { 'requirements.txt': 'mine==1\n' });
+    await writeRequirements.click();
+    const replace = page.locator('.jp-Dialog', { hasText: 'Replace' });
+    await expect(replace).toContainText('requirements.txt already');
+    await replace.getByRole('button', { name: 'Keep mine' }).click();
+    expect(await readText(request, `${folder}/requirements.txt`)).toBe(
+      'mine==1\n'
+    );
     const external = panel.scanReport.getByTestId('kitlab-external');
     await expect(external).toContainText('/srv/shared/train.csv');
     await expect(external).toContainText('explore.ipynb cell 2');
