@@ -25,6 +25,7 @@ import * as React from 'react';
 import type { KitlabActions } from '../actions';
 import * as api from '../api';
 import { JobDetail } from '../components/JobDetail';
+import { jobKindLabel } from '../components/JobsList';
 import { TrustBadge } from '../components/TrustView';
 import { KitDetail, IKitDetailHandlers } from '../components/KitDetail';
 import {
@@ -39,7 +40,7 @@ import {
   runningSummary
 } from '../details';
 import { formatBytes, percent } from '../format';
-import { jobNotebook } from '../jobs';
+import { jobNotebook, jobSubject, jobVerb } from '../jobs';
 import { registryHost } from '../reference';
 import { modelKitIcon } from '../icons';
 import { CommandIds, IJob, IKitlabModel } from '../tokens';
@@ -96,11 +97,12 @@ export function registerDetailViews(
     label: trans.__('Show ModelKit Job Details'),
     execute: args => {
       const id = String(args.id ?? '');
-      const title = (job: IJob | undefined): string =>
-        job ? `${job.kind} ${job.id}` : id;
+      const job = model.jobs.find(candidate => candidate.id === id);
       show(
         `kitlab-job-${id}`,
-        trans.__('Job %1', title(model.jobs.find(job => job.id === id))),
+        job
+          ? `${jobKindLabel(jobVerb(job), trans)} ${jobSubject(job)}`
+          : trans.__('Job %1', id),
         listIcon,
         () => {
           const job = model.jobs.find(candidate => candidate.id === id);
