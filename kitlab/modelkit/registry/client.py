@@ -25,6 +25,7 @@ body sent twice. This client, on ``requests``:
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import hashlib
@@ -63,9 +64,11 @@ MiB = 1 << 20
 MONOLITHIC_LIMIT = 100 * MiB
 DEFAULT_CHUNK_SIZE = 100 * MiB  # kit's chunk size (pkg/lib/repo/remote/upload-format.go)
 PIECE = 8 * MiB  # largest unit of reads and writes
-# Download pieces: two per blob are held (one being hashed, one received and written), so 5 parallel
-# downloads stay near 20 MiB; larger pieces measured no faster.
+# Download pieces: up to HASH_QUEUE + 1 per blob are held (waiting to be hashed, and the one being
+# received), so 5 parallel downloads hold at most 30 MiB; larger pieces measured no faster. The queue
+# absorbs the helper thread being scheduled late on a busy machine.
 FETCH_PIECE = 2 * MiB
+HASH_QUEUE = 2
 SEND_PIECE = 1 * MiB  # upload body pieces: progress and cancel checks between them
 MAX_MANIFEST_BYTES = 8 * MiB
 MAX_TAG_PAGES = 1000  # a registry's tag list pages: a loop of "next" links ends here
@@ -712,16 +715,17 @@ class RegistryClient:
 class _PieceSink:
     """Writes each downloaded piece and hands it to a helper thread to hash while the caller receives
     and writes the next one: socket reads, file writes and ``hashlib`` all release the GIL, so on two
-    cores the hash (the costliest step) costs no download time. At most two pieces are held (the one
-    being hashed, the one received). ``partial.have`` counts what is written and hashed; writeback
+    cores the hash (the costliest step) costs no download time. At most ``HASH_QUEUE`` pieces wait
+    for the helper. ``partial.have`` counts what is written and hashed; writeback
     starts every ``WRITEBACK_WINDOW`` so the fsync when the blob is stored waits for the last window."""
 
     def __init__(self, out: BinaryIO, partial: _Partial) -> None:
         self._out = out
         self._partial = partial
-        self.received = self._written = self._flushed_to = partial.have
+        self.received = self._flushed_to = partial.have
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._pending: concurrent.futures.Future[None] | None = None
+        # Hashes submitted in order, each with the byte count held once it is done.
+        self._pending: collections.deque[tuple[concurrent.futures.Future[None], int]] = collections.deque()
 
     def __enter__(self) -> _PieceSink:
         return self
@@ -729,21 +733,20 @@ class _PieceSink:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _wait(self) -> None:
-        """The previous piece is hashed: count it as held."""
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.result()
-            self._partial.have = self._written
+    def _wait(self, keep: int) -> None:
+        """Until at most ``keep`` pieces wait for their hash; the hashed ones count as held."""
+        while len(self._pending) > keep:
+            hashed, held = self._pending.popleft()
+            hashed.result()
+            self._partial.have = held
 
     def put(self, piece: bytes) -> None:
         self._out.write(piece)
         self.received += len(piece)
-        self._wait()
-        self._written = self.received
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kitlab-fetch")
-        self._pending = self._pool.submit(self._partial.hasher.update, piece)
+        self._pending.append((self._pool.submit(self._partial.hasher.update, piece), self.received))
+        self._wait(HASH_QUEUE)
         if self.received - self._flushed_to >= WRITEBACK_WINDOW:
             self._out.flush()
             start_writeback(self._out.fileno(), self._flushed_to, self.received)
@@ -752,7 +755,7 @@ class _PieceSink:
     def close(self) -> None:
         """Wait for the last piece (``partial`` then holds everything received); a failed write raises."""
         try:
-            self._wait()
+            self._wait(0)
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
