@@ -275,3 +275,27 @@ export function lineDiff(
   }
   return lines;
 }
+
+/** Every path the Kitfile packs (model, parts, datasets, code, docs). */
+export function kitfilePaths(kitfile: IKitfile): string[] {
+  return [
+    kitfile.model?.path,
+    ...(kitfile.model?.parts ?? []).map(part => part.path),
+    ...(kitfile.datasets ?? []).map(entry => entry.path),
+    ...(kitfile.code ?? []).map(entry => entry.path),
+    ...(kitfile.docs ?? []).map(entry => entry.path)
+  ].filter((path): path is string => typeof path === 'string' && path !== '');
+}
+
+/** Whether a draft entry path covers `path` (the path itself, a folder holding it, or '.'). */
+export function coveredBy(paths: string[], path: string): boolean {
+  return paths.some(raw => {
+    const entry = raw.replace(/^\.\/+/, '').replace(/\/+$/, '');
+    return (
+      entry === '' ||
+      entry === '.' ||
+      path === entry ||
+      path.startsWith(entry + '/')
+    );
+  });
+}

@@ -124,19 +124,6 @@ export function SecretsNotice(props: {
   );
 }
 
-/** Whether a draft entry path covers `path` (the path itself, a folder holding it, or '.'). */
-export function coveredBy(paths: string[], path: string): boolean {
-  return paths.some(raw => {
-    const entry = raw.replace(/^\.\/+/, '').replace(/\/+$/, '');
-    return (
-      entry === '' ||
-      entry === '.' ||
-      path === entry ||
-      path.startsWith(entry + '/')
-    );
-  });
-}
-
 /**
  * The scanner's pinned requirements (versions from the notebooks' kernel), with "Write
  * requirements.txt" into the scanned folder; an existing file is replaced only when the user agrees.

@@ -2,7 +2,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { closeIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { ENTRY_KINDS, kindInKitfile } from '../draft';
+import { coveredBy, ENTRY_KINDS, kindInKitfile, kitfilePaths } from '../draft';
 import { formatBytes } from '../format';
 import {
   EntryKind,
@@ -12,7 +12,6 @@ import {
   ISecretFinding
 } from '../tokens';
 import {
-  coveredBy,
   ExcludedNotice,
   ExternalIONotice,
   HugeCodeNotice,
@@ -37,17 +36,6 @@ export function kindLabel(kind: EntryKind, trans: TranslationBundle): string {
 }
 
 const NOT_PACKED = '';
-
-/** Every path the Kitfile packs (model, parts, datasets, code, docs). */
-function kitfilePaths(kitfile: IKitfile): string[] {
-  return [
-    kitfile.model?.path,
-    ...(kitfile.model?.parts ?? []).map(part => part.path),
-    ...(kitfile.datasets ?? []).map(entry => entry.path),
-    ...(kitfile.code ?? []).map(entry => entry.path),
-    ...(kitfile.docs ?? []).map(entry => entry.path)
-  ].filter((path): path is string => typeof path === 'string' && path !== '');
-}
 
 /** Where a secret finding is, as the notebook numbers it ("cell 2, line 1": code cells, like [2]). */
 function secretWhere(secret: ISecretFinding, trans: TranslationBundle): string {
