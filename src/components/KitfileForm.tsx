@@ -119,8 +119,15 @@ function pickProperties(
   };
 }
 
-/** The schema of one part: the main fields, or the rarely used ones. */
-function partSchema(schema: JsonSchema, part: FormPart): JsonSchema {
+/**
+ * The schema of one part: the main fields, or the rarely used ones (the datasets' among them only
+ * when there are datasets). Untitled: the editor names the Kitfile already.
+ */
+function partSchema(
+  schema: JsonSchema,
+  part: FormPart,
+  hasDatasets: boolean
+): JsonSchema {
   const more = part === 'more';
   const properties = schema.properties ?? {};
   const chosen = (list: string[]) => (name: string) =>
@@ -135,12 +142,15 @@ function partSchema(schema: JsonSchema, part: FormPart): JsonSchema {
     picked.model = pickProperties(properties.model, chosen(MORE_MODEL));
   }
   const datasets = properties.datasets;
-  if (datasets?.items) {
+  if (more && !hasDatasets) {
+    delete picked.datasets;
+  } else if (datasets?.items) {
     picked.datasets = {
       ...datasets,
       items: pickProperties(datasets.items, chosen(MORE_DATASET))
     };
   }
+  delete top.title;
   return top;
 }
 
@@ -243,9 +253,10 @@ export function KitfileForm(props: {
     }),
     [trans, schema, browse]
   );
+  const hasDatasets = (props.kitfile.datasets?.length ?? 0) > 0;
   const formSchema = React.useMemo(
-    () => partSchema(schema.schema as JsonSchema, props.part),
-    [schema, props.part]
+    () => partSchema(schema.schema as JsonSchema, props.part, hasDatasets),
+    [schema, props.part, hasDatasets]
   );
   const uiSchema = React.useMemo(
     () =>

@@ -175,6 +175,8 @@ export class KitfileSession implements IDisposable {
     }
     this._draft = kitfile;
     this._formPending = true;
+    // A check of the text still on its way describes the text before this edit: drop its answer.
+    this._seq++;
     this._plan = { status: 'idle' };
     this._emit();
     this._validateSoon.invoke().catch(() => undefined);
