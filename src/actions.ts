@@ -13,7 +13,9 @@ import {
 } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import type { IDocumentManager } from '@jupyterlab/docmanager';
+import type { DocumentRegistry } from '@jupyterlab/docregistry';
 import { FileDialog } from '@jupyterlab/filebrowser';
+import type { INotebookModel } from '@jupyterlab/notebook';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyJSONObject } from '@lumino/coreutils';
@@ -104,6 +106,8 @@ export interface IActionHost {
 interface IStarted {
   request: JobRequest;
   openNotebook: boolean;
+  /** An open notebook with unsaved edits: the pushed kit is recorded in its model, not on disk. */
+  lineageInModel?: string;
 }
 
 /** The registry a job talks to ('' for a pack into the local store), for a login it may need. */
@@ -156,6 +160,54 @@ export class KitlabActions {
       }
     }
     return undefined;
+  }
+
+  /** The document context of a file open in the main area, if it is. */
+  private _openContext(path: string): DocumentRegistry.Context | undefined {
+    const manager = this._host.docManager;
+    const widget = manager?.findWidget(path);
+    return widget ? manager?.contextForWidget(widget) : undefined;
+  }
+
+  /**
+   * After a push recorded its kit: an open notebook the server wrote to is reloaded (it had no
+   * unsaved edits), and one with unsaved edits gets the record in its model, saved with them.
+   */
+  private _showLineage(
+    job: IJob,
+    recordedIn: string,
+    inModel: string | undefined
+  ): void {
+    if (recordedIn) {
+      const context = this._openContext(recordedIn);
+      if (context && !context.model.dirty) {
+        void context.revert();
+      }
+      return;
+    }
+    const model = inModel
+      ? (this._openContext(inModel)?.model as INotebookModel | undefined)
+      : undefined;
+    const result = job.result;
+    if (!model || !result || !('digest' in result)) {
+      return;
+    }
+    const kitlab = model.getMetadata('kitlab');
+    const current = typeof kitlab === 'object' && kitlab !== null ? kitlab : {};
+    const pushed = Array.isArray((current as { pushed?: unknown }).pushed)
+      ? ((current as { pushed: unknown[] }).pushed as unknown[])
+      : [];
+    model.setMetadata('kitlab', {
+      ...current,
+      pushed: [
+        ...pushed,
+        {
+          reference: result.reference,
+          digest: result.digest,
+          at: new Date().toISOString().replace(/\.\d+Z$/, 'Z')
+        }
+      ]
+    });
   }
 
   /** Remember the notebook a main-area widget shows, most recent last. */
@@ -340,6 +392,12 @@ export class KitlabActions {
     if (values === null) {
       return;
     }
+    // The server records the kit in the notebook file; an open notebook with unsaved edits gets it
+    // in its model instead, so that neither the edits nor the record are lost (and no "file changed
+    // on disk" question follows the push).
+    const unsaved =
+      notebook !== undefined &&
+      this._openContext(notebook)?.model.dirty === true;
     if (session.dirty && !(await this.saveKitfile(session))) {
       return;
     }
@@ -359,11 +417,12 @@ export class KitlabActions {
               ...(values.sign
                 ? { sign: true, ...signingKeyParams(values) }
                 : {}),
-              ...(notebook ? { notebook } : {})
+              ...(notebook && !unsaved ? { notebook } : {})
             }
           }
         : { kind: 'pack', params: packed },
-      false
+      false,
+      values.push && unsaved ? notebook : undefined
     );
   }
 
@@ -909,11 +968,12 @@ export class KitlabActions {
 
   private async _start(
     request: JobRequest,
-    openNotebook: boolean
+    openNotebook: boolean,
+    lineageInModel?: string
   ): Promise<void> {
     // A short job can end before its POST answers; `_onJobFinished` waits for this registration.
     const registered = this._model.startJob(request).then(job => {
-      this._started.set(job.id, { request, openNotebook });
+      this._started.set(job.id, { request, openNotebook, lineageInModel });
       return job;
     });
     this._starting = this._starting
@@ -952,6 +1012,9 @@ export class KitlabActions {
       const notebook = jobNotebook(job);
       if (started?.openNotebook && notebook) {
         void this.openNotebook(notebook);
+      }
+      if (job.kind === 'push' || job.kind === 'pack-push') {
+        this._showLineage(job, notebook, started?.lineageInModel);
       }
       const actions: Notification.IAction[] = [];
       if (reference) {

@@ -1,6 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import * as fs from 'fs';
 import * as path from 'path';
+import { APIRequestContext } from '@playwright/test';
 
 import {
   KitlabPanel,
@@ -297,6 +298,17 @@ test.describe('with a registry', () => {
     registry?.stop();
   });
 
+  /** A notebook's file as the server has it, as text. */
+  async function notebookOnDisk(
+    request: APIRequestContext,
+    path: string
+  ): Promise<string> {
+    const response = await request.get(
+      `/api/contents/${path}?type=file&format=text`
+    );
+    return ((await response.json()) as { content: string }).content;
+  }
+
   test('lineage from the notebook packed from, Show the kit, the Push placeholder and the tabs', async ({
     page,
     request
@@ -341,6 +353,15 @@ test.describe('with a registry', () => {
       return app.commands.execute('docmanager:open', { path });
     }, 'defects-lineage/train.ipynb');
     await expect(page.locator('.jp-NotebookPanel:visible')).toBeVisible();
+    // Opening upgrades the notebook (cell ids) and the kernel's start writes its language_info:
+    // once the kernel is idle, save, so that the push finds no unsaved edits.
+    await expect(page.locator('#jp-main-statusbar')).toContainText('Idle', {
+      timeout: 30000
+    });
+    await page.notebook.save();
+    await expect(
+      page.locator('.lm-TabBar-tab.jp-mod-dirty', { hasText: 'train.ipynb' })
+    ).toHaveCount(0);
     await page.locator('.jp-kitlab-toolbar-package').first().click();
     await expect(panel.editor).toBeVisible({ timeout: 30000 });
     await panel.editor
@@ -374,6 +395,46 @@ test.describe('with a registry', () => {
       page.locator('.lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current')
     ).toContainText(reference);
     await panel.screenshot('show-the-pushed-kit');
+
+    // The open notebook (no unsaved edits) was reloaded with the record: an edit then saves
+    // without JupyterLab's "File Changed" question (which would hold the save back).
+    await page.notebook.activate('train.ipynb');
+    await page.notebook.setCell(1, 'code', 'print("edited")');
+    await page.keyboard.press('Control+s');
+    await expect
+      .poll(() => notebookOnDisk(request, 'defects-lineage/train.ipynb'))
+      .toContain('print(\\"edited\\")');
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
+
+    // With unsaved edits, the next push records its kit in the notebook's model instead of the file:
+    // the edits stay, and one save writes both.
+    await page.notebook.setCell(1, 'code', 'print("unsaved")');
+    await page
+      .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Kitfile' })
+      .click();
+    await panel.editor
+      .getByRole('button', { name: 'Pack & push…', exact: true })
+      .click();
+    await dialog.locator('input[name="registry"]').fill(host);
+    await dialog.locator('input[name="repository"]').fill('org/lineage');
+    await dialog.locator('input[name="tag"]').fill('v2');
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    const second = panel.root.locator('.jp-kitlab-job', {
+      hasText: `${host}/org/lineage:v2`
+    });
+    await panel.expectJobSucceeded(second.first(), 90000);
+    expect(
+      await notebookOnDisk(request, 'defects-lineage/train.ipynb')
+    ).not.toContain('lineage:v2');
+    await page.notebook.activate('train.ipynb');
+    await page.keyboard.press('Control+s');
+    await expect
+      .poll(() => notebookOnDisk(request, 'defects-lineage/train.ipynb'))
+      .toContain('lineage:v2');
+    const saved = await notebookOnDisk(request, 'defects-lineage/train.ipynb');
+    expect(saved).toContain('print(\\"unsaved\\")');
+    expect(saved).toContain('lineage:v1');
+    await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 
     // The Kits "Push" dialog: empty, with an example worded as one.
     await runJob(request, 'pack', {
