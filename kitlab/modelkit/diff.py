@@ -17,13 +17,11 @@ from typing import Any, Literal
 
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.kitfile import from_config_json, go_clean, kitfile_to_dict
-from kitlab.kitfile.config import MAX_CONFIG_BYTES
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.inspect import kitfile_for_modelpack, load_kit
-from kitlab.modelkit.manifest import FORMAT_KIT, Descriptor, Manifest, NoKitfile
+from kitlab.modelkit.manifest import Descriptor, Manifest, NoKitfile
 from kitlab.modelkit.mediatypes import (
     FILEPATH_ANNOTATION,
-    KITFILE_ANNOTATION,
     is_prompt_layer,
     layer_media_type,
     parse_layer_media_type,
@@ -32,6 +30,7 @@ from kitlab.modelkit.pack import plan_pack
 from kitlab.modelkit.pull import get_remote_manifest
 from kitlab.modelkit.reference import DEFAULT_REGISTRY, parse_reference
 from kitlab.modelkit.registry import Remote
+from kitlab.modelkit.remotekits import remote_kitfile_json
 from kitlab.modelkit.store import LocalStore
 
 LOCAL_PREFIX = "local://"
@@ -239,20 +238,16 @@ def _load_remote(name: str, remote: Remote | None) -> _Kit:
         raise InvalidInput(f"{name}: a remote kit needs a registry host, e.g. registry.example.com/repo:tag")
     with (remote or Remote()).client(ref) as client:
         kit = get_remote_manifest(client, ref)
-        manifest = kit.manifest
-        if manifest.format == FORMAT_KIT:
-            config = manifest.config
-            kitfile = from_config_json(client.get_small_blob(config.digest, config.size, MAX_CONFIG_BYTES))
-        else:
-            kitfile = _modelpack_kitfile(manifest)
+        data = remote_kitfile_json(client, kit)
+    manifest = kit.manifest
+    kitfile = from_config_json(data) if data is not None else _drafted_kitfile(manifest)
     side = KitSide(name, "remote", kit.digest, manifest.config.digest, manifest.format, manifest.layers_size)
     return _Kit(side, manifest, kitfile)
 
 
-def _modelpack_kitfile(manifest: Manifest) -> Kitfile:
-    annotation = manifest.annotations.get(KITFILE_ANNOTATION)
-    if annotation:
-        return from_config_json(annotation.encode("utf-8"))
+def _drafted_kitfile(manifest: Manifest) -> Kitfile:
+    """A ModelPack without a Kitfile annotation (another tool's): kit's drafted Kitfile, or an empty one
+    when its layers carry no paths."""
     try:
         return kitfile_for_modelpack(manifest)
     except (NoKitfile, InvalidInput):

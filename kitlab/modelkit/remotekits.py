@@ -18,7 +18,7 @@ from kitlab.kitfile.config import MAX_CONFIG_BYTES
 from kitlab.kitfile.model import Kitfile
 from kitlab.modelkit.manifest import FORMAT_KIT, MAX_MANIFEST_BYTES, NotAModelKit
 from kitlab.modelkit.mediatypes import CLI_VERSION_ANNOTATION, KITFILE_ANNOTATION
-from kitlab.modelkit.pull import get_remote_manifest
+from kitlab.modelkit.pull import RemoteKit, get_remote_manifest
 from kitlab.modelkit.reference import Reference
 from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.modelkit.registry.errors import TagDeletionUnsupported
@@ -58,24 +58,28 @@ def list_tags(repository: Reference | str, *, remote: Remote, limit: int = 100, 
         return Page(*client.tags_page(limit=_bounded(limit), last=last))
 
 
+def remote_kitfile_json(client: RegistryClient, kit: RemoteKit) -> bytes | None:
+    """A remote kit's Kitfile JSON, read without pulling layers as ``LocalStore.get_config`` reads a
+    stored one: the config blob of a classic kit, the Kitfile annotation of a ModelPack (None when it
+    carries none)."""
+    if kit.manifest.format == FORMAT_KIT:
+        config = kit.manifest.config
+        return client.get_small_blob(config.digest, config.size, MAX_CONFIG_BYTES)
+    annotation = kit.manifest.annotations.get(KITFILE_ANNOTATION)
+    return annotation.encode("utf-8") if annotation else None
+
+
 def inspect_remote(reference: Reference | str, *, remote: Remote) -> dict[str, Any]:
     """What ``inspect_kit`` says of a stored kit, read from the registry: the manifest and its Kitfile
-    (the config blob, or a ModelPack kit's annotation; None when it carries neither)."""
+    (``remote_kitfile_json``; None when it carries none)."""
     ref = as_reference(reference)
     require_remote(ref, "inspect")
     with remote.client(ref) as client:
         kit = get_remote_manifest(client, ref)
-        manifest = loads_bounded(kit.manifest_bytes, what="manifest", max_bytes=MAX_MANIFEST_BYTES)
-        annotations = manifest.get("annotations") or {}
-        kitfile: Any = None
-        if kit.manifest.format == FORMAT_KIT:
-            config = kit.manifest.config
-            data = client.get_small_blob(config.digest, config.size, MAX_CONFIG_BYTES)
-            kitfile = loads_bounded(data, what="config", max_bytes=MAX_CONFIG_BYTES)
-        elif isinstance(annotations.get(KITFILE_ANNOTATION), str):
-            kitfile = loads_bounded(
-                annotations[KITFILE_ANNOTATION].encode("utf-8"), what="Kitfile", max_bytes=MAX_CONFIG_BYTES
-            )
+        data = remote_kitfile_json(client, kit)
+    manifest = loads_bounded(kit.manifest_bytes, what="manifest", max_bytes=MAX_MANIFEST_BYTES)
+    annotations = manifest.get("annotations") or {}
+    kitfile = None if data is None else loads_bounded(data, what="Kitfile", max_bytes=MAX_CONFIG_BYTES)
     return {
         "digest": kit.digest,
         "cliVersion": annotations.get(CLI_VERSION_ANNOTATION, "unknown"),
@@ -98,13 +102,8 @@ def list_remote_kits(repository: Reference | str, *, remote: Remote) -> list[Kit
                 kit = get_remote_manifest(client, one)
             except NotAModelKit:
                 continue
-            kitfile: Kitfile | None = None
-            if kit.manifest.format == FORMAT_KIT:
-                config = kit.manifest.config
-                data = client.get_small_blob(config.digest, config.size, MAX_CONFIG_BYTES)
-                kitfile = from_config_json(data)
-            elif isinstance(kit.manifest.annotations.get(KITFILE_ANNOTATION), str):
-                kitfile = from_config_json(kit.manifest.annotations[KITFILE_ANNOTATION].encode("utf-8"))
+            data = remote_kitfile_json(client, kit)
+            kitfile: Kitfile | None = None if data is None else from_config_json(data)
             rows.append(
                 KitSummary(
                     repo=ref.repository,
