@@ -612,8 +612,18 @@ def cmd_attest(args: argparse.Namespace) -> int:
         from kitlab.trust.provenance import provenance
 
         predicate_type, predicate = PREDICATE_SLSA_PROVENANCE_V1, provenance(args.dir or ".", args.reference)
-    result = attest(args.reference, key, predicate_type, predicate, remote=remote, replace=True)
-    print(f"Attested {result.reference} ({result.digest}): {result.predicate_type} under tag {result.tag}")
+    result = attest(
+        args.reference,
+        key,
+        predicate_type,
+        predicate,
+        remote=remote,
+        replace=True,
+        mode=args.registry_referrers_mode,
+    )
+    stored = [f"under tag {result.tag}"] if result.tag else []
+    stored += [f"referrer {result.referrer}"] if result.referrer else []
+    print(f"Attested {result.reference} ({result.digest}): {result.predicate_type} {', '.join(stored)}")
     return 0
 
 
@@ -902,6 +912,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--dir",
         help="the workspace the kit was packed from: provenance describes it (default: the current "
         "directory); the SBOM adds its pinned requirements",
+    )
+    p.add_argument(
+        "--registry-referrers-mode",
+        default="auto",
+        choices=["auto", "legacy", "oci-1-1"],
+        help="legacy: cosign's .att tag; oci-1-1: a Sigstore bundle referrer (cosign attest "
+        "--new-bundle-format); auto: the tag, and a referrer when the registry has the referrers API",
     )
     trust_network_flags(p)
 

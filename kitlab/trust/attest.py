@@ -11,26 +11,49 @@ What cosign 2.6 writes (observed with ``cosign attest --key --type cyclonedx``):
   ``sha256-<hex>.att``; a new attestation is appended (``replace`` drops those of the same type first,
   as ``cosign attest --replace``).
 
-``cosign verify-attestation --key --type cyclonedx`` checks them offline with
-``--insecure-ignore-tlog=true``.
+Where the registry has the OCI 1.1 referrers API, the same envelope is also stored the way
+``cosign attest --new-bundle-format`` stores it (cosign 2.6 has no ``--registry-referrers-mode`` for
+attestations): a Sigstore bundle v0.3 ``{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json",
+"verificationMaterial":{"publicKey":{"hint":<base64 SHA-256 of the DER public key>}},"dsseEnvelope":…}``
+as the one layer of an image manifest whose ``artifactType`` is the bundle media type, whose config is
+the OCI empty blob ``{}``, with the annotations ``dev.sigstore.bundle.content: dsse-envelope`` and
+``dev.sigstore.bundle.predicateType``, and whose ``subject`` is the kit; on registries without the API
+the referrers tag schema's index ``sha256-<hex>`` lists it.
+
+``cosign verify-attestation --key --type cyclonedx`` checks the tag form offline with
+``--insecure-ignore-tlog=true``; with ``--new-bundle-format --trusted-root <empty root>`` the referrer.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitlab.modelkit.reference import Reference, is_digest
-from kitlab.modelkit.registry import Remote
-from kitlab.trust.cosign import _as_ref, _dict, _get_optional, _json, _put_legacy, _upload, _verifies
+from kitlab.modelkit.registry import RegistryClient, Remote
+from kitlab.trust.cosign import (
+    Mode,
+    _as_ref,
+    _dict,
+    _get_optional,
+    _has_referrers_api,
+    _json,
+    _put_legacy,
+    _put_referrer,
+    _referrers,
+    _upload,
+    _verifies,
+)
 
 IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v0.1"
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
@@ -38,6 +61,9 @@ DSSE_MEDIA_TYPE = "application/vnd.dsse.envelope.v1+json"
 PREDICATE_TYPE_ANNOTATION = "predicateType"
 PREDICATE_CYCLONEDX = "https://cyclonedx.org/bom"
 PREDICATE_SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1"
+BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json"
+OCI_EMPTY = "application/vnd.oci.empty.v1+json"
+BUNDLE_PREDICATE_ANNOTATION = "dev.sigstore.bundle.predicateType"
 
 
 @dataclass
@@ -45,7 +71,8 @@ class AttestResult:
     reference: str
     digest: str
     predicate_type: str
-    tag: str
+    tag: str = ""
+    referrer: str = ""  # the bundle manifest's digest when stored as a referrer
 
 
 def attestation_tag(digest: str) -> str:
@@ -70,6 +97,51 @@ def statement(subject_name: str, digest: str, predicate_type: str, predicate: di
     return json.dumps(document, separators=(",", ":")).encode()
 
 
+def _key_hint(key: ec.EllipticCurvePrivateKey) -> str:
+    """The bundle's public key hint as cosign writes it: base64 SHA-256 of the DER public key."""
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def _put_bundle(
+    client: RegistryClient,
+    digest: str,
+    media_type: str,
+    envelope: dict[str, Any],
+    key: ec.EllipticCurvePrivateKey,
+    predicate_type: str,
+) -> str:
+    """Store ``envelope`` as a Sigstore bundle referrer of ``digest``, as ``cosign attest
+    --new-bundle-format --key`` does; returns the referrer's digest."""
+    bundle = {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        "verificationMaterial": {"publicKey": {"hint": _key_hint(key)}},
+        "dsseEnvelope": envelope,
+    }
+    layer = {
+        "mediaType": BUNDLE_MEDIA_TYPE,
+        **_upload(client, json.dumps(bundle, separators=(",", ":")).encode()),
+    }
+    config = {"mediaType": OCI_EMPTY, **_upload(client, b"{}"), "artifactType": BUNDLE_MEDIA_TYPE}
+    created = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    annotations = {
+        "dev.sigstore.bundle.content": "dsse-envelope",
+        BUNDLE_PREDICATE_ANNOTATION: predicate_type,
+        "org.opencontainers.image.created": created,
+    }
+    return _put_referrer(
+        client,
+        digest,
+        media_type,
+        layer,
+        artifact_type=BUNDLE_MEDIA_TYPE,
+        config=config,
+        annotations=annotations,
+    )
+
+
 def attest(
     ref: Reference | str,
     key: ec.EllipticCurvePrivateKey,
@@ -78,41 +150,97 @@ def attest(
     *,
     remote: Remote | None = None,
     replace: bool = False,
+    mode: Mode = "auto",
 ) -> AttestResult:
-    """Sign ``predicate`` about the manifest ``ref`` names and store it beside the kit."""
+    """Sign ``predicate`` about the manifest ``ref`` names and store it beside the kit.
+
+    ``mode``: ``legacy`` appends to cosign's ``.att`` tag; ``oci-1-1`` pushes a Sigstore bundle
+    referrer; ``auto`` (the default) the tag, which ``cosign verify-attestation`` reads by default, and
+    a referrer too when the registry has the referrers API. ``replace`` drops older attestations of the
+    same type from the tag; a referrer cannot be dropped without deleting manifests, so readers take
+    the newest referrer of each type.
+    """
     parsed = _as_ref(ref)
     remote = remote or Remote()
     with remote.client(parsed) as client:
-        _, _, digest = client.get_manifest(parsed.reference)
+        _, media_type, digest = client.get_manifest(parsed.reference)
         body = statement(parsed.repo_key, digest, predicate_type, predicate)
         signature = key.sign(pae(IN_TOTO_PAYLOAD_TYPE, body), ec.ECDSA(hashes.SHA256()))
+        payload, sig = base64.b64encode(body).decode(), base64.b64encode(signature).decode()
         envelope = {
             "payloadType": IN_TOTO_PAYLOAD_TYPE,
-            "payload": base64.b64encode(body).decode(),
-            "signatures": [{"keyid": "", "sig": base64.b64encode(signature).decode()}],
+            "payload": payload,
+            "signatures": [{"keyid": "", "sig": sig}],
         }
-        layer = {
-            "mediaType": DSSE_MEDIA_TYPE,
-            **_upload(client, json.dumps(envelope, separators=(",", ":")).encode()),
-            "annotations": {
-                "dev.cosignproject.cosign/signature": "",
-                PREDICATE_TYPE_ANNOTATION: predicate_type,
-            },
-        }
+        result = AttestResult(reference=str(parsed), digest=digest, predicate_type=predicate_type)
+        if mode in ("auto", "legacy"):
+            layer = {
+                "mediaType": DSSE_MEDIA_TYPE,
+                **_upload(client, json.dumps(envelope, separators=(",", ":")).encode()),
+                "annotations": {
+                    "dev.cosignproject.cosign/signature": "",
+                    PREDICATE_TYPE_ANNOTATION: predicate_type,
+                },
+            }
 
-        def keep(old: dict[str, Any]) -> bool:
-            annotations = old.get("annotations")
-            same_type = (
-                isinstance(annotations, dict) and annotations.get(PREDICATE_TYPE_ANNOTATION) == predicate_type
-            )
-            return not (replace and same_type) and old.get("digest") != layer["digest"]
+            def keep(old: dict[str, Any]) -> bool:
+                annotations = old.get("annotations")
+                same_type = (
+                    isinstance(annotations, dict)
+                    and annotations.get(PREDICATE_TYPE_ANNOTATION) == predicate_type
+                )
+                return not (replace and same_type) and old.get("digest") != layer["digest"]
 
-        tag = _put_legacy(client, digest, layer, tag=attestation_tag(digest), keep=keep)
-    return AttestResult(reference=str(parsed), digest=digest, predicate_type=predicate_type, tag=tag)
+            result.tag = _put_legacy(client, digest, layer, tag=attestation_tag(digest), keep=keep)
+        if mode == "oci-1-1" or (mode == "auto" and _has_referrers_api(client, digest)):
+            # protojson's field order and no empty keyid, as cosign's bundle holds the envelope
+            bundle_envelope = {
+                "payload": payload,
+                "payloadType": IN_TOTO_PAYLOAD_TYPE,
+                "signatures": [{"sig": sig}],
+            }
+            result.referrer = _put_bundle(client, digest, media_type, bundle_envelope, key, predicate_type)
+    return result
 
 
 MAX_ENVELOPE = 4 * 1024 * 1024
 MAX_ATTESTATIONS = 32
+
+
+def _envelopes(client: RegistryClient, digest: str, workdir: Path) -> list[dict[str, Any]]:
+    """Every DSSE envelope stored for ``digest``: the ``.att`` tag's layers in order, then the Sigstore
+    bundle referrers oldest first (so a later one of a type wins). Bounded by ``MAX_ATTESTATIONS``."""
+    blobs: list[tuple[str, object, str]] = []  # (blob digest, size, "dsse" | "bundle")
+    manifest = _json(_get_optional(client, attestation_tag(digest)) or b"")
+    for layer in (manifest.get("layers") if isinstance(manifest.get("layers"), list) else None) or []:
+        layer = _dict(layer)
+        if layer.get("mediaType") == DSSE_MEDIA_TYPE:
+            blobs.append((str(layer.get("digest", "")), layer.get("size"), "dsse"))
+    bundles: list[tuple[str, str, object]] = []  # (created, blob digest, size)
+    for desc in _referrers(client, digest)[:MAX_ATTESTATIONS]:
+        # go-containerregistry's registry lists a referrer's config media type as its artifactType.
+        if desc.get("artifactType") not in (BUNDLE_MEDIA_TYPE, OCI_EMPTY):
+            continue
+        if not is_digest(str(desc.get("digest", ""))):
+            continue
+        referrer = _json(_get_optional(client, str(desc["digest"])) or b"")
+        if referrer.get("artifactType") != BUNDLE_MEDIA_TYPE:
+            continue
+        if _dict(referrer.get("subject")).get("digest") != digest:
+            continue
+        created = str(_dict(referrer.get("annotations")).get("org.opencontainers.image.created", ""))
+        for layer in (referrer.get("layers") if isinstance(referrer.get("layers"), list) else None) or []:
+            layer = _dict(layer)
+            if layer.get("mediaType") == BUNDLE_MEDIA_TYPE:
+                bundles.append((created, str(layer.get("digest", "")), layer.get("size")))
+    blobs += [(blob, size, "bundle") for _, blob, size in sorted(bundles, key=lambda b: b[0])]
+    envelopes: list[dict[str, Any]] = []
+    for index, (blob, size, kind) in enumerate(blobs[:MAX_ATTESTATIONS]):
+        if not is_digest(blob) or not isinstance(size, int) or not 0 < size <= MAX_ENVELOPE:
+            continue
+        document = _json(client.fetch_blob(blob, workdir / f"envelope-{index}", size=size).read_bytes())
+        envelopes.append(document if kind == "dsse" else _dict(document.get("dsseEnvelope")))
+    return envelopes
 
 
 def verified_predicates(
@@ -121,26 +249,17 @@ def verified_predicates(
     *,
     remote: Remote | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """predicate type → predicate of each attestation of ``ref``'s manifest whose DSSE signature verifies
-    with ``key`` (or one of several keys) and whose subject is exactly that manifest's digest. Others
-    are ignored: an unverified attestation says nothing."""
+    """predicate type → predicate of each attestation of ``ref``'s manifest (under the ``.att`` tag or
+    a Sigstore bundle referrer) whose DSSE signature verifies with ``key`` (or one of several keys) and
+    whose subject is exactly that manifest's digest. Others are ignored: an unverified attestation says
+    nothing."""
     parsed = _as_ref(ref)
     remote = remote or Remote()
     keys = list(key) if isinstance(key, Sequence) else [key]
     found: dict[str, dict[str, Any]] = {}
     with remote.client(parsed) as client, tempfile.TemporaryDirectory(prefix="kitlab-att-") as tmp:
         _, _, digest = client.get_manifest(parsed.reference)
-        manifest = _json(_get_optional(client, attestation_tag(digest)) or b"")
-        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
-        for index, layer in enumerate((layers or [])[:MAX_ATTESTATIONS]):
-            layer = _dict(layer)
-            blob, size = str(layer.get("digest", "")), layer.get("size")
-            if layer.get("mediaType") != DSSE_MEDIA_TYPE or not is_digest(blob):
-                continue
-            if not isinstance(size, int) or not 0 < size <= MAX_ENVELOPE:
-                continue
-            path = client.fetch_blob(blob, Path(tmp) / f"envelope-{index}", size=size)
-            envelope = _json(path.read_bytes())
+        for envelope in _envelopes(client, digest, Path(tmp)):
             try:
                 body = base64.b64decode(str(envelope.get("payload", "")), validate=True)
             except ValueError:

@@ -263,17 +263,35 @@ def _put_legacy(
     return tag
 
 
-def _put_referrer(client: RegistryClient, digest: str, media_type: str, layer: dict[str, Any]) -> str:
+def _put_referrer(
+    client: RegistryClient,
+    digest: str,
+    media_type: str,
+    layer: dict[str, Any],
+    *,
+    artifact_type: str = SIG_ARTIFACT_TYPE,
+    config: dict[str, Any] | None = None,
+    annotations: dict[str, str] | None = None,
+) -> str:
+    """Push an image manifest holding ``layer`` whose ``subject`` is the kit ``digest``, by digest;
+    ``config`` defaults to cosign's signature config. Returns the referrer's digest."""
     subject_bytes, _, _ = client.get_manifest(digest)
-    config = _config([str(layer["digest"])])
-    manifest = {
+    if config is None:
+        config = {"mediaType": artifact_type, **_upload(client, _config([str(layer["digest"])]))}
+    manifest: dict[str, Any] = {
         "schemaVersion": 2,
         "mediaType": OCI_MANIFEST,
-        "config": {"mediaType": SIG_ARTIFACT_TYPE, **_upload(client, config)},
+        "config": config,
         "layers": [layer],
-        "subject": {"mediaType": media_type or OCI_MANIFEST, "size": len(subject_bytes), "digest": digest},
-        "artifactType": SIG_ARTIFACT_TYPE,
     }
+    if annotations:
+        manifest["annotations"] = annotations
+    manifest["subject"] = {
+        "mediaType": media_type or OCI_MANIFEST,
+        "size": len(subject_bytes),
+        "digest": digest,
+    }
+    manifest["artifactType"] = artifact_type
     data = json.dumps(manifest, separators=(",", ":")).encode()
     referrer = client.put_manifest(_sha256(data), data, OCI_MANIFEST)
     if not _has_referrers_api(client, digest):
@@ -283,14 +301,15 @@ def _put_referrer(client: RegistryClient, digest: str, media_type: str, layer: d
         entries = [
             m for m in (index.get("manifests") or []) if isinstance(m, dict) and m.get("digest") != referrer
         ]
-        entries.append(
-            {
-                "mediaType": OCI_MANIFEST,
-                "size": len(data),
-                "digest": referrer,
-                "artifactType": SIG_ARTIFACT_TYPE,
-            }
-        )
+        entry: dict[str, Any] = {
+            "mediaType": OCI_MANIFEST,
+            "size": len(data),
+            "digest": referrer,
+            "artifactType": artifact_type,
+        }
+        if annotations:
+            entry["annotations"] = annotations
+        entries.append(entry)
         doc = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries}
         client.put_manifest(referrers_tag(digest), json.dumps(doc, separators=(",", ":")).encode(), OCI_INDEX)
     return referrer

@@ -232,3 +232,115 @@ def test_a_verified_pull_writes_who_signed_and_what_produced_it_into_the_noteboo
     assert "- `model.safetensors` written by `train.ipynb` cell 1 [7]" in note
     assert f"- kernel `python3` (Python {platform.python_version()})" in note
     assert "A signed CycloneDX SBOM is attached" in note
+
+
+def bundle_predicate(text: str) -> dict:
+    """The statement in the first Sigstore bundle of cosign's output, as the DevOps page's jq reads it:
+    ``jq -r '.dsseEnvelope.payload | @base64d | fromjson'``."""
+    bundle = json.loads(text.strip().splitlines()[0])
+    return json.loads(base64.b64decode(bundle["dsseEnvelope"]["payload"]))
+
+
+@pytest.mark.parametrize("where", ["referrers API", "tag schema"])
+def test_attestations_as_referrers_pass_cosign_verify_attestation_and_kitlab_reads_them(
+    where: str,
+    keys: Path,
+    cosign: Cosign,
+    workspace: Path,
+    plain_registry: RunningRegistry,
+    referrers_registry: str,
+    capsys,
+    tmp_path,
+):
+    """`kitlab attest --registry-referrers-mode oci-1-1` stores each attestation as cosign attest
+    --new-bundle-format does: a Sigstore bundle referrer, listed by the referrers API (tools/ociregistry)
+    or by the referrers tag schema's index (distribution 2.8), never under the .att tag."""
+    from kitlab.trust import load_public_key
+    from kitlab.trust.attest import verified_predicates
+
+    host = referrers_registry if where == "referrers API" else plain_registry.host
+    ref = f"{host}/trust/attested-referrer:v1"
+    assert kitlab(capsys, "pack", str(workspace), "-t", ref, "--push", "--plain-http")[0] == 0
+    key = str(keys / "cosign.key")
+    for kind in ("sbom", "provenance"):
+        code, out, err = kitlab(
+            capsys, "attest", ref, "--key", key, "--type", kind, "--dir", str(workspace), "--plain-http",
+            "--registry-referrers-mode", "oci-1-1",
+        )  # fmt: skip
+        assert code == 0, err
+        assert "referrer sha256:" in out
+        assert "under tag" not in out
+
+    with Remote(plain_http=True).client(parse_reference(ref)) as client:
+        _, _, digest = client.get_manifest("v1")
+        tags = client.list_tags()
+    fallback = [digest.replace(":", "-")] if where == "tag schema" else []
+    assert sorted(tags) == sorted(["v1", *fallback])  # no sha256-<hex>.att
+
+    pub = str(keys / "cosign.pub")
+    base = ("--key", pub, "--new-bundle-format", *cosign.offline())
+    for cosign_type, predicate_type in (
+        ("cyclonedx", "https://cyclonedx.org/bom"),
+        ("slsaprovenance1", "https://slsa.dev/provenance/v1"),
+    ):
+        done = cosign.run("verify-attestation", "--type", cosign_type, *base, ref)
+        assert done.returncode == 0, done.stderr
+        statement = envelope_predicate(done.stdout)
+        assert statement["predicateType"] == predicate_type
+        assert statement["subject"][0]["digest"] == {"sha256": digest.split(":")[1]}
+
+    # `cosign download attestation` gives the bundle; the SBOM is inside its DSSE envelope.
+    done = cosign.run(
+        "download",
+        "attestation",
+        "--predicate-type",
+        "https://cyclonedx.org/bom",
+        "--allow-http-registry",
+        ref,
+    )
+    assert done.returncode == 0, done.stderr
+    bom = bundle_predicate(done.stdout)["predicate"]
+    assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.6")
+
+    # kitlab finds them the same way (the pull verdict and the notebook note read verified_predicates).
+    remote = Remote(plain_http=True)
+    predicates = verified_predicates(ref, load_public_key(keys / "cosign.pub"), remote=remote)
+    assert set(predicates) == {"https://cyclonedx.org/bom", "https://slsa.dev/provenance/v1"}
+    assert predicates["https://cyclonedx.org/bom"]["serialNumber"] == bom["serialNumber"]
+
+    from kitlab.trust import generate_key_pair
+
+    other = generate_key_pair(tmp_path / "other", b"x").public_path
+    done = cosign.run(
+        "verify-attestation", "--type", "cyclonedx", "--key", str(other), "--new-bundle-format",
+        *cosign.offline(), ref,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert verified_predicates(ref, load_public_key(other), remote=remote) == {}
+
+
+def test_kitlab_reads_the_bundle_referrer_cosign_attest_writes(
+    cosign: Cosign, workspace: Path, referrers_registry: str, capsys, tmp_path
+):
+    from kitlab.trust import load_public_key
+    from kitlab.trust.attest import verified_predicates
+
+    ref = f"{referrers_registry}/trust/cosign-bundle:v1"
+    assert kitlab(capsys, "pack", str(workspace), "-t", ref, "--push", "--plain-http")[0] == 0
+    keydir = tmp_path / "cosign-keys"
+    keydir.mkdir()
+    done = cosign.run("generate-key-pair", "--output-key-prefix", str(keydir / "cosign"))
+    assert done.returncode == 0, done.stderr
+    predicate = tmp_path / "bom.json"
+    predicate.write_text('{"bomFormat":"CycloneDX","specVersion":"1.6","serialNumber":"urn:uuid:1"}')
+    done = cosign.run(
+        "attest", "--key", str(keydir / "cosign.key"), "--type", "cyclonedx", "--predicate", str(predicate),
+        "--tlog-upload=false", "--allow-http-registry", "--new-bundle-format", ref,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with Remote(plain_http=True).client(parse_reference(ref)) as client:
+        assert client.list_tags() == ["v1"]  # only the referrers API knows the attestation
+    predicates = verified_predicates(
+        ref, load_public_key(keydir / "cosign.pub"), remote=Remote(plain_http=True)
+    )
+    assert predicates == {"https://cyclonedx.org/bom": json.loads(predicate.read_text())}
