@@ -133,17 +133,11 @@ export async function removeKit(reference: string): Promise<void> {
 
 export function remoteTags(
   repository: string,
-  plainHttp = false,
-  tlsVerify = true
+  options: IRemoteParams
 ): Promise<IRemoteTags> {
-  const query = new URLSearchParams({ repository });
-  if (plainHttp) {
-    query.set('plainHttp', 'true');
-  }
-  if (!tlsVerify) {
-    query.set('tlsVerify', 'false');
-  }
-  return requestAPI<IRemoteTags>(`remote?${query.toString()}`);
+  return requestAPI<IRemoteTags>(
+    `remote?${remoteQuery({ repository }, options)}`
+  );
 }
 
 export async function listRegistries(): Promise<IRegistryStatus[]> {
@@ -174,7 +168,7 @@ export function getKit(reference: string): Promise<IKitDetail> {
 }
 
 /** Query of a registry request: its own parameters and the network options. */
-function remoteQuery(
+export function remoteQuery(
   params: Record<string, string>,
   options: IRemoteParams
 ): string {

@@ -217,11 +217,7 @@ export class KitlabModel implements IKitlabModel {
   }
 
   remoteTags(repository: string, options: IRemoteParams): Promise<IRemoteTags> {
-    return api.remoteTags(
-      repository,
-      options.plainHttp ?? false,
-      options.tlsVerify ?? true
-    );
+    return api.remoteTags(repository, options);
   }
 
   // ---------------------------------------------------------------------------------- registries

@@ -3,6 +3,7 @@
  * routes of kitlab/server/openapi.yaml; docs/trust.md). Only public keys ever arrive here: private keys
  * stay encrypted in kit's home on the server.
  */
+import { remoteQuery } from './api';
 import { isLocalRegistry, registryHost } from './reference';
 import { requestAPI } from './request';
 import type { IKitSummary, IRemoteParams } from './tokens';
@@ -137,17 +138,10 @@ export function getVerdict(
   options: IRemoteParams,
   refresh = false
 ): Promise<IVerdict> {
-  const query = new URLSearchParams({ reference });
-  if (options.plainHttp) {
-    query.set('plainHttp', 'true');
-  }
-  if (options.tlsVerify === false) {
-    query.set('tlsVerify', 'false');
-  }
-  if (refresh) {
-    query.set('refresh', 'true');
-  }
-  return requestAPI<IVerdict>(`trust?${query.toString()}`);
+  const params: Record<string, string> = refresh
+    ? { reference, refresh: 'true' }
+    : { reference };
+  return requestAPI<IVerdict>(`trust?${remoteQuery(params, options)}`);
 }
 
 /** `registry/repo@sha256:…` for a kit of the local store, or null when it was only packed here. */

@@ -242,3 +242,23 @@ describe('the kitlab REST client', () => {
     });
   });
 });
+
+describe('remoteQuery', () => {
+  it('sets only the network options that differ from the defaults', () => {
+    expect(api.remoteQuery({ reference: 'reg.io/a:v1' }, {})).toBe(
+      'reference=reg.io%2Fa%3Av1'
+    );
+    expect(
+      api.remoteQuery(
+        { repository: 'r' },
+        { plainHttp: true, tlsVerify: false }
+      )
+    ).toBe('repository=r&plainHttp=true&tlsVerify=false');
+    expect(
+      api.remoteQuery(
+        { repository: 'r' },
+        { plainHttp: false, tlsVerify: true }
+      )
+    ).toBe('repository=r');
+  });
+});
