@@ -11,7 +11,7 @@ import type { IDescriptor, IJob, IKitDetail, ISafetyFinding } from './tokens';
  * sizes. The config and the manifest (a few hundred bytes) are not counted, as kit does not.
  */
 export function kitSize(manifest: IKitDetail['manifest']): number {
-  return (manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0);
+  return layersSize(manifest.layers ?? []);
 }
 
 /** The same size from a pack job's result (its layers, as written into the kit). */
