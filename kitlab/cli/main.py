@@ -473,6 +473,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
             store=store,
             progress=_print_progress,
             remote=_network(args),
+            concurrency=_concurrency(args),
             warn=lambda message: print(f"Warning: {message}", file=sys.stderr),
         )
         _print_verified(verified, args.verify)

@@ -330,6 +330,7 @@ class Operations:
             progress=reporter.progress,
             cancel=reporter.cancel,
             remote=remote,
+            concurrency=self.settings.transfer_concurrency,
             warn=reporter.log,
         )
         reporter.log(

@@ -25,6 +25,7 @@ from kitlab.modelkit.pull import MAX_CONFIG_BYTES, PullResult, pull
 from kitlab.modelkit.reference import Reference, is_digest, parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.modelkit.store import LocalStore
+from kitlab.modelkit.transfer import DEFAULT_CONCURRENCY
 from kitlab.progress import CancelToken, ProgressFn, no_progress
 from kitlab.trust.cosign import SignatureError, VerifyResult, verify
 
@@ -60,6 +61,7 @@ def pull_verified(
     remote: Remote | None = None,
     progress: ProgressFn = no_progress,
     cancel: CancelToken | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
     warn: Callable[[str], None] | None = None,
 ) -> tuple[PullResult, VerifyResult]:
     """Verify ``ref``'s signature and every parent kit's with ``key``, then pull the verified digest
@@ -81,7 +83,15 @@ def pull_verified(
         child = parent.with_reference(digest=checked.digest)
     pinned = parsed.with_reference(digest=verified.digest)
     had_kit = store.has_blob(verified.digest)
-    result = pull(pinned, store=store, remote=remote, progress=progress, cancel=cancel, warn=warn)
+    result = pull(
+        pinned,
+        store=store,
+        remote=remote,
+        progress=progress,
+        cancel=cancel,
+        concurrency=concurrency,
+        warn=warn,
+    )
     for name, digest in parents.items():
         try:
             stored = store.resolve(name).digest
