@@ -312,6 +312,8 @@ export interface IPackResult {
   layers: {
     kind: string;
     path: string;
+    /** As in the kit's manifest: a ModelPack's layers carry the model-spec's types. */
+    mediaType: string;
     digest: string;
     size: number;
     unchanged: boolean;

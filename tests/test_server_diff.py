@@ -23,16 +23,28 @@ async def _pack(jp_fetch, reference, **params):
 
 
 async def test_diff_of_two_packs_and_a_modelpack_job(jp_fetch, project):  # noqa: F811
-    await _pack(jp_fetch, "churn:v1")
+    classic = await _pack(jp_fetch, "churn:v1")
     (project / "models" / "churn.joblib").write_bytes(b"retrained")
     kitfile = project / "Kitfile"
     kitfile.write_text(
         kitfile.read_text().replace("name: churn\nmodel", "name: churn\n  version: 2.0\nmodel")
     )
-    await _pack(jp_fetch, "churn:v2", useModelPack=True)
+    modelpack = await _pack(jp_fetch, "churn:v2", useModelPack=True)
 
     _, detail = await call(jp_fetch, "kits", "churn:v2")
     assert detail["manifest"]["artifactType"] == "application/vnd.cncf.model.manifest.v1+json"
+    # The job's result names each layer's media type as the kit's manifest has it.
+    assert [layer["mediaType"] for layer in modelpack["layers"]] == [
+        layer["mediaType"] for layer in detail["manifest"]["layers"]
+    ]
+    assert [layer["mediaType"] for layer in modelpack["layers"]] == [
+        "application/vnd.cncf.model.weight.v1.tar",
+        "application/vnd.cncf.model.dataset.v1.tar",
+    ]
+    assert [layer["mediaType"] for layer in classic["layers"]] == [
+        "application/vnd.kitops.modelkit.model.v1.tar",
+        "application/vnd.kitops.modelkit.dataset.v1.tar",
+    ]
 
     code, diff = await call(jp_fetch, "diff", params={"a": "churn:v1", "b": "churn:v2"})
     assert code == 200

@@ -40,8 +40,6 @@ from kitlab.modelkit.mediatypes import (
     MODELPACK_CONFIG,
     MODELPACK_MANIFEST_ARTIFACT_TYPE,
     OCI_MANIFEST,
-    layer_media_type,
-    parse_layer_media_type,
 )
 
 # The model-spec's config fields kitlab fills from the scanner, in its Go struct order (ModelConfig).
@@ -160,17 +158,14 @@ def modelpack_config(kf: Kitfile, diff_ids: Sequence[str], facts: ModelFacts, cr
 
 
 def modelpack_layer_descriptors(packed: Sequence[PackedLayerLike]) -> list[Descriptor]:
-    """The layers' ModelPack media types (same kind and compression) and annotations."""
+    """The layers' descriptors: their ModelPack media types (``record_layer`` with
+    ``artifact_format="modelpack"``) and annotations."""
     out = []
     for layer in packed:
-        parsed = parse_layer_media_type(layer.media_type)
-        media_type = layer_media_type(
-            parsed.kind, parsed.compression, raw=parsed.raw, artifact_format="modelpack"
-        )
         annotations = {FILEPATH_ANNOTATION: go_clean(layer.path)}
         if layer.kind == "prompt":
             annotations[LAYER_SUBTYPE_ANNOTATION] = LAYER_SUBTYPE_PROMPT
-        out.append(Descriptor(media_type, layer.digest, layer.size, annotations))
+        out.append(Descriptor(layer.media_type, layer.digest, layer.size, annotations))
     return out
 
 

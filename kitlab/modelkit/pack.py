@@ -40,6 +40,7 @@ from kitlab.modelkit.mediatypes import (
     LAYER_SUBTYPE_PROMPT,
     MODELPACK_CONFIG,
     OCI_MANIFEST,
+    ArtifactFormat,
     layer_media_type,
 )
 from kitlab.modelkit.modelpack import ModelFacts, build_modelpack, check_modelpack
@@ -221,13 +222,21 @@ def layer_cache_key(layer: LayerPlan, compression: str) -> LayerKey:
 
 
 def record_layer(
-    kf: Kitfile, layer: LayerPlan, compression: str, result: CachedLayer, *, cached: bool = False
+    kf: Kitfile,
+    layer: LayerPlan,
+    compression: str,
+    result: CachedLayer,
+    *,
+    cached: bool = False,
+    artifact_format: ArtifactFormat = "kit",
 ) -> PackedLayer:
-    """Note a finished layer's digest/diffId in its Kitfile entry (the config) and describe it."""
+    """Note a finished layer's digest/diffId in its Kitfile entry (the config) and describe it, with the
+    media type of the artifact being written (a ModelPack's layers are the same bytes under the
+    model-spec's types; ``check_modelpack`` has refused the MCP bundles it has no type for)."""
     if layer.kind == "mcpb":
-        media_type = layer_media_type("mcpb", "none", raw=True)
+        media_type = layer_media_type("mcpb", "none", raw=True, artifact_format=artifact_format)
     else:
-        media_type = layer_media_type(layer.kind, compression)
+        media_type = layer_media_type(layer.kind, compression, artifact_format=artifact_format)
     _entry_for(kf, layer).layer = LayerInfo(digest=result.digest, diff_id=result.diff_id)
     return PackedLayer(media_type, result.digest, result.size, layer.path, layer.kind, result.diff_id, cached)
 
@@ -427,6 +436,7 @@ def pack(
     keys, hits = planned.cache_keys, planned.cache_hits
     if use_model_pack:
         check_modelpack(kf, plan.layers)
+    artifact_format: ArtifactFormat = "modelpack" if use_model_pack else "kit"
 
     count = len(plan.layers)
     packed: list[PackedLayer] = []
@@ -445,7 +455,11 @@ def pack(
         else:
             result = hit
         report(layer.size)
-        packed.append(record_layer(kf, layer, compression, result, cached=hit is not None))
+        packed.append(
+            record_layer(
+                kf, layer, compression, result, cached=hit is not None, artifact_format=artifact_format
+            )
+        )
 
     if cancel is not None:
         cancel.check()

@@ -174,7 +174,7 @@ def pack_and_push(
         cancel=cancel,
     )
     packed = [
-        record_layer(kf, layer, compression, res)
+        record_layer(kf, layer, compression, res, artifact_format="modelpack" if use_model_pack else "kit")
         for layer, (res, _) in zip(plan.layers, results, strict=True)
     ]
     for key, hit, (layer_result, _) in zip(keys, hits, results, strict=True):

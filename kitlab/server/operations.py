@@ -32,7 +32,7 @@ from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab
-from kitlab.trust import VerifyResult, load_public_key, sign, verify
+from kitlab.trust import SignatureError, VerifyResult, load_public_key, sign
 from kitlab.trust.attest import (
     PREDICATE_CYCLONEDX,
     PREDICATE_SLSA_PROVENANCE_V1,
@@ -40,7 +40,7 @@ from kitlab.trust.attest import (
     verified_predicates,
 )
 from kitlab.trust.provenance import provenance
-from kitlab.trust.pull import pull_verified
+from kitlab.trust.pull import pull_verified, verify_stored
 from kitlab.trust.sbom import kit_sbom, workspace_facts
 from kitlab.trust.summary import key_fingerprint, trust_note
 
@@ -240,6 +240,7 @@ class Operations:
                 {
                     "kind": lay.kind,
                     "path": lay.path,
+                    "mediaType": lay.media_type,
                     "digest": lay.digest,
                     "size": lay.size,
                     "unchanged": lay.cached,
@@ -363,7 +364,8 @@ class Operations:
         self, reference: str, digest: str, params: dict[str, Any], reporter: Reporter
     ) -> VerifyResult | None:
         """With ``require_signature``, a kit already in the store is unpacked only if its registry holds
-        a trusted signature for exactly the stored digest; a locally packed kit has none."""
+        a trusted signature for exactly the stored digest, and so does each parent kit's registry for
+        the parent's stored digest; a locally packed kit has none."""
         keys = self.settings.signature_keys(bool_param(params, "verify"))
         if keys is None:
             return None
@@ -374,7 +376,10 @@ class Operations:
                 "kits signed by a trusted key (require_signature)"
             )
         reporter.stage("verify")
-        return verify(parsed.with_reference(digest=digest), keys, remote=self.remote(params, reference))
+        verified = verify_stored(parsed, keys, store=self.store(), remote=self.remote(params, reference))
+        if verified.digest != digest:
+            raise SignatureError(f"{parsed.display()} changed in the store while it was checked; try again")
+        return verified
 
     def trust_note(self, reference: str, verified: VerifyResult | None, params: dict[str, Any]) -> str:
         """The notebook's first cell after a verified unpack: the signer and, from attestations signed

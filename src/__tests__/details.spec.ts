@@ -38,6 +38,7 @@ function packJob(extra: Partial<Extract<IJob, { kind: 'pack' }>> = {}): IJob {
         {
           kind: 'model',
           path: 'm.pkl',
+          mediaType: 'application/vnd.kitops.modelkit.model.v1.tar',
           digest: 'sha256:1',
           size: 20480,
           unchanged: false
@@ -45,6 +46,7 @@ function packJob(extra: Partial<Extract<IJob, { kind: 'pack' }>> = {}): IJob {
         {
           kind: 'code',
           path: '.',
+          mediaType: 'application/vnd.kitops.modelkit.code.v1.tar',
           digest: 'sha256:2',
           size: 8192,
           unchanged: true

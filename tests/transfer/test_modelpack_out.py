@@ -129,6 +129,8 @@ def test_modelpack_manifest_config_and_store(tmp_path: Path, monkeypatch: pytest
             {"ml.kitops.modelkit.layer-subtype": "prompt", "org.cncf.model.filepath": "prompts"},
         ),
     ]
+    # The result describes the layers as the manifest does (not with the classic media types).
+    assert [layer.media_type for layer in result.layers] == [d["mediaType"] for d in manifest["layers"]]
     annotations = manifest["annotations"]
     assert annotations["org.opencontainers.image.created"] == "2026-01-01T00:00:00Z"
     assert annotations["ml.kitops.modelkit.cli-version"].startswith("kitlab-")
