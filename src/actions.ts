@@ -39,6 +39,8 @@ import {
   PullFormView,
   pullProblem
 } from './components/PullDialog';
+import { PushFormView } from './components/PushDialog';
+import { signingParams } from './components/KeysView';
 import {
   deleteRemoteTag,
   getKitfile,
@@ -414,9 +416,7 @@ export class KitlabActions {
             params: {
               ...packed,
               ...this._policy.remoteOptions(values.registry, values.plainHttp),
-              ...(values.sign
-                ? { sign: true, ...signingKeyParams(values) }
-                : {}),
+              ...signingParams(values),
               ...(notebook && !unsaved ? { notebook } : {})
             }
           }
@@ -575,30 +575,35 @@ export class KitlabActions {
     };
     // A real default registry is offered as the value; without one the example is only a
     // placeholder, so nothing pushes to a registry that does not exist.
-    const result = await InputDialog.getText({
-      title: this._trans.__('Push %1', source),
-      label: this._trans.__('Push to (registry/repository:tag)'),
-      text: settings.defaultRegistry
-        ? buildReference({ registry: settings.defaultRegistry, ...target })
-        : '',
-      // An example, worded as one, so the empty field never looks filled in.
-      placeholder: this._trans.__(
-        'e.g. %1',
-        buildReference({ registry: 'ghcr.io', ...target })
-      ),
-      okLabel: this._trans.__('Push')
-    });
-    if (!result.button.accept || !result.value) {
+    const values = await this._askForm(
+      this._trans.__('Push %1', source),
+      this._trans.__('Push'),
+      {
+        destination: settings.defaultRegistry
+          ? buildReference({ registry: settings.defaultRegistry, ...target })
+          : '',
+        sign: settings.signOnPush
+      },
+      PushFormView,
+      {
+        placeholder: this._trans.__(
+          'e.g. %1',
+          buildReference({ registry: 'ghcr.io', ...target })
+        )
+      }
+    );
+    const destination = values?.destination.trim();
+    if (!values || !destination) {
       return;
     }
-    const destination = result.value.trim();
     await this._start(
       {
         kind: 'push',
         params: {
           reference: source,
           destination,
-          ...this._policy.forReference(destination)
+          ...this._policy.forReference(destination),
+          ...signingParams(values)
         }
       },
       false
@@ -1084,16 +1089,6 @@ export class KitlabActions {
       );
     }
   }
-}
-
-/** The user's key and its password when the Pack dialog names one (else the server's key signs). */
-function signingKeyParams(values: IPackValues): {
-  signingKey?: string;
-  keyPassword?: string;
-} {
-  return values.signingKey
-    ? { signingKey: values.signingKey, keyPassword: values.keyPassword ?? '' }
-    : {};
 }
 
 function errorText(error: unknown): string {

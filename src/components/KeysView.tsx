@@ -12,7 +12,7 @@ import {
   removeTrustedKey
 } from '../trustApi';
 import { ErrorNote } from './common';
-import { TextField } from './DialogFields';
+import { CheckField, TextField } from './DialogFields';
 
 type Form = 'generate' | 'import' | 'trust' | null;
 
@@ -339,6 +339,55 @@ function TrustForm(props: {
       </label>
     </InlineForm>
   );
+}
+
+/** Whether a push is signed, and with which key: what the Pack & push and Push dialogs ask. */
+export interface ISigningValues {
+  /** The server signs the pushed digest (docs/trust.md). */
+  sign: boolean;
+  /** With sign: one of the user's key pairs instead of the server's key, and its password. */
+  signingKey?: string;
+  keyPassword?: string;
+}
+
+/** "Sign the pushed kit" and, once ticked, the key it is signed with (both push dialogs). */
+export function SigningFields(props: {
+  values: ISigningValues;
+  onChange: (change: Partial<ISigningValues>) => void;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { values, onChange, trans } = props;
+  return (
+    <>
+      <CheckField
+        name="sign"
+        label={trans.__('Sign the pushed kit (cosign)')}
+        checked={values.sign}
+        onChange={sign => onChange({ sign })}
+      />
+      {values.sign && (
+        <SigningKeyChoice values={values} onChange={onChange} trans={trans} />
+      )}
+    </>
+  );
+}
+
+/** The job params that name the user's key and its password (else the server's key signs). */
+export function signingParams(values: ISigningValues): {
+  sign?: true;
+  signingKey?: string;
+  keyPassword?: string;
+} {
+  if (!values.sign) {
+    return {};
+  }
+  return values.signingKey
+    ? {
+        sign: true,
+        signingKey: values.signingKey,
+        keyPassword: values.keyPassword ?? ''
+      }
+    : { sign: true };
 }
 
 /**

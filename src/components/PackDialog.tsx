@@ -15,20 +15,15 @@ import {
   useRegistryForm
 } from './DialogFields';
 import { SecretsNotice } from './Hygiene';
-import { SigningKeyChoice } from './KeysView';
+import { ISigningValues, SigningFields } from './KeysView';
 
 /** What the Pack dialog asks for. */
-export interface IPackValues extends IReferenceParts {
+export interface IPackValues extends IReferenceParts, ISigningValues {
   compression: Compression;
   /** Also push to the registry after packing. */
   push: boolean;
   /** Talk to the registry over plain HTTP (a local test registry). */
   plainHttp: boolean;
-  /** With push: the server signs the pushed digest with its cosign key (docs/trust.md). */
-  sign: boolean;
-  /** With sign: one of the user's key pairs instead of the server's key, and its password. */
-  signingKey?: string;
-  keyPassword?: string;
   /** Write a CNCF ModelPack instead of a classic ModelKit (docs/kit-format.md). */
   modelPack: boolean;
 }
@@ -145,15 +140,7 @@ export function PackFormView(
       />
       {values.push && form.plainHttp()}
       {values.push && (
-        <CheckField
-          name="sign"
-          label={trans.__('Sign the pushed kit (cosign)')}
-          checked={values.sign}
-          onChange={sign => update({ sign })}
-        />
-      )}
-      {values.push && values.sign && (
-        <SigningKeyChoice values={values} onChange={update} trans={trans} />
+        <SigningFields values={values} onChange={update} trans={trans} />
       )}
       <p className="jp-kitlab-muted" data-testid="kitlab-pack-reference">
         {trans.__('Reference: %1', buildReference(values) || '—')}

@@ -447,8 +447,8 @@ test.describe('with a registry', () => {
     await expect(kit).toBeVisible({ timeout: 10000 });
     await kit.getByRole('button', { name: 'Push', exact: true }).click();
     const push = page.locator('.jp-Dialog');
-    await expect(push.locator('input')).toHaveValue('');
-    await expect(push.locator('input')).toHaveAttribute(
+    await expect(push.locator('input[name="destination"]')).toHaveValue('');
+    await expect(push.locator('input[name="destination"]')).toHaveAttribute(
       'placeholder',
       'e.g. ghcr.io/defects-lineage:v1'
     );

@@ -143,7 +143,7 @@ test('the Push dialog shows an example registry as a placeholder, not as a value
 
   await kit.getByRole('button', { name: 'Push', exact: true }).click();
   const dialog = page.locator('.jp-Dialog');
-  const input = dialog.locator('input');
+  const input = dialog.locator('input[name="destination"]');
   // No default registry in the settings: nothing is filled in for the user to push to by mistake.
   await expect(input).toHaveValue('');
   await expect(input).toHaveAttribute(

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { KitlabPanel } from './kitlab-panel';
+import { KitlabPanel, runJob } from './kitlab-panel';
 import { IRegistryServer, startRegistry } from './registry-server';
 
 /*
@@ -210,4 +210,96 @@ test('pack & push signs the kit, and cosign verifies it', async ({
     { encoding: 'utf-8', env: { ...process.env, HOME: home }, timeout: 60000 }
   );
   expect(ownVerified.status, ownVerified.stderr).toBe(0);
+});
+
+/** The real cosign, offline: key-based, no transparency log, an empty trusted root (no TUF fetch). */
+function offlineCosign(
+  outputDir: string,
+  pub: string,
+  ref: string,
+  ...args: string[]
+): ReturnType<typeof spawnSync> {
+  const home = path.join(outputDir, 'cosign-home');
+  fs.mkdirSync(home, { recursive: true });
+  const trustedRoot = path.join(home, 'trusted_root.json');
+  fs.writeFileSync(
+    trustedRoot,
+    '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}'
+  );
+  return spawnSync(
+    'cosign',
+    [
+      ...args,
+      '--key',
+      pub,
+      '--insecure-ignore-tlog=true',
+      '--trusted-root',
+      trustedRoot,
+      '--allow-http-registry',
+      ref
+    ],
+    { encoding: 'utf-8', env: { ...process.env, HOME: home }, timeout: 60000 }
+  );
+}
+
+test('the Kits tab pushes a stored kit signed, and cosign verifies it', async ({
+  page,
+  request
+}, testInfo) => {
+  test.setTimeout(120000);
+  const host = registry!.host;
+  const saved = await request.put('/kitlab/kitfile?path=demo', {
+    data: {
+      kitfile: {
+        manifestVersion: '1.0.0',
+        package: { name: 'churn', version: '1.0.0' },
+        model: { name: 'churn', path: 'models/churn.joblib' }
+      }
+    }
+  });
+  expect(saved.ok(), await saved.text()).toBe(true);
+  await runJob(request, 'pack', { path: 'demo', reference: 'kits-signed:v1' });
+
+  await page.goto();
+  const panel = new KitlabPanel(page, testInfo);
+  await panel.open();
+  await panel.showTab('Kits');
+  const kit = panel.kit('localhost/kits-signed');
+  await expect(kit).toBeVisible({ timeout: 10000 });
+  await kit.getByRole('button', { name: 'Push', exact: true }).click();
+  const dialog = page.locator('.jp-Dialog');
+  const target = `${host}/org/kits-signed:v1`;
+  await dialog.locator('input[name="destination"]').fill(target);
+  // The same signing choice as Pack & push: off by default (signOnPush), then the server's key.
+  const sign = dialog.locator('input[name="sign"]');
+  await expect(sign).not.toBeChecked();
+  await expect(dialog.locator('select[name="signingKey"]')).toHaveCount(0);
+  await sign.check();
+  await expect(dialog.locator('select[name="signingKey"]')).toHaveValue('');
+  await panel.screenshot('kits-push-sign-dialog');
+  await dialog.getByRole('button', { name: 'Push', exact: true }).click();
+
+  await panel.showTab('Jobs');
+  const job = panel.root.locator('.jp-kitlab-job', { hasText: target });
+  await panel.expectJobSucceeded(job.first(), 90000);
+
+  const pub = path.join(
+    os.tmpdir(),
+    `kitlab-ui-signing-${process.env.KITLAB_UI_PORT || '8888'}`,
+    'cosign.pub'
+  );
+  const verified = offlineCosign(testInfo.outputDir, pub, target, 'verify');
+  expect(verified.status, String(verified.stderr)).toBe(0);
+  expect(String(verified.stdout)).toContain(
+    '"docker-manifest-digest":"sha256:'
+  );
+  const sbom = offlineCosign(
+    testInfo.outputDir,
+    pub,
+    target,
+    'verify-attestation',
+    '--type',
+    'cyclonedx'
+  );
+  expect(sbom.status, String(sbom.stderr)).toBe(0);
 });
