@@ -7,7 +7,9 @@ the download cannot swap the content, and an unsigned or badly signed kit leaves
 A kit whose Kitfile names a parent kit (``model.path: registry/repo:tag``) takes its model from that
 parent, which the child's signature does not cover (the reference is a tag). So every parent in the
 chain must carry a trusted signature too, checked before the pull; after the pull, each parent in the
-store must be the digest that was verified, or the kit is removed again.
+store must be the digest that was verified, or the kit is removed again. A kit already in the store is
+checked the same way (``verify_stored``): its stored digest and the stored digest of each parent it
+names, each against its own registry.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.kitfile import from_config_json, is_modelkit_reference
+from kitlab.modelkit.inspect import load_kit, load_parent_kit
 from kitlab.modelkit.pull import MAX_CONFIG_BYTES, PullResult, pull
 from kitlab.modelkit.reference import Reference, is_digest, parse_reference
 from kitlab.modelkit.registry import Remote
@@ -108,3 +111,37 @@ def pull_verified(
         store.tag(pinned, parsed.with_reference(tag=parsed.tag))
         result.reference = str(parsed)
     return result, verified
+
+
+def verify_stored(
+    ref: Reference | str,
+    key: ec.EllipticCurvePublicKey | Sequence[ec.EllipticCurvePublicKey],
+    *,
+    store: LocalStore,
+    remote: Remote | None = None,
+) -> VerifyResult:
+    """Verify the kit ``ref`` names in the store, and every parent its Kitfile chain names, by the
+    digests the store holds: each must carry a trusted signature on its registry. Raises on the first
+    kit of the chain that is unsigned, badly signed or packed locally."""
+    parsed = parse_reference(ref) if isinstance(ref, str) else ref
+    remote = remote or Remote()
+    desc, _, kitfile = load_kit(store, parsed)
+    verified = verify(parsed.with_reference(digest=desc.digest), key, remote=remote)
+    child, seen = parsed, {str(parsed)}
+    while kitfile.model is not None and is_modelkit_reference(kitfile.model.path):
+        parent = parse_reference(kitfile.model.path)
+        if len(seen) > MAX_PARENTS or str(parent) in seen:
+            raise InvalidInput(f"{parsed.display()}: too many or circular parent kits to verify")
+        seen.add(str(parent))
+        if parent.registry == "localhost":
+            raise SignatureError(
+                f"parent kit {parent.display()} of {parsed.display()} was packed locally and carries no "
+                "signature"
+            )
+        desc, _, kitfile = load_parent_kit(store, parent, child)
+        try:
+            verify(parent.with_reference(digest=desc.digest), key, remote=remote)
+        except SignatureError as exc:
+            raise type(exc)(f"parent kit of {parsed.display()}: {exc.message}") from None
+        child = parent
+    return verified

@@ -199,3 +199,58 @@ async def test_jobs_report_the_verified_signer_in_their_result(
     assert signature["key"] == "cosign.pub"
     assert signature["fingerprint"] == key_fingerprint(load_public_key(trusted / "cosign.pub"))
     assert signature["digest"] == done["result"]["digest"]
+
+
+async def test_an_unpack_from_the_store_checks_each_parent_kit_too(
+    jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, capsys
+):
+    """A stored child kit takes its model from the parent its Kitfile names: with require_signature the
+    unpack checks the parent's stored digest against its registry as well, not only the child's."""
+    remote = Remote(plain_http=True)
+    key = load_private_key(trusted / "cosign.key", KEY_PASSWORD)
+    project = jp_root_dir / "parent-project"
+    project.mkdir()
+    (project / "model.bin").write_text("parent weights")
+    (project / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: base\nmodel:\n  name: base\n  path: model.bin\n"
+    )
+    parent = f"{plain_registry.host}/trust/server-parent:v1"
+    assert kitlab(capsys, "pack", str(project), "-t", parent, "--push", "--plain-http")[0] == 0
+    child_dir = jp_root_dir / "child-project"
+    child_dir.mkdir()
+    (child_dir / "README.md").write_text("fine-tuned elsewhere\n")
+    (child_dir / "Kitfile").write_text(
+        f"manifestVersion: 1.0.0\npackage:\n  name: child\nmodel:\n  name: child\n  path: {parent}\n"
+        "docs:\n  - path: README.md\n"
+    )
+    child = f"{plain_registry.host}/trust/server-child:v1"
+    # Packing a child needs its parent in the store; pulled without a check, as `kit pull` would.
+    assert kitlab(capsys, "pull", parent, "--plain-http")[0] == 0
+    assert kitlab(capsys, "pack", str(child_dir), "-t", child, "--push", "--plain-http")[0] == 0
+    assert kitlab(capsys, "pull", child, "--plain-http")[0] == 0
+    sign(child, key, remote=remote)  # the child is signed, its parent not yet
+    _, kits = await call(jp_fetch, "kits")
+    assert {k["repository"].rsplit("/", 1)[1] for k in kits["kits"]} >= {"server-parent", "server-child"}
+
+    params = {"reference": child, "plainHttp": True, "path": "chain"}
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    message = done["error"]["message"]
+    assert f"parent kit of {parse_reference(child).display()}" in message
+    assert "is not signed" in message
+    assert not (jp_root_dir / "chain").exists()
+
+    # A parent signed by a stranger is no better.
+    stranger = generate_key_pair(jp_root_dir.parent / "stranger", b"x")
+    sign(parent, load_private_key(stranger.private_path, b"x"), remote=remote)
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "failed"
+    assert "none verifies" in done["error"]["message"]
+
+    sign(parent, key, remote=remote)
+    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
+    done = await wait_job(jp_fetch, job["id"])
+    assert done["state"] == "succeeded", done["error"]
+    assert (jp_root_dir / "chain" / "model.bin").read_text() == "parent weights"
