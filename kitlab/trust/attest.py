@@ -27,6 +27,7 @@ the referrers tag schema's index ``sha256-<hex>`` lists it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import tempfile
@@ -39,6 +40,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from kitlab.errors import KitlabError
 from kitlab.modelkit.reference import Reference, is_digest
 from kitlab.modelkit.registry import RegistryClient, Remote
 from kitlab.trust.cosign import (
@@ -112,9 +114,16 @@ def _put_bundle(
     envelope: dict[str, Any],
     key: ec.EllipticCurvePrivateKey,
     predicate_type: str,
+    replace: bool,
 ) -> str:
     """Store ``envelope`` as a Sigstore bundle referrer of ``digest``, as ``cosign attest
-    --new-bundle-format --key`` does; returns the referrer's digest."""
+    --new-bundle-format --key`` does; returns the referrer's digest. ``replace``: older bundles of
+    the same predicate type are deleted where the registry allows it, and leave the fallback index."""
+    old = [
+        found
+        for found, manifest in (_bundle_referrers(client, digest) if replace else [])
+        if _dict(manifest.get("annotations")).get(BUNDLE_PREDICATE_ANNOTATION) == predicate_type
+    ]
     bundle = {
         "mediaType": BUNDLE_MEDIA_TYPE,
         "verificationMaterial": {"publicKey": {"hint": _key_hint(key)}},
@@ -131,7 +140,7 @@ def _put_bundle(
         BUNDLE_PREDICATE_ANNOTATION: predicate_type,
         "org.opencontainers.image.created": created,
     }
-    return _put_referrer(
+    referrer = _put_referrer(
         client,
         digest,
         media_type,
@@ -139,7 +148,14 @@ def _put_bundle(
         artifact_type=BUNDLE_MEDIA_TYPE,
         config=config,
         annotations=annotations,
+        drop=old,
     )
+    for found in old:
+        if found != referrer:
+            # A registry that refuses deletes keeps it; readers take the newest bundle of a type.
+            with contextlib.suppress(KitlabError):
+                client.delete_manifest(found)
+    return referrer
 
 
 def attest(
@@ -157,8 +173,8 @@ def attest(
     ``mode``: ``legacy`` appends to cosign's ``.att`` tag; ``oci-1-1`` pushes a Sigstore bundle
     referrer; ``auto`` (the default) the tag, which ``cosign verify-attestation`` reads by default, and
     a referrer too when the registry has the referrers API. ``replace`` drops older attestations of the
-    same type from the tag; a referrer cannot be dropped without deleting manifests, so readers take
-    the newest referrer of each type.
+    same type from the tag, and deletes older bundle referrers of that type where the registry allows
+    deletes (readers take the newest bundle of a type either way).
     """
     parsed = _as_ref(ref)
     remote = remote or Remote()
@@ -199,12 +215,31 @@ def attest(
                 "payloadType": IN_TOTO_PAYLOAD_TYPE,
                 "signatures": [{"sig": sig}],
             }
-            result.referrer = _put_bundle(client, digest, media_type, bundle_envelope, key, predicate_type)
+            result.referrer = _put_bundle(
+                client, digest, media_type, bundle_envelope, key, predicate_type, replace
+            )
     return result
 
 
 MAX_ENVELOPE = 4 * 1024 * 1024
 MAX_ATTESTATIONS = 32
+
+
+def _bundle_referrers(client: RegistryClient, digest: str) -> list[tuple[str, dict[str, Any]]]:
+    """(digest, manifest) of each Sigstore bundle referrer of ``digest`` (bounded)."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for desc in _referrers(client, digest)[:MAX_ATTESTATIONS]:
+        # go-containerregistry's registry lists a referrer's config media type as its artifactType.
+        if desc.get("artifactType") not in (BUNDLE_MEDIA_TYPE, OCI_EMPTY):
+            continue
+        if not is_digest(str(desc.get("digest", ""))):
+            continue
+        referrer = _json(_get_optional(client, str(desc["digest"])) or b"")
+        if referrer.get("artifactType") == BUNDLE_MEDIA_TYPE and (
+            _dict(referrer.get("subject")).get("digest") == digest
+        ):
+            found.append((str(desc["digest"]), referrer))
+    return found
 
 
 def _envelopes(client: RegistryClient, digest: str, workdir: Path) -> list[dict[str, Any]]:
@@ -217,17 +252,7 @@ def _envelopes(client: RegistryClient, digest: str, workdir: Path) -> list[dict[
         if layer.get("mediaType") == DSSE_MEDIA_TYPE:
             blobs.append((str(layer.get("digest", "")), layer.get("size"), "dsse"))
     bundles: list[tuple[str, str, object]] = []  # (created, blob digest, size)
-    for desc in _referrers(client, digest)[:MAX_ATTESTATIONS]:
-        # go-containerregistry's registry lists a referrer's config media type as its artifactType.
-        if desc.get("artifactType") not in (BUNDLE_MEDIA_TYPE, OCI_EMPTY):
-            continue
-        if not is_digest(str(desc.get("digest", ""))):
-            continue
-        referrer = _json(_get_optional(client, str(desc["digest"])) or b"")
-        if referrer.get("artifactType") != BUNDLE_MEDIA_TYPE:
-            continue
-        if _dict(referrer.get("subject")).get("digest") != digest:
-            continue
+    for _, referrer in _bundle_referrers(client, digest):
         created = str(_dict(referrer.get("annotations")).get("org.opencontainers.image.created", ""))
         for layer in (referrer.get("layers") if isinstance(referrer.get("layers"), list) else None) or []:
             layer = _dict(layer)

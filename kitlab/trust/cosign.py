@@ -30,7 +30,7 @@ import hashlib
 import io
 import json
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -272,9 +272,11 @@ def _put_referrer(
     artifact_type: str = SIG_ARTIFACT_TYPE,
     config: dict[str, Any] | None = None,
     annotations: dict[str, str] | None = None,
+    drop: Collection[str] = (),
 ) -> str:
     """Push an image manifest holding ``layer`` whose ``subject`` is the kit ``digest``, by digest;
-    ``config`` defaults to cosign's signature config. Returns the referrer's digest."""
+    ``config`` defaults to cosign's signature config; ``drop`` names referrers the fallback index no
+    longer lists. Returns the referrer's digest."""
     subject_bytes, _, _ = client.get_manifest(digest)
     if config is None:
         config = {"mediaType": artifact_type, **_upload(client, _config([str(layer["digest"])]))}
@@ -299,7 +301,9 @@ def _put_referrer(
         # keeps an index of referrers under sha256-<hex>, which cosign and oras read on such registries.
         index = _json(_get_optional(client, referrers_tag(digest)) or b"")
         entries = [
-            m for m in (index.get("manifests") or []) if isinstance(m, dict) and m.get("digest") != referrer
+            m
+            for m in (index.get("manifests") or [])
+            if isinstance(m, dict) and m.get("digest") != referrer and m.get("digest") not in drop
         ]
         entry: dict[str, Any] = {
             "mediaType": OCI_MANIFEST,

@@ -262,7 +262,7 @@ def test_attestations_as_referrers_pass_cosign_verify_attestation_and_kitlab_rea
     ref = f"{host}/trust/attested-referrer:v1"
     assert kitlab(capsys, "pack", str(workspace), "-t", ref, "--push", "--plain-http")[0] == 0
     key = str(keys / "cosign.key")
-    for kind in ("sbom", "provenance"):
+    for kind in ("sbom", "provenance", "sbom"):  # the second SBOM replaces the first
         code, out, err = kitlab(
             capsys, "attest", ref, "--key", key, "--type", kind, "--dir", str(workspace), "--plain-http",
             "--registry-referrers-mode", "oci-1-1",
@@ -299,6 +299,7 @@ def test_attestations_as_referrers_pass_cosign_verify_attestation_and_kitlab_rea
         ref,
     )
     assert done.returncode == 0, done.stderr
+    assert len(done.stdout.strip().splitlines()) == 1  # the replaced SBOM is gone
     bom = bundle_predicate(done.stdout)["predicate"]
     assert (bom["bomFormat"], bom["specVersion"]) == ("CycloneDX", "1.6")
 
