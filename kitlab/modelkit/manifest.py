@@ -113,6 +113,18 @@ class Manifest:
         return sum(layer.size for layer in self.layers)
 
 
+def optional_annotations(annotations: Mapping[str, str] | None) -> dict[str, str]:
+    """The standard ``org.opencontainers.image.*`` annotations a caller may add to a manifest (any other
+    key is refused); empty values are dropped so that "not given" never changes the bytes."""
+    merged: dict[str, str] = {}
+    for key, value in (annotations or {}).items():
+        if key not in OPTIONAL_OCI_ANNOTATIONS:
+            raise InvalidInput(f"unsupported manifest annotation {key!r}")
+        if value:
+            merged[key] = value
+    return merged
+
+
 def build_manifest(
     config: Descriptor,
     layers: list[Descriptor],
@@ -121,15 +133,9 @@ def build_manifest(
 ) -> bytes:
     """The classic ModelKit manifest exactly as kit v1.7.0 serializes it (plus optional OCI annotations).
 
-    Extra annotation keys must be standard ``org.opencontainers.image.*`` ones; empty values are dropped
-    so that "not given" never changes the bytes.
+    Extra annotations: ``optional_annotations``.
     """
-    merged = {CLI_VERSION_ANNOTATION: cli_version}
-    for key, value in (annotations or {}).items():
-        if key not in OPTIONAL_OCI_ANNOTATIONS:
-            raise InvalidInput(f"unsupported manifest annotation {key!r}")
-        if value:
-            merged[key] = value
+    merged = {CLI_VERSION_ANNOTATION: cli_version, **optional_annotations(annotations)}
     doc = GoStruct(
         [
             ("schemaVersion", 2),

@@ -30,7 +30,7 @@ from kitlab.errors import InvalidInput
 from kitlab.kitfile import go_clean, to_config_json
 from kitlab.kitfile.gojson import GoStruct, go_json_dumps
 from kitlab.kitfile.model import Kitfile
-from kitlab.modelkit.manifest import CREATED_ANNOTATION, OPTIONAL_OCI_ANNOTATIONS, Descriptor
+from kitlab.modelkit.manifest import CREATED_ANNOTATION, Descriptor, optional_annotations
 from kitlab.modelkit.mediatypes import (
     CLI_VERSION_ANNOTATION,
     FILEPATH_ANNOTATION,
@@ -182,12 +182,7 @@ def build_modelpack(
     refused. Extra manifest annotations are the standard OCI ones ``pack`` accepts.
     """
     check_modelpack(kf, packed)
-    merged: dict[str, str] = {}
-    for key, value in (annotations or {}).items():
-        if key not in OPTIONAL_OCI_ANNOTATIONS:
-            raise InvalidInput(f"unsupported manifest annotation {key!r}")
-        if value:
-            merged[key] = value
+    merged = optional_annotations(annotations)
     created = merged.get(CREATED_ANNOTATION) or created_at()
     config_bytes = modelpack_config(kf, [p.diff_id or p.digest for p in packed], facts, created)
     config = Descriptor(
