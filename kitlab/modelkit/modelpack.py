@@ -79,8 +79,9 @@ class PackedLayerLike(Protocol):
 
 
 @dataclass(frozen=True)
-class ModelPackArtifact:
-    """The config blob and the manifest of a ModelPack whose layers are already stored or sent."""
+class KitArtifact:
+    """The config blob and the manifest of a kit (classic or ModelPack) whose layers are already stored
+    or sent."""
 
     config_bytes: bytes
     config: Descriptor
@@ -175,7 +176,7 @@ def build_modelpack(
     facts: ModelFacts,
     cli_version: str,
     annotations: Mapping[str, str] | None = None,
-) -> ModelPackArtifact:
+) -> KitArtifact:
     """Config and manifest of the ModelPack for a Kitfile whose layers (``packed``) are recorded in it.
 
     The model-spec requires at least one layer (``modelfs.diffIds``): a Kitfile that packs none is
@@ -207,4 +208,4 @@ def build_modelpack(
             ("annotations", merged),
         ]
     )
-    return ModelPackArtifact(config_bytes, config, go_json_dumps(manifest))
+    return KitArtifact(config_bytes, config, go_json_dumps(manifest))

@@ -38,12 +38,11 @@ from kitlab.modelkit.mediatypes import (
     KIT_CONFIG,
     LAYER_SUBTYPE_ANNOTATION,
     LAYER_SUBTYPE_PROMPT,
-    MODELPACK_CONFIG,
     OCI_MANIFEST,
     ArtifactFormat,
     layer_media_type,
 )
-from kitlab.modelkit.modelpack import ModelFacts, build_modelpack, check_modelpack
+from kitlab.modelkit.modelpack import KitArtifact, ModelFacts, build_modelpack, check_modelpack
 from kitlab.modelkit.reference import (
     DEFAULT_REGISTRY,
     DEFAULT_REPOSITORY,
@@ -255,6 +254,27 @@ def layer_descriptors(packed: Sequence[PackedLayer]) -> list[Descriptor]:
     ]
 
 
+def build_kit(
+    kf: Kitfile,
+    packed: Sequence[PackedLayer],
+    cli_version: str,
+    annotations: Mapping[str, str] | None,
+    *,
+    use_model_pack: bool,
+    model_facts: ModelFacts | None,
+) -> KitArtifact:
+    """The config and manifest of a kit whose layers (``packed``) are recorded in ``kf``, as ``pack``
+    and ``pack_and_push`` both write it: a classic ModelKit, or a CNCF ModelPack whose config carries
+    ``model_facts``."""
+    if use_model_pack:
+        return build_modelpack(kf, packed, model_facts or ModelFacts(), cli_version, annotations)
+    config_bytes = to_config_json(kf)
+    config = Descriptor(KIT_CONFIG, "sha256:" + hashlib.sha256(config_bytes).hexdigest(), len(config_bytes))
+    return KitArtifact(
+        config_bytes, config, build_manifest(config, layer_descriptors(packed), cli_version, annotations)
+    )
+
+
 def _parent_layer_paths(store: LocalStore, kf: Kitfile) -> list[str]:
     """Model and part paths of the parent kit chain named by ``model.path`` (local store only).
 
@@ -463,13 +483,11 @@ def pack(
 
     if cancel is not None:
         cancel.check()
-    if use_model_pack:
-        artifact = build_modelpack(kf, packed, model_facts or ModelFacts(), cli_version, annotations)
-        config = store.put_blob_bytes(artifact.config_bytes, media_type=MODELPACK_CONFIG)
-        manifest_bytes = artifact.manifest_bytes
-    else:
-        config = store.put_blob_bytes(to_config_json(kf), media_type=KIT_CONFIG)
-        manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
+    artifact = build_kit(
+        kf, packed, cli_version, annotations, use_model_pack=use_model_pack, model_facts=model_facts
+    )
+    config = store.put_blob_bytes(artifact.config_bytes, media_type=artifact.config.media_type)
+    manifest_bytes = artifact.manifest_bytes
     cache.save()
     if cancel is not None:
         cancel.check()

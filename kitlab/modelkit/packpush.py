@@ -21,15 +21,13 @@ from collections.abc import Mapping
 from typing import BinaryIO
 
 from kitlab.errors import InvalidInput
-from kitlab.kitfile import to_config_json
 from kitlab.modelkit.layers import LayerPlan
 from kitlab.modelkit.layerstream import LayerStream
-from kitlab.modelkit.manifest import Descriptor, build_manifest
-from kitlab.modelkit.mediatypes import KIT_CONFIG, OCI_MANIFEST
-from kitlab.modelkit.modelpack import ModelFacts, build_modelpack, check_modelpack
+from kitlab.modelkit.mediatypes import OCI_MANIFEST
+from kitlab.modelkit.modelpack import ModelFacts, check_modelpack
 from kitlab.modelkit.pack import (
     DEFAULT_CLI_VERSION,
-    layer_descriptors,
+    build_kit,
     plan_pack,
     record_layer,
     stream_layer,
@@ -181,15 +179,10 @@ def pack_and_push(
         if hit is None:
             cache.put(key, layer_result)
     cache.save()
-    if use_model_pack:
-        artifact = build_modelpack(kf, packed, model_facts or ModelFacts(), cli_version, annotations)
-        config_bytes, config, manifest_bytes = artifact.config_bytes, artifact.config, artifact.manifest_bytes
-    else:
-        config_bytes = to_config_json(kf)
-        config = Descriptor(
-            KIT_CONFIG, "sha256:" + hashlib.sha256(config_bytes).hexdigest(), len(config_bytes)
-        )
-        manifest_bytes = build_manifest(config, layer_descriptors(packed), cli_version, annotations)
+    artifact = build_kit(
+        kf, packed, cli_version, annotations, use_model_pack=use_model_pack, model_facts=model_facts
+    )
+    config_bytes, config, manifest_bytes = artifact.config_bytes, artifact.config, artifact.manifest_bytes
 
     def open_config(offset: int) -> BinaryIO:
         return io.BytesIO(config_bytes[offset:])
