@@ -354,8 +354,12 @@ test('the sidebar follows the file browser and comes back on the tab left', asyn
   await panel.screenshot('sidebar-folder');
 
   // JupyterLab writes its state database to the workspace shortly after a change.
+  // Wait for the save that carries the Kits tab (an earlier one may still be on its way).
   const workspaceSaved = page.waitForRequest(
-    sent => sent.url().includes('/api/workspaces') && sent.method() === 'PUT'
+    sent =>
+      sent.url().includes('/api/workspaces') &&
+      sent.method() === 'PUT' &&
+      /"kitlab:panel-tab":\s*"kits"/.test(sent.postData() ?? '')
   );
   await panel.showTab('Kits');
   await workspaceSaved;

@@ -32,8 +32,9 @@ test('folders in the file browser offer Package as ModelKit', async ({
 }, testInfo) => {
   await page.goto();
   await page.sidebar.openTab('filebrowser');
+  // Exactly `demo` (other specs make `compare-demo`, `lineage-demo`… in the same root).
   const folder = page.locator('.jp-DirListing-item[data-isdir="true"]', {
-    hasText: 'demo'
+    has: page.locator('.jp-DirListing-itemText', { hasText: /^demo$/ })
   });
   await folder.click({ button: 'right' });
   const item = page.getByRole('menuitem', { name: 'Package as ModelKit' });
