@@ -71,7 +71,7 @@ function CompareFormView(
         name="typed"
         label={trans.__('Or any reference (remote://… reads the registry)')}
         value={values.typed}
-        placeholder="ghcr.io/org/model:v1"
+        placeholder={trans.__('e.g. %1', 'ghcr.io/org/model:v1')}
         onChange={typed => update({ typed })}
       />
       <CheckField

@@ -201,7 +201,7 @@ function JobRow(props: {
       )}
       {notebook && (
         <button
-          className="jp-mod-styled jp-kitlab-button"
+          className="jp-mod-styled jp-kitlab-button jp-kitlab-job-open"
           onClick={() => props.onOpenNotebook(notebook)}
         >
           {trans.__('Open %1', notebook)}

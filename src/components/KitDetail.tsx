@@ -285,14 +285,14 @@ function PushTagsForm(props: {
         name="push-repository"
         label={trans.__('Registry and repository')}
         value={repository}
-        placeholder="registry.example.com/team/model"
+        placeholder={trans.__('e.g. %1', 'registry.example.com/team/model')}
         onChange={setRepository}
       />
       <TextField
         name="push-tags"
         label={trans.__('Tags (comma-separated)')}
         value={tags}
-        placeholder="v1, latest"
+        placeholder={trans.__('e.g. %1', 'v1, latest')}
         onChange={setTags}
       />
       {ready && (

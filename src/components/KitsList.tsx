@@ -244,7 +244,7 @@ export function RemoteBrowser(props: {
         name="repository"
         label={trans.__('Remote repository')}
         value={repository}
-        placeholder="ghcr.io/org/model"
+        placeholder={trans.__('e.g. %1', 'ghcr.io/org/model')}
         onChange={setRepository}
       />
       <button

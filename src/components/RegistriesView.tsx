@@ -86,7 +86,7 @@ function BrowseForm(props: {
         name="browse-host"
         label={trans.__('Browse a registry')}
         value={host}
-        placeholder="registry.example.com"
+        placeholder={trans.__('e.g. %1', 'registry.example.com')}
         onChange={setHost}
       />
       <button type="submit" className="jp-mod-styled jp-kitlab-button">

@@ -136,7 +136,7 @@ export function RegistryBrowser(props: {
               name="browse-repository"
               label={trans.__('Repository')}
               value={typed}
-              placeholder="team/model"
+              placeholder={trans.__('e.g. %1', 'team/model')}
               onChange={setTyped}
             />
             <button type="submit" className="jp-mod-styled jp-kitlab-button">
