@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -54,6 +55,7 @@ from kitlab.modelkit.registry.retry import RetryBudget
 from kitlab.modelkit.registry.transport import (
     RETRYABLE_STATUS,
     TRANSFER_ERRORS,
+    FileSpan,
     Transport,
     read_bounded,
     registry_error_detail,
@@ -173,17 +175,33 @@ class _StreamBody:
     def __len__(self) -> int:
         return self._length
 
-    def __iter__(self) -> Iterator[bytes]:
+    def __iter__(self) -> Iterator[bytes | FileSpan]:
         remaining = self._length
+        regular = _is_regular_file(self._fh)
         while remaining:
             self._cancel.check()
-            data = self._fh.read(min(SEND_PIECE, remaining))
-            if not data:
-                raise InvalidInput(f"the blob source ended {remaining} bytes early; was the file changed?")
-            remaining -= len(data)
-            yield data
-            self._reporter.advance(len(data))
-            self._moved(len(data))
+            n = min(SEND_PIECE, remaining)
+            if regular:
+                yield FileSpan(self._fh, n)  # plain HTTP sends it with sendfile (transport.py)
+            else:
+                data = self._fh.read(n)
+                if not data:
+                    raise InvalidInput(
+                        f"the blob source ended {remaining} bytes early; was the file changed?"
+                    )
+                n = len(data)
+                yield data
+            remaining -= n
+            self._reporter.advance(n)
+            self._moved(n)
+
+
+def _is_regular_file(fh: BinaryIO) -> bool:
+    """A blob file in the store (as opposed to a layer streamed while it is packed, or bytes in memory)."""
+    try:
+        return stat.S_ISREG(os.fstat(fh.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class RegistryClient:

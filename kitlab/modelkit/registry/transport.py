@@ -22,7 +22,7 @@ import threading
 import urllib.parse
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, NoReturn
+from typing import Any, BinaryIO, NoReturn, TypeAlias
 
 import requests
 import urllib3
@@ -31,7 +31,7 @@ import urllib3.connectionpool
 from requests.adapters import HTTPAdapter
 
 from kitlab._version import __version__
-from kitlab.errors import Cancelled
+from kitlab.errors import Cancelled, InvalidInput
 from kitlab.modelkit.registry.auth import Authenticator, parse_challenge
 from kitlab.modelkit.registry.credentials import Credential
 from kitlab.modelkit.registry.errors import (
@@ -53,8 +53,8 @@ _DOCKER_HUB_HOSTS = frozenset({"docker.io", "index.docker.io"})
 MAX_SMALL_BODY = 4 << 20  # error replies, tag list pages, upload answers: never more in memory
 WATCH_INTERVAL = 0.1  # seconds between cancel checks of the socket watcher
 
-Body = bytes | Iterable[bytes] | None
-BodyFactory = Callable[[], Body]
+Body: TypeAlias = "bytes | Iterable[bytes | FileSpan] | None"  # FileSpan: below
+BodyFactory: TypeAlias = "Callable[[], Body]"
 # What a broken transfer raises, from requests or (while streaming a body) from urllib3 directly.
 TRANSFER_ERRORS: tuple[type[BaseException], ...] = (
     requests.ConnectionError,
@@ -105,6 +105,35 @@ class _Sockets:
                 socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
 
+class FileSpan:
+    """A request body piece: the next ``count`` bytes of a regular file from its position. A plain-HTTP
+    connection sends it with ``sendfile`` (the kernel copies from the page cache to the socket, no
+    bytes through Python); a TLS connection, which must encrypt them, reads and sends the bytes."""
+
+    def __init__(self, fh: BinaryIO, count: int) -> None:
+        self.fh = fh
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count  # non-zero: urllib3 skips empty chunks
+
+    def sendfile(self, sock: socket.socket) -> None:
+        sent = sock.sendfile(self.fh, self.fh.tell(), self.count)  # moves the file's position on
+        if sent != self.count:
+            raise source_ended(self.count - sent)
+
+    def read(self) -> bytes:
+        data = self.fh.read(self.count)
+        if len(data) != self.count:
+            raise source_ended(self.count - len(data))
+        return data
+
+
+def source_ended(missing: int) -> InvalidInput:
+    """An upload's source file gave fewer bytes than its descriptor says."""
+    return InvalidInput(f"the blob source ended {missing} bytes early; was the file changed?")
+
+
 class _TrackingAdapter(HTTPAdapter):
     """An ``HTTPAdapter`` whose connections report their sockets to a ``_Sockets``."""
 
@@ -121,10 +150,19 @@ class _TrackingAdapter(HTTPAdapter):
                 super().connect()
                 sockets.add(self.sock)
 
+            def send(self, data: Any) -> None:
+                if isinstance(data, FileSpan) and self.sock is not None:
+                    data.sendfile(self.sock)
+                else:
+                    super().send(data)
+
         class TlsConn(urllib3.connection.HTTPSConnection):
             def connect(self) -> None:
                 super().connect()
                 sockets.add(self.sock)
+
+            def send(self, data: Any) -> None:
+                super().send(data.read() if isinstance(data, FileSpan) else data)
 
         class Pool(urllib3.connectionpool.HTTPConnectionPool):
             ConnectionCls = Conn
