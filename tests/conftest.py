@@ -82,6 +82,12 @@ def registry(request: pytest.FixtureRequest, registries: dict[str, RunningRegist
 
 
 @pytest.fixture
+def plain_registry(registries: dict[str, RunningRegistry]) -> RunningRegistry:
+    """The session's registry without authentication."""
+    return registries["none"]
+
+
+@pytest.fixture
 def proxy_for() -> Iterator[Callable[[RunningRegistry], FaultProxy]]:
     """Fault-injecting proxies in front of a registry, closed after the test."""
     proxies: list[FaultProxy] = []

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from tests.registry._helpers import Blob, make_blob
-from tests.support.registry import RunningRegistry
+from tests.support.registry import RunningRegistry, run_registry
+
+
+@pytest.fixture(scope="module")
+def https_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
+    """A registry of its own speaking TLS with a throwaway CA, one per test module."""
+    with run_registry("none", tmp_path_factory.mktemp("https"), tls=True) as reg:
+        yield reg
 
 
 @pytest.fixture

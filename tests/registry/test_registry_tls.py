@@ -10,12 +10,6 @@ from tests.support.registry import run_registry
 
 
 @pytest.fixture(scope="module")
-def https_registry(tmp_path_factory):
-    with run_registry("none", tmp_path_factory.mktemp("https"), tls=True) as reg:
-        yield reg
-
-
-@pytest.fixture(scope="module")
 def mtls_registry(tmp_path_factory):
     with run_registry("none", tmp_path_factory.mktemp("mtls"), tls=True, require_client_cert=True) as reg:
         yield reg

@@ -13,14 +13,7 @@ import pytest
 from kitlab.errors import InvalidInput
 from kitlab.modelkit.registry import RegistryClient
 from tests.registry._helpers import MiB, client_for, file_sha256, make_client
-from tests.support.registry import RunningRegistry, run_registry
-
-
-@pytest.fixture(scope="module")
-def https_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningRegistry]:
-    with run_registry("none", tmp_path_factory.mktemp("https"), tls=True) as reg:
-        yield reg
-
+from tests.support.registry import RunningRegistry
 
 # Small limits so the chunked path (PATCH pieces, then a closing PUT) runs on a few MiB.
 SMALL = {"monolithic_limit": 4 * MiB, "chunk_size": 2 * MiB}

@@ -43,11 +43,6 @@ def referrers_registry() -> Iterator[str]:
 
 
 @pytest.fixture
-def plain_registry(registries: dict[str, RunningRegistry]) -> RunningRegistry:
-    return registries["none"]
-
-
-@pytest.fixture
 def push_kit(
     tmp_path: Path, plain_registry: RunningRegistry, capsys: pytest.CaptureFixture[str]
 ) -> Callable[[str, str], str]:
