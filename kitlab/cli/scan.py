@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kitlab.scan.init import init_workspace
 from kitlab.scan.types import ScanLimits
 
 if TYPE_CHECKING:
@@ -36,6 +35,10 @@ def add_arguments(cmd: argparse.ArgumentParser, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """``kitlab scan`` / ``kitlab init``; a ``KitlabError`` propagates to the CLI's error printer."""
+    # Here, not at the top: the scanner's imports are a third of the CLI's start-up, which every
+    # other command (pull, unpack …) would pay for nothing.
+    from kitlab.scan.init import init_workspace
+
     limits = ScanLimits(
         max_files=args.max_files,
         max_seconds=args.max_seconds,
