@@ -24,6 +24,7 @@ import {
   IProblem,
   IScanEntry,
   IScanReport,
+  IValidation,
   Loadable
 } from '../tokens';
 
@@ -31,6 +32,56 @@ import {
 const VALIDATE_DELAY_MS = 400;
 /** While the editor is shown, the file on disk is compared with the one loaded this often. */
 const DISK_POLL_MS = 3000;
+
+/**
+ * What a newer file on disk means for the editor: nothing when the loaded one is as new; with unsaved
+ * edits, a warning (a save asks first); without them, load it.
+ */
+export function diskAction(
+  loaded: string,
+  onDisk: string | undefined,
+  dirty: boolean
+): 'none' | 'warn' | 'reload' {
+  if (onDisk === undefined || Date.parse(onDisk) <= Date.parse(loaded)) {
+    return 'none';
+  }
+  return dirty ? 'warn' : 'reload';
+}
+
+/** What one check of the editor's text changes (see `KitfileSession._validate`). */
+export interface ICheckOutcome {
+  /** The text the problems and the form now describe. */
+  checkedText: string;
+  /** The server's text to put in the editor (a form edit laid into it), or null to keep the text. */
+  newText: string | null;
+  /** The form's values read from the text; undefined after a form edit (the form already has them). */
+  draft?: IKitfile | null;
+  /** Show the YAML tab: the file did not parse when it was first opened (it is never replaced). */
+  toYaml: boolean;
+}
+
+/**
+ * A form edit sent as values comes back as text laid into the user's (comments kept), which replaces
+ * the editor's when it differs; a text edit is parsed into the form's values.
+ */
+export function checkOutcome(
+  sent: { text: string; fromForm: boolean; firstCheck: boolean },
+  result: IValidation
+): ICheckOutcome {
+  if (sent.fromForm) {
+    const laid =
+      typeof result.text === 'string' && result.text !== sent.text
+        ? result.text
+        : null;
+    return { checkedText: laid ?? sent.text, newText: laid, toYaml: false };
+  }
+  return {
+    checkedText: sent.text,
+    newText: null,
+    draft: result.kitfile ?? null,
+    toYaml: sent.firstCheck && !result.kitfile
+  };
+}
 
 /** The schema is the same for every Kitfile: fetched once per page. */
 let schemaRequest: Promise<IKitfileSchema> | null = null;
@@ -275,15 +326,11 @@ export class KitfileSession implements IDisposable {
     } catch {
       return; // Deleted or unreachable: JupyterLab's save reports it.
     }
-    if (onDisk === undefined || Date.parse(onDisk) <= Date.parse(loaded)) {
-      return;
-    }
-    if (this.dirty) {
-      if (!this._diskChanged) {
-        this._diskChanged = true;
-        this._emit();
-      }
-    } else {
+    const action = diskAction(loaded, onDisk, this.dirty);
+    if (action === 'warn' && !this._diskChanged) {
+      this._diskChanged = true;
+      this._emit();
+    } else if (action === 'reload') {
       await this.context.revert();
     }
   }
@@ -335,21 +382,23 @@ export class KitfileSession implements IDisposable {
         return;
       }
       this._problems = result.problems;
+      const outcome = checkOutcome(
+        { text, fromForm, firstCheck: this._checkedText === null },
+        result
+      );
       if (fromForm) {
         this._formPending = false;
-        if (typeof result.text === 'string' && result.text !== text) {
-          this._checkedText = result.text;
-          this._setText(result.text);
-        } else {
-          this._checkedText = text;
-        }
-      } else {
-        if (this._checkedText === null && !result.kitfile) {
-          // A file that does not parse opens where its problems have lines (never replaced).
-          this._mode = 'yaml';
-        }
-        this._checkedText = text;
-        this._draft = result.kitfile ?? null;
+      }
+      if (outcome.toYaml) {
+        // A file that does not parse opens where its problems have lines (never replaced).
+        this._mode = 'yaml';
+      }
+      if (outcome.draft !== undefined) {
+        this._draft = outcome.draft;
+      }
+      this._checkedText = outcome.checkedText;
+      if (outcome.newText !== null) {
+        this._setText(outcome.newText);
       }
     } catch (error) {
       if (seq !== this._seq) {
