@@ -12,7 +12,6 @@ import pytest
 
 from kitlab.cli import main
 from kitlab.cli.main import kit_size
-from tests.support.registry import run_registry
 
 KITFILE = """\
 manifestVersion: 1.0.0
@@ -131,46 +130,45 @@ def test_list_template_prints_a_line_per_kit(capsys, context):
     assert "{{.Field}} only" in err
 
 
-def test_remote_list_inspect_and_info_read_without_pulling(capsys, kit, context, tmp_path, kitops_home):
-    with run_registry("none", tmp_path / "reg") as registry:
-        repo = f"{registry.host}/team/model"
-        assert run(capsys, "pack", str(context), "-t", f"{repo}:v1,v2")[0] == 0
-        assert run(capsys, "push", f"{repo}:v1", "--plain-http")[0] == 0
-        assert run(capsys, "push", f"{repo}:v1", f"{repo}:v2", "--plain-http")[0] == 0
-        local_inspect = run(capsys, "inspect", f"{repo}:v1")[1]
-        local_info = run(capsys, "info", f"{repo}:v1")[1]
-        digest = json.loads(local_inspect)["digest"]
-        assert run(capsys, "remove", f"{repo}:v1", "--force")[0] == 0
-        blobs = kitops_home / "storage/blobs/sha256"
-        before = sorted(p.name for p in blobs.iterdir()) if blobs.exists() else []
+def test_remote_list_inspect_and_info_read_without_pulling(
+    capsys, kit, context, tmp_path, kitops_home, plain_registry
+):
+    repo = f"{plain_registry.host}/cli/outkit"
+    assert run(capsys, "pack", str(context), "-t", f"{repo}:v1,v2")[0] == 0
+    assert run(capsys, "push", f"{repo}:v1", "--plain-http")[0] == 0
+    assert run(capsys, "push", f"{repo}:v1", f"{repo}:v2", "--plain-http")[0] == 0
+    local_inspect = run(capsys, "inspect", f"{repo}:v1")[1]
+    local_info = run(capsys, "info", f"{repo}:v1")[1]
+    digest = json.loads(local_inspect)["digest"]
+    assert run(capsys, "remove", f"{repo}:v1", "--force")[0] == 0
+    blobs = kitops_home / "storage/blobs/sha256"
+    before = sorted(p.name for p in blobs.iterdir()) if blobs.exists() else []
 
-        # kit's remote rows: REPOSITORY is the repository without the registry, one row per tag.
-        code, out, err = run(capsys, "list", repo, "--plain-http")
-        assert code == 0, err
-        assert out == (
-            "REPOSITORY   TAG   MAINTAINER            NAME       SIZE      DIGEST\n"
-            f"team/model   v1    Zoë <z@example.org>   modèle-é   1.0 MiB   {digest}\n"
-            f"team/model   v2    Zoë <z@example.org>   modèle-é   1.0 MiB   {digest}\n"
-        )
-        code, out, _ = run(capsys, "list", f"{repo}:v2", "--plain-http", "--format", "json")
-        assert json.loads(out) == [
-            {
-                "repo": "team/model",
-                "digest": digest,
-                "tags": ["v2"],
-                "modelName": "modèle-é",
-                "size": "1.0 MiB",
-                "author": "Zoë <z@example.org>",
-            }
-        ]
-        assert run(capsys, "inspect", "--remote", f"{repo}:v1", "--plain-http")[1] == local_inspect
-        assert run(capsys, "info", "-r", f"{repo}:v1", "--plain-http")[1] == local_info
-        assert run(capsys, "info", "-r", f"{repo}:v1", "--plain-http", "-f", ".package.name")[1] == (
-            "modèle-é\n"
-        )
-        after = sorted(p.name for p in blobs.iterdir()) if blobs.exists() else []
-        assert after == before  # nothing was pulled
+    # kit's remote rows: REPOSITORY is the repository without the registry, one row per tag.
+    code, out, err = run(capsys, "list", repo, "--plain-http")
+    assert code == 0, err
+    assert out == (
+        "REPOSITORY   TAG   MAINTAINER            NAME       SIZE      DIGEST\n"
+        f"cli/outkit   v1    Zoë <z@example.org>   modèle-é   1.0 MiB   {digest}\n"
+        f"cli/outkit   v2    Zoë <z@example.org>   modèle-é   1.0 MiB   {digest}\n"
+    )
+    code, out, _ = run(capsys, "list", f"{repo}:v2", "--plain-http", "--format", "json")
+    assert json.loads(out) == [
+        {
+            "repo": "cli/outkit",
+            "digest": digest,
+            "tags": ["v2"],
+            "modelName": "modèle-é",
+            "size": "1.0 MiB",
+            "author": "Zoë <z@example.org>",
+        }
+    ]
+    assert run(capsys, "inspect", "--remote", f"{repo}:v1", "--plain-http")[1] == local_inspect
+    assert run(capsys, "info", "-r", f"{repo}:v1", "--plain-http")[1] == local_info
+    assert run(capsys, "info", "-r", f"{repo}:v1", "--plain-http", "-f", ".package.name")[1] == ("modèle-é\n")
+    after = sorted(p.name for p in blobs.iterdir()) if blobs.exists() else []
+    assert after == before  # nothing was pulled
 
-        code, _, err = run(capsys, "inspect", "--remote", "a:v1")
-        assert code == 1
-        assert "does not contain registry" in err
+    code, _, err = run(capsys, "inspect", "--remote", "a:v1")
+    assert code == 1
+    assert "does not contain registry" in err

@@ -47,51 +47,51 @@ def _parent_and_child(tmp_path: Path, parent_ref: str) -> tuple[Path, Path]:
     return parent, child
 
 
-def test_unpack_pulls_a_remote_kit_and_its_parent(capsys, tmp_path, monkeypatch):
-    with run_registry("none", tmp_path / "reg") as registry:
-        parent_ref = f"{registry.host}/team/base:v1"
-        child_ref = f"{registry.host}/team/tuned:v1"
-        parent, child = _parent_and_child(tmp_path, parent_ref)
-        for directory, ref in ((parent, parent_ref), (child, child_ref)):
-            assert run(capsys, "pack", str(directory), "-t", ref)[0] == 0
-            assert run(capsys, "push", ref, "--plain-http")[0] == 0
+def test_unpack_pulls_a_remote_kit_and_its_parent(capsys, tmp_path, monkeypatch, plain_registry):
+    parent_ref = f"{plain_registry.host}/cli/base:v1"
+    child_ref = f"{plain_registry.host}/cli/tuned:v1"
+    parent, child = _parent_and_child(tmp_path, parent_ref)
+    for directory, ref in ((parent, parent_ref), (child, child_ref)):
+        assert run(capsys, "pack", str(directory), "-t", ref)[0] == 0
+        assert run(capsys, "push", ref, "--plain-http")[0] == 0
 
-        monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
-        out_dir = tmp_path / "out"
-        code, out, err = run(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http")
-        assert code == 0, err
-        assert f"Pulled {child_ref}" in out
-        assert (out_dir / "base.bin").read_text() == "base weights"
-        assert (out_dir / "data/train.csv").read_text() == "a,b\n1,2\n"
-        assert (out_dir / "train.py").exists()
+    monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http")
+    assert code == 0, err
+    assert f"Pulled {child_ref}" in out
+    assert (out_dir / "base.bin").read_text() == "base weights"
+    assert (out_dir / "data/train.csv").read_text() == "a,b\n1,2\n"
+    assert (out_dir / "train.py").exists()
 
-        # Now local: a second unpack pulls nothing; a filter unpacks only what it names.
-        filtered = tmp_path / "filtered"
-        code, out, err = run(
-            capsys, "unpack", child_ref, "-d", str(filtered), "--plain-http", "-f", "datasets:train"
-        )
-        assert code == 0, err
-        assert "Pulled" not in out
-        assert sorted(p.relative_to(filtered).as_posix() for p in filtered.rglob("*")) == [
-            "data",
-            "data/train.csv",
-        ]
+    # Now local: a second unpack pulls nothing; a filter unpacks only what it names.
+    filtered = tmp_path / "filtered"
+    code, out, err = run(
+        capsys, "unpack", child_ref, "-d", str(filtered), "--plain-http", "-f", "datasets:train"
+    )
+    assert code == 0, err
+    assert "Pulled" not in out
+    assert sorted(p.relative_to(filtered).as_posix() for p in filtered.rglob("*")) == [
+        "data",
+        "data/train.csv",
+    ]
 
 
-def test_unpack_with_a_filter_pulls_then_unpacks_only_the_model(capsys, tmp_path, monkeypatch):
-    with run_registry("none", tmp_path / "reg") as registry:
-        parent_ref = f"{registry.host}/team/base:v2"
-        child_ref = f"{registry.host}/team/tuned:v2"
-        parent, child = _parent_and_child(tmp_path, parent_ref)
-        assert run(capsys, "pack", str(parent), "-t", parent_ref)[0] == 0
-        assert run(capsys, "push", parent_ref, "--plain-http")[0] == 0
-        assert run(capsys, "pack", str(child), "-t", child_ref, "--push", "--plain-http")[0] == 0
+def test_unpack_with_a_filter_pulls_then_unpacks_only_the_model(
+    capsys, tmp_path, monkeypatch, plain_registry
+):
+    parent_ref = f"{plain_registry.host}/cli/base:v2"
+    child_ref = f"{plain_registry.host}/cli/tuned:v2"
+    parent, child = _parent_and_child(tmp_path, parent_ref)
+    assert run(capsys, "pack", str(parent), "-t", parent_ref)[0] == 0
+    assert run(capsys, "push", parent_ref, "--plain-http")[0] == 0
+    assert run(capsys, "pack", str(child), "-t", child_ref, "--push", "--plain-http")[0] == 0
 
-        monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
-        out_dir = tmp_path / "out"
-        code, _, err = run(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http", "--filter=model")
-        assert code == 0, err
-        assert sorted(p.name for p in out_dir.iterdir()) == ["base.bin"]
+    monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
+    out_dir = tmp_path / "out"
+    code, _, err = run(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http", "--filter=model")
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.iterdir()) == ["base.bin"]
 
 
 def test_unpack_of_a_missing_kit_without_a_registry_is_not_found(capsys, tmp_path):

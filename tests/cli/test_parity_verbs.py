@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from kitlab.cli import main
-from tests.support.registry import run_registry
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -74,16 +73,17 @@ def test_remove_all_takes_untagged_kits_and_with_force_every_kit(capsys, kit, tm
     assert run(capsys, "remove", "kept:v1", "--all")[0] == 1
 
 
-def test_remove_remote_deletes_the_tag_on_the_registry(capsys, tmp_path):
+def test_remove_remote_deletes_the_tag_on_the_registry(capsys, tmp_path, plain_registry):
     root = _tree(tmp_path / "ctx", "manifestVersion: 1.0.0\nmodel: {path: w.bin}\n", {"w.bin": "w"})
-    with run_registry("none", tmp_path / "reg") as registry:
-        ref = f"{registry.host}/team/m:v1"
-        assert run(capsys, "pack", str(root), "-t", ref, "--push", "--plain-http")[0] == 0
-        code, out, err = run(capsys, "remove", "--remote", ref, "--plain-http")
-        assert code == 0, err
-        assert out == f"Removed {ref} from {registry.host}\n"
-        code, out, _ = run(capsys, "list", f"{registry.host}/team/m", "--plain-http", "--format", "json")
-        assert (code, json.loads(out)) == (0, [])
+    ref = f"{plain_registry.host}/cli/removed:v1"
+    assert run(capsys, "pack", str(root), "-t", ref, "--push", "--plain-http")[0] == 0
+    code, out, err = run(capsys, "remove", "--remote", ref, "--plain-http")
+    assert code == 0, err
+    assert out == f"Removed {ref} from {plain_registry.host}\n"
+    code, out, _ = run(
+        capsys, "list", f"{plain_registry.host}/cli/removed", "--plain-http", "--format", "json"
+    )
+    assert (code, json.loads(out)) == (0, [])
 
 
 @pytest.mark.parametrize(
