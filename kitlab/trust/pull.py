@@ -14,19 +14,17 @@ names, each against its own registry.
 
 from __future__ import annotations
 
-import json
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.kitfile import from_config_json, is_modelkit_reference
 from kitlab.modelkit.inspect import load_kit, load_parent_kit
-from kitlab.modelkit.pull import MAX_CONFIG_BYTES, PullResult, pull
-from kitlab.modelkit.reference import Reference, is_digest, parse_reference
+from kitlab.modelkit.pull import PullResult, get_remote_manifest, pull
+from kitlab.modelkit.reference import Reference, parse_reference
 from kitlab.modelkit.registry import Remote
+from kitlab.modelkit.remotekits import remote_kitfile_json
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.transfer import DEFAULT_CONCURRENCY
 from kitlab.progress import CancelToken, ProgressFn, no_progress
@@ -36,23 +34,15 @@ MAX_PARENTS = 10
 
 
 def _parent_of(ref: Reference, remote: Remote) -> Reference | None:
-    """The parent kit ``ref``'s Kitfile names in ``model.path``, read from the registry."""
-    with remote.client(ref) as client, tempfile.TemporaryDirectory(prefix="kitlab-parent-") as tmp:
-        body, _, _ = client.get_manifest(ref.reference)
+    """The parent kit ``ref``'s Kitfile names in ``model.path``, read from the registry (none when it is
+    not a ModelKit or carries no Kitfile)."""
+    with remote.client(ref) as client:
         try:
-            config = json.loads(body).get("config") or {}
-        except (ValueError, AttributeError):
+            data = remote_kitfile_json(client, get_remote_manifest(client, ref))
+            kitfile = from_config_json(data) if data is not None else None
+        except InvalidInput:  # NotAModelKit included
             return None
-        digest, size = str(config.get("digest", "")), config.get("size")
-        if not is_digest(digest) or not isinstance(size, int) or not 0 < size <= MAX_CONFIG_BYTES:
-            return None
-        try:
-            kitfile = from_config_json(
-                client.fetch_blob(digest, Path(tmp) / "config", size=size).read_bytes()
-            )
-        except InvalidInput:
-            return None
-    path = kitfile.model.path if kitfile.model is not None else ""
+    path = kitfile.model.path if kitfile is not None and kitfile.model is not None else ""
     return parse_reference(path) if path and is_modelkit_reference(path) else None
 
 
