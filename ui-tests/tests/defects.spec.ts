@@ -252,6 +252,20 @@ test('a pull goes into kits/, asks before an existing folder, and scans leave it
   await expect(page.locator('.jp-MainAreaWidget .jp-Notebook')).toBeVisible({
     timeout: 30000
   });
+  // At the default sidebar width, "Open <notebook path>" wraps inside its button and the panel.
+  await page.sidebar.setWidth(250, 'left');
+  const open = panel.latestJob.locator('.jp-kitlab-job-open');
+  await expect(open).toContainText('defects-pull/kits/defects-pulled');
+  expect(
+    await open.evaluate(button => ({
+      text: button.scrollHeight - button.clientHeight,
+      panel:
+        button.closest('#kitlab-panel')!.scrollWidth -
+        button.closest('#kitlab-panel')!.clientWidth
+    }))
+  ).toEqual({ text: 0, panel: 0 });
+  await panel.screenshot('pull-open-notebook-default-width');
+  await page.sidebar.setWidth(420, 'left');
 
   // Defect 12: the folder exists now; the user chooses instead of a failed job.
   await pull();
@@ -327,10 +341,11 @@ test.describe('with a registry', () => {
 
     await page.goto();
     const panel = new KitlabPanel(page, testInfo);
-    // The panel at its default width: every tab is inside it (they wrap rather than clip).
+    // The panel at its default width: every tab is inside it, and all four share one line.
     await panel.tab.click();
     await expect(panel.root).toBeVisible();
     const box = await panel.root.boundingBox();
+    const tops = new Set<number>();
     for (const name of ['Package', 'Jobs', 'Kits', 'Registries']) {
       const tab = panel.root.getByRole('tab', { name, exact: false }).first();
       await expect(tab).toBeVisible();
@@ -338,7 +353,26 @@ test.describe('with a registry', () => {
       expect(tabBox!.x + tabBox!.width).toBeLessThanOrEqual(
         box!.x + box!.width + 1
       );
+      tops.add(Math.round(tabBox!.y));
     }
+    expect([...tops]).toHaveLength(1);
+    // Empty fields show examples worded and styled as such (faint italics), not values.
+    await panel.showTab('Kits');
+    const remote = panel.root.locator('input[name="repository"]');
+    await expect(remote).toHaveAttribute(
+      'placeholder',
+      'e.g. ghcr.io/org/model'
+    );
+    expect(
+      await remote.evaluate(
+        input => getComputedStyle(input, '::placeholder').fontStyle
+      )
+    ).toBe('italic');
+    await panel.showTab('Registries');
+    await expect(
+      panel.root.locator('input[name="browse-host"]')
+    ).toHaveAttribute('placeholder', 'e.g. registry.example.com');
+    await panel.showTab('Package');
     await panel.screenshot('tabs-default-width');
 
     // Lineage: the notebook whose toolbar "Package" was pressed records the pushed kit.
@@ -379,6 +413,16 @@ test.describe('with a registry', () => {
     const reference = `${host}/org/lineage:v1`;
     const job = panel.root.locator('.jp-kitlab-job', { hasText: reference });
     await panel.expectJobSucceeded(job.first(), 90000);
+    // At the default width the job's long reference wraps: its Details button stays in the panel.
+    const details = job.first().getByRole('button', { name: 'Details' });
+    await expect(details).toBeVisible();
+    const detailsBox = await details.boundingBox();
+    expect(detailsBox!.x + detailsBox!.width).toBeLessThanOrEqual(
+      box!.x + box!.width + 1
+    );
+    expect(
+      await panel.root.evaluate(root => root.scrollWidth - root.clientWidth)
+    ).toBe(0);
     const notebook = (await (
       await request.get('/api/contents/defects-lineage/train.ipynb')
     ).json()) as {

@@ -239,6 +239,23 @@ test.describe('with a registry', () => {
       ).toContainText('details-demo 1.0.0');
       const digest = await local.getAttribute('data-digest');
 
+      // A label lines up with its value, also beside the value's Copy button.
+      const misalignment = await local
+        .locator('tr', { hasText: 'Reference' })
+        .first()
+        .evaluate(row => {
+          const label = document.createRange();
+          label.selectNodeContents(row.querySelector('th')!);
+          const value = row.querySelector('td code')!.getBoundingClientRect();
+          return Math.abs(label.getBoundingClientRect().bottom - value.bottom);
+        });
+      expect(misalignment).toBeLessThan(4);
+      // Empty fields show examples, worded as such.
+      await expect(local.locator('input[name="push-tags"]')).toHaveAttribute(
+        'placeholder',
+        'e.g. v1, latest'
+      );
+
       // Two tags, one push job.
       const repository = `${registry.host}/team/${folder}`;
       await local.locator('input[name="push-repository"]').fill(repository);
@@ -267,6 +284,14 @@ test.describe('with a registry', () => {
         .click();
       const browser = mainArea(page).locator('.jp-kitlab-registry-browser');
       await browser.getByRole('button', { name: `team/${folder}` }).click();
+      // The field to name another repository keeps its distance from the list above it.
+      const listBox = await browser
+        .locator('.jp-kitlab-repositories')
+        .boundingBox();
+      const fieldBox = await browser
+        .locator('input[name="browse-repository"]')
+        .boundingBox();
+      expect(fieldBox!.y - (listBox!.y + listBox!.height)).toBeGreaterThan(20);
       const tags = browser.locator('.jp-kitlab-browser-tags');
       await expect(tags.locator('li')).toHaveText([/latest/, /v1/]);
       await panel.screenshot(`registry-browser-${theme}`);
