@@ -40,7 +40,7 @@ import {
   pullProblem
 } from './components/PullDialog';
 import { PushFormView } from './components/PushDialog';
-import { signingParams } from './components/KeysView';
+import { ISigningValues, signingParams } from './components/KeysView';
 import {
   deleteRemoteTag,
   getKitfile,
@@ -790,7 +790,8 @@ export class KitlabActions {
   async pushTags(
     source: string,
     repository: string,
-    tags: readonly string[]
+    tags: readonly string[],
+    signing: ISigningValues
   ): Promise<void> {
     const destination = `${repository}:${tags[0]}`;
     await this._start(
@@ -800,7 +801,8 @@ export class KitlabActions {
           reference: source,
           destination,
           ...(tags.length > 1 ? { tags: tags.slice(1) } : {}),
-          ...this._policy.forReference(destination)
+          ...this._policy.forReference(destination),
+          ...signingParams(signing)
         }
       },
       false

@@ -14,12 +14,17 @@ import { IJob, IKitDetail, IKitfile } from '../tokens';
 import { ErrorNote } from './common';
 import { TextField } from './DialogFields';
 import { CopyValue, FactsTable } from './JobDetail';
+import { ISigningValues, SigningFields } from './KeysView';
 
 /** What the kit detail view can do, wired by its widget to the actions. */
 export interface IKitDetailHandlers {
   load: () => Promise<IKitDetail>;
-  /** Push the local kit to `repository` under every tag in `tags` (one job). */
-  pushTags?: (repository: string, tags: string[]) => Promise<void>;
+  /** Push the local kit to `repository` under every tag in `tags` (one job), signed if asked. */
+  pushTags?: (
+    repository: string,
+    tags: string[],
+    signing: ISigningValues
+  ) => Promise<void>;
   pull: () => void;
   /** Remove this tag from its registry (remote kits only). */
   deleteTag?: () => Promise<boolean>;
@@ -261,12 +266,19 @@ function KitfileSummary(props: {
 /** Push under several tags: a repository and the tags, comma-separated; one job for all. */
 function PushTagsForm(props: {
   source: string;
-  pushTags: (repository: string, tags: string[]) => Promise<void>;
+  pushTags: (
+    repository: string,
+    tags: string[],
+    signing: ISigningValues
+  ) => Promise<void>;
   trans: TranslationBundle;
 }): JSX.Element {
   const { trans } = props;
   const [repository, setRepository] = React.useState('');
   const [tags, setTags] = React.useState('');
+  const [signing, setSigning] = React.useState<ISigningValues>({
+    sign: false
+  });
   const names = splitTags(tags);
   const ready = repository.trim() !== '' && names.length > 0;
   return (
@@ -276,7 +288,7 @@ function PushTagsForm(props: {
       onSubmit={event => {
         event.preventDefault();
         if (ready) {
-          void props.pushTags(repository.trim(), names);
+          void props.pushTags(repository.trim(), names, signing);
         }
       }}
     >
@@ -303,6 +315,11 @@ function PushTagsForm(props: {
           )}
         </p>
       )}
+      <SigningFields
+        values={signing}
+        onChange={change => setSigning({ ...signing, ...change })}
+        trans={trans}
+      />
       <button
         type="submit"
         className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"

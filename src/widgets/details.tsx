@@ -149,8 +149,8 @@ export function registerDetailViews(
         : {
             load: () => api.getKit(reference),
             pull: () => void actions.pull(reference),
-            pushTags: (repository, tags) =>
-              actions.pushTags(reference, repository, tags)
+            pushTags: (repository, tags, signing) =>
+              actions.pushTags(reference, repository, tags, signing)
           };
       show(
         `kitlab-kit-${remote ? 'remote' : 'local'}-${reference}`,

@@ -302,4 +302,29 @@ test('the Kits tab pushes a stored kit signed, and cosign verifies it', async ({
     'cyclonedx'
   );
   expect(sbom.status, String(sbom.stderr)).toBe(0);
+
+  // The kit's detail view pushes under several tags, signed the same way (one signature per digest).
+  await panel.showTab('Kits');
+  await kit.getByRole('button', { name: 'Details', exact: true }).click();
+  const detail = page.locator('#jp-main-dock-panel .jp-kitlab-kit-detail');
+  await expect(detail).toBeVisible();
+  await detail
+    .locator('input[name="push-repository"]')
+    .fill(`${host}/org/kits-detail`);
+  await detail.locator('input[name="push-tags"]').fill('v1, latest');
+  await detail.locator('input[name="sign"]').check();
+  await expect(detail.locator('select[name="signingKey"]')).toHaveValue('');
+  await panel.screenshot('kit-detail-push-sign');
+  await detail.getByRole('button', { name: 'Push', exact: true }).click();
+  await panel.showTab('Jobs');
+  await panel.expectJobSucceeded(panel.latestJob, 90000);
+  for (const tag of ['v1', 'latest']) {
+    const checked = offlineCosign(
+      testInfo.outputDir,
+      pub,
+      `${host}/org/kits-detail:${tag}`,
+      'verify'
+    );
+    expect(checked.status, String(checked.stderr)).toBe(0);
+  }
 });
