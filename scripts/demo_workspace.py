@@ -79,6 +79,7 @@ def create(dest: Path) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    # `--help` is not a folder to create (it once made one named so).
+    if len(sys.argv) != 2 or sys.argv[1].startswith("-"):
         sys.exit(__doc__)
     create(Path(sys.argv[1]))
