@@ -105,16 +105,8 @@ def list_remote_kits(repository: Reference | str, *, remote: Remote) -> list[Kit
             data = remote_kitfile_json(client, kit)
             kitfile: Kitfile | None = None if data is None else from_config_json(data)
             rows.append(
-                KitSummary(
-                    repo=ref.repository,
-                    repo_key=ref.repo_key,
-                    tags=[one.reference],
-                    digest=kit.digest,
-                    model_name=kitfile.package.name if kitfile else "",
-                    size=kit.manifest.layers_size,
-                    author=kitfile.package.authors[0] if kitfile and kitfile.package.authors else "",
-                    format=kit.manifest.format,
-                    kitfile=kitfile,
+                KitSummary.of_kit(
+                    ref.repository, ref.repo_key, [one.reference], kit.digest, kit.manifest, kitfile
                 )
             )
     return rows

@@ -245,6 +245,32 @@ class KitSummary:
     kitfile: Kitfile | None = field(default=None, repr=False)
     error: str = ""  # set when the manifest or config could not be read; metadata is then empty
 
+    @classmethod
+    def of_kit(
+        cls,
+        repo: str,
+        repo_key: str,
+        tags: list[str],
+        digest: str,
+        manifest: Manifest,
+        kitfile: Kitfile | None,
+        **more: Any,
+    ) -> KitSummary:
+        """The row of a readable kit (local or remote): NAME and MAINTAINER from its Kitfile (empty
+        without one), SIZE from its manifest."""
+        return cls(
+            repo=repo,
+            repo_key=repo_key,
+            tags=tags,
+            digest=digest,
+            model_name=kitfile.package.name if kitfile else "",
+            size=manifest.layers_size,
+            author=kitfile.package.authors[0] if kitfile and kitfile.package.authors else "",
+            format=manifest.format,
+            kitfile=kitfile,
+            **more,
+        )
+
 
 class LocalStore:
     """kit's storage directory: ``home/storage`` (home: explicit, ``$KITOPS_HOME``, XDG, ``~``)."""
@@ -583,18 +609,15 @@ class LocalStore:
                 except KitlabError as exc:
                     kitfile, error = None, exc.message
                 out.append(
-                    KitSummary(
-                        repo=display,
-                        repo_key=repo_key,
-                        tags=tags,
-                        digest=desc.digest,
-                        model_name=kitfile.package.name if kitfile else "",
-                        size=manifest.layers_size,
-                        author=kitfile.package.authors[0] if kitfile and kitfile.package.authors else "",
+                    KitSummary.of_kit(
+                        display,
+                        repo_key,
+                        tags,
+                        desc.digest,
+                        manifest,
+                        kitfile,
                         created=manifest.annotations.get(CREATED_ANNOTATION),
                         stored_at=self._stored_at(desc.digest),
-                        format=manifest.format,
-                        kitfile=kitfile,
                         error=error,
                     )
                 )
