@@ -966,13 +966,7 @@ def trust_network_flags(p: argparse.ArgumentParser) -> None:
 
 def network_flags(p: argparse.ArgumentParser) -> None:
     """kit's network flags."""
-    p.add_argument("--plain-http", action="store_true", help="use HTTP, not HTTPS (local registries)")
-    p.add_argument(
-        "--tls-verify",
-        default=True,
-        action=argparse.BooleanOptionalAction,
-        help="verify the registry's TLS certificate (default); as kit, --tls-verify=false turns it off",
-    )
+    trust_network_flags(p)
     p.add_argument("--cert", help="client certificate (PEM) for mutual TLS")
     p.add_argument("--key", help="client certificate key (PEM)")
 
