@@ -174,20 +174,11 @@ async def test_a_verified_unpack_notebook_names_the_signer_and_the_provenance(
     assert "`train.py` (sha256" in first
 
 
-async def test_jobs_report_the_verified_signer_in_their_result(
-    jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, capsys
-):
+async def test_jobs_report_the_verified_signer_in_their_result(jp_fetch, trusted: Path, push_kit):
     from kitlab.trust import load_public_key
     from kitlab.trust.summary import key_fingerprint
 
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
-    ref = f"{plain_registry.host}/trust/server-summary:v1"
-    assert kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")[0] == 0
+    ref = push_kit("trust/server-summary")
     sign(ref, load_private_key(trusted / "cosign.key", KEY_PASSWORD), remote=Remote(plain_http=True))
 
     params = {"reference": ref, "plainHttp": True, "verify": True, "path": "out"}

@@ -4,14 +4,11 @@ server's `trusted_keys` (docs/trust.md)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from kitlab.trust import generate_key_pair
-from tests.support.registry import RunningRegistry
 from tests.test_server_jobs import call, wait_job
-from tests.trust._helpers import kitlab
 
 
 @pytest.fixture
@@ -20,17 +17,8 @@ def jp_server_config(jp_server_config: dict, tmp_path_factory: pytest.TempPathFa
     return {**jp_server_config, "Kitlab": {"trusted_keys": [str(pub)]}}
 
 
-async def test_an_unsigned_kit_pulls_unless_the_job_asks_to_verify(
-    jp_fetch, jp_root_dir: Path, plain_registry: RunningRegistry, capsys
-):
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
-    ref = f"{plain_registry.host}/trust/verify-on-request:v1"
-    assert kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")[0] == 0
+async def test_an_unsigned_kit_pulls_unless_the_job_asks_to_verify(jp_fetch, push_kit):
+    ref = push_kit("trust/verify-on-request")
 
     asked = {"reference": ref, "plainHttp": True, "verify": True}
     _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": asked})
