@@ -102,29 +102,31 @@ export function KitfileEditorView(props: {
               ? trans.__('Unsaved changes')
               : trans.__('Saved')}
         </span>
-        <button
-          className="jp-mod-styled jp-kitlab-button"
-          disabled={!session.dirty}
-          onClick={() => commands.save()}
-        >
-          {trans.__('Save Kitfile')}
-        </button>
-        <button
-          className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
-          aria-disabled={blocked}
-          title={blockedReason}
-          onClick={() => void pack(false)}
-        >
-          {trans.__('Pack…')}
-        </button>
-        <button
-          className="jp-mod-styled jp-kitlab-button"
-          aria-disabled={blocked}
-          title={blockedReason}
-          onClick={() => void pack(true)}
-        >
-          {trans.__('Pack & push…')}
-        </button>
+        <div className="jp-kitlab-editor-actions">
+          <button
+            className="jp-mod-styled jp-kitlab-button"
+            disabled={!session.dirty}
+            onClick={() => commands.save()}
+          >
+            {trans.__('Save Kitfile')}
+          </button>
+          <button
+            className="jp-mod-styled jp-kitlab-button jp-kitlab-primary"
+            aria-disabled={blocked}
+            title={blockedReason}
+            onClick={() => void pack(false)}
+          >
+            {trans.__('Pack…')}
+          </button>
+          <button
+            className="jp-mod-styled jp-kitlab-button"
+            aria-disabled={blocked}
+            title={blockedReason}
+            onClick={() => void pack(true)}
+          >
+            {trans.__('Pack & push…')}
+          </button>
+        </div>
       </div>
       {blockedReason && (
         <p className="jp-kitlab-note" data-testid="kitlab-pack-blocked">

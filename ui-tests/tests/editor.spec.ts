@@ -100,6 +100,26 @@ for (const theme of ['light', 'dark'] as const) {
     });
     await expect(panel.field('root_package_name')).toHaveValue('churn');
     await expect(panel.editor.locator('.jp-kitlab-editor-plan')).toBeVisible();
+    // A path field's Browse… button: its folder icon is centred on the label, not raised above it.
+    const browse = panel.editor.locator('.jp-kitlab-browse').first();
+    const offset = await browse.evaluate(button => {
+      const icon = button
+        .querySelector('.jp-kitlab-browse-icon svg')!
+        .getBoundingClientRect();
+      const box = button.getBoundingClientRect();
+      return Math.abs(icon.top + icon.height / 2 - (box.top + box.height / 2));
+    });
+    expect(offset).toBeLessThan(2);
+    // In a narrow main area the bar's three buttons wrap together, never Pack & push alone.
+    await page.sidebar.setWidth(950, 'left');
+    const tops = new Set<number>();
+    for (const name of ['Save Kitfile', 'Pack…', 'Pack & push…']) {
+      const button = panel.editor.getByRole('button', { name, exact: true });
+      tops.add(Math.round((await button.boundingBox())!.y));
+    }
+    expect([...tops]).toHaveLength(1);
+    await panel.screenshot(`editor-${theme}-narrow`);
+    await page.sidebar.setWidth(250, 'left');
     await panel.screenshot(`editor-${theme}`);
     if (theme === 'light') {
       await panel.docsScreenshot('kitfile-editor');
