@@ -264,6 +264,19 @@ def test_a_tag_list_that_links_to_itself_ends(hostile):
     assert len(hostile.seen("GET")) < 5
 
 
+def test_an_oversized_tag_list_is_refused_whole_list_or_page(hostile):
+    """Both ways of reading tags (every tag for pull and list, one page for browsing) read the answer
+    bounded: a registry cannot make kitlab hold gigabytes of tag list in memory."""
+    from kitlab.modelkit.remotekits import list_tags
+    from kitlab.modelkit.transfer import remote_tags
+
+    hostile.tags_padding = 5 << 20
+    with pytest.raises(RegistryError, match="more than the 4194304"):
+        remote_tags(f"{hostile.host}/big/kit", remote=_remote())
+    with pytest.raises(RegistryError, match="more than the 4194304"):
+        list_tags(f"{hostile.host}/big/kit", remote=_remote())
+
+
 def test_a_chunked_upload_the_registry_never_keeps_is_abandoned(hostile, tmp_path):
     data = os.urandom(3 << 20)
     blob = tmp_path / "blob"

@@ -61,6 +61,7 @@ class HostileRegistry:
     upload_range: str | None = None  # Range answered to every PATCH (e.g. "0-0": nothing kept)
     redirect_blobs: str | None = None  # base URL blob GETs are redirected to (307), like a CDN
     tags_loop: bool = False  # tag lists always link to a "next" page: the same one
+    tags_padding: int = 0  # bytes of filler in every tag list (an answer too large to read)
     # -- state --------------------------------------------------------------------------------------
     manifests: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
@@ -194,7 +195,10 @@ class HostileRegistry:
                     return
                 if path.endswith("/tags/list") and self.command == "GET":
                     link = {"Link": f'<{path}?n=1>; rel="next"'} if reg.tags_loop else {}
-                    body = json.dumps({"name": path, "tags": ["v1", 7, "x" * 500, None]}).encode()
+                    tags: dict[str, object] = {"name": path, "tags": ["v1", 7, "x" * 500, None]}
+                    if reg.tags_padding:
+                        tags["pad"] = "x" * reg.tags_padding
+                    body = json.dumps(tags).encode()
                     self._reply(200, body, {"Content-Type": "application/json", **link})
                     return
                 repo, kind, ref = _split(path)

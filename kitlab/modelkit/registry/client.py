@@ -35,9 +35,9 @@ import re
 import stat
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import Any, BinaryIO, NoReturn
 
 import requests
 
@@ -307,35 +307,40 @@ class RegistryClient:
                     "kitlab stopped reading them"
                 )
             seen.add(url)
-            resp = self._t.request("GET", url, params=params)
-            if resp.status_code != 200:
-                self._t.raise_for(resp, f"list tags of {self.repository}")
-            try:
-                page = resp.json().get("tags") or []
-                tags.extend(t for t in page if isinstance(t, str) and 0 < len(t) <= MAX_TAG_CHARS)
-            except (ValueError, AttributeError, TypeError, RecursionError):
-                raise RegistryError(f"{self.host} returned a malformed tag list") from None
-            following = resp.links.get("next", {}).get("url")
-            resp.close()
+            page, links = self._list_names(
+                url, params, "tags", f"list tags of {self.repository}", MAX_TAG_CHARS
+            )
+            tags.extend(page)
+            following = links.get("next", {}).get("url")
             url, params = (self._resolve(following), None) if following else (None, None)
         return tags
+
+    def _list_names(
+        self, url: str, params: Mapping[str, str] | None, key: str, what: str, max_chars: int
+    ) -> tuple[list[str], dict[str, Any]]:
+        """One response of a distribution list (``key``: ``tags`` or ``repositories``): its names (strings
+        of 1 to ``max_chars`` characters; anything else is dropped) and its ``Link`` headers. The body is
+        streamed and read bounded (``MAX_LIST_PAGE_BYTES``)."""
+        scopes = ("registry:catalog:*",) if key == "repositories" else ()
+        resp = self._t.request("GET", url, params=params, scopes=scopes, stream=True)
+        if resp.status_code != 200:
+            self._t.raise_for(resp, what)
+        links = resp.links
+        try:
+            body = read_bounded(resp, MAX_LIST_PAGE_BYTES, what, self.host)
+            found = json.loads(body).get(key) or []
+            return [n for n in found if isinstance(n, str) and 0 < len(n) <= max_chars], links
+        except (ValueError, AttributeError, TypeError, RecursionError):
+            raise RegistryError(f"{self.host} returned a malformed answer to {what}") from None
 
     def _page(self, url: str, key: str, limit: int, last: str, what: str) -> tuple[list[str], str | None]:
         """One page of a distribution list (``n``, ``last``); the ``last`` of the next page, or None."""
         params = {"n": str(limit), **({"last": last} if last else {})}
-        scopes = ("registry:catalog:*",) if key == "repositories" else ()
-        resp = self._t.request("GET", url, params=params, scopes=scopes)
-        if resp.status_code != 200:
-            self._t.raise_for(resp, what)
-        try:
-            body = read_bounded(resp, MAX_LIST_PAGE_BYTES, what, self.host)
-            found = json.loads(body).get(key) or []
-        except (ValueError, AttributeError, TypeError, RecursionError):
-            raise RegistryError(f"{self.host} returned a malformed answer to {what}") from None
+        found, links = self._list_names(url, params, key, what, MAX_NAME_CHARS)
         # Lists are in lexical order (distribution spec); a registry that ignores n and last (the tag
         # lists of distribution 2.8) sends everything, so the page is cut here.
-        names = [n for n in found if isinstance(n, str) and 0 < len(n) <= MAX_NAME_CHARS and n > last]
-        more = "next" in resp.links or len(names) > limit
+        names = [n for n in found if n > last]
+        more = "next" in links or len(names) > limit
         names = names[:limit]
         return names, (names[-1] if more and names else None)
 
