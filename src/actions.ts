@@ -616,7 +616,7 @@ export class KitlabActions {
     const result = await InputDialog.getText({
       title: this._trans.__('Tag %1', source),
       label: this._trans.__('New tag, or a full reference'),
-      placeholder: 'v2',
+      placeholder: this._trans.__('e.g. %1', 'v2'),
       okLabel: this._trans.__('Tag')
     });
     if (!result.button.accept || !result.value) {

@@ -288,7 +288,7 @@ function ImportForm(props: {
       <TextField
         name="key-path"
         label={trans.__('Private key file in the workspace')}
-        placeholder="cosign.key"
+        placeholder={trans.__('e.g. %1', 'cosign.key')}
         value={path}
         onChange={setPath}
       />

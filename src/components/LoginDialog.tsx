@@ -20,7 +20,9 @@ export function LoginFormView(
   return (
     <div className="jp-kitlab-dialog-form">
       {props.message && <p>{props.message}</p>}
-      {form.text('host', trans.__('Registry'), { placeholder: 'ghcr.io' })}
+      {form.text('host', trans.__('Registry'), {
+        placeholder: trans.__('e.g. %1', 'ghcr.io')
+      })}
       {form.text('username', trans.__('Username'), {
         autoComplete: 'username'
       })}

@@ -101,15 +101,17 @@ export function PackFormView(
         onChange={push => update({ push })}
       />
       {form.text('registry', trans.__('Registry'), {
-        placeholder: values.push ? 'ghcr.io' : trans.__('(local store only)'),
+        placeholder: values.push
+          ? trans.__('e.g. %1', 'ghcr.io')
+          : trans.__('(local store only)'),
         error: problems.registry
       })}
       {form.text('repository', trans.__('Repository'), {
-        placeholder: 'org/my-model',
+        placeholder: trans.__('e.g. %1', 'org/my-model'),
         error: problems.repository
       })}
       {form.text('tag', trans.__('Tag'), {
-        placeholder: 'v1',
+        placeholder: trans.__('e.g. %1', 'v1'),
         error: problems.tag
       })}
       <label className="jp-kitlab-field">

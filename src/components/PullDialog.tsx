@@ -79,7 +79,7 @@ export function PullFormView(
   return (
     <div className="jp-kitlab-dialog-form">
       {form.text('reference', trans.__('ModelKit reference'), {
-        placeholder: 'ghcr.io/org/model:v1'
+        placeholder: trans.__('e.g. %1', 'ghcr.io/org/model:v1')
       })}
       <DownloadSize
         reference={values.reference}

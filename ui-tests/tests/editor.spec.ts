@@ -346,10 +346,20 @@ test('Pack jumps to the first problem; the pack dialog never assumes latest; can
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.getByTestId('kitlab-pack-saves')).toBeVisible();
   await expect(dialog.locator('input[name="tag"]')).toHaveValue('');
+  // Its examples are worded as examples, like the form's (and styled faint and italic).
   await expect(dialog.locator('input[name="tag"]')).toHaveAttribute(
     'placeholder',
-    /.+/
+    'e.g. v1'
   );
+  await expect(dialog.locator('input[name="repository"]')).toHaveAttribute(
+    'placeholder',
+    'e.g. org/my-model'
+  );
+  expect(
+    await dialog
+      .locator('input[name="tag"]')
+      .evaluate(input => getComputedStyle(input, '::placeholder').fontStyle)
+  ).toBe('italic');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   expect(await readKitfile(request)).toBe(KITFILE);
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
