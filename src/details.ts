@@ -114,6 +114,7 @@ export function jobFacts(job: IJob, now: number): IJobFacts {
     size = layersSize(result.layers);
   }
   if (result && 'uploadedBytes' in result) {
+    size = result.kitSize;
     transferred = result.uploadedBytes;
   }
   if (result && 'downloadedBytes' in result) {

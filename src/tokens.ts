@@ -326,6 +326,8 @@ export interface IPackResult {
 export interface IPushResult {
   reference: string;
   digest: string;
+  /** The kit's size (its layers, as `kit list` shows it). */
+  kitSize: number;
   uploadedBytes: number;
   skippedBlobs: number;
   mountedBlobs: number;

@@ -211,6 +211,7 @@ def pack_and_push(
     return PushResult(
         reference=str(target),
         digest=digest,
+        kit_size=sum(p.size for p in packed),
         uploaded_bytes=sum(s for s, o in zip(sizes, outcomes, strict=True) if o == UPLOADED),
         skipped_blobs=outcomes.count(SKIPPED),
         mounted_blobs=outcomes.count(MOUNTED),

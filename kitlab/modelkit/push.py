@@ -141,6 +141,7 @@ def push(
     return PushResult(
         reference=str(dst),
         digest=desc.digest,
+        kit_size=sum(layer.size for layer in manifest.layers),
         uploaded_bytes=sum(j.desc.size for j, o in zip(jobs, outcomes, strict=True) if o == UPLOADED),
         skipped_blobs=outcomes.count(SKIPPED),
         mounted_blobs=outcomes.count(MOUNTED),

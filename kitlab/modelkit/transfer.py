@@ -44,10 +44,13 @@ UPLOADED = "uploaded"
 @dataclass
 class PushResult:
     """``uploaded_bytes`` counts blob bytes actually sent (layers and config); blobs the registry had
-    are ``skipped_blobs``, blobs linked from another repository of the registry ``mounted_blobs``."""
+    are ``skipped_blobs``, blobs linked from another repository of the registry ``mounted_blobs``.
+    ``kit_size`` is the kit's size as ``kit list`` shows it (the sum of its layers): the number the UI
+    shows for the kit, whatever was sent."""
 
     reference: str
     digest: str
+    kit_size: int = 0
     uploaded_bytes: int = 0
     skipped_blobs: int = 0
     mounted_blobs: int = 0

@@ -93,6 +93,7 @@ function pushJob(
         ? {
             reference: 'reg:5000/team/demo:v1',
             digest,
+            kitSize: 28672,
             uploadedBytes: 30000,
             skippedBlobs: 0,
             mountedBlobs: 0,
@@ -116,6 +117,13 @@ describe('kit size', () => {
     };
     expect(kitSize(manifest)).toBe(28672);
     expect(jobFacts(packJob(), 20).size).toBe(kitSize(manifest));
+    // A push reports the kit's size too; what it sent (config included) is another number.
+    expect(jobFacts(pushJob('succeeded', 'sha256:k'), 20).size).toBe(
+      kitSize(manifest)
+    );
+    expect(jobFacts(pushJob('succeeded', 'sha256:k'), 20).transferred).toBe(
+      30000
+    );
     expect(kitSize({})).toBe(0);
   });
 

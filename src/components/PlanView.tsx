@@ -62,8 +62,9 @@ export function PlanView(props: {
       <p>
         {trans._n('%1 layer', '%1 layers', plan.layers.length)}
         {', '}
+        {/* File bytes: the packed kit's size (its layers) adds tar headers, or is smaller compressed. */}
         {trans.__(
-          '%1 in total; %2 unchanged since the last pack.',
+          '%1 of files; %2 unchanged since the last pack.',
           formatBytes(plan.totalSize),
           formatBytes(plan.unchangedSize)
         )}

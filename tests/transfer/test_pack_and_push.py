@@ -47,6 +47,8 @@ def test_pack_and_push_matches_pack_and_writes_nothing_locally(
     # Same bytes as a local pack of the same tree (deterministic tar and compression).
     local = pack(ctx, tags=["same:v1"], store=LocalStore(tmp_path / "other"), compression=compression)
     assert result.digest == local.manifest_digest
+    # The kit's size, as kit list shows it: its layers, the same number a local pack gives.
+    assert result.kit_size == sum(layer.size for layer in local.layers) > 0
     assert skopeo_raw(registry, ref) == LocalStore(tmp_path / "other").get_manifest_bytes(
         LocalStore(tmp_path / "other").resolve("same:v1")
     )
@@ -68,6 +70,7 @@ def test_pack_and_push_matches_pack_and_writes_nothing_locally(
         **remote_kw(registry),
     )
     assert (again.digest, again.uploaded_bytes, again.skipped_blobs) == (result.digest, 0, 4)
+    assert again.kit_size == result.kit_size  # the kit's size, not what was sent
     assert upload_requests(proxy) == []
 
 

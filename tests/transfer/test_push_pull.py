@@ -42,6 +42,7 @@ def test_push_then_repush_then_mount_then_pull(registry: RunningRegistry, proxy_
     proxy = proxy_for(registry)
     again = push(ref, f"{proxy.host}/kits/demo:v1", store=store, **remote_kw(registry))
     assert (again.uploaded_bytes, again.skipped_blobs, again.mounted_blobs) == (0, 4, 0)
+    assert first.kit_size == again.kit_size == layer_bytes  # the kit's size, whatever was sent
     assert upload_requests(proxy) == []
     assert proxy.bytes_up < 64 * 1024  # headers and the manifest; the model layer alone is 256 KiB
 
