@@ -23,6 +23,7 @@ import type { Widget } from '@lumino/widgets';
 import type { FunctionComponent } from 'react';
 
 import { jobKindLabel } from './components/JobsList';
+import { compareWorkspaceWith } from './components/CompareDialog';
 import {
   FormDialogBody,
   IFormViewProps,
@@ -315,6 +316,26 @@ export class KitlabActions {
    * Show what the scan's draft would change in the Kitfile and replace the editor's text only when
    * the user agrees. Nothing is saved; the notification offers an undo (so does Ctrl+Z in YAML).
    */
+  /**
+   * What would change if the session's folder were packed now: against a kit of the local store, or
+   * by default the reference this folder was last packed or pushed under (docs/user-guide.md).
+   */
+  async compareWorkspace(session: KitfileSession): Promise<void> {
+    await this._model.refreshKits();
+    const kits = this._model.kits;
+    const choices =
+      kits.status === 'ready'
+        ? kits.value.flatMap(kit => kit.tags.map(tag => kitReference(kit, tag)))
+        : [];
+    const last = await this._rememberedReference(session.folder);
+    await compareWorkspaceWith(
+      session.folder,
+      choices,
+      last && last.repository && last.tag ? buildReference(last) : '',
+      this._trans
+    );
+  }
+
   async replaceWithScanDraft(session: KitfileSession): Promise<void> {
     const trans = this._trans;
     let text: string | null;

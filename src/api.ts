@@ -232,3 +232,12 @@ export function compareKits(
 ): Promise<IKitDiff> {
   return requestAPI<IKitDiff>(`diff?${remoteQuery({ a, b }, options)}`);
 }
+
+/** What would change if the folder `path` were packed now, against kit `a` (`kitlab diff --workspace`). */
+export function compareWorkspace(
+  a: string,
+  path: string,
+  options: IRemoteParams
+): Promise<IKitDiff> {
+  return requestAPI<IKitDiff>(`diff?${remoteQuery({ a, path }, options)}`);
+}

@@ -85,6 +85,7 @@ function registerKitfileEditor(
         save: () => void actions.saveKitfile(session),
         pack: push => void actions.pack(push, session),
         replaceWithScanDraft: () => void actions.replaceWithScanDraft(session),
+        compareWithKit: () => void actions.compareWorkspace(session),
         browse: current => actions.browsePath(session.folder, current)
       })
     }

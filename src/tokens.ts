@@ -510,11 +510,10 @@ export interface IDescriptor {
   annotations?: Record<string, string>;
 }
 
-/** GET /kitlab/kits/{ref} and GET /kitlab/remote/kit: a kit as `kit inspect` shows it. */
-/** One kit of a comparison (GET /kitlab/diff). */
+/** One kit of a comparison (GET /kitlab/diff), or the folder as it would be packed now (`workspace`). */
 export interface IKitDiffSide {
   reference: string;
-  source: 'local' | 'remote';
+  source: 'local' | 'remote' | 'workspace';
   digest: string;
   configDigest: string;
   format: 'kit' | 'modelpack';

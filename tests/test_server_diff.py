@@ -76,6 +76,7 @@ async def test_diff_of_the_workspace_against_its_last_pack(jp_fetch, project, mo
     code, diff = await call(jp_fetch, "diff", params={"a": "churn:v1", "path": "project"})
     assert code == 200
     assert diff["b"]["source"] == "workspace"
+    assert diff["b"]["reference"] == "project"  # the folder under the root, never the server's own path
     assert [(layer["path"], layer["status"]) for layer in diff["layers"]] == [
         ("models/churn.joblib", "unchanged"),
         ("data/train.csv", "changed"),

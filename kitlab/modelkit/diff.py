@@ -168,9 +168,11 @@ def diff_workspace(
     kitfile_path: str | os.PathLike[str] | None = None,
     store: LocalStore | None = None,
     remote: Remote | None = None,
+    name: str | None = None,
 ) -> KitDiff:
     """What would change if ``context_dir`` were packed (and pushed) now, against ``kit`` (the last
-    packed or pushed one, local or remote): ``b`` is the workspace, from ``plan_pack`` alone.
+    packed or pushed one, local or remote): ``b`` is the workspace, from ``plan_pack`` alone, named
+    ``name`` (the server passes the folder's path under its root, never the absolute one).
 
     Nothing is hashed: a layer whose files the stat cache knows unchanged since kitlab last packed them
     has that pack's digest; any other layer of the workspace has none (``b.digest`` is ""), and counts
@@ -187,10 +189,17 @@ def diff_workspace(
         key = (layer.kind, go_clean(layer.path))
         while key in layers:
             key = (key[0], key[1] + "'")
-        layers[key] = Descriptor(media_type, planned.digest, planned.size)
+        # A layer known unchanged has its blob in the store: its size is the packed layer's, comparable
+        # with the kit's; any other layer's is its files' bytes (the tar adds headers).
+        size = (
+            store.blob_path(planned.digest).stat().st_size
+            if planned.digest and store.has_blob(planned.digest)
+            else planned.size
+        )
+        layers[key] = Descriptor(media_type, planned.digest, size)
     fields, truncated = _kitfile_changes(old.kitfile, plan.kitfile)
-    size = sum(planned.size for planned in plan.planned)
-    new = KitSide(str(context_dir), "workspace", "", "", old.side.format, size)
+    total = sum(desc.size for desc in layers.values())
+    new = KitSide(name if name is not None else str(context_dir), "workspace", "", "", old.side.format, total)
     return KitDiff(
         a=old.side,
         b=new,

@@ -319,7 +319,10 @@ class DiffHandler(RemoteBaseHandler):
         if b:
             compare = functools.partial(diff_kits, a, b, store=store, remote=remote)
         else:
-            compare = functools.partial(diff_workspace, a, self.folder_argument(), store=store, remote=remote)
+            folder = self.folder_argument()
+            compare = functools.partial(
+                diff_workspace, a, folder, store=store, remote=remote, name=to_api_path(self.root, folder)
+            )
         result = await self.run_blocking(compare)
         self.write_json(result.to_api())
 

@@ -1,7 +1,8 @@
 /**
  * "Compare with…" on a kit of the Kits tab: pick another kit (of the local store, or any reference on
  * a registry), then see what changed from it to this kit: layers added, removed or changed (by kind and
- * path) and Kitfile fields, as `kitlab diff` reports them (GET /kitlab/diff).
+ * path) and Kitfile fields, as `kitlab diff` reports them (GET /kitlab/diff). The Kitfile editor asks
+ * the same of its folder: what would change if it were packed now (`kitlab diff --workspace`).
  */
 import {
   Dialog,
@@ -12,9 +13,9 @@ import {
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { compareKits } from '../api';
+import { compareKits, compareWorkspace } from '../api';
 import { formatBytes, shortDigest } from '../format';
-import type { IKitDiff, IKitDiffLayer } from '../tokens';
+import type { IKitDiff, IKitDiffLayer, IRemoteParams } from '../tokens';
 import {
   CheckField,
   FormDialogBody,
@@ -84,9 +85,16 @@ function CompareFormView(
   );
 }
 
-function version(layer: IKitDiffLayer): string {
+function version(layer: IKitDiffLayer, trans: TranslationBundle): string {
   const sides = [layer.a, layer.b].filter(side => side !== null);
-  const digests = [...new Set(sides.map(side => shortDigest(side.digest)))];
+  // A workspace layer not packed yet has no digest: its files differ from the kit's layer.
+  const digests = [
+    ...new Set(
+      sides.map(side =>
+        side.digest ? shortDigest(side.digest) : trans.__('new files')
+      )
+    )
+  ];
   const sizes = [...new Set(sides.map(side => formatBytes(side.size)))];
   return `${digests.join(' → ')} (${sizes.join(' → ')})`;
 }
@@ -102,6 +110,8 @@ export function KitDiffView(props: {
 }): JSX.Element {
   const { diff, trans } = props;
   const { summary } = diff;
+  // The workspace side has no manifest or config yet: only its layers and Kitfile compare.
+  const workspace = diff.b.source === 'workspace';
   const statusText: Record<IKitDiffLayer['status'], string> = {
     added: trans.__('added'),
     removed: trans.__('removed'),
@@ -111,28 +121,44 @@ export function KitDiffView(props: {
   return (
     <div className="jp-kitlab-kitdiff" data-testid="kitlab-kit-diff">
       <p className="jp-kitlab-muted">
-        {trans.__(
-          'From %1 (%2, %3) to %4 (%5, %6)',
-          diff.a.reference,
-          diff.a.format,
-          shortDigest(diff.a.digest),
-          diff.b.reference,
-          diff.b.format,
-          shortDigest(diff.b.digest)
-        )}
+        {workspace
+          ? trans.__(
+              'From %1 (%2, %3) to the folder %4 as it would be packed now',
+              diff.a.reference,
+              diff.a.format,
+              shortDigest(diff.a.digest),
+              diff.b.reference || '/'
+            )
+          : trans.__(
+              'From %1 (%2, %3) to %4 (%5, %6)',
+              diff.a.reference,
+              diff.a.format,
+              shortDigest(diff.a.digest),
+              diff.b.reference,
+              diff.b.format,
+              shortDigest(diff.b.digest)
+            )}
       </p>
       {diff.identical ? (
         <p>{trans.__('The kits are identical.')}</p>
       ) : (
         <p>
-          {trans.__(
-            '%1 added, %2 removed, %3 changed, %4 unchanged layers; config %5.',
-            summary.added,
-            summary.removed,
-            summary.changed,
-            summary.unchanged,
-            diff.sameConfig ? trans.__('identical') : trans.__('differs')
-          )}
+          {workspace
+            ? trans.__(
+                '%1 added, %2 removed, %3 changed, %4 unchanged layers.',
+                summary.added,
+                summary.removed,
+                summary.changed,
+                summary.unchanged
+              )
+            : trans.__(
+                '%1 added, %2 removed, %3 changed, %4 unchanged layers; config %5.',
+                summary.added,
+                summary.removed,
+                summary.changed,
+                summary.unchanged,
+                diff.sameConfig ? trans.__('identical') : trans.__('differs')
+              )}
         </p>
       )}
       <table className="jp-kitlab-kitdiff-table">
@@ -153,7 +179,7 @@ export function KitDiffView(props: {
               <td>{layer.kind}</td>
               <td>{layer.path}</td>
               <td>{statusText[layer.status]}</td>
-              <td>{version(layer)}</td>
+              <td>{version(layer, trans)}</td>
             </tr>
           ))}
         </tbody>
@@ -207,8 +233,53 @@ export async function compareKit(
   choices: readonly string[],
   trans: TranslationBundle
 ): Promise<void> {
+  await askAndCompare(
+    {
+      title: trans.__('Compare %1 with…', reference),
+      subject: reference,
+      choices,
+      typed: '',
+      compare: (base, options) => compareKits(base, reference, options)
+    },
+    trans
+  );
+}
+
+/**
+ * What would change if `folder` were packed (and pushed) now: the workspace against a kit, by default
+ * `last` (the reference this folder was last packed or pushed under).
+ */
+export async function compareWorkspaceWith(
+  folder: string,
+  choices: readonly string[],
+  last: string,
+  trans: TranslationBundle
+): Promise<void> {
+  const subject = folder || trans.__('the server root');
+  await askAndCompare(
+    {
+      title: trans.__('What would change if %1 were packed now', subject),
+      subject,
+      choices,
+      typed: last,
+      compare: (base, options) => compareWorkspace(base, folder, options)
+    },
+    trans
+  );
+}
+
+async function askAndCompare(
+  ask: {
+    title: string;
+    subject: string;
+    choices: readonly string[];
+    typed: string;
+    compare: (base: string, options: IRemoteParams) => Promise<IKitDiff>;
+  },
+  trans: TranslationBundle
+): Promise<void> {
   const asked = await showDialog({
-    title: trans.__('Compare %1 with…', reference),
+    title: ask.title,
     body: new FormDialogBody<
       ICompareValues,
       {
@@ -217,12 +288,12 @@ export async function compareKit(
         choices: readonly string[];
       }
     >(
-      { local: choices[0] ?? '', typed: '', plainHttp: false },
+      { local: ask.choices[0] ?? '', typed: ask.typed, plainHttp: false },
       CompareFormView,
       {
         trans,
-        reference,
-        choices
+        reference: ask.subject,
+        choices: ask.choices
       }
     ),
     buttons: [
@@ -236,9 +307,7 @@ export async function compareKit(
   }
   let diff: IKitDiff;
   try {
-    diff = await compareKits(base, reference, {
-      plainHttp: asked.value.plainHttp
-    });
+    diff = await ask.compare(base, { plainHttp: asked.value.plainHttp });
   } catch (error) {
     await showErrorMessage(
       trans.__('The kits could not be compared'),
@@ -247,7 +316,7 @@ export async function compareKit(
     return;
   }
   await showDialog({
-    title: trans.__('%1 compared with %2', reference, base),
+    title: trans.__('%1 compared with %2', ask.subject, base),
     body: new KitDiffBody(diff, trans),
     buttons: [Dialog.okButton({ label: trans.__('Close') })]
   });

@@ -21,6 +21,8 @@ export interface IKitfileEditorCommands {
   save(): void;
   pack(push: boolean): void;
   replaceWithScanDraft(): void;
+  /** What would change if the folder were packed now, against a kit (the last one by default). */
+  compareWithKit(): void;
   browse: IFormContext['browse'];
 }
 
@@ -316,6 +318,20 @@ export function KitfileEditorView(props: {
             onClick={() => void session.loadPlan()}
           >
             {trans.__('Show what will be packed')}
+          </button>
+          <button
+            className="jp-mod-styled jp-kitlab-button"
+            disabled={session.dirty}
+            title={
+              session.dirty
+                ? trans.__('Save the Kitfile first')
+                : trans.__(
+                    'What would change if this folder were packed now, against a kit'
+                  )
+            }
+            onClick={() => commands.compareWithKit()}
+          >
+            {trans.__('Compare with a kit…')}
           </button>
         </div>
         {session.dirty && (

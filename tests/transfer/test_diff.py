@@ -187,6 +187,11 @@ def test_workspace_against_its_last_pack(
     nothing = diff_workspace("demo/w:v1", ctx, store=store)
     assert {c.status for c in nothing.layers} == {"unchanged"}
     assert nothing.kitfile == []
+    # Unchanged layers are sized as packed (tar headers included), so the sizes compare like for like.
+    assert [(c.a.size, c.b.size) for c in nothing.layers if c.a and c.b] == [
+        (c.a.size, c.a.size) for c in nothing.layers if c.a
+    ]
+    assert nothing.b.size == nothing.a.size
 
     (ctx / "models" / "w.bin").write_bytes(b"weights-2" * 100)
     (ctx / "README.md").write_bytes(b"# demo\n")

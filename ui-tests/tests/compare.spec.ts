@@ -123,4 +123,36 @@ test('pack a ModelPack, then compare it with the kit packed before', async ({
     .locator('.jp-Dialog')
     .getByRole('button', { name: 'Close' })
     .click();
+
+  // The workspace against the kit this folder was last packed as: what would change if packed now.
+  await put(request, `/api/contents/${FOLDER}/data/train.csv`, {
+    type: 'file',
+    format: 'text',
+    content: 'x,y\n1,2\n3,4\n'
+  });
+  await page
+    .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Kitfile' })
+    .click();
+  await panel.editor
+    .getByRole('button', { name: 'Compare with a kit…' })
+    .click();
+  const workspaceAsk = page.locator('.jp-Dialog');
+  await expect(workspaceAsk.locator('input[name="typed"]')).toHaveValue(
+    'compare:v2'
+  );
+  await workspaceAsk.getByRole('button', { name: 'Compare' }).click();
+  const workspace = page.getByTestId('kitlab-kit-diff');
+  await expect(workspace).toBeVisible({ timeout: 30000 });
+  await expect(workspace).toContainText(
+    `to the folder ${FOLDER} as it would be packed now`
+  );
+  await expect(workspace).not.toContainText('/tmp/');
+  await expect(workspace.locator('tr.jp-kitlab-kitdiff-changed')).toContainText(
+    ['data/train.csv']
+  );
+  await panel.screenshot('compare-workspace');
+  await page
+    .locator('.jp-Dialog')
+    .getByRole('button', { name: 'Close' })
+    .click();
 });
