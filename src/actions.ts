@@ -219,11 +219,15 @@ export class KitlabActions {
       ? this._host.docManager?.contextForWidget(widget)?.path
       : undefined;
     if (path?.endsWith('.ipynb')) {
-      this._recentNotebooks = [
-        ...this._recentNotebooks.filter(p => p !== path).slice(-19),
-        path
-      ];
+      this._rememberNotebook(path);
     }
+  }
+
+  private _rememberNotebook(path: string): void {
+    this._recentNotebooks = [
+      ...this._recentNotebooks.filter(p => p !== path).slice(-19),
+      path
+    ];
   }
 
   private get _trans(): TranslationBundle {
@@ -240,8 +244,11 @@ export class KitlabActions {
    * Open `folder`'s Kitfile in the main-area editor. A folder without one gets a Kitfile drafted
    * from a scan (a new file: nothing of the user's is replaced), and the editor says so.
    */
-  async packageFolder(folder: string): Promise<void> {
+  async packageFolder(folder: string, notebook?: string): Promise<void> {
     const { app, trans } = this._host;
+    if (notebook) {
+      this._rememberNotebook(notebook);
+    }
     let document: IKitfileDocument;
     try {
       document = await getKitfile(folder);

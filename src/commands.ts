@@ -40,7 +40,11 @@ export function registerCommands(
     icon: modelKitIcon,
     execute: args => {
       const path = typeof args.path === 'string' ? args.path : cwd();
-      return actions.packageFolder(path);
+      // The notebook toolbar names its notebook: it records the pushed kit (lineage) whatever
+      // had the focus last.
+      const notebook =
+        typeof args.notebook === 'string' ? args.notebook : undefined;
+      return actions.packageFolder(path, notebook);
     }
   });
   commands.addCommand(CommandIds.scan, {

@@ -36,7 +36,8 @@ export class PackageButtonExtension implements DocumentRegistry.IWidgetExtension
       className: 'jp-kitlab-toolbar-package',
       onClick: () =>
         void this._commands.execute(CommandIds.packageFolder, {
-          path: parentFolder(context.path)
+          path: parentFolder(context.path),
+          notebook: context.path
         })
     });
     panel.toolbar.insertAfter('cellType', 'kitlab-package', button);

@@ -396,7 +396,9 @@ test.describe('with a registry', () => {
     await expect(
       page.locator('.lm-TabBar-tab.jp-mod-dirty', { hasText: 'train.ipynb' })
     ).toHaveCount(0);
-    await page.locator('.jp-kitlab-toolbar-package').first().click();
+    await page
+      .locator('.jp-NotebookPanel:visible .jp-kitlab-toolbar-package')
+      .click();
     await expect(panel.editor).toBeVisible({ timeout: 30000 });
     await panel.editor
       .getByRole('button', { name: 'Pack & push…', exact: true })
