@@ -12,6 +12,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+from tests.support.wire import field, gguf_string
+
 PROTO = b"\x80"
 STOP = b"."
 MARK = b"("
@@ -162,21 +164,14 @@ def write_safetensors(path: Path) -> Path:
 
 
 def write_gguf(path: Path) -> Path:
-    def string(text: str) -> bytes:
-        return struct.pack("<Q", len(text)) + text.encode()
-
-    kv = string("general.architecture") + struct.pack("<I", 8) + string("llama")
-    kv += string("general.name") + struct.pack("<I", 8) + string("tiny")
+    kv = gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string("llama")
+    kv += gguf_string("general.name") + struct.pack("<I", 8) + gguf_string("tiny")
     path.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 2) + kv)
     return path
 
 
 def onnx_bytes() -> bytes:
     """A minimal ModelProto: ir_version 8, producer "kitlab-test", an empty graph, opset 17."""
-
-    def field(number: int, payload: bytes) -> bytes:
-        return bytes([(number << 3) | 2, len(payload)]) + payload
-
     graph = field(2, b"g")  # GraphProto.name
-    opset = bytes([0x10, 17])  # OperatorSetIdProto.version
-    return bytes([0x08, 8]) + field(2, b"kitlab-test") + field(7, graph) + field(8, opset)
+    opset = field(2, 17)  # OperatorSetIdProto.version
+    return field(1, 8) + field(2, b"kitlab-test") + field(7, graph) + field(8, opset)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.support.wire import field, gguf_string
+
 
 def write_safetensors(
     path: Path, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None
@@ -34,25 +36,20 @@ def write_safetensors(
     path.write_bytes(struct.pack("<Q", len(raw)) + raw + b"".join(blobs))
 
 
-def _gguf_string(text: str) -> bytes:
-    data = text.encode()
-    return struct.pack("<Q", len(data)) + data
-
-
 def write_gguf(path: Path, arch: str = "llama", name: str = "tiny-llama", vocab: int = 50) -> None:
     """GGUF v3: header, metadata (a string array like a real tokenizer), one f32 tensor, aligned data."""
     kvs = [
-        _gguf_string("general.architecture") + struct.pack("<I", 8) + _gguf_string(arch),
-        _gguf_string("general.name") + struct.pack("<I", 8) + _gguf_string(name),
-        _gguf_string(f"{arch}.context_length") + struct.pack("<I", 4) + struct.pack("<I", 2048),
-        _gguf_string("tokenizer.ggml.tokens")
+        gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string(arch),
+        gguf_string("general.name") + struct.pack("<I", 8) + gguf_string(name),
+        gguf_string(f"{arch}.context_length") + struct.pack("<I", 4) + struct.pack("<I", 2048),
+        gguf_string("tokenizer.ggml.tokens")
         + struct.pack("<I", 9)
         + struct.pack("<IQ", 8, vocab)
-        + b"".join(_gguf_string(f"tok{i}") for i in range(vocab)),
-        _gguf_string("general.alignment") + struct.pack("<I", 4) + struct.pack("<I", 32),
+        + b"".join(gguf_string(f"tok{i}") for i in range(vocab)),
+        gguf_string("general.alignment") + struct.pack("<I", 4) + struct.pack("<I", 32),
     ]
     tensor_info = (
-        _gguf_string("token_embd.weight")
+        gguf_string("token_embd.weight")
         + struct.pack("<I", 2)
         + struct.pack("<QQ", 4, vocab)
         + struct.pack("<I", 0)
@@ -63,36 +60,20 @@ def write_gguf(path: Path, arch: str = "llama", name: str = "tiny-llama", vocab:
     path.write_bytes(body + np.zeros((vocab, 4), dtype=np.float32).tobytes())
 
 
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte = value & 0x7F
-        value >>= 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _field(number: int, payload: bytes | int) -> bytes:
-    if isinstance(payload, int):
-        return _varint(number << 3) + _varint(payload)
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
-
-
 def write_onnx(
     path: Path, producer: str = "pytorch", producer_version: str = "2.3.0", opset: int = 17
 ) -> None:
     """An ONNX ModelProto (onnx.proto3 field numbers): one Gemm node with a float initializer."""
     weights = np.arange(12, dtype=np.float32)
-    initializer = _field(1, 3) + _field(1, 4) + _field(2, 1) + _field(8, b"W") + _field(9, weights.tobytes())
-    node = _field(1, b"X") + _field(1, b"W") + _field(2, b"Y") + _field(3, b"gemm0") + _field(4, b"Gemm")
-    graph = _field(1, node) + _field(2, b"main_graph") + _field(5, initializer)
+    initializer = field(1, 3) + field(1, 4) + field(2, 1) + field(8, b"W") + field(9, weights.tobytes())
+    node = field(1, b"X") + field(1, b"W") + field(2, b"Y") + field(3, b"gemm0") + field(4, b"Gemm")
+    graph = field(1, node) + field(2, b"main_graph") + field(5, initializer)
     model = (
-        _field(1, 8)
-        + _field(2, producer.encode())
-        + _field(3, producer_version.encode())
-        + _field(7, graph)
-        + _field(8, _field(1, b"") + _field(2, opset))
+        field(1, 8)
+        + field(2, producer.encode())
+        + field(3, producer_version.encode())
+        + field(7, graph)
+        + field(8, field(1, b"") + field(2, opset))
     )
     path.write_bytes(model)
 

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from tests.support.wire import varint
+
 _FAKE_MODULES: dict[str, types.ModuleType] = {}
 
 
@@ -265,15 +267,6 @@ def saved_model(folder: Path) -> None:
 def _leveldb_table(entries: list[tuple[bytes, bytes]]) -> bytes:
     """A LevelDB/TensorFlow table (tensorflow/core/lib/io/table_format): blocks with restart arrays and
     5-byte trailers, a metaindex and index block, and the 48-byte footer ending in the table magic."""
-
-    def varint(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            b = n & 0x7F
-            n >>= 7
-            out.append(b | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
 
     def block(items: list[tuple[bytes, bytes]]) -> bytes:
         body = b"".join(varint(0) + varint(len(k)) + varint(len(v)) + k + v for k, v in items)

@@ -72,6 +72,11 @@ def leak_kind(rel: str, venvs: set[str]) -> str:
 def packed_files(ws: Path, kitfile: dict[str, Any], kitignore: str) -> set[str]:
     """Files kit would put in some layer: under a Kitfile path, not matched by the .kitignore."""
     ignore = KitIgnore.from_text(kitignore) if kitignore else KitIgnore([])
+    return {rel for rel in layer_files(ws, kitfile) if not ignore.matches(rel)}
+
+
+def layer_files(ws: Path, kitfile: dict[str, Any]) -> set[str]:
+    """Every regular file (symlinks left out) under the Kitfile's paths, relative to ``ws``."""
     out: set[str] = set()
     for _, path in items(kitfile):
         target = ws / path
@@ -80,10 +85,7 @@ def packed_files(ws: Path, kitfile: dict[str, Any], kitignore: str) -> set[str]:
             if target.is_file()
             else [p for p in target.rglob("*") if p.is_file() and not p.is_symlink()]
         )
-        for file in found:
-            rel = file.relative_to(ws).as_posix()
-            if not ignore.matches(rel):
-                out.add(rel)
+        out.update(file.relative_to(ws).as_posix() for file in found)
     return out
 
 
@@ -184,19 +186,11 @@ def expected_tree(ws: Path, expected: dict[str, Any]) -> set[str]:
     """The files the expected Kitfile's layers hold once packed and unpacked: every file under its
     paths, less ``unpacked_without`` (what the workspace's .kitignore should keep out)."""
     without = [_norm(p) for p in expected.get("unpacked_without") or []]
-    out: set[str] = set()
-    for _, path in items(expected):
-        target = ws / path
-        found = (
-            [target]
-            if target.is_file()
-            else [p for p in target.rglob("*") if p.is_file() and not p.is_symlink()]
-        )
-        for file in found:
-            rel = file.relative_to(ws).as_posix()
-            if not any(rel == w or rel.startswith(w + "/") for w in without):
-                out.add(rel)
-    return out
+    return {
+        rel
+        for rel in layer_files(ws, expected)
+        if not any(rel == w or rel.startswith(w + "/") for w in without)
+    }
 
 
 def scan_drafts(

@@ -29,6 +29,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from tests.scan_corpus import formats as fm
+from tests.support.wire import field, gguf_string
 
 Builder = Callable[[Path], str]
 WORKSPACES: dict[str, Builder] = {}
@@ -156,31 +157,27 @@ def hf_checkpoint(folder: Path, step: int, best: str = "") -> None:
     write(folder / "training_args.bin", b"PK\x03\x04" + b"\x00" * 40)
 
 
-def _gguf_str(text: str) -> bytes:
-    return struct.pack("<Q", len(text.encode())) + text.encode()
-
-
 def gguf(
     path: Path, arch: str = "llama", name: str = "tiny-llama", file_type: int = 15, vocab: int = 300
 ) -> None:
     """GGUF v3 (https://github.com/ggml-org/ggml/blob/master/docs/gguf.md): key/values, tensor infos,
     aligned data; Q4_K and F32 tensors."""
     kvs = [
-        _gguf_str("general.architecture") + struct.pack("<I", 8) + _gguf_str(arch),
-        _gguf_str("general.name") + struct.pack("<I", 8) + _gguf_str(name),
-        _gguf_str(f"{arch}.context_length") + struct.pack("<II", 4, 4096),
-        _gguf_str("general.file_type") + struct.pack("<II", 4, file_type),
-        _gguf_str("tokenizer.ggml.tokens")
+        gguf_string("general.architecture") + struct.pack("<I", 8) + gguf_string(arch),
+        gguf_string("general.name") + struct.pack("<I", 8) + gguf_string(name),
+        gguf_string(f"{arch}.context_length") + struct.pack("<II", 4, 4096),
+        gguf_string("general.file_type") + struct.pack("<II", 4, file_type),
+        gguf_string("tokenizer.ggml.tokens")
         + struct.pack("<IIQ", 9, 8, vocab)
-        + b"".join(_gguf_str(f"tok{i}") for i in range(vocab)),
-        _gguf_str("general.alignment") + struct.pack("<II", 4, 32),
+        + b"".join(gguf_string(f"tok{i}") for i in range(vocab)),
+        gguf_string("general.alignment") + struct.pack("<II", 4, 32),
     ]
     # (name, dims, ggml type, bytes): Q4_K packs 256 weights in 144 bytes; F32 is 4 bytes a weight.
     tensors = [("token_embd.weight", (256, 8), 12, 8 * 144), ("output_norm.weight", (256,), 0, 1024)]
     infos = b""
     offset = 0
     for tname, dims, ggml_type, nbytes in tensors:
-        infos += _gguf_str(tname) + struct.pack("<I", len(dims)) + struct.pack(f"<{len(dims)}Q", *dims)
+        infos += gguf_string(tname) + struct.pack("<I", len(dims)) + struct.pack(f"<{len(dims)}Q", *dims)
         infos += struct.pack("<IQ", ggml_type, offset)
         offset += nbytes + (-nbytes % 32)
     body = b"GGUF" + struct.pack("<IQQ", 3, len(tensors), len(kvs)) + b"".join(kvs) + infos
@@ -191,20 +188,6 @@ def gguf(
 def onnx_external(path: Path, data_name: str) -> None:
     """An ONNX model whose initializer lives in an external file (TensorProto.data_location EXTERNAL
     with external_data entries location/offset/length, as onnx.save(..., save_as_external_data=True))."""
-
-    def varint(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            b = n & 0x7F
-            n >>= 7
-            out.append(b | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
-
-    def field(number: int, payload: bytes | int) -> bytes:
-        if isinstance(payload, int):
-            return varint(number << 3) + varint(payload)
-        return varint(number << 3 | 2) + varint(len(payload)) + payload
 
     weights = np.ones((64, 64), np.float32).tobytes()
     entries = b"".join(
