@@ -131,13 +131,27 @@ export async function removeKit(reference: string): Promise<void> {
   });
 }
 
-export function remoteTags(
+/** Pages of `remote/tags` (1000 tags each at most) a listing of a whole repository reads. */
+export const MAX_TAG_PAGES = 10;
+
+/**
+ * A repository's tags, page after page of `remote/tags`, at most `MAX_TAG_PAGES` pages; `next` is not
+ * null when the registry has more (the registry browser pages through those).
+ */
+export async function remoteTags(
   repository: string,
   options: IRemoteParams
-): Promise<IRemoteTags> {
-  return requestAPI<IRemoteTags>(
-    `remote?${remoteQuery({ repository }, options)}`
-  );
+): Promise<IRemoteTags & IRemotePage> {
+  const tags: string[] = [];
+  let next: string | null = '';
+  for (let pages = 0; next !== null && pages < MAX_TAG_PAGES; pages++) {
+    const page: IRemotePage & { tags: string[] } = await requestAPI(
+      `remote/tags?${remoteQuery({ repository, n: '1000', last: next }, options)}`
+    );
+    tags.push(...page.tags);
+    next = page.next;
+  }
+  return { repository, tags, next };
 }
 
 export async function listRegistries(): Promise<IRegistryStatus[]> {

@@ -50,7 +50,10 @@ async def test_the_allow_list_also_guards_tags_and_direct_pulls(jp_fetch, allowe
     outside.add_kit("other/base", "v1")
     with pytest.raises(tornado.httpclient.HTTPClientError) as info:
         await call(
-            jp_fetch, "remote", params={"repository": f"{outside.host}/other/base", "plainHttp": "true"}
+            jp_fetch,
+            "remote",
+            "tags",
+            params={"repository": f"{outside.host}/other/base", "plainHttp": "true"},
         )
     assert info.value.code == 403
     params = {"reference": f"{outside.host}/other/base:v1", "plainHttp": True}

@@ -286,7 +286,10 @@ async def test_cancel_mid_push_stops_within_a_second(jp_fetch, big_project, job_
         # Nothing was tagged on the registry.
         with pytest.raises(tornado.httpclient.HTTPClientError):
             await call(
-                jp_fetch, "remote", params={"repository": f"{registry.host}/team/big", "plainHttp": "true"}
+                jp_fetch,
+                "remote",
+                "tags",
+                params={"repository": f"{registry.host}/team/big", "plainHttp": "true"},
             )
 
 
@@ -330,8 +333,8 @@ async def test_a_self_signed_registry_needs_tls_verify_false_for_push_tags_and_p
 
         repository = {"repository": f"{registry.host}/team/churn"}
         with pytest.raises(tornado.httpclient.HTTPClientError):
-            await call(jp_fetch, "remote", params=repository)
-        _, tags = await call(jp_fetch, "remote", params={**repository, "tlsVerify": "false"})
+            await call(jp_fetch, "remote", "tags", params=repository)
+        _, tags = await call(jp_fetch, "remote", "tags", params={**repository, "tlsVerify": "false"})
         assert tags["tags"] == ["v1"]
 
         pull = {"reference": ref, "path": "pulled", "tlsVerify": False}

@@ -147,7 +147,7 @@ async def test_long_query_paths_and_references_are_400s_naming_the_argument(jp_f
     assert error["message"] == "path: a name in the path is longer than 255 bytes"
     error = await refused(jp_fetch, "kits", "a" * 5_000 + ":v1")
     assert error["message"].startswith("reference: 5,003 characters")
-    error = await refused(jp_fetch, "remote", params={"repository": "r.example/" + "c" * 5_000})
+    error = await refused(jp_fetch, "remote", "tags", params={"repository": "r.example/" + "c" * 5_000})
     assert error["message"].startswith("repository: ")
 
 

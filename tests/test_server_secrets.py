@@ -184,7 +184,10 @@ async def test_a_pack_push_job_sends_nothing_without_the_override(jp_fetch, leak
         done = await wait_job(jp_fetch, job["id"])
         assert done["state"] == "succeeded", done["error"]
         _, tags = await call(
-            jp_fetch, "remote", params={"repository": f"{registry.host}/team/leaky", "plainHttp": "true"}
+            jp_fetch,
+            "remote",
+            "tags",
+            params={"repository": f"{registry.host}/team/leaky", "plainHttp": "true"},
         )
         assert tags["tags"] == ["v1"]
 

@@ -24,7 +24,6 @@ from kitlab.modelkit.registry import (
     AuthenticationRequired,
     RegistryClient,
     RegistryNotFound,
-    Remote,
 )
 from kitlab.modelkit.registry.client import OpenFn
 from kitlab.progress import CancelToken, ProgressEvent, ProgressFn
@@ -71,14 +70,6 @@ def require_remote(ref: Reference, verb: str) -> None:
 
 def as_reference(ref: Reference | str) -> Reference:
     return parse_reference(ref) if isinstance(ref, str) else ref
-
-
-def remote_tags(repository_ref: Reference | str, *, remote: Remote | None = None) -> list[str]:
-    """Tags of a remote repository (``registry/repo``; a tag or digest in the reference is ignored)."""
-    ref = as_reference(repository_ref)
-    require_remote(ref, "list tags of")
-    with (remote or Remote()).client(ref) as client:
-        return client.list_tags()
 
 
 class LinkedCancel(CancelToken):

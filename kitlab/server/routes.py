@@ -28,7 +28,6 @@ from kitlab.modelkit.reference import Reference, parse_reference
 from kitlab.modelkit.registry import Remote, RetryPolicy, known_hosts, login, logout, status
 from kitlab.modelkit.remotekits import MAX_PAGE, delete_tag, inspect_remote, list_repositories, list_tags
 from kitlab.modelkit.store import KitSummary
-from kitlab.modelkit.transfer import remote_tags
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.workspace import scan_workspace
 from kitlab.server import documents
@@ -235,18 +234,6 @@ class RemoteBaseHandler(KitlabHandler):
         """``n`` (names a page, at most ``MAX_PAGE``) and ``last`` (the name the page starts after)."""
         limit = _page_argument(self, "n", REMOTE_PAGE_DEFAULT, 1, MAX_PAGE)
         return limit, checked_reference(self.text_argument("last"), "last")
-
-
-class RemoteHandler(RemoteBaseHandler):
-    """Every tag of a repository on a registry (``?repository=host/name``)."""
-
-    @tornado.web.authenticated
-    @authorized
-    async def get(self) -> None:
-        ref = self.reference_argument("repository", "ghcr.io/org/model")
-        remote = self.interactive_remote()
-        tags = await self.run_blocking(functools.partial(remote_tags, ref, remote=remote))
-        self.write_json({"repository": self.text_argument("repository"), "tags": tags})
 
 
 class RemoteCatalogHandler(RemoteBaseHandler):
@@ -709,7 +696,6 @@ ROUTES: list[tuple[str, type[KitlabHandler]]] = [
     ("kitfile", KitfileHandler),
     ("kitfile/validate", KitfileValidateHandler),
     ("scan", ScanHandler),
-    ("remote", RemoteHandler),
     ("remote/catalog", RemoteCatalogHandler),
     ("remote/tags", RemoteTagsHandler),
     ("remote/kit", RemoteKitHandler),

@@ -200,6 +200,17 @@ describe('the kitlab REST client', () => {
     ).toBe(undefined);
   });
 
+  it('lists tags through the paged remote/tags route', async () => {
+    // No registry here: the route's own refusals show the request reached the paged handler.
+    const local = await rejection(api.remoteTags('jest/model', {}));
+    expect(local.status).toBe(400);
+    expect(local.message).toContain('cannot list tags of');
+    const down = await rejection(
+      api.remoteTags('127.0.0.1:9/jest/model', { plainHttp: true })
+    );
+    expect(down.status).toBeGreaterThanOrEqual(500);
+  });
+
   it('reports an unreachable registry at login and saves nothing', async () => {
     const error = await rejection(
       api.login({

@@ -16,9 +16,9 @@ from kitlab.cli.main import main
 from kitlab.modelkit.pack import pack, plan_pack
 from kitlab.modelkit.packpush import pack_and_push
 from kitlab.modelkit.registry import Remote
+from kitlab.modelkit.remotekits import list_tags
 from kitlab.modelkit.secrets import SecretsInLayers, find_kit_secrets
 from kitlab.modelkit.store import LocalStore
-from kitlab.modelkit.transfer import remote_tags
 from tests.support.registry import run_registry
 
 # Built at run time so that no scanner mistakes the test source for a leak.
@@ -151,7 +151,7 @@ def test_pack_and_push_sends_nothing_without_the_override(tmp_path: Path, store:
         blobs = registry.storage / "docker/registry/v2/blobs"
         assert not blobs.exists() or not any(blobs.rglob("data"))
         pushed = pack_and_push(folder, ref, store=store, remote=remote, allow_secrets=True)
-        assert remote_tags(f"{registry.host}/team/leaky", remote=remote) == ["v1"]
+        assert list_tags(f"{registry.host}/team/leaky", remote=remote).items == ["v1"]
         assert any(".env looks like a secret" in w for w in pushed.warnings)
 
 
@@ -234,4 +234,4 @@ def test_pushing_a_stored_kit_that_carries_secrets_needs_the_override(
         blobs = registry.storage / "docker/registry/v2/blobs"
         assert not blobs.exists() or not any(blobs.rglob("data"))
         assert main([*home, "push", "leaky:v1", target, "--plain-http", "--allow-secrets"]) == 0
-        assert remote_tags(f"{registry.host}/team/leaky", remote=Remote(plain_http=True)) == ["v1"]
+        assert list_tags(f"{registry.host}/team/leaky", remote=Remote(plain_http=True)).items == ["v1"]

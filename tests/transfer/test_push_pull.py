@@ -12,8 +12,9 @@ from kitlab.errors import InvalidInput
 from kitlab.modelkit.pack import pack
 from kitlab.modelkit.pull import pull
 from kitlab.modelkit.push import push
+from kitlab.modelkit.remotekits import list_tags
 from kitlab.modelkit.store import LocalStore
-from kitlab.modelkit.transfer import BlobLocations, remote_tags
+from kitlab.modelkit.transfer import BlobLocations
 from kitlab.modelkit.unpack import unpack
 from tests.support.kit import KitCLI
 from tests.support.registry import RunningRegistry
@@ -135,12 +136,16 @@ def test_kit_packed_kit_round_trips_through_a_registry(
     assert {k: v for k, v in tree(tmp_path / "out").items() if k != "Kitfile"} == expected
 
 
-def test_remote_tags(plain_registry: RunningRegistry, tmp_path: Path) -> None:
+def test_list_tags_pages(plain_registry: RunningRegistry, tmp_path: Path) -> None:
     reg = plain_registry
     store, _, _ = _packed(tmp_path, f"{reg.host}/tags/demo:v1")
     push(f"{reg.host}/tags/demo:v1", store=store, **remote_kw(reg))
     push(f"{reg.host}/tags/demo:v1", f"{reg.host}/tags/demo:v2", store=store, **remote_kw(reg))
-    assert sorted(remote_tags(f"{reg.host}/tags/demo", **remote_kw(reg))) == ["v1", "v2"]
+    first = list_tags(f"{reg.host}/tags/demo", limit=1, **remote_kw(reg))
+    assert (first.items, first.next) == (["v1"], "v1")
+    second = list_tags(f"{reg.host}/tags/demo", limit=1, last="v1", **remote_kw(reg))
+    assert second.items == ["v2"]
+    assert list_tags(f"{reg.host}/tags/demo:v2", **remote_kw(reg)).items == ["v1", "v2"]  # the tag is ignored
 
 
 def test_push_and_pull_by_digest(plain_registry: RunningRegistry, tmp_path: Path) -> None:
