@@ -716,10 +716,6 @@ class LocalStore:
         for digest in children - in_use - other_manifests:
             self.blob_path(digest).unlink(missing_ok=True)
 
-    def find_by_digest(self, digest: str) -> list[str]:
-        """Repository keys that list the manifest ``digest``."""
-        return [r for r in self.repositories() if any(d.digest == digest for d in self.manifests_in(r))]
-
 
 def _as_dict(desc: Descriptor) -> dict[str, Any]:
     """In memory, index entries are plain dicts (as read from disk); GoStruct only when writing."""

@@ -82,7 +82,6 @@ def test_login_writes_kit_credentials_and_a_fresh_client_uses_them(auth_registry
     assert [p.name for p in kitops_home.iterdir()] == ["credentials.json"]  # no temp file left
 
     with _default_client(auth_registry) as client:
-        client.ping()
         assert client.blob_exists("sha256:" + "2" * 64) is False
     state = status(auth_registry.host)
     assert state["logged_in"] is True
@@ -114,7 +113,7 @@ def test_docker_config_is_the_fallback(basic_registry, tmp_path):
         json.dumps({"auths": {f"http://{basic_registry.host}/v2/": {"auth": token}}})
     )
     with _default_client(basic_registry) as client:
-        client.ping()
+        assert client.blob_exists("sha256:" + "0" * 64) is False
     assert status(basic_registry.host)["source"] == str(docker_dir / "config.json")
 
 
@@ -163,7 +162,7 @@ def test_credential_helper_is_used_for_lookup_and_login(auth_registry, cred_help
     )
     store.write_text(json.dumps({auth_registry.host: [auth_registry.username, auth_registry.password]}))
     with _default_client(auth_registry) as client:
-        client.ping()
+        assert client.blob_exists("sha256:" + "0" * 64) is False
     assert f"get {auth_registry.host}" in calls.read_text()
 
     # login through the configured helper: the secret goes to the helper, not into the file.
@@ -181,7 +180,6 @@ def test_identity_token_uses_the_oauth2_refresh_flow(token_registry, kitops_home
     entry = {"identitytoken": token_registry.issuer.refresh_token}
     (kitops_home / "credentials.json").write_text(json.dumps({"auths": {token_registry.host: entry}}))
     with _default_client(token_registry, "auth/oauth") as client:
-        client.ping()
         assert client.blob_exists("sha256:" + "3" * 64) is False
         assert client.transport.auth.tokens_fetched >= 1
     assert token_registry.issuer.issued[-1] == ["repository:auth/oauth:pull,push"]
@@ -308,7 +306,7 @@ def test_creds_store_in_docker_config_is_used(basic_registry, cred_helper):
     (docker_dir / "config.json").write_text(json.dumps({"credsStore": "kittest"}))
     store.write_text(json.dumps({basic_registry.host: [basic_registry.username, basic_registry.password]}))
     with _default_client(basic_registry) as client:
-        client.ping()
+        assert client.blob_exists("sha256:" + "0" * 64) is False
     assert calls.read_text().splitlines() == [f"get {basic_registry.host}"]
 
 

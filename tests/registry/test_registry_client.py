@@ -22,11 +22,6 @@ def _uploads(proxy):
     return [m for m, path in proxy.requests if m in ("PUT", "PATCH") and "/blobs/uploads/" in path]
 
 
-def test_ping(registry):
-    with make_client(registry, "ping/repo") as client:
-        client.ping()
-
-
 def test_small_blob_is_one_monolithic_put_and_round_trips(registry, proxy_for, blob_factory, tmp_path):
     blob = blob_factory(3 * MiB)
     proxy = proxy_for(registry)

@@ -112,7 +112,7 @@ def test_connection_refused_says_cannot_reach():
     host = f"127.0.0.1:{free_port()}"
     client = client_for(host, "x/y", plain_http=True)
     with client, pytest.raises(RegistryUnreachable, match=f"cannot reach {host}"):
-        client.ping()
+        client.blob_exists("sha256:" + "0" * 64)
 
 
 def test_interrupted_fetch_resumes_from_the_part_file(registry, proxy_for, blob_factory, tmp_path):

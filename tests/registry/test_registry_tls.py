@@ -21,7 +21,7 @@ def _client(reg, **kw):
 
 def test_unknown_ca_is_refused_with_a_tls_hint(https_registry):
     with _client(https_registry) as client, pytest.raises(RegistryUnreachable, match="TLS handshake"):
-        client.ping()
+        client.blob_exists("sha256:" + "0" * 64)
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
@@ -36,8 +36,8 @@ def test_ca_bundle_and_verification_off_both_work(https_registry, blob_factory):
 def test_client_certificate_is_presented(mtls_registry):
     tls = mtls_registry.tls
     with _client(mtls_registry, tls_verify=str(tls.ca)) as client, pytest.raises(RegistryUnreachable):
-        client.ping()
+        client.blob_exists("sha256:" + "0" * 64)
     with _client(
         mtls_registry, tls_verify=str(tls.ca), client_cert=(str(tls.client_cert), str(tls.client_key))
     ) as c:
-        c.ping()
+        assert c.blob_exists("sha256:" + "0" * 64) is False

@@ -258,13 +258,6 @@ class RegistryClient:
         return urllib.parse.urljoin(self._t.base_url + "/", location)
 
     # -- simple calls -------------------------------------------------------------------------------
-    def ping(self) -> None:
-        """Check that the registry speaks the v2 API and accepts our credentials."""
-        resp = self._t.request("GET", self._t.url("/v2/"))
-        if resp.status_code != 200:
-            self._t.raise_for(resp, "connect")
-        resp.close()
-
     def blob_exists(self, digest: str) -> bool:
         resp = self._t.request("HEAD", self._path(f"blobs/{digest}"))
         resp.close()
