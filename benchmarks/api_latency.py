@@ -18,7 +18,6 @@ or ``nice -n 5 .venv/bin/python benchmarks/api_latency.py --pull-layers 6 --mode
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import shutil
@@ -28,7 +27,18 @@ import time
 from pathlib import Path
 
 import requests
-from benchutil import KITLAB_CLI, MIB, REPO, check_disk, loadavg, make_random_file, print_table, timed
+from benchutil import (
+    KITLAB_CLI,
+    MIB,
+    REPO,
+    arguments,
+    check_disk,
+    loadavg,
+    make_random_file,
+    percentile,
+    print_table,
+    timed,
+)
 
 sys.path.insert(0, str(REPO))
 from tests.support.live_server import live_jupyter_server
@@ -71,21 +81,12 @@ def push_layers(work: Path, host: str, layers: int, model_mb: int) -> str:
     return ref
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))  # nearest-rank
-    return ordered[rank]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__, data=False)
     parser.add_argument("--jobs", type=int, default=5, help="pack jobs submitted at once (default 5)")
     parser.add_argument("--model-mb", type=int, default=200, help="model size per job in MiB (default 200)")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of submitting all jobs (default 2)")
     parser.add_argument("--idle-requests", type=int, default=300, help="GETs per endpoint with no jobs")
-    parser.add_argument("--workdir", default="/tmp", help="parent of the scratch directory")
     parser.add_argument(
         "--pull-layers", type=int, default=0, help="time one parallel pull of this many layers"
     )

@@ -12,9 +12,7 @@ Run: ``nice -n 5 .venv/bin/python benchmarks/pack.py --sizes 1,4 --runs 3``
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -26,6 +24,7 @@ from benchutil import (
     KITLAB_CLI,
     VENV_PYTHON,
     Run,
+    arguments,
     build_kitref,
     check_disk,
     compile_bytecode,
@@ -80,10 +79,9 @@ def pack_cmd(tool: Path, context: Path) -> list[str | Path]:
 
 
 def timed_pack(tool: Path, context: Path, home: Path) -> Run:
-    # Flush the disk first: kitref, like kit, does not fsync, so the GiB it just wrote would
-    # otherwise be written back during (and charged to) whichever run comes next.
-    os.sync()
-    return timed(pack_cmd(tool, context), env={"KITOPS_HOME": str(home)})
+    # Synced first: kitref, like kit, does not fsync, so the GiB it just wrote would otherwise be
+    # written back during (and charged to) whichever run comes next.
+    return timed(pack_cmd(tool, context), env={"KITOPS_HOME": str(home)}, sync=True)
 
 
 def bench_size(gib: float, runs: int, work: Path, data: Path, kitref: Path) -> list[list[object]]:
@@ -120,8 +118,8 @@ def bench_size(gib: float, runs: int, work: Path, data: Path, kitref: Path) -> l
             for name, tool in tools.items():
                 repack[name].append(timed_pack(tool, context, homes[name]))
             write_notebook(context / "analysis.ipynb", -run - 1)
-            os.sync()
-            out = timed([VENV_PYTHON, "-c", INPROCESS_REPACK, context, homes["kitlab"], REF]).stdout.split()
+            repack_inprocess = [VENV_PYTHON, "-c", INPROCESS_REPACK, context, homes["kitlab"], REF]
+            out = timed(repack_inprocess, sync=True).stdout.split()
             if out[1] != "1":
                 sys.exit(f"in-process re-pack reused {out[1]} layers from the stat cache, expected 1")
             inprocess.append(float(out[0]))
@@ -175,13 +173,9 @@ def bench_size(gib: float, runs: int, work: Path, data: Path, kitref: Path) -> l
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--sizes", default="1", help="model sizes in GiB, comma-separated (default 1)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; medians are reported")
-    parser.add_argument("--workdir", default="/tmp", help="parent of the scratch directory")
-    parser.add_argument("--data", help="keep the random model files here and reuse them (else deleted)")
     parser.add_argument("--kitref", help="a built kitref binary (default: build tools/kitref)")
     args = parser.parse_args()
     sizes = parse_sizes(args.sizes)

@@ -11,6 +11,11 @@
   the 6-layer kit also with ``--concurrency 1``.
 * **push** to an empty registry: ``kitlab push`` against ``oras copy`` from an OCI layout of the same
   blobs (hard links) and ``curl -T`` of the largest blob (POST, then one streamed PUT).
+* **parallel-link** (only when asked for): the 6 × 300 MiB kit pushed to a fresh registry and pulled
+  back through benchmarks/linkproxy.py, which caps each connection at ``--link-mbps`` MB/s and holds
+  each request ``--link-latency-ms``: a remote registry's link, where one connection is bounded and
+  several are not. ``kitlab --concurrency 5``, ``kitlab --concurrency 1`` and oras (its default, 3 at
+  once); reported as the time of one layer at a time over five at once, with the proxy's own CPU.
 
 Every tool runs as its own process under ``/usr/bin/time -v`` (wall, CPU, peak RSS), the disk is synced
 before each run, the tools alternate within each round, every push goes to a fresh Debian
@@ -18,39 +23,39 @@ before each run, the tools alternate within each round, every push goes to a fre
 shared, and ratios within one run are what this reports. oras runs with its defaults (3 blobs at once),
 kitlab with its own (5). Needs ``make bench-tools`` (oras, kitref) and ``docker-registry``, ``curl``.
 
-Run: ``nice -n 5 .venv/bin/python benchmarks/speed.py --runs 3`` (about 16 GiB under ``--workdir``).
+Run: ``nice -n 5 .venv/bin/python benchmarks/speed.py --runs 3`` (about 16 GiB under ``--workdir``);
+``nice -n 5 .venv/bin/python benchmarks/speed.py --runs 3 --only parallel-link --link-mbps 40``.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import requests
 from benchutil import (
     GIB,
     KITLAB_CLI,
     MIB,
     REPO,
+    Kit,
     Run,
+    arguments,
     check_disk,
     compile_bytecode,
+    curl_pull,
+    curl_push,
+    fresh_registry,
     loadavg,
     make_random_file,
     median,
     print_table,
+    scratch,
     timed,
 )
-
-sys.path.insert(0, str(REPO))
-from tests.support.registry import run_registry
+from linkproxy import link_proxy
 
 BIN = REPO / ".bin"
 BIG, SMALL, SIX = "bench/big:1", "bench/small:1", "bench/six:1"
@@ -75,103 +80,31 @@ def kitfile(name: str, model: str, datasets: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_data(data: Path, gib: float, files: int, layers: int, layer_mib: int) -> dict[str, Path]:
-    """The three contexts (reused when present): one big file, many small files, several layers."""
+def make_data(
+    data: Path, refs: set[str], gib: float, files: int, layers: int, layer_mib: int
+) -> dict[str, Path]:
+    """The contexts of ``refs`` (reused when present): one big file, many small files, several layers."""
     big, small, six = data / "big", data / "small", data / "six"
-    make_random_file(big / "model.bin", int(gib * GIB))
-    (big / "Kitfile").write_text(kitfile("big", "model.bin", []))
+    if BIG in refs:
+        make_random_file(big / "model.bin", int(gib * GIB))
+        (big / "Kitfile").write_text(kitfile("big", "model.bin", []))
     per_file = int(gib * GIB) // files
     stamp = small / f".done-{files}-{per_file}"
-    if not stamp.exists():
+    if SMALL in refs and not stamp.exists():
         shutil.rmtree(small, ignore_errors=True)
         for i in range(files):
             path = small / "files" / f"d{i // 200:03d}" / f"f{i % 200:04d}.bin"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(os.urandom(per_file))
         stamp.touch()
-    (small / "Kitfile").write_text(kitfile("small", "", ["files"]))
-    make_random_file(six / "model.bin", layer_mib * MIB)
-    for i in range(1, layers):
-        make_random_file(six / f"d{i}" / "part.bin", layer_mib * MIB)
-    (six / "Kitfile").write_text(kitfile("six", "model.bin", [f"d{i}" for i in range(1, layers)]))
-    return {BIG: big, SMALL: small, SIX: six}
-
-
-class Kit:
-    """A kit in the shared store: its digest, its largest layer, and an OCI layout of it for oras."""
-
-    def __init__(self, home: Path, ref: str, layout: Path) -> None:
-        info = json.loads(timed([KITLAB_CLI, "inspect", ref], env={"KITOPS_HOME": str(home)}).stdout)
-        self.ref = ref
-        self.digest: str = info["digest"]
-        manifest = info["manifest"]
-        blobs = home / "storage" / "blobs" / "sha256"
-        largest = max(manifest["layers"], key=lambda layer: layer["size"])
-        self.layer_digest: str = largest["digest"]
-        self.layer_path = blobs / self.layer_digest.removeprefix("sha256:")
-        self.bytes = sum(layer["size"] for layer in manifest["layers"]) + manifest["config"]["size"]
-        self.layout = layout
-        (layout / "blobs" / "sha256").mkdir(parents=True)
-        (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-        for digest in [self.digest, manifest["config"]["digest"], *(x["digest"] for x in manifest["layers"])]:
-            name = digest.removeprefix("sha256:")
-            (layout / "blobs" / "sha256" / name).hardlink_to(blobs / name)
-        entry = {
-            "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": self.digest,
-            "size": (blobs / self.digest.removeprefix("sha256:")).stat().st_size,
-            "annotations": {"org.opencontainers.image.ref.name": "1"},
-        }
-        (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [entry]}))
-
-    def remote(self, host: str) -> str:
-        return f"{host}/{self.ref}"
-
-
-@contextlib.contextmanager
-def fresh_registry(work: Path) -> Iterator[str]:
-    folder = Path(tempfile.mkdtemp(prefix="registry-", dir=work))
-    try:
-        with run_registry("none", folder) as reg:
-            yield reg.host
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def scratch(work: Path, prefix: str) -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=work))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def synced(cmd: list[str | Path], env: dict[str, str] | None = None) -> Run:
-    # Nothing written by the previous run is charged to this one.
-    os.sync()
-    return timed(cmd, env=env)
-
-
-def curl_push(host: str, kit: Kit) -> Run:
-    start = requests.post(f"http://{host}/v2/bench/curl/blobs/uploads/", timeout=30)
-    start.raise_for_status()
-    location = start.headers["Location"]
-    location = f"http://{host}{location}" if location.startswith("/") else location
-    sep = "&" if "?" in location else "?"
-    target = f"{location}{sep}digest={kit.layer_digest}"
-    return synced(
-        [
-            "curl",
-            "-sS",
-            "--fail",
-            "-T",
-            kit.layer_path,
-            "-H",
-            "Content-Type: application/octet-stream",
-            target,
-        ]
-    )
+    if SMALL in refs:
+        (small / "Kitfile").write_text(kitfile("small", "", ["files"]))
+    if SIX in refs:
+        make_random_file(six / "model.bin", layer_mib * MIB)
+        for i in range(1, layers):
+            make_random_file(six / f"d{i}" / "part.bin", layer_mib * MIB)
+        (six / "Kitfile").write_text(kitfile("six", "model.bin", [f"d{i}" for i in range(1, layers)]))
+    return {ref: ctx for ref, ctx in ((BIG, big), (SMALL, small), (SIX, six)) if ref in refs}
 
 
 def check_tree(out: Path, source: Path) -> None:
@@ -192,112 +125,136 @@ def check_tree(out: Path, source: Path) -> None:
                 sys.exit(f"unpacked {out / kind} differs from {source / kind}")
 
 
+def oras_pull(oras: Path, remote: str, dest: Path) -> list[str | Path]:
+    return [oras, "copy", "--from-plain-http", remote, "--to-oci-layout", f"{dest}/l:1"]
+
+
+def oras_push(oras: Path, kit: Kit, remote: str) -> list[str | Path]:
+    return [oras, "copy", "--from-oci-layout", f"{kit.layout}:{kit.tag}", "--to-plain-http", remote]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--gib", type=float, default=2, help="size of the big model and of the small files")
     parser.add_argument("--files", type=int, default=20000, help="number of small files")
     parser.add_argument("--layers", type=int, default=6)
     parser.add_argument("--layer-mib", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3, help="rounds; medians are reported")
-    parser.add_argument("--workdir", default="/tmp")
-    parser.add_argument("--data", help="keep the generated files here and reuse them (else deleted)")
-    parser.add_argument("--only", default="unpack,pull,push", help="which of unpack, pull, push to run")
+    parser.add_argument(
+        "--only", default="unpack,pull,push", help="which of unpack, pull, push, parallel-link to run"
+    )
+    parser.add_argument(
+        "--link-mbps", type=float, default=40, help="parallel-link: MB/s (10^6 bytes) per connection"
+    )
+    parser.add_argument(
+        "--link-latency-ms", type=float, default=20, help="parallel-link: held before each request"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
+    transfers = bool(only & {"pull", "push"})
     oras, kitref = BIN / "oras", BIN / "kitref"
-    for tool in (oras, kitref):
-        if not tool.exists():
-            sys.exit(f"{tool} is missing: run `make bench-tools`")
-    for tool in ("curl", "docker-registry"):
-        if shutil.which(tool) is None:
-            sys.exit(f"{tool} is required")
+    for binary in (oras, kitref):
+        if not binary.exists():
+            sys.exit(f"{binary} is missing: run `make bench-tools`")
+    for program in ("curl", "docker-registry"):
+        if shutil.which(program) is None:
+            sys.exit(f"{program} is required")
     compile_bytecode()
     work = Path(tempfile.mkdtemp(prefix="kitlab-speed-", dir=args.workdir))
     check_disk(work, int((args.gib * 2 + args.layers * args.layer_mib / 1024) * 3 * GIB))
     try:
         data = Path(args.data) if args.data else work / "data"
-        contexts = make_data(data, args.gib, args.files, args.layers, args.layer_mib)
+        refs = {BIG, SMALL} if "unpack" in only else set()
+        refs |= {BIG, SIX} if transfers else set()
+        refs |= {SIX} if "parallel-link" in only else set()
+        contexts = make_data(data, refs, args.gib, args.files, args.layers, args.layer_mib)
         home = work / "home"
         env = {"KITOPS_HOME": str(home)}
         for ref, ctx in contexts.items():
             timed([kitref, "pack", ctx, "-t", ref], env=env)
         kits = {ref: Kit(home, ref, work / f"layout-{ref.split('/')[1].split(':')[0]}") for ref in contexts}
         results: dict[str, list[Run]] = {}
+        proxy_cpu: dict[str, list[float]] = {}
         loads: list[str] = []
 
         def add(case: str, run: Run) -> None:
             results.setdefault(case, []).append(run)
 
-        def pulled_by(case: str, command: Callable[[Path], list[str | Path]], *, home_env: bool) -> None:
-            with scratch(work, "pull-") as dest:
-                add(case, synced(command(dest), env={"KITOPS_HOME": str(dest)} if home_env else None))
+        def over_link(concurrency: int | None) -> None:
+            """Push to a fresh registry and pull back, both through a proxy that caps each connection;
+            kitlab with ``concurrency`` layers at once, or oras (None) with its default."""
+            label = f"{args.layers} x {args.layer_mib} MiB, link {args.link_mbps:g} MB/s"
+            tool = "oras" if concurrency is None else f"kitlab --concurrency {concurrency}"
+            with fresh_registry(work) as host, link_proxy(host, args.link_mbps, args.link_latency_ms) as link:
+                remote = kits[SIX].remote(link.host)
+                for kind in ("push", "pull"):
+                    before = link.cpu_seconds()
+                    with scratch(work, "pull-") as dest:
+                        if concurrency is None:
+                            oras_cmd = (
+                                oras_push(oras, kits[SIX], remote)
+                                if kind == "push"
+                                else oras_pull(oras, remote, dest)
+                            )
+                            run = timed(oras_cmd, sync=True)
+                        else:
+                            source = [SIX] if kind == "push" else []
+                            flags = ["--plain-http", "--concurrency", str(concurrency)]
+                            kitlab_env = env if kind == "push" else {"KITOPS_HOME": str(dest)}
+                            run = timed(
+                                [KITLAB_CLI, kind, *source, remote, *flags], env=kitlab_env, sync=True
+                            )
+                    add(f"{kind} {label}|{tool}", run)
+                    proxy_cpu.setdefault(f"{kind} {label}|{tool}", []).append(link.cpu_seconds() - before)
 
         for _ in range(args.runs):
             if "unpack" in only:
                 for ref, label in ((BIG, "1 file"), (SMALL, f"{args.files} files")):
-                    for name, tool in (("kitref", kitref), ("kitlab", KITLAB_CLI)):
+                    for name, binary in (("kitref", kitref), ("kitlab", KITLAB_CLI)):
                         with scratch(work, "unpack-") as out:
-                            add(
-                                f"unpack {label}|{name}",
-                                synced([tool, "unpack", ref, "-d", out / "o"], env=env),
-                            )
+                            unpacked = timed([binary, "unpack", ref, "-d", out / "o"], env=env, sync=True)
+                            add(f"unpack {label}|{name}", unpacked)
                             check_tree(out / "o", contexts[ref])
                     if ref == BIG:
                         # The floor of a verified unpack: hashing the blob alone (kitref does not hash).
-                        hashed = synced([sys.executable, "-c", HASH, kits[BIG].layer_path])
+                        hashed = timed([sys.executable, "-c", HASH, kits[BIG].layer_path], sync=True)
                         add(f"unpack {label}|sha256 alone (hashlib)", hashed)
             for ref, label in (
                 (BIG, f"{args.gib:g} GiB, 1 layer"),
                 (SIX, f"{args.layers} x {args.layer_mib} MiB"),
             ):
+                if not transfers:
+                    break
                 kit = kits[ref]
                 with fresh_registry(work) as host:
-                    push = [KITLAB_CLI, "push", ref, kit.remote(host), "--plain-http"]
-                    run = synced(push, env=env)  # also fills the registry the pulls read
+                    push: list[str | Path] = [KITLAB_CLI, "push", ref, kit.remote(host), "--plain-http"]
+                    run = timed(push, env=env, sync=True)  # also fills the registry the pulls read
                     if "push" in only:
                         add(f"push {label}|kitlab", run)
                     if "pull" in only:
                         remote = kit.remote(host)
-                        pull = [KITLAB_CLI, "pull", remote, "--plain-http"]
-                        pulled_by(f"pull {label}|kitlab", lambda d, c=pull: c, home_env=True)
+                        pull: list[str | Path] = [KITLAB_CLI, "pull", remote, "--plain-http"]
+                        pulls = {"kitlab": pull}
                         if ref == SIX:
-                            serial = [*pull, "--concurrency", "1"]
-                            pulled_by(
-                                f"pull {label}|kitlab --concurrency 1", lambda d, c=serial: c, home_env=True
-                            )
-                        pulled_by(
-                            f"pull {label}|oras",
-                            lambda d, remote=remote: [
-                                oras,
-                                "copy",
-                                "--from-plain-http",
-                                remote,
-                                "--to-oci-layout",
-                                f"{d}/l:1",
-                            ],
-                            home_env=False,
-                        )
-                        blob_url = f"http://{host}/v2/{ref.split(':')[0]}/blobs/{kit.layer_digest}"
-                        pulled_by(
-                            f"pull {label}|curl (largest blob)",
-                            lambda d, url=blob_url: ["curl", "-sS", "--fail", "-o", d / "blob", url],
-                            home_env=False,
-                        )
+                            pulls["kitlab --concurrency 1"] = [*pull, "--concurrency", "1"]
+                        for name, command in pulls.items():
+                            with scratch(work, "pull-") as dest:
+                                pulled = timed(command, env={"KITOPS_HOME": str(dest)}, sync=True)
+                            add(f"pull {label}|{name}", pulled)
+                        with scratch(work, "pull-") as dest:
+                            add(f"pull {label}|oras", timed(oras_pull(oras, remote, dest), sync=True))
+                        with scratch(work, "pull-") as dest:
+                            blob = curl_pull(host, kit.repository, kit.layer_digest, dest / "blob", sync=True)
+                        add(f"pull {label}|curl (largest blob)", blob)
                 if "push" in only:
                     with fresh_registry(work) as host:
-                        copy = [
-                            oras,
-                            "copy",
-                            "--from-oci-layout",
-                            f"{kit.layout}:1",
-                            "--to-plain-http",
-                            kit.remote(host),
-                        ]
-                        add(f"push {label}|oras", synced(copy))
+                        add(f"push {label}|oras", timed(oras_push(oras, kit, kit.remote(host)), sync=True))
                     with fresh_registry(work) as host:
-                        add(f"push {label}|curl (largest blob)", curl_push(host, kit))
+                        upload = curl_push(host, kit.layer_path, kit.layer_digest, sync=True)
+                        add(f"push {label}|curl (largest blob)", upload)
+            if "parallel-link" in only:
+                for concurrency in (5, 1, None):
+                    over_link(concurrency)
             loads.append(loadavg())
 
         rows: list[list[object]] = []
@@ -329,8 +286,30 @@ def main() -> None:
             f"medians of {args.runs} rounds; load average (1/5/15 min) after each round: {', '.join(loads)}"
         )
         print_table(["case", "tool", "wall s", "/ peer", "MB/s", "peak RSS MiB", "CPU s"], rows)
+        if proxy_cpu:
+            print_link_report(results, proxy_cpu, args.link_mbps, args.link_latency_ms)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def print_link_report(
+    results: dict[str, list[Run]], proxy_cpu: dict[str, list[float]], mbps: float, latency_ms: float
+) -> None:
+    """The parallel-link cases: one layer at a time against five at once, and the proxy's own CPU."""
+    print(
+        f"\nparallel-link: each connection capped at {mbps:g} MB/s per direction by benchmarks/linkproxy.py,"
+        f" {latency_ms:g} ms held before each request"
+    )
+    rows: list[list[object]] = []
+    for case_tool, cpu in proxy_cpu.items():
+        case, tool = case_tool.split("|")
+        wall = median([r.wall for r in results[case_tool]])
+        serial = median([r.wall for r in results[f"{case}|kitlab --concurrency 1"]])
+        ratio = f"{serial / wall:.2f}" if tool != "kitlab --concurrency 1" else "-"
+        rows.append([case, tool, f"{wall:.2f}", ratio, f"{median(cpu):.2f}", f"{median(cpu) / wall:.0%}"])
+    print_table(
+        ["case", "tool", "wall s", "concurrency 1 time / this", "proxy CPU s", "proxy CPU / wall"], rows
+    )
 
 
 if __name__ == "__main__":

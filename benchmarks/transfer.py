@@ -18,39 +18,36 @@ Run: ``nice -n 5 .venv/bin/python benchmarks/transfer.py --sizes 1,4 --runs 3``
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
-import requests
 from benchutil import (
     GIB,
     KITLAB_CLI,
-    REPO,
     VENV_PYTHON,
+    Kit,
     Run,
+    arguments,
     check_disk,
     compile_bytecode,
+    curl_pull,
+    curl_push,
+    fresh_registry,
     loadavg,
     make_random_file,
     median,
     parse_sizes,
     print_table,
+    scratch,
     size_label,
     timed,
 )
 
-sys.path.insert(0, str(REPO))
-from tests.support.registry import run_registry
-
 LOCAL_REF = "bench/xfer:v1"
-REMOTE_REPO = "bench/xfer"
 KITFILE = "manifestVersion: 1.0.0\npackage:\n  name: transfer-bench\nmodel:\n  name: m\n  path: model.bin\n"
 
 PUSH_CHILD = """
@@ -76,51 +73,6 @@ print(json.dumps({"seconds": time.perf_counter() - t, "bytes": r.downloaded_byte
 """
 
 
-class Kit:
-    """The packed kit in a local store, plus an OCI layout view of it (hard links) for skopeo."""
-
-    def __init__(self, home: Path, layout: Path) -> None:
-        inspect = timed([KITLAB_CLI, "inspect", LOCAL_REF], env={"KITOPS_HOME": str(home)}).stdout
-        info = json.loads(inspect)
-        self.home = home
-        self.digest: str = info["digest"]
-        manifest = info["manifest"]
-        model = max(manifest["layers"], key=lambda layer: layer["size"])
-        self.layer_digest: str = model["digest"]
-        self.layer_size: int = model["size"]
-        blobs = home / "storage" / "blobs" / "sha256"
-        self.layer_path = blobs / self.layer_digest.removeprefix("sha256:")
-        self.layout = layout
-        (layout / "blobs" / "sha256").mkdir(parents=True)
-        (layout / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-        manifest_blob = blobs / self.digest.removeprefix("sha256:")
-        for digest in [self.digest, manifest["config"]["digest"], *(x["digest"] for x in manifest["layers"])]:
-            name = digest.removeprefix("sha256:")
-            (layout / "blobs" / "sha256" / name).hardlink_to(blobs / name)
-        index = {
-            "schemaVersion": 2,
-            "manifests": [
-                {
-                    "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "digest": self.digest,
-                    "size": manifest_blob.stat().st_size,
-                    "annotations": {"org.opencontainers.image.ref.name": "v1"},
-                }
-            ],
-        }
-        (layout / "index.json").write_text(json.dumps(index))
-
-
-@contextlib.contextmanager
-def fresh_registry(work: Path) -> Iterator[str]:
-    folder = Path(tempfile.mkdtemp(prefix="registry-", dir=work))
-    try:
-        with run_registry("none", folder) as reg:
-            yield reg.host
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def child(code: str, *args: str) -> tuple[Run, dict[str, object]]:
     run = timed([VENV_PYTHON, "-c", code, *args])
     return run, json.loads(run.stdout)
@@ -129,27 +81,6 @@ def child(code: str, *args: str) -> tuple[Run, dict[str, object]]:
 def skopeo(*args: str, home: Path) -> Run:
     # HOME is redirected so skopeo's blob-info cache (which would let it skip or mount blobs) is fresh.
     return timed(["skopeo", "--insecure-policy", "copy", "--quiet", *args], env={"HOME": str(home)})
-
-
-def curl_push(host: str, kit: Kit) -> Run:
-    start = requests.post(f"http://{host}/v2/bench/curl/blobs/uploads/", timeout=30)
-    start.raise_for_status()
-    location = start.headers["Location"]
-    if location.startswith("/"):
-        location = f"http://{host}{location}"
-    sep = "&" if "?" in location else "?"
-    return timed(
-        [
-            "curl",
-            "-sS",
-            "--fail",
-            "-T",
-            kit.layer_path,
-            "-H",
-            "Content-Type: application/octet-stream",
-            f"{location}{sep}digest={kit.layer_digest}",
-        ]
-    )
 
 
 def bench_size(gib: float, runs: int, work: Path, data: Path) -> list[list[object]]:
@@ -163,7 +94,7 @@ def bench_size(gib: float, runs: int, work: Path, data: Path) -> list[list[objec
     (context / "Kitfile").write_text(KITFILE)
     home = work / f"home-{gib:g}"
     timed([KITLAB_CLI, "pack", context, "-t", LOCAL_REF], env={"KITOPS_HOME": str(home)})
-    kit = Kit(home, work / f"layout-{gib:g}")
+    kit = Kit(home, LOCAL_REF, work / f"layout-{gib:g}")
     mb = kit.layer_size / 1e6
 
     res: dict[str, list[Run]] = {}
@@ -177,7 +108,7 @@ def bench_size(gib: float, runs: int, work: Path, data: Path) -> list[list[objec
 
     for _ in range(runs):
         with fresh_registry(work) as host:
-            dst = f"{host}/{REMOTE_REPO}:v1"
+            dst = kit.remote(host)
             run, out = child(PUSH_CHILD, str(home), LOCAL_REF, dst)
             if out["bytes"] < kit.layer_size:
                 sys.exit(f"push uploaded only {out['bytes']} bytes: {out}")
@@ -186,17 +117,12 @@ def bench_size(gib: float, runs: int, work: Path, data: Path) -> list[list[objec
             if out["bytes"] != 0:
                 sys.exit(f"re-push of an unchanged kit uploaded {out['bytes']} bytes: {out}")
             add("re-push kitlab (unchanged)", run, float(out["seconds"]))
-            pulled = Path(tempfile.mkdtemp(prefix="pull-home-", dir=work))
-            try:
+            with scratch(work, "pull-home-") as pulled:
                 run, out = child(PULL_CHILD, str(pulled), dst)
                 if out["digest"] != kit.digest or out["bytes"] < kit.layer_size:
                     sys.exit(f"pull returned {out}, expected digest {kit.digest}")
                 add("pull kitlab", run, float(out["seconds"]))
-            finally:
-                shutil.rmtree(pulled, ignore_errors=True)
-            skopeo_home = Path(tempfile.mkdtemp(prefix="skopeo-home-", dir=work))
-            out_layout = work / "skopeo-pulled"
-            try:
+            with scratch(work, "skopeo-home-") as skopeo_home, scratch(work, "skopeo-pulled-") as out_layout:
                 add(
                     "pull skopeo (-> OCI layout)",
                     skopeo(
@@ -206,44 +132,23 @@ def bench_size(gib: float, runs: int, work: Path, data: Path) -> list[list[objec
                 pulled_blob = out_layout / "blobs" / "sha256" / kit.layer_digest.removeprefix("sha256:")
                 if pulled_blob.stat().st_size != kit.layer_size:
                     sys.exit("skopeo pulled a layer of the wrong size")
-            finally:
-                shutil.rmtree(out_layout, ignore_errors=True)
-                shutil.rmtree(skopeo_home, ignore_errors=True)
-            blob_file = work / "curl-pulled.bin"
-            try:
-                add(
-                    "pull curl GET blob -> file (ceiling)",
-                    timed(
-                        [
-                            "curl",
-                            "-sS",
-                            "--fail",
-                            "-o",
-                            blob_file,
-                            f"http://{host}/v2/{REMOTE_REPO}/blobs/{kit.layer_digest}",
-                        ]
-                    ),
-                )
-                if blob_file.stat().st_size != kit.layer_size:
+            with scratch(work, "curl-pulled-") as folder:
+                ceiling = curl_pull(host, kit.repository, kit.layer_digest, folder / "blob")
+                add("pull curl GET blob -> file (ceiling)", ceiling)
+                if (folder / "blob").stat().st_size != kit.layer_size:
                     sys.exit("curl pulled a blob of the wrong size")
-            finally:
-                blob_file.unlink(missing_ok=True)
+        with fresh_registry(work) as host, scratch(work, "skopeo-home-") as skopeo_home:
+            add(
+                "push skopeo (OCI layout ->)",
+                skopeo(
+                    "--dest-tls-verify=false",
+                    f"oci:{kit.layout}:{kit.tag}",
+                    f"docker://{kit.remote(host)}",
+                    home=skopeo_home,
+                ),
+            )
         with fresh_registry(work) as host:
-            skopeo_home = Path(tempfile.mkdtemp(prefix="skopeo-home-", dir=work))
-            try:
-                add(
-                    "push skopeo (OCI layout ->)",
-                    skopeo(
-                        "--dest-tls-verify=false",
-                        f"oci:{kit.layout}:v1",
-                        f"docker://{host}/{REMOTE_REPO}:v1",
-                        home=skopeo_home,
-                    ),
-                )
-            finally:
-                shutil.rmtree(skopeo_home, ignore_errors=True)
-        with fresh_registry(work) as host:
-            add("push curl -T blob (ceiling)", curl_push(host, kit))
+            add("push curl -T blob (ceiling)", curl_push(host, kit.layer_path, kit.layer_digest))
         loads.append(loadavg())
 
     label = size_label(gib)
@@ -285,13 +190,9 @@ def bench_size(gib: float, runs: int, work: Path, data: Path) -> list[list[objec
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--sizes", default="1", help="model sizes in GiB, comma-separated (default 1)")
     parser.add_argument("--runs", type=int, default=3, help="runs per size; medians are reported")
-    parser.add_argument("--workdir", default="/tmp", help="parent of the scratch directory")
-    parser.add_argument("--data", help="keep the random model files here and reuse them (else deleted)")
     args = parser.parse_args()
     sizes = parse_sizes(args.sizes)
     for tool in ("skopeo", "curl", "docker-registry"):

@@ -22,31 +22,16 @@ import argparse
 import json
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
-from benchutil import GIB, REPO, loadavg, make_random_file, print_table
+from benchutil import GIB, REPO, arguments, loadavg, make_random_file, median, percentile, print_table
+
+from tests.support.registry import free_port
 
 KITFILE = "manifestVersion: 1.0.0\npackage:\n  name: ui-bench\nmodel:\n  path: model.bin\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (nearest rank) of ``values``; 0 for an empty list."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def prepare(root: Path, data: Path, gib: float, packs: int) -> list[str]:
@@ -96,10 +81,10 @@ def report(results: dict, gib: float) -> None:
         for phase in ("Cold", "Warm"):
             values = opens[f"{name}{phase}"]
             rows.append(
-                [label, phase.lower(), ms(statistics.median(values)), ms(pct(values, 95)), ms(max(values))]
+                [label, phase.lower(), ms(median(values)), ms(percentile(values, 95)), ms(max(values))]
             )
     print_table(["panel", "open", "median", "p95", "max"], rows)
-    cold_ratio = statistics.median(opens["kitlabCold"]) / statistics.median(opens["filesCold"])
+    cold_ratio = median(opens["kitlabCold"]) / median(opens["filesCold"])
     print(f"ModelKit / File Browser, cold median: {cold_ratio:.2f}")
 
     resp = results["responsiveness"]
@@ -113,7 +98,7 @@ def report(results: dict, gib: float) -> None:
     rows = []
 
     def row(label: str, key: str, q: float) -> None:
-        a, b = pct(idle[key], q), pct(busy[key], q)
+        a, b = percentile(idle[key], q), percentile(busy[key], q)
         rows.append([label, ms(a), ms(b), f"{b / a:.2f}" if a else "-"])
 
     row("frame gap p50 (ms)", "frameGaps", 50)
@@ -132,15 +117,11 @@ def report(results: dict, gib: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arguments(__doc__)
     parser.add_argument("--model-gib", type=float, default=1.0, help="size of each packed model (default 1)")
     parser.add_argument("--packs", type=int, default=4, help="packs run one after another (default 4)")
     parser.add_argument("--open-runs", type=int, default=10, help="page loads for the panel-open timing")
     parser.add_argument("--idle-seconds", type=float, default=8, help="idle sampling before the packs")
-    parser.add_argument("--workdir", default="/tmp", help="parent of the scratch directory")
-    parser.add_argument("--data", help="keep the random model file here and reuse it (else deleted)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kitlab-uibench-", dir=args.workdir))
