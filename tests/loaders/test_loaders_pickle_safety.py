@@ -22,6 +22,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from kitlab.loaders.pickle_safety import PickleReport, scan_pickle_cli, scan_pickle_file, scan_tree
+from tests.support.layering import server_modules_loaded_by
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -309,15 +310,7 @@ def test_self_referencing_arguments_do_not_blow_up(tmp_path: Path):
 
 
 def test_library_never_imports_the_server():
-    import subprocess
-
-    code = (
-        "import sys, kitlab.loaders.pickle_safety, kitlab.loaders.notebook; "
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('tornado', 'jupyter_server')]; "
-        "print(bad); sys.exit(1 if bad else 0)"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert server_modules_loaded_by("import kitlab.loaders.pickle_safety, kitlab.loaders.notebook") == []
 
 
 def test_scanning_never_imports_what_a_pickle_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -1,4 +1,5 @@
-"""Builds this folder's Go reference programs (gen_golden.go, gen_ignore.go) once per session."""
+"""Builds this folder's Go reference programs (gen_golden.go, gen_ignore.go, each with kitwalk.go) once
+per session."""
 
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ def _go_executable() -> str:
 
 
 def _build(source: str, out_dir: Path) -> GoTool:
+    """``source`` with kitwalk.go, the layer walk both programs share, as one binary."""
     binary = out_dir / source.removesuffix(".go")
     env = {**os.environ, "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"}
     proc = subprocess.run(
-        [_go_executable(), "build", "-o", str(binary), source],
+        [_go_executable(), "build", "-o", str(binary), source, "kitwalk.go"],
         cwd=HERE,
         env=env,
         capture_output=True,

@@ -3,8 +3,8 @@
 // gen_golden produces reference tar bytes with Go's own archive/tar, sanitising headers exactly as
 // kit's writeLayerToTar/sanitizeTarHeader do (pkg/lib/kitfile/layer.go). Stdlib only.
 //
-//	go run gen_golden.go headers CASES.json   -> JSON {id: {"sha256": ..., "hex": ...}} on stdout
-//	go run gen_golden.go tree CTX LAYER OUT   -> kit's tar of LAYER (relative to CTX) written to OUT
+//	go run gen_golden.go kitwalk.go headers CASES.json -> JSON {id: {"sha256": ..., "hex": ...}} on stdout
+//	go run gen_golden.go kitwalk.go tree CTX LAYER OUT -> kit's tar of LAYER (relative to CTX) written to OUT
 //
 // The tests in this folder re-run it and compare with both the committed golden file and Python.
 package main
@@ -19,7 +19,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -87,8 +86,7 @@ func headers(casesPath string) error {
 	return err
 }
 
-// tree is kit v1.7.0's writeLayerToTar without ignore rules: walk the whole context from ".",
-// keep regular files and dirs in the same tree as the layer path (with kit's ".." substring test).
+// tree is kit v1.7.0's writeLayerToTar without ignore rules (walkLayer, in kitwalk.go).
 func tree(ctx, layer, outPath string) error {
 	if err := os.Chdir(ctx); err != nil {
 		return err
@@ -100,30 +98,7 @@ func tree(ctx, layer, outPath string) error {
 	}
 	defer out.Close()
 	tw := tar.NewWriter(out)
-	sameDirTree := func(a, b string) bool {
-		aToB, errA := filepath.Rel(a, b)
-		bToA, errB := filepath.Rel(b, a)
-		if errA != nil || errB != nil {
-			return false
-		}
-		return !(strings.Contains(aToB, "..") && strings.Contains(bToA, ".."))
-	}
-	err = filepath.Walk(".", func(file string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		if file == "." {
-			return nil
-		}
-		if !fi.Mode().IsRegular() && !fi.Mode().IsDir() {
-			return nil
-		}
-		if !sameDirTree(base, file) {
-			if fi.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	err = walkLayer(base, func(file string, fi os.FileInfo) error {
 		h, err := tar.FileInfoHeader(fi, "")
 		if err != nil {
 			return err

@@ -4,10 +4,11 @@
 // ignore.New + ignorePaths.Matches use it: ignorefile.ReadAll, then the Kitfile names and .kitignore
 // appended, then MatchesOrParentMatches(filepath.Clean(strings.TrimSpace(path))).
 //
-//	go run gen_ignore.go table CASES.json        -> JSON list of {"id", "error", "exclusions", "matches"}
-//	go run gen_ignore.go walk CTX MODE LAYER...  -> JSON list (one per LAYER) of the entry names kit's
-//	                                               writeLayerToTar would write, MODE "segment" (newer
-//	                                               kit's isWithin) or "prefix" (kit v1.7.0's HasPrefix)
+//	go run gen_ignore.go kitwalk.go table CASES.json
+//	    -> JSON list of {"id", "error", "exclusions", "matches"}
+//	go run gen_ignore.go kitwalk.go walk CTX MODE LAYER...
+//	    -> JSON list (one per LAYER) of the entry names kit's writeLayerToTar would write, MODE
+//	       "segment" (newer kit's isWithin) or "prefix" (kit v1.7.0's HasPrefix)
 package main
 
 import (
@@ -120,34 +121,11 @@ func walk(ctx, mode string, layers []string) ([][]string, error) {
 		}
 		return false, nil
 	}
-	sameDirTree := func(a, b string) bool {
-		aToB, errA := filepath.Rel(a, b)
-		bToA, errB := filepath.Rel(b, a)
-		if errA != nil || errB != nil {
-			return false
-		}
-		return !(strings.Contains(aToB, "..") && strings.Contains(bToA, ".."))
-	}
 	all := [][]string{}
 	for _, layer := range layers {
 		base := filepath.Clean(layer)
 		names := []string{}
-		err := filepath.Walk(".", func(file string, fi os.FileInfo, err error) error {
-			if err != nil {
-				return err
-			}
-			if file == "." {
-				return nil
-			}
-			if !fi.Mode().IsRegular() && !fi.Mode().IsDir() {
-				return nil
-			}
-			if !sameDirTree(base, file) {
-				if fi.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
+		err := walkLayer(base, func(file string, fi os.FileInfo) error {
 			ignored, err := matches(file, base)
 			if err != nil {
 				return err

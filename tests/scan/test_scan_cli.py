@@ -4,8 +4,6 @@ writes it, never overwriting an existing Kitfile without --force."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import joblib
 import numpy as np
@@ -14,6 +12,7 @@ from sklearn.linear_model import LinearRegression
 from kitlab.cli import main as scan_cli
 from kitlab.kitfile.parse import load_kitfile
 from kitlab.kitfile.yamlio import safe_load
+from tests.support.layering import server_modules_loaded_by
 
 
 def workspace(tmp_path):
@@ -53,10 +52,4 @@ def test_init_writes_kitfile_and_kitignore_and_refuses_to_overwrite(tmp_path, ca
 
 
 def test_scan_library_never_imports_the_server():
-    code = (
-        "import sys, kitlab.scan, kitlab.cli.scan\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('tornado', 'jupyter_server')]\n"
-        "print(bad)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
+    assert server_modules_loaded_by("import kitlab.scan, kitlab.cli.scan") == []
