@@ -7,17 +7,12 @@ import pytest
 import tornado.httpclient
 
 from kitlab.modelkit import statcache
-from tests.test_server_jobs import call, project, wait_job  # noqa: F401  (project is a fixture)
+from tests.support.jobs import call, run_job
+from tests.test_server_jobs import project  # noqa: F401  (a fixture)
 
 
 async def _pack(jp_fetch, reference, **params):
-    _, job = await call(
-        jp_fetch,
-        "jobs",
-        method="POST",
-        body={"kind": "pack", "params": {"path": "project", "reference": reference, **params}},
-    )
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pack", {"path": "project", "reference": reference, **params})
     assert done["state"] == "succeeded", done["error"]
     return done["result"]
 

@@ -13,7 +13,7 @@ import pytest
 import tornado.httpclient
 
 from tests.support.hostile_registry import HostileRegistry
-from tests.test_server_jobs import call, wait_job
+from tests.support.jobs import call, run_job, wait_job
 
 
 @pytest.fixture
@@ -37,8 +37,7 @@ async def test_a_parent_kit_on_a_registry_outside_the_allow_list_is_refused(jp_f
     outside.add_kit("other/base", "v1")
     allowed.add_parent_kit("team/child", "v1", f"{outside.host}/other/base:v1")
     params = {"reference": f"{allowed.host}/team/child:v1", "plainHttp": True}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pull", params)
     assert done["state"] == "failed"
     assert f"registry {outside.host} is not allowed here" in json.dumps(done["error"])
     assert outside.requests == []  # not one byte was asked of it

@@ -8,6 +8,7 @@ import os
 import pytest
 import tornado.httpclient
 
+from tests.support.jobs import call, run_job, wait_job
 from tests.support.registry import run_registry
 
 KITFILE = """\
@@ -44,21 +45,6 @@ def job_events(jp_serverapp):
 
     jp_serverapp.event_logger.add_listener(schema_id=JOB_EVENT, listener=listener)
     return events
-
-
-async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
-    payload = None if body is None else json.dumps(body)
-    response = await jp_fetch("kitlab", *parts, method=method, body=payload, **kwargs)
-    return response.code, (json.loads(response.body) if response.body else None)
-
-
-async def wait_job(jp_fetch, job_id, states=("succeeded", "failed", "cancelled"), timeout=30):
-    for _ in range(int(timeout / 0.05)):
-        _, job = await call(jp_fetch, "jobs", job_id)
-        if job["state"] in states:
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} stuck in {job['state']}")
 
 
 async def wait_event(events, job_id, state, timeout=5.0):
@@ -102,13 +88,7 @@ async def test_pack_job_reports_progress_and_the_kit_is_listed(jp_fetch, project
 
 
 async def test_kits_inspect_tag_and_remove(jp_fetch, project):
-    _, job = await call(
-        jp_fetch,
-        "jobs",
-        method="POST",
-        body={"kind": "pack", "params": {"path": "project", "reference": "churn:v1"}},
-    )
-    await wait_job(jp_fetch, job["id"])
+    await run_job(jp_fetch, "pack", {"path": "project", "reference": "churn:v1"})
     _, detail = await call(jp_fetch, "kits", "churn:v1")
     assert detail["kitfile"]["model"]["path"] == "models/churn.joblib"
     assert detail["manifest"]["config"]["mediaType"] == "application/vnd.kitops.modelkit.config.v1+json"
@@ -123,20 +103,8 @@ async def test_kits_inspect_tag_and_remove(jp_fetch, project):
 
 
 async def test_unpack_job_writes_the_files_into_the_workspace(jp_fetch, project, jp_root_dir):
-    _, job = await call(
-        jp_fetch,
-        "jobs",
-        method="POST",
-        body={"kind": "pack", "params": {"path": "project", "reference": "churn:v1"}},
-    )
-    await wait_job(jp_fetch, job["id"])
-    _, job = await call(
-        jp_fetch,
-        "jobs",
-        method="POST",
-        body={"kind": "unpack", "params": {"reference": "churn:v1", "path": "copy"}},
-    )
-    done = await wait_job(jp_fetch, job["id"])
+    await run_job(jp_fetch, "pack", {"path": "project", "reference": "churn:v1"})
+    done = await run_job(jp_fetch, "unpack", {"reference": "churn:v1", "path": "copy"})
     assert done["state"] == "succeeded", done["error"]
     assert done["result"]["path"] == "copy"
     assert (jp_root_dir / "copy" / "models" / "churn.joblib").read_bytes() == (
@@ -296,16 +264,10 @@ async def test_cancel_mid_push_stops_within_a_second(jp_fetch, big_project, job_
 async def test_unpack_of_a_remote_kit_pulls_it_and_opens_a_notebook(jp_fetch, project, jp_root_dir, tmp_path):
     with run_registry("none", tmp_path / "reg") as registry:
         ref = f"{registry.host}/team/churn:v1"
-        _, job = await call(
-            jp_fetch,
-            "jobs",
-            method="POST",
-            body={"kind": "pack-push", "params": {"path": "project", "reference": ref, "plainHttp": True}},
-        )
-        assert (await wait_job(jp_fetch, job["id"]))["state"] == "succeeded"
+        push = {"path": "project", "reference": ref, "plainHttp": True}
+        assert (await run_job(jp_fetch, "pack-push", push))["state"] == "succeeded"
         params = {"reference": ref, "path": "pulled", "notebook": True, "plainHttp": True}
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "unpack", params)
         assert done["state"] == "succeeded", done["error"]
         notebook = jp_root_dir / done["result"]["notebook"]
         assert notebook.parent == jp_root_dir / "pulled"
@@ -321,14 +283,12 @@ async def test_a_self_signed_registry_needs_tls_verify_false_for_push_tags_and_p
     with run_registry("none", tmp_path / "reg", tls=True) as registry:
         ref = f"{registry.host}/team/churn:v1"
         params = {"path": "project", "reference": ref}
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
-        refused = await wait_job(jp_fetch, job["id"])
+        refused = await run_job(jp_fetch, "pack-push", params)
         assert refused["state"] == "failed"
         assert "certificate" in refused["error"]["message"].lower()
 
         params["tlsVerify"] = False
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "pack-push", params)
         assert done["state"] == "succeeded", done["error"]
 
         repository = {"repository": f"{registry.host}/team/churn"}
@@ -338,5 +298,4 @@ async def test_a_self_signed_registry_needs_tls_verify_false_for_push_tags_and_p
         assert tags["tags"] == ["v1"]
 
         pull = {"reference": ref, "path": "pulled", "tlsVerify": False}
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": pull})
-        assert (await wait_job(jp_fetch, job["id"]))["state"] == "succeeded"
+        assert (await run_job(jp_fetch, "unpack", pull))["state"] == "succeeded"

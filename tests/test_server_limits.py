@@ -3,7 +3,6 @@ request can grow is bounded and refused with a 400 that names the field (docs/ha
 params are checked before the job exists; job history is bounded and deletable; refusals are logged
 in one WARNING line."""
 
-import asyncio
 import json
 import logging
 import time
@@ -12,6 +11,7 @@ import pytest
 import tornado.httpclient
 
 from kitlab.server.handlers import MAX_BODY_BYTES
+from tests.support.jobs import call, wait_job
 
 JOB_HISTORY = 3
 
@@ -49,12 +49,6 @@ async def refused(jp_fetch, *parts, status=400, body=None, raw=None, **kwargs):
         await jp_fetch("kitlab", *parts, body=payload, **kwargs)
     assert excinfo.value.code == status, excinfo.value.response.body[:500]
     return json.loads(excinfo.value.response.body)["error"]
-
-
-async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):
-    payload = None if body is None else json.dumps(body)
-    response = await jp_fetch("kitlab", *parts, method=method, body=payload, **kwargs)
-    return response.code, (json.loads(response.body) if response.body else None)
 
 
 def validate_args(text):
@@ -216,22 +210,13 @@ async def test_a_job_with_a_bad_param_is_refused_before_anything_happens(jp_fetc
 # ------------------------------------------------------------------------------------ job history
 
 
-async def wait_ended(jp_fetch, job_id):
-    for _ in range(200):
-        _, job = await call(jp_fetch, "jobs", job_id)
-        if job["state"] not in ("queued", "running", "cancelling"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} did not end")
-
-
 async def test_job_history_is_bounded_paged_and_deletable(jp_fetch, project):
     ids = []
     for i in range(JOB_HISTORY + 2):
         # A local kit that does not exist: the job starts, and fails at once without the network.
         body = {"kind": "unpack", "params": {"reference": f"missing:v{i}", "path": f"out{i}"}}
         _, job = await call(jp_fetch, "jobs", method="POST", body=body)
-        assert (await wait_ended(jp_fetch, job["id"]))["state"] == "failed"
+        assert (await wait_job(jp_fetch, job["id"]))["state"] == "failed"
         ids.append(job["id"])
     _, listed = await call(jp_fetch, "jobs")
     assert [j["id"] for j in listed["jobs"]] == ids[::-1][:JOB_HISTORY]
@@ -259,7 +244,7 @@ async def test_delete_cancels_a_running_job_and_forgets_an_ended_one(jp_fetch, j
     code, cancelling = await call(jp_fetch, "jobs", job["id"], method="DELETE")
     assert code == 202
     assert cancelling["state"] in ("cancelling", "cancelled")
-    assert (await wait_ended(jp_fetch, job["id"]))["state"] == "cancelled"
+    assert (await wait_job(jp_fetch, job["id"]))["state"] == "cancelled"
     code, _ = await call(jp_fetch, "jobs", job["id"], method="DELETE")
     assert code == 204
     await refused(jp_fetch, "jobs", job["id"], status=404)

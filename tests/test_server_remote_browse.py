@@ -4,8 +4,9 @@ inspected without pulling, a push under several tags, and deleting one tag."""
 import pytest
 import tornado.httpclient
 
+from tests.support.jobs import call, wait_job
 from tests.support.registry import run_registry
-from tests.test_server_jobs import call, project, wait_job  # noqa: F401 (project is a fixture)
+from tests.test_server_jobs import project  # noqa: F401  (a fixture)
 
 
 async def push(jp_fetch, params):

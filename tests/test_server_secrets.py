@@ -11,8 +11,8 @@ import pytest
 import tornado.httpclient
 
 from tests.modelkit.test_pack_secrets import KITFILE, SECRET_TEXTS, leaky_folder
+from tests.support.jobs import call, run_job
 from tests.support.registry import run_registry
-from tests.test_server_jobs import call, wait_job
 
 
 def assert_no_secret_text(payload: object) -> None:
@@ -139,8 +139,7 @@ async def test_write_kitignore_refuses_and_changes_nothing(jp_fetch, leaky, tmp_
 async def test_a_pack_job_stops_and_allow_secrets_packs(jp_fetch, leaky):
     (leaky / "Kitfile").write_text(KITFILE)
     params = {"path": "project", "reference": "leaky:v1"}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pack", params)
     assert done["state"] == "failed"
     assert done["error"]["code"] == "invalid"
     assert [s["path"] for s in done["error"]["details"]["secrets"]] == [
@@ -158,10 +157,7 @@ async def test_a_pack_job_stops_and_allow_secrets_packs(jp_fetch, leaky):
         )
     assert refused.value.code == 400
 
-    _, job = await call(
-        jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": {**params, "allowSecrets": True}}
-    )
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pack", {**params, "allowSecrets": True})
     assert done["state"] == "succeeded", done["error"]
     assert any(".env looks like a secret" in w for w in done["result"]["warnings"])
     assert_no_secret_text(done)
@@ -171,8 +167,7 @@ async def test_a_pack_push_job_sends_nothing_without_the_override(jp_fetch, leak
     (leaky / "Kitfile").write_text(KITFILE)
     with run_registry("none", tmp_path / "reg") as registry:
         params = {"path": "project", "reference": f"{registry.host}/team/leaky:v1", "plainHttp": True}
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "pack-push", params)
         assert done["state"] == "failed"
         assert "looks like a secret" in done["error"]["message"]
         assert_no_secret_text(done)
@@ -180,8 +175,7 @@ async def test_a_pack_push_job_sends_nothing_without_the_override(jp_fetch, leak
         assert not blobs.exists() or not any(blobs.rglob("data"))
 
         params["allowSecrets"] = True
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "pack-push", params)
         assert done["state"] == "succeeded", done["error"]
         _, tags = await call(
             jp_fetch,
@@ -195,12 +189,10 @@ async def test_a_pack_push_job_sends_nothing_without_the_override(jp_fetch, leak
 async def test_a_push_job_of_a_stored_kit_with_secrets_needs_allow_secrets(jp_fetch, leaky, tmp_path):
     (leaky / "Kitfile").write_text(KITFILE)
     params = {"path": "project", "reference": "leaky:v1", "allowSecrets": True}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack", "params": params})
-    assert (await wait_job(jp_fetch, job["id"]))["state"] == "succeeded"
+    assert (await run_job(jp_fetch, "pack", params))["state"] == "succeeded"
     with run_registry("none", tmp_path / "reg") as registry:
         push = {"reference": "leaky:v1", "destination": f"{registry.host}/team/leaky:v1", "plainHttp": True}
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "push", "params": push})
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "push", push)
         assert done["state"] == "failed"
         assert [s["path"] for s in done["error"]["details"]["secrets"]] == [
             ".env",
@@ -208,8 +200,5 @@ async def test_a_push_job_of_a_stored_kit_with_secrets_needs_allow_secrets(jp_fe
             "train.ipynb",
         ]
         assert_no_secret_text(done)
-        _, job = await call(
-            jp_fetch, "jobs", method="POST", body={"kind": "push", "params": {**push, "allowSecrets": True}}
-        )
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "push", {**push, "allowSecrets": True})
         assert done["state"] == "succeeded", done["error"]

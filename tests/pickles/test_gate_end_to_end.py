@@ -4,8 +4,6 @@ top to bottom in a real kernel without running the payload, and says why."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import shlex
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.support.jobs import run_job
 from tests.support.registry import run_registry
 
 KITFILE = """\
@@ -29,21 +28,6 @@ datasets:
   - name: train
     path: data/train.csv
 """
-
-
-async def call(jp_fetch, *parts, method="GET", body=None, **kwargs):  # type: ignore[no-untyped-def]
-    payload = None if body is None else json.dumps(body)
-    response = await jp_fetch("kitlab", *parts, method=method, body=payload, **kwargs)
-    return response.code, (json.loads(response.body) if response.body else None)
-
-
-async def wait_job(jp_fetch, job_id, timeout=60):  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
-        _, job = await call(jp_fetch, "jobs", job_id)
-        if job["state"] in ("succeeded", "failed", "cancelled"):
-            return job
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"job {job_id} stuck")
 
 
 @pytest.fixture
@@ -68,9 +52,8 @@ async def test_a_malicious_kit_from_a_registry_never_runs_its_payload(jp_fetch, 
 
     with run_registry("none", tmp_path / "registry") as registry:
         ref = f"{registry.host}/stranger/churn:v1"
-        body = {"kind": "pack-push", "params": {"path": "project", "reference": ref, "plainHttp": True}}
-        _, job = await call(jp_fetch, "jobs", method="POST", body=body)
-        pushed = await wait_job(jp_fetch, job["id"])
+        params = {"path": "project", "reference": ref, "plainHttp": True}
+        pushed = await run_job(jp_fetch, "pack-push", params, timeout=60)
         assert pushed["state"] == "succeeded", pushed.get("error")
         # pack & push warned before the pickle left the machine
         (finding,) = pushed["result"]["safety"]
@@ -79,8 +62,7 @@ async def test_a_malicious_kit_from_a_registry_never_runs_its_payload(jp_fetch, 
         assert any("dangerous pickle" in w for w in pushed["result"]["warnings"])
         # pack & push streams to the registry without keeping the kit: the unpack job pulls it.
         params = {"reference": ref, "path": "pulled", "notebook": True, "plainHttp": True}
-        _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-        done = await wait_job(jp_fetch, job["id"])
+        done = await run_job(jp_fetch, "unpack", params, timeout=60)
     assert done["state"] == "succeeded", done.get("error")
     (finding,) = done["result"]["safety"]
     assert finding == {"path": "pulled/models/churn.joblib", "verdict": "dangerous", "globals": ["os.system"]}
