@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from kitlab.apijson import to_api
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.kitfile import from_config_json, go_clean, kitfile_to_dict
 from kitlab.kitfile.model import Kitfile
@@ -53,25 +54,12 @@ class KitSide:
     format: str
     size: int  # the layers' bytes, as ``kit list`` shows SIZE
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "reference": self.reference,
-            "source": self.source,
-            "digest": self.digest,
-            "configDigest": self.config_digest,
-            "format": self.format,
-            "size": self.size,
-        }
-
 
 @dataclass(frozen=True)
 class LayerVersion:
     digest: str
     size: int
     media_type: str
-
-    def to_api(self) -> dict[str, Any]:
-        return {"digest": self.digest, "size": self.size, "mediaType": self.media_type}
 
 
 @dataclass(frozen=True)
@@ -84,15 +72,6 @@ class LayerChange:
     a: LayerVersion | None
     b: LayerVersion | None
 
-    def to_api(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "path": self.path,
-            "status": self.status,
-            "a": self.a.to_api() if self.a else None,
-            "b": self.b.to_api() if self.b else None,
-        }
-
 
 @dataclass(frozen=True)
 class FieldChange:
@@ -102,9 +81,6 @@ class FieldChange:
     status: FieldStatus
     a: Any = None
     b: Any = None
-
-    def to_api(self) -> dict[str, Any]:
-        return {"field": self.field, "status": self.status, "a": self.a, "b": self.b}
 
 
 @dataclass
@@ -122,18 +98,15 @@ class KitDiff:
         return sum(1 for layer in self.layers if layer.status == status)
 
     def to_api(self) -> dict[str, Any]:
-        """The JSON of ``kitlab diff --format json`` and of the server's ``GET /kitlab/diff``."""
+        """The JSON of ``kitlab diff --format json`` and of the server's ``GET /kitlab/diff``: the
+        fields by the shared convention plus ``summary``. ``kitfile`` is converted on its own: under
+        that key ``to_api`` keeps a Kitfile verbatim, and here it holds the list of field changes (whose
+        ``a`` and ``b`` are scalar leaves, so nothing of the Kitfile's own names is renamed)."""
         statuses: tuple[LayerStatus, ...] = ("added", "removed", "changed", "unchanged")
         return {
-            "a": self.a.to_api(),
-            "b": self.b.to_api(),
-            "identical": self.identical,
-            "sameConfig": self.same_config,
-            "annotationsMatch": self.annotations_match,
+            **to_api(replace(self, kitfile=[])),
             "summary": {status: self.count(status) for status in statuses},
-            "layers": [layer.to_api() for layer in self.layers],
-            "kitfile": [change.to_api() for change in self.kitfile],
-            "kitfileTruncated": self.kitfile_truncated,
+            "kitfile": to_api(self.kitfile),
         }
 
 

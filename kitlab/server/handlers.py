@@ -27,8 +27,8 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
 from kitlab import errors
+from kitlab.apijson import to_api
 from kitlab.modelkit.store import LocalStore
-from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobManager
 from kitlab.server.paths import resolve_in_root
 from kitlab.server.settings import Kitlab
@@ -246,7 +246,7 @@ class KitlabHandler(APIHandler):
         return self.settings["kitlab_root"]
 
     def write_json(self, body: Any, status: int = 200) -> None:
-        """Answer with ``body`` in the API's JSON convention (``kitlab/server/apijson.py``)."""
+        """Answer with ``body`` in the API's JSON convention (``kitlab/apijson.py``)."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(to_api(body)))

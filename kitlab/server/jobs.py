@@ -30,10 +30,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kitlab.apijson import to_api
 from kitlab.atomicfile import write_atomically
 from kitlab.errors import Cancelled, Conflict, InvalidInput, KitlabError, NotFound
 from kitlab.progress import CancelToken, ProgressEvent
-from kitlab.server.apijson import to_api
 
 log = logging.getLogger(__name__)
 

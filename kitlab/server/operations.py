@@ -14,6 +14,7 @@ from typing import Any
 
 import nbformat
 
+from kitlab.apijson import to_api
 from kitlab.atomicfile import write_atomically
 from kitlab.errors import InvalidInput, NotAllowed, NotFound, PathOutsideRoot
 from kitlab.loaders.notebook import write_notebook
@@ -28,7 +29,6 @@ from kitlab.modelkit.secrets import find_kit_secrets, refuse_secrets
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from kitlab.scan.modelfacts import model_facts
-from kitlab.server.apijson import to_api
 from kitlab.server.jobs import JobRunner, Reporter
 from kitlab.server.paths import resolve_in_root, to_api_path
 from kitlab.server.settings import Kitlab

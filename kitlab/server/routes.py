@@ -13,6 +13,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.utils import url_path_join
 
 from kitlab._version import __version__
+from kitlab.apijson import to_api
 from kitlab.errors import InvalidInput
 from kitlab.kitfile import (
     YamlLimitError,
@@ -31,7 +32,6 @@ from kitlab.modelkit.store import KitSummary
 from kitlab.scan.types import ScanLimits
 from kitlab.scan.workspace import scan_workspace
 from kitlab.server import documents
-from kitlab.server.apijson import to_api
 from kitlab.server.handlers import KitlabHandler
 from kitlab.server.jobs import ACTIVE_STATES
 from kitlab.server.paths import resolve_in_root, to_api_path
@@ -77,7 +77,7 @@ def checked_kitfile_input(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-# Response models: dataclasses, serialised by kitlab/server/apijson.py's to_api (camelCase keys).
+# Response models: dataclasses, serialised by kitlab/apijson.py's to_api (camelCase keys).
 @dataclass
 class VersionInfo:
     version: str

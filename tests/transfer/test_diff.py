@@ -109,6 +109,19 @@ def test_local_kits_layers_and_kitfile_fields(tmp_path: Path) -> None:
     assert api["a"]["digest"] == store.resolve("demo/d:v1").digest
     assert api["a"]["source"] == "local"
     assert api["layers"][2]["b"] is None
+    # The REST API's convention (camelCase), the Kitfile field changes converted although under "kitfile".
+    assert set(api) == {
+        *("a", "b", "identical", "sameConfig", "annotationsMatch", "summary", "layers"),
+        *("kitfile", "kitfileTruncated"),
+    }
+    assert set(api["a"]) == {"reference", "source", "digest", "configDigest", "format", "size"}
+    assert set(api["layers"][0]["a"]) == {"digest", "size", "mediaType"}
+    assert api["kitfile"][-1] == {
+        "field": "docs[README.md].description",
+        "status": "added",
+        "a": None,
+        "b": "what it is",
+    }
 
     same = diff_kits("demo/d:v1", "local://demo/d:v1", store=store)
     assert same.identical

@@ -2,7 +2,8 @@
 
 A response is built from Python values, dataclasses preferably (``VersionInfo`` below, the job
 models in ``kitlab/server/jobs.py``, the library's results such as ``PushResult``), and turned into
-JSON by ``to_api`` alone, on its way out of ``KitlabHandler.write_json`` or a job runner: field
+JSON by ``to_api`` alone, on its way out of ``KitlabHandler.write_json``, a job runner or a CLI
+command whose ``--format json`` prints the same result (``kitlab diff``): field
 names and dict keys become camelCase (``uploaded_bytes`` → ``uploadedBytes``; camelCase keys stay
 as they are). Values under ``VERBATIM`` keys are data with key names of their own and pass unchanged:
 a Kitfile keeps kit's YAML names, job params the client's, a manifest its annotations, error details
