@@ -270,16 +270,22 @@ def test_cli_text_and_exit_codes(tmp_path: Path, estimator: LogisticRegression):
     assert "no such file" in text
 
 
-def test_huge_joblib_is_scanned_with_flat_memory(tmp_path: Path):
-    path = tmp_path / "big.joblib"
-    joblib.dump({"weights": np.ones(50 * 1024 * 1024 // 8)}, path)
-    assert path.stat().st_size > 50 * 1024 * 1024
+def _scan_with_peak(path: Path) -> tuple[PickleReport, int]:
+    """The scan's report and the most memory Python held while it ran (tracemalloc's peak, bytes)."""
     tracemalloc.start()
     try:
         report = scan_pickle_file(path)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return report, peak
+
+
+def test_huge_joblib_is_scanned_with_flat_memory(tmp_path: Path):
+    path = tmp_path / "big.joblib"
+    joblib.dump({"weights": np.ones(50 * 1024 * 1024 // 8)}, path)
+    assert path.stat().st_size > 50 * 1024 * 1024
+    report, peak = _scan_with_peak(path)
     assert report.verdict == "safe", report
     assert peak < 20 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
 
@@ -287,12 +293,7 @@ def test_huge_joblib_is_scanned_with_flat_memory(tmp_path: Path):
 def test_huge_raw_pickle_bytes_are_skipped_not_kept(tmp_path: Path):
     path = tmp_path / "big.pkl"
     path.write_bytes(pickle.dumps(np.ones(4 * 1024 * 1024), protocol=4))  # a 32 MB BINBYTES8 argument
-    tracemalloc.start()
-    try:
-        report = scan_pickle_file(path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    report, peak = _scan_with_peak(path)
     assert report.verdict == "safe"
     assert peak < 10 * 1024 * 1024
 
