@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.registry._helpers import Blob, make_blob
+from tests.registry._helpers import Blob, make_blob, make_client
 from tests.support.registry import RunningRegistry, run_registry
 
 
@@ -39,3 +39,16 @@ def blob_factory(tmp_path: Path) -> Callable[[int], Blob]:
         return make_blob(tmp_path / f"blob-{next(counter)}.bin", size)
 
     return make
+
+
+@pytest.fixture
+def stored_blob(registry: RunningRegistry, blob_factory: Callable[[int], Blob]) -> Callable[[str, int], Blob]:
+    """A random blob of ``size`` bytes, already uploaded to ``repository`` on the session's registry."""
+
+    def store(repository: str, size: int) -> Blob:
+        blob = blob_factory(size)
+        with make_client(registry, repository) as client:
+            client.upload_blob(blob.digest, blob.size, blob.open_at)
+        return blob
+
+    return store

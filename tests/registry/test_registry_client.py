@@ -65,10 +65,8 @@ def test_existing_blob_is_skipped_without_sending_bytes(registry, proxy_for, blo
     assert events[-1].done == blob.size
 
 
-def test_cross_repo_mount_sends_no_bytes(registry, proxy_for, blob_factory):
-    blob = blob_factory(2 * MiB)
-    with make_client(registry, "mount/source") as source:
-        source.upload_blob(blob.digest, blob.size, blob.open_at)
+def test_cross_repo_mount_sends_no_bytes(registry, proxy_for, stored_blob):
+    blob = stored_blob("mount/source", 2 * MiB)
     proxy = proxy_for(registry)
     with make_client(registry, "mount/target", host=proxy.host) as target:
         assert not target.blob_exists(blob.digest)

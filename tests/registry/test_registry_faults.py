@@ -115,10 +115,8 @@ def test_connection_refused_says_cannot_reach():
         client.blob_exists("sha256:" + "0" * 64)
 
 
-def test_interrupted_fetch_resumes_from_the_part_file(registry, proxy_for, blob_factory, tmp_path):
-    blob = blob_factory(12 * MiB)
-    with make_client(registry, "faults/pull") as client:
-        client.upload_blob(blob.digest, blob.size, blob.open_at)
+def test_interrupted_fetch_resumes_from_the_part_file(registry, proxy_for, stored_blob, tmp_path):
+    blob = stored_blob("faults/pull", 12 * MiB)
     proxy = proxy_for(registry)
     with make_client(registry, "faults/pull", host=proxy.host) as client:
         client.blob_exists(blob.digest)
@@ -129,10 +127,8 @@ def test_interrupted_fetch_resumes_from_the_part_file(registry, proxy_for, blob_
     assert proxy.bytes_down < blob.size + 2 * MiB  # a restart would have cost 17 MiB
 
 
-def test_existing_part_is_resumed_with_a_range_request(registry, proxy_for, blob_factory, tmp_path):
-    blob = blob_factory(12 * MiB)
-    with make_client(registry, "faults/part") as client:
-        client.upload_blob(blob.digest, blob.size, blob.open_at)
+def test_existing_part_is_resumed_with_a_range_request(registry, proxy_for, stored_blob, tmp_path):
+    blob = stored_blob("faults/part", 12 * MiB)
     (tmp_path / "model.bin.part").write_bytes(blob.path.read_bytes()[: 7 * MiB])
     proxy = proxy_for(registry)
     with make_client(registry, "faults/part", host=proxy.host) as client:
@@ -141,10 +137,8 @@ def test_existing_part_is_resumed_with_a_range_request(registry, proxy_for, blob
     assert proxy.bytes_down < 5 * MiB + 64 * 1024
 
 
-def test_corrupted_download_is_rejected_and_nothing_kept(registry, proxy_for, blob_factory, tmp_path):
-    blob = blob_factory(6 * MiB)
-    with make_client(registry, "faults/corrupt") as client:
-        client.upload_blob(blob.digest, blob.size, blob.open_at)
+def test_corrupted_download_is_rejected_and_nothing_kept(registry, proxy_for, stored_blob, tmp_path):
+    blob = stored_blob("faults/corrupt", 6 * MiB)
     proxy = proxy_for(registry)
     with make_client(registry, "faults/corrupt", host=proxy.host) as client:
         client.blob_exists(blob.digest)
