@@ -16,6 +16,7 @@ from kitlab.modelkit.pack import pack
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from tests.support.kit import KitCLI
+from tests.support.workspace import tree, write_context
 
 KITFILE = """\
 manifestVersion: 1.0.0
@@ -49,14 +50,7 @@ FILES = {
 
 
 def make_context(root: Path) -> Path:
-    ctx = root / "ctx"
-    for name, data in FILES.items():
-        p = ctx / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        p.chmod(0o755 if name.endswith(".py") else 0o644)
-    (ctx / "Kitfile").write_text(KITFILE)
-    return ctx
+    return write_context(root / "ctx", FILES, KITFILE)
 
 
 def store_files(home: Path) -> dict[str, bytes]:
@@ -66,10 +60,6 @@ def store_files(home: Path) -> dict[str, bytes]:
         for name in sorted(os.listdir(storage))
         if name.endswith(".json") or name == "oci-layout"
     }
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def kit_in(kit: KitCLI, home: Path, *args: str, cwd: Path | None = None) -> str:

@@ -25,6 +25,7 @@ from kitlab.modelkit.statcache import RACY_WINDOW_NS
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import parse_filter, unpack
 from kitlab.progress import CancelToken, ProgressEvent
+from tests.support.workspace import write_context
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,14 +62,7 @@ def _sha(data: bytes) -> str:
 
 
 def make_context(root: Path, kitfile: str = KITFILE, files: dict[str, bytes] = FILES) -> Path:
-    ctx = root / "ctx"
-    for name, data in files.items():
-        p = ctx / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
-        p.chmod(0o755 if name.endswith(".py") else 0o644)
-    (ctx / "Kitfile").write_text(kitfile)
-    return ctx
+    return write_context(root / "ctx", files, kitfile)
 
 
 # The stat cache does not trust files modified within RACY_WINDOW_NS of its clock. Rather than sleep

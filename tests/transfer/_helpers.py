@@ -11,6 +11,7 @@ from typing import Any
 from kitlab.modelkit.registry import Remote
 from tests.registry._helpers import FAST_RETRY, credential_of
 from tests.support.registry import FaultProxy, RunningRegistry
+from tests.support.workspace import write_context
 
 MiB = 1 << 20
 
@@ -32,23 +33,13 @@ docs:
 
 def make_context(root: Path, *, model_bytes: int = 256 * 1024, kitfile: str = KITFILE) -> Path:
     """A small project: a random model file, a dataset dir and a README."""
-    ctx = root
     files = {
         "models/w.bin": os.urandom(model_bytes),
         "data/a.csv": b"x,y\n1,2\n",
         "data/sub/b.csv": b"x,y\n3,4\n",
         "README.md": b"# demo\n",
     }
-    for name, data in files.items():
-        path = ctx / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    (ctx / "Kitfile").write_text(kitfile)
-    return ctx
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return write_context(root, files, kitfile)
 
 
 def remote_kw(reg: RunningRegistry, **extra: Any) -> dict[str, Any]:

@@ -19,7 +19,8 @@ from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from kitlab.progress import CancelToken, ProgressEvent
 from tests.support.registry import RunningRegistry
-from tests.transfer._helpers import MiB, remote_kw, temp_files, tree
+from tests.support.workspace import tree
+from tests.transfer._helpers import MiB, remote_kw, temp_files
 
 LAYERS = 6
 KITFILE = (
@@ -40,6 +41,10 @@ def _six_layer_kit(tmp_path: Path, ref: str) -> LocalStore:
     store = LocalStore(tmp_path / "home")
     pack(ctx, tags=[ref], store=store)
     return store
+
+
+def _pushed_six_layer_kit(tmp_path: Path, reg: RunningRegistry, ref: str) -> None:
+    push(ref, store=_six_layer_kit(tmp_path, ref), **remote_kw(reg))
 
 
 class _Recorder:
@@ -124,8 +129,7 @@ def test_six_layer_kit_pushes_and_pulls_several_blobs_at_once(
 def test_one_at_a_time_never_overlaps(plain_registry: RunningRegistry, tmp_path: Path) -> None:
     reg = plain_registry
     ref = f"{reg.host}/concurrency/serial:v1"
-    store = _six_layer_kit(tmp_path, ref)
-    push(ref, store=store, **remote_kw(reg))
+    _pushed_six_layer_kit(tmp_path, reg, ref)
     pulled = _Recorder("download")
     pull(ref, store=LocalStore(tmp_path / "fresh"), progress=pulled, concurrency=1, **remote_kw(reg))
     assert pulled.most_in_flight == 1
@@ -137,8 +141,7 @@ def test_cancel_during_a_parallel_pull_leaves_the_store_consistent(
 ) -> None:
     reg = plain_registry
     ref = f"{reg.host}/concurrency/cancel:v1"
-    store = _six_layer_kit(tmp_path, ref)
-    push(ref, store=store, **remote_kw(reg))
+    _pushed_six_layer_kit(tmp_path, reg, ref)
     fresh = LocalStore(tmp_path / "fresh")
     token = CancelToken()
     seen = _Recorder("download", hold=2)

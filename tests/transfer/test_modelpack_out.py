@@ -29,7 +29,8 @@ from kitlab.modelkit.unpack import unpack
 from kitlab.scan.modelfacts import model_facts
 from tests.scan_corpus import workspaces
 from tests.support.registry import RunningRegistry
-from tests.transfer._helpers import remote_kw, tree
+from tests.support.workspace import tree
+from tests.transfer._helpers import remote_kw
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "modelpack-config-schema.json").read_text())
 KITFILE = """\

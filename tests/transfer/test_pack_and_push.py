@@ -22,7 +22,8 @@ from kitlab.modelkit.unpack import unpack
 from kitlab.progress import ProgressEvent
 from tests.registry._helpers import make_client
 from tests.support.registry import RunningRegistry
-from tests.transfer._helpers import make_context, remote_kw, skopeo_raw, tree, upload_requests
+from tests.support.workspace import tree
+from tests.transfer._helpers import make_context, remote_kw, skopeo_raw, upload_requests
 
 
 @pytest.mark.parametrize("compression", ["none", "gzip"])

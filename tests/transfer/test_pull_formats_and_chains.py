@@ -21,7 +21,8 @@ from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from tests.registry._helpers import make_client
 from tests.support.registry import RunningRegistry
-from tests.transfer._helpers import remote_kw, temp_files, tree
+from tests.support.workspace import tree
+from tests.transfer._helpers import remote_kw, temp_files
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 MODELPACK_CONFIG = "application/vnd.cncf.model.config.v1+json"

@@ -18,7 +18,8 @@ from kitlab.modelkit.transfer import BlobLocations
 from kitlab.modelkit.unpack import unpack
 from tests.support.kit import KitCLI
 from tests.support.registry import RunningRegistry
-from tests.transfer._helpers import make_context, remote_kw, skopeo_raw, tree, upload_requests
+from tests.support.workspace import tree
+from tests.transfer._helpers import make_context, remote_kw, skopeo_raw, upload_requests
 
 
 def _packed(tmp_path: Path, ref: str) -> tuple[LocalStore, Path, str]:

@@ -20,7 +20,8 @@ from kitlab.modelkit.unpack import unpack
 from kitlab.progress import CancelToken, ProgressEvent
 from tests.registry._helpers import make_client
 from tests.support.registry import RunningRegistry
-from tests.transfer._helpers import MiB, make_context, remote_kw, temp_files, tree, upload_requests
+from tests.support.workspace import tree
+from tests.transfer._helpers import MiB, make_context, remote_kw, temp_files, upload_requests
 
 NO_RETRY = RetryPolicy(attempts=1, backoff=0.01, max_backoff=0.01)
 
@@ -30,6 +31,13 @@ def _kit(tmp_path: Path, ref: str, model_bytes: int) -> tuple[LocalStore, Path, 
     ctx = make_context(tmp_path / "ctx", model_bytes=model_bytes)
     store = LocalStore(tmp_path / "home")
     return store, ctx, pack(ctx, tags=[ref], store=store).layers[0].digest
+
+
+def _pushed_kit(tmp_path: Path, reg: RunningRegistry, ref: str, model_bytes: int) -> str:
+    """``_kit`` pushed to ``reg`` as ``ref``; returns the model layer's digest."""
+    store, _, model_digest = _kit(tmp_path, ref, model_bytes)
+    push(ref, store=store, **remote_kw(reg))
+    return model_digest
 
 
 def _blob_ok(store: LocalStore, path: Path) -> bool:
@@ -93,8 +101,7 @@ def test_interrupted_pull_keeps_its_part_and_the_next_pull_resumes(
     plain_registry: RunningRegistry, proxy_for, tmp_path: Path
 ) -> None:
     reg = plain_registry
-    store, _, model_digest = _kit(tmp_path, f"{reg.host}/faults/resume:v1", 12 * MiB)
-    push(f"{reg.host}/faults/resume:v1", store=store, **remote_kw(reg))
+    model_digest = _pushed_kit(tmp_path, reg, f"{reg.host}/faults/resume:v1", 12 * MiB)
     proxy = proxy_for(reg)
     ref = f"{proxy.host}/faults/resume:v1"
     fresh = LocalStore(tmp_path / "fresh")
@@ -116,8 +123,7 @@ def test_corrupt_download_is_rejected_and_nothing_kept(
     plain_registry: RunningRegistry, proxy_for, tmp_path: Path
 ) -> None:
     reg = plain_registry
-    store, _, model_digest = _kit(tmp_path, f"{reg.host}/faults/corrupt:v1", 3 * MiB)
-    push(f"{reg.host}/faults/corrupt:v1", store=store, **remote_kw(reg))
+    model_digest = _pushed_kit(tmp_path, reg, f"{reg.host}/faults/corrupt:v1", 3 * MiB)
     proxy = proxy_for(reg)
     fresh = LocalStore(tmp_path / "fresh")
     proxy.corrupt_response_at(2 * MiB)
@@ -145,8 +151,7 @@ def test_disk_full_during_pull_leaves_no_partial_blob_and_no_index_entry(
     plain_registry: RunningRegistry, small_disk: Path, tmp_path: Path
 ) -> None:
     reg = plain_registry
-    store, _, model_digest = _kit(tmp_path, f"{reg.host}/faults/full:v1", 3 * MiB)
-    push(f"{reg.host}/faults/full:v1", store=store, **remote_kw(reg))
+    model_digest = _pushed_kit(tmp_path, reg, f"{reg.host}/faults/full:v1", 3 * MiB)
     full = LocalStore(small_disk / "kitops")
     with pytest.raises(StorageFull, match="no space left"):
         pull(f"{reg.host}/faults/full:v1", store=full, **remote_kw(reg))
@@ -207,8 +212,7 @@ def test_cancel_mid_pack_and_push_stops_without_a_manifest(plain_registry: Runni
 def test_cancel_mid_pull_leaves_no_temp_files(plain_registry: RunningRegistry, tmp_path: Path) -> None:
     reg = plain_registry
     ref = f"{reg.host}/faults/cancel-pull:v1"
-    store, _, model_digest = _kit(tmp_path, ref, 20 * MiB)
-    push(ref, store=store, **remote_kw(reg))
+    model_digest = _pushed_kit(tmp_path, reg, ref, 20 * MiB)
     fresh = LocalStore(tmp_path / "fresh")
     token = CancelToken()
     with pytest.raises(Cancelled):
