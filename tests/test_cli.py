@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from kitlab.cli import main
+from tests.support.cli import kitlab
 
 KITFILE = """\
 manifestVersion: 1.0.0
@@ -40,14 +40,8 @@ def context(tmp_path):
     return root
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_kitlab_pack_is_listed_inspected_and_unpacked_by_kit(capsys, kit, context, tmp_path):
-    code, out, _ = run(capsys, "pack", str(context), "-t", "churn:v1")
+    code, out, _ = kitlab(capsys, "pack", str(context), "-t", "churn:v1")
     assert code == 0
     digest = out.strip().removeprefix("Model saved: ")
 
@@ -64,14 +58,14 @@ def test_kitlab_pack_is_listed_inspected_and_unpacked_by_kit(capsys, kit, contex
 def test_a_kit_packed_by_kit_reads_the_same_through_kitlab(capsys, kit, context, tmp_path):
     kit.run("pack", str(context), "-t", "churn:v2")
 
-    code, out, _ = run(capsys, "inspect", "churn:v2")
+    code, out, _ = kitlab(capsys, "inspect", "churn:v2")
     assert code == 0
     assert json.loads(out) == json.loads(kit.run("inspect", "churn:v2").stdout)
 
-    code, out, _ = run(capsys, "info", "churn:v2")
+    code, out, _ = kitlab(capsys, "info", "churn:v2")
     assert out == kit.run("info", "churn:v2").stdout
 
-    code, out, _ = run(capsys, "unpack", "churn:v2", "-d", str(tmp_path / "out"))
+    code, out, _ = kitlab(capsys, "unpack", "churn:v2", "-d", str(tmp_path / "out"))
     assert code == 0
     assert (tmp_path / "out" / "models" / "churn.joblib").read_bytes() == (
         context / "models" / "churn.joblib"
@@ -80,20 +74,20 @@ def test_a_kit_packed_by_kit_reads_the_same_through_kitlab(capsys, kit, context,
 
 
 def test_list_tag_and_remove(capsys, context):
-    run(capsys, "pack", str(context), "-t", "churn:v1")
-    assert run(capsys, "tag", "churn:v1", "churn:prod")[0] == 0
-    _, out, _ = run(capsys, "list", "--format", "json")
+    kitlab(capsys, "pack", str(context), "-t", "churn:v1")
+    assert kitlab(capsys, "tag", "churn:v1", "churn:prod")[0] == 0
+    _, out, _ = kitlab(capsys, "list", "--format", "json")
     assert sorted(json.loads(out)[0]["tags"]) == ["prod", "v1"]
-    _, out, _ = run(capsys, "list")
+    _, out, _ = kitlab(capsys, "list")
     assert out.splitlines()[0].split() == ["REPOSITORY", "TAG", "MAINTAINER", "NAME", "SIZE", "DIGEST"]
     assert "Data Team" in out
-    assert run(capsys, "remove", "churn:v1")[0] == 0
-    _code, out, _ = run(capsys, "list", "--format", "json")
+    assert kitlab(capsys, "remove", "churn:v1")[0] == 0
+    _code, out, _ = kitlab(capsys, "list", "--format", "json")
     assert json.loads(out)[0]["tags"] == ["prod"]
 
 
 def test_plan_lists_layers_and_writes_nothing(capsys, context, kitops_home):
-    code, out, _ = run(capsys, "pack", str(context), "--plan")
+    code, out, _ = kitlab(capsys, "pack", str(context), "--plan")
     assert code == 0
     kinds = [line.split()[0] for line in out.splitlines()]
     assert kinds == ["model", "code", "dataset", "docs"]
@@ -103,10 +97,10 @@ def test_plan_lists_layers_and_writes_nothing(capsys, context, kitops_home):
 
 
 def test_errors_are_one_line_on_stderr_with_exit_1(capsys, tmp_path):
-    code, _out, err = run(capsys, "pack", str(tmp_path / "missing"))
+    code, _out, err = kitlab(capsys, "pack", str(tmp_path / "missing"))
     assert code == 1
     assert err.startswith("Error: ")
     assert "does not exist" in err
-    code, _, err = run(capsys, "unpack", "nope:v1", "-d", str(tmp_path / "x"))
+    code, _, err = kitlab(capsys, "unpack", "nope:v1", "-d", str(tmp_path / "x"))
     assert code == 1
     assert err.startswith("Error: ")

@@ -1,6 +1,5 @@
 """The kitlab CLI against a real registry: login, push, pack --push, pull into a notebook."""
 
-import io
 import json
 import os
 import pickle
@@ -10,7 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from kitlab.cli import main
+from tests.support.cli import kitlab
 from tests.support.registry import run_registry
 
 
@@ -33,27 +32,21 @@ def project(tmp_path):
     return root
 
 
-def run(capsys, *argv, stdin=None, monkeypatch=None):
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_push_then_pull_into_a_fresh_store_with_a_notebook(capsys, project, tmp_path, kit, monkeypatch):
     with run_registry("none", tmp_path / "reg") as registry:
         ref = f"{registry.host}/team/churn:v1"
-        assert run(capsys, "pack", str(project), "-t", ref)[0] == 0
-        code, out, _ = run(capsys, "push", ref, "--plain-http")
+        assert kitlab(capsys, "pack", str(project), "-t", ref)[0] == 0
+        code, out, _ = kitlab(capsys, "push", ref, "--plain-http")
         assert code == 0, out
-        code, out, _ = run(capsys, "list", f"{registry.host}/team/churn", "--plain-http", "--format", "json")
+        code, out, _ = kitlab(
+            capsys, "list", f"{registry.host}/team/churn", "--plain-http", "--format", "json"
+        )
         assert [row["tags"] for row in json.loads(out)] == [["v1"]]
 
         fresh = tmp_path / "fresh-home"
         monkeypatch.setenv("KITOPS_HOME", str(fresh))
         dest = tmp_path / "pulled"
-        code, out, err = run(capsys, "pull", ref, "--plain-http", "-d", str(dest), "--notebook")
+        code, out, err = kitlab(capsys, "pull", ref, "--plain-http", "-d", str(dest), "--notebook")
         assert code == 0, err
         assert (dest / "models" / "churn.joblib").read_bytes() == (
             project / "models" / "churn.joblib"
@@ -69,44 +62,25 @@ def test_push_then_pull_into_a_fresh_store_with_a_notebook(capsys, project, tmp_
 def test_pack_push_streams_without_a_local_copy(capsys, project, tmp_path, kitops_home):
     with run_registry("none", tmp_path / "reg") as registry:
         ref = f"{registry.host}/team/churn:v2"
-        code, out, err = run(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")
+        code, out, err = kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")
         assert code == 0, err
         assert out.startswith(f"Pushed {ref}")
         assert not (kitops_home / "storage" / "blobs").exists()
-        assert run(capsys, "pull", ref, "--plain-http")[0] == 0
+        assert kitlab(capsys, "pull", ref, "--plain-http")[0] == 0
 
 
 def test_login_verifies_before_saving(capsys, tmp_path, kitops_home, monkeypatch):
     with run_registry("htpasswd", tmp_path / "reg") as registry:
-        code, _, err = run(
-            capsys,
-            "login",
-            registry.host,
-            "-u",
-            registry.username,
-            "--password-stdin",
-            "--plain-http",
-            stdin="wrong\n",
-            monkeypatch=monkeypatch,
-        )
+        login = ("login", registry.host, "-u", registry.username, "--password-stdin", "--plain-http")
+        code, _, err = kitlab(capsys, *login, stdin="wrong\n", monkeypatch=monkeypatch)
         assert code == 1
         assert "wrong" not in err.replace("wrong username", "")
         assert not (kitops_home / "credentials.json").exists()
-        code, _out, _ = run(
-            capsys,
-            "login",
-            registry.host,
-            "-u",
-            registry.username,
-            "--password-stdin",
-            "--plain-http",
-            stdin=registry.password + "\n",
-            monkeypatch=monkeypatch,
-        )
+        code, _out, _ = kitlab(capsys, *login, stdin=registry.password + "\n", monkeypatch=monkeypatch)
         assert code == 0
         saved = json.loads((kitops_home / "credentials.json").read_text())
         assert registry.host in saved["auths"]
-        assert run(capsys, "logout", registry.host)[0] == 0
+        assert kitlab(capsys, "logout", registry.host)[0] == 0
         assert registry.host not in json.loads((kitops_home / "credentials.json").read_text()).get(
             "auths", {}
         )
@@ -118,6 +92,6 @@ def test_scan_pickle_flags_a_dangerous_file(capsys, tmp_path):
             return (os.system, ("echo pwned",))
 
     (tmp_path / "evil.pkl").write_bytes(pickle.dumps(Evil()))
-    code, out, _ = run(capsys, "scan-pickle", str(tmp_path / "evil.pkl"))
+    code, out, _ = kitlab(capsys, "scan-pickle", str(tmp_path / "evil.pkl"))
     assert code == 2
     assert "os.system" in out or "posix.system" in out

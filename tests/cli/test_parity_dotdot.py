@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kitlab.cli import main
+from tests.support.cli import kitlab
 
 KITFILE = """\
 manifestVersion: 1.0.0
@@ -30,14 +30,8 @@ def context(tmp_path: Path) -> Path:
     return root
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_dotdot_names_are_left_out_and_kit_unpacks_the_kit(capsys, kit, context, tmp_path):
-    code, _, err = run(capsys, "pack", str(context), "-t", "dots:v1")
+    code, _, err = kitlab(capsys, "pack", str(context), "-t", "dots:v1")
     assert code == 0
     assert "'models/weights..v2.bin' is left out of this layer" in err
     assert "'models/v..2' is left out of this layer with everything under it" in err
@@ -52,7 +46,7 @@ def test_dotdot_names_are_left_out_and_kit_unpacks_the_kit(capsys, kit, context,
 
 
 def test_a_kitlab_only_kit_packs_them_and_kit_refuses_to_unpack_it(capsys, kit, context, tmp_path):
-    code, _, err = run(capsys, "pack", str(context), "-t", "dots:v2", "--allow-kitlab-only-names")
+    code, _, err = kitlab(capsys, "pack", str(context), "-t", "dots:v2", "--allow-kitlab-only-names")
     assert code == 0
     assert "only kitlab can unpack this kit" in err
 
@@ -60,14 +54,14 @@ def test_a_kitlab_only_kit_packs_them_and_kit_refuses_to_unpack_it(capsys, kit, 
     assert refused.returncode != 0
     assert "illegal file path" in refused.stderr
 
-    code, _, _ = run(capsys, "unpack", "dots:v2", "-d", str(tmp_path / "kitlab-out"))
+    code, _, _ = kitlab(capsys, "unpack", "dots:v2", "-d", str(tmp_path / "kitlab-out"))
     assert code == 0
     assert (tmp_path / "kitlab-out/models/weights..v2.bin").read_bytes() == b"models/weights..v2.bin"
     assert (tmp_path / "kitlab-out/models/v..2/extra.bin").exists()
 
 
 def test_plan_lists_what_is_left_out(capsys, context):
-    code, out, err = run(capsys, "pack", str(context), "--plan")
+    code, out, err = kitlab(capsys, "pack", str(context), "--plan")
     assert code == 0
     assert "'models/weights..v2.bin' is left out" in err
     model_row = next(line for line in out.splitlines() if line.startswith("model"))
@@ -75,7 +69,7 @@ def test_plan_lists_what_is_left_out(capsys, context):
 
 
 async def test_server_pack_jobs_leave_them_out_unless_asked(jp_fetch, jp_root_dir):
-    from tests.test_server_jobs import call, wait_job
+    from tests.support.jobs import call, wait_job
 
     folder = jp_root_dir / "dots"
     (folder / "models").mkdir(parents=True)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kitlab.cli import main
 from kitlab.cli.main import kit_size
+from tests.support.cli import kitlab
 
 KITFILE = """\
 manifestVersion: 1.0.0
@@ -22,12 +22,6 @@ model:
   path: models/w.bin
   parameters: {alpha: 1.5, steps: 1000000}
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture
@@ -50,14 +44,14 @@ def test_sizes_round_down_like_kit(size: int, text: str) -> None:
 
 def test_list_table_and_json_are_kits_bytes(capsys, kit, context):
     assert (context / "models/w.bin").stat().st_size == 1_150_000
-    assert run(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
-    assert run(capsys, "pack", str(context), "-t", "longer-repository/name:v2,v3")[0] == 0
+    assert kitlab(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
+    assert kitlab(capsys, "pack", str(context), "-t", "longer-repository/name:v2,v3")[0] == 0
 
-    code, out, _ = run(capsys, "list")
+    code, out, _ = kitlab(capsys, "list")
     assert code == 0
     assert out == kit.run("list").stdout
     assert "   1.0 MiB   " in out  # tabwriter's three spaces of padding; rounded down
-    _, out, _ = run(capsys, "list", "--format", "json")
+    _, out, _ = kitlab(capsys, "list", "--format", "json")
     assert out == kit.run("list", "--format", "json").stdout
     assert '"modelName": "modèle-é"' in out  # UTF-8, not \u escapes
     assert '"author": "Zoë \\u003cz@example.org\\u003e"' in out  # Go escapes < > & in JSON
@@ -68,22 +62,22 @@ def test_list_json_writes_none_where_kit_does(capsys, kit, tmp_path):
     root.mkdir()
     (root / "w.bin").write_bytes(b"x")
     (root / "Kitfile").write_text("manifestVersion: 1.0.0\nmodel:\n  path: w.bin\n")
-    assert run(capsys, "pack", str(root))[0] == 0  # untagged, no name, no author
-    _, out, _ = run(capsys, "list", "--format", "json")
+    assert kitlab(capsys, "pack", str(root))[0] == 0  # untagged, no name, no author
+    _, out, _ = kitlab(capsys, "list", "--format", "json")
     assert out == kit.run("list", "--format", "json").stdout
     (row,) = json.loads(out)
     assert (row["repo"], row["tags"], row["modelName"], row["author"]) == ("<none>", None, "<none>", "<none>")
 
 
 def test_inspect_and_info_are_kits_bytes(capsys, kit, context):
-    assert run(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
-    assert run(capsys, "inspect", "a:v1")[1] == kit.run("inspect", "a:v1").stdout
-    _, out, _ = run(capsys, "info", "a:v1")
+    assert kitlab(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
+    assert kitlab(capsys, "inspect", "a:v1")[1] == kit.run("inspect", "a:v1").stdout
+    _, out, _ = kitlab(capsys, "info", "a:v1")
     assert out == kit.run("info", "a:v1").stdout
     assert "steps: 1e+06" in out  # the config's numbers are float64 in kit
     # unpack writes the same Kitfile as kit's unpack does (kit info's YAML).
     kit.run("unpack", "a:v1", "-d", str(context.parent / "kit-out"), "--filter", "kitfile")
-    assert run(capsys, "unpack", "a:v1", "-d", str(context.parent / "out"), "--filter", "kitfile")[0] == 0
+    assert kitlab(capsys, "unpack", "a:v1", "-d", str(context.parent / "out"), "--filter", "kitfile")[0] == 0
     assert (context.parent / "out/Kitfile").read_bytes() == (context.parent / "kit-out/Kitfile").read_bytes()
 
 
@@ -101,8 +95,8 @@ def test_inspect_and_info_are_kits_bytes(capsys, kit, context):
     ],
 )
 def test_info_filter_prints_one_field_as_kit(capsys, context, selector, expected):
-    assert run(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
-    code, out, err = run(capsys, "info", "a:v1", "--filter", selector)
+    assert kitlab(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
+    code, out, err = kitlab(capsys, "info", "a:v1", "--filter", selector)
     assert (code, out) == (0, expected), err
 
 
@@ -115,17 +109,17 @@ def test_info_filter_prints_one_field_as_kit(capsys, context, selector, expected
     ],
 )
 def test_info_filter_refuses_what_kit_refuses(capsys, context, selector, message):
-    assert run(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
-    code, _, err = run(capsys, "info", "a:v1", "--filter", selector)
+    assert kitlab(capsys, "pack", str(context), "-t", "a:v1")[0] == 0
+    code, _, err = kitlab(capsys, "info", "a:v1", "--filter", selector)
     assert code == 1
     assert message in err
 
 
 def test_list_template_prints_a_line_per_kit(capsys, context):
-    assert run(capsys, "pack", str(context), "-t", "a:v1,v2")[0] == 0
-    code, out, _ = run(capsys, "list", "--format", "{{.Repo}} {{ .Tags }} {{.Size}} {{.Author}}")
+    assert kitlab(capsys, "pack", str(context), "-t", "a:v1,v2")[0] == 0
+    code, out, _ = kitlab(capsys, "list", "--format", "{{.Repo}} {{ .Tags }} {{.Size}} {{.Author}}")
     assert (code, out) == (0, "a [v1 v2] 1.0 MiB Zoë <z@example.org>\n")  # Go prints []string as [a b]
-    code, _, err = run(capsys, "list", "--format", "{{range .}}{{.Repo}}{{end}}")
+    code, _, err = kitlab(capsys, "list", "--format", "{{range .}}{{.Repo}}{{end}}")
     assert code == 1
     assert "{{.Field}} only" in err
 
@@ -134,25 +128,25 @@ def test_remote_list_inspect_and_info_read_without_pulling(
     capsys, kit, context, tmp_path, kitops_home, plain_registry
 ):
     repo = f"{plain_registry.host}/cli/outkit"
-    assert run(capsys, "pack", str(context), "-t", f"{repo}:v1,v2")[0] == 0
-    assert run(capsys, "push", f"{repo}:v1", "--plain-http")[0] == 0
-    assert run(capsys, "push", f"{repo}:v1", f"{repo}:v2", "--plain-http")[0] == 0
-    local_inspect = run(capsys, "inspect", f"{repo}:v1")[1]
-    local_info = run(capsys, "info", f"{repo}:v1")[1]
+    assert kitlab(capsys, "pack", str(context), "-t", f"{repo}:v1,v2")[0] == 0
+    assert kitlab(capsys, "push", f"{repo}:v1", "--plain-http")[0] == 0
+    assert kitlab(capsys, "push", f"{repo}:v1", f"{repo}:v2", "--plain-http")[0] == 0
+    local_inspect = kitlab(capsys, "inspect", f"{repo}:v1")[1]
+    local_info = kitlab(capsys, "info", f"{repo}:v1")[1]
     digest = json.loads(local_inspect)["digest"]
-    assert run(capsys, "remove", f"{repo}:v1", "--force")[0] == 0
+    assert kitlab(capsys, "remove", f"{repo}:v1", "--force")[0] == 0
     blobs = kitops_home / "storage/blobs/sha256"
     before = sorted(p.name for p in blobs.iterdir()) if blobs.exists() else []
 
     # kit's remote rows: REPOSITORY is the repository without the registry, one row per tag.
-    code, out, err = run(capsys, "list", repo, "--plain-http")
+    code, out, err = kitlab(capsys, "list", repo, "--plain-http")
     assert code == 0, err
     assert out == (
         "REPOSITORY   TAG   MAINTAINER            NAME       SIZE      DIGEST\n"
         f"cli/outkit   v1    Zoë <z@example.org>   modèle-é   1.0 MiB   {digest}\n"
         f"cli/outkit   v2    Zoë <z@example.org>   modèle-é   1.0 MiB   {digest}\n"
     )
-    code, out, _ = run(capsys, "list", f"{repo}:v2", "--plain-http", "--format", "json")
+    code, out, _ = kitlab(capsys, "list", f"{repo}:v2", "--plain-http", "--format", "json")
     assert json.loads(out) == [
         {
             "repo": "cli/outkit",
@@ -163,12 +157,14 @@ def test_remote_list_inspect_and_info_read_without_pulling(
             "author": "Zoë <z@example.org>",
         }
     ]
-    assert run(capsys, "inspect", "--remote", f"{repo}:v1", "--plain-http")[1] == local_inspect
-    assert run(capsys, "info", "-r", f"{repo}:v1", "--plain-http")[1] == local_info
-    assert run(capsys, "info", "-r", f"{repo}:v1", "--plain-http", "-f", ".package.name")[1] == ("modèle-é\n")
+    assert kitlab(capsys, "inspect", "--remote", f"{repo}:v1", "--plain-http")[1] == local_inspect
+    assert kitlab(capsys, "info", "-r", f"{repo}:v1", "--plain-http")[1] == local_info
+    assert kitlab(capsys, "info", "-r", f"{repo}:v1", "--plain-http", "-f", ".package.name")[1] == (
+        "modèle-é\n"
+    )
     after = sorted(p.name for p in blobs.iterdir()) if blobs.exists() else []
     assert after == before  # nothing was pulled
 
-    code, _, err = run(capsys, "inspect", "--remote", "a:v1")
+    code, _, err = kitlab(capsys, "inspect", "--remote", "a:v1")
     assert code == 1
     assert "does not contain registry" in err

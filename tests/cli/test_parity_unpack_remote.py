@@ -5,16 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from kitlab.cli import main
+from tests.support.cli import kitlab
 from tests.support.registry import run_registry
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -52,12 +44,12 @@ def test_unpack_pulls_a_remote_kit_and_its_parent(capsys, tmp_path, monkeypatch,
     child_ref = f"{plain_registry.host}/cli/tuned:v1"
     parent, child = _parent_and_child(tmp_path, parent_ref)
     for directory, ref in ((parent, parent_ref), (child, child_ref)):
-        assert run(capsys, "pack", str(directory), "-t", ref)[0] == 0
-        assert run(capsys, "push", ref, "--plain-http")[0] == 0
+        assert kitlab(capsys, "pack", str(directory), "-t", ref)[0] == 0
+        assert kitlab(capsys, "push", ref, "--plain-http")[0] == 0
 
     monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
     out_dir = tmp_path / "out"
-    code, out, err = run(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http")
+    code, out, err = kitlab(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http")
     assert code == 0, err
     assert f"Pulled {child_ref}" in out
     assert (out_dir / "base.bin").read_text() == "base weights"
@@ -66,7 +58,7 @@ def test_unpack_pulls_a_remote_kit_and_its_parent(capsys, tmp_path, monkeypatch,
 
     # Now local: a second unpack pulls nothing; a filter unpacks only what it names.
     filtered = tmp_path / "filtered"
-    code, out, err = run(
+    code, out, err = kitlab(
         capsys, "unpack", child_ref, "-d", str(filtered), "--plain-http", "-f", "datasets:train"
     )
     assert code == 0, err
@@ -83,19 +75,19 @@ def test_unpack_with_a_filter_pulls_then_unpacks_only_the_model(
     parent_ref = f"{plain_registry.host}/cli/base:v2"
     child_ref = f"{plain_registry.host}/cli/tuned:v2"
     parent, child = _parent_and_child(tmp_path, parent_ref)
-    assert run(capsys, "pack", str(parent), "-t", parent_ref)[0] == 0
-    assert run(capsys, "push", parent_ref, "--plain-http")[0] == 0
-    assert run(capsys, "pack", str(child), "-t", child_ref, "--push", "--plain-http")[0] == 0
+    assert kitlab(capsys, "pack", str(parent), "-t", parent_ref)[0] == 0
+    assert kitlab(capsys, "push", parent_ref, "--plain-http")[0] == 0
+    assert kitlab(capsys, "pack", str(child), "-t", child_ref, "--push", "--plain-http")[0] == 0
 
     monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
     out_dir = tmp_path / "out"
-    code, _, err = run(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http", "--filter=model")
+    code, _, err = kitlab(capsys, "unpack", child_ref, "-d", str(out_dir), "--plain-http", "--filter=model")
     assert code == 0, err
     assert sorted(p.name for p in out_dir.iterdir()) == ["base.bin"]
 
 
 def test_unpack_of_a_missing_kit_without_a_registry_is_not_found(capsys, tmp_path):
-    code, _, err = run(capsys, "unpack", "nothing:v1", "-d", str(tmp_path / "out"))
+    code, _, err = kitlab(capsys, "unpack", "nothing:v1", "-d", str(tmp_path / "out"))
     assert code == 1
     assert err.startswith("Error: model nothing:v1 not found")
     assert not (tmp_path / "out").exists()
@@ -105,15 +97,15 @@ def test_unpack_over_tls_honours_tls_verify(capsys, tmp_path, monkeypatch):
     with run_registry("none", tmp_path / "reg", tls=True) as registry:
         ref = f"{registry.host}/team/base:tls"
         parent, _ = _parent_and_child(tmp_path, ref)
-        code, _, err = run(capsys, "pack", str(parent), "-t", ref, "--push", "--tls-verify=false")
+        code, _, err = kitlab(capsys, "pack", str(parent), "-t", ref, "--push", "--tls-verify=false")
         assert code == 0, err
 
         monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "fresh-home"))
         # kit's bare flag means "verify": the throwaway CA is not trusted, so nothing is written.
-        code, _, err = run(capsys, "unpack", ref, "-d", str(tmp_path / "verified"), "--tls-verify")
+        code, _, err = kitlab(capsys, "unpack", ref, "-d", str(tmp_path / "verified"), "--tls-verify")
         assert code == 1
         assert not (tmp_path / "verified").exists()
-        code, _, err = run(capsys, "unpack", ref, "-d", str(tmp_path / "out"), "--tls-verify=false")
+        code, _, err = kitlab(capsys, "unpack", ref, "-d", str(tmp_path / "out"), "--tls-verify=false")
         assert code == 0, err
         assert (tmp_path / "out/base.bin").read_text() == "base weights"
 
@@ -125,11 +117,11 @@ def test_a_parent_kit_filed_under_the_childs_repository_is_found(capsys, tmp_pat
     parent_ref = "registry.invalid/team/base:p1"
     child_ref = "registry.invalid/team/tuned:c1"
     parent, child = _parent_and_child(tmp_path, parent_ref)
-    assert run(capsys, "pack", str(parent), "-t", parent_ref)[0] == 0
-    assert run(capsys, "pack", str(child), "-t", child_ref)[0] == 0
-    assert run(capsys, "tag", parent_ref, "registry.invalid/team/tuned:p1")[0] == 0
-    assert run(capsys, "remove", parent_ref)[0] == 0
+    assert kitlab(capsys, "pack", str(parent), "-t", parent_ref)[0] == 0
+    assert kitlab(capsys, "pack", str(child), "-t", child_ref)[0] == 0
+    assert kitlab(capsys, "tag", parent_ref, "registry.invalid/team/tuned:p1")[0] == 0
+    assert kitlab(capsys, "remove", parent_ref)[0] == 0
 
-    code, _, err = run(capsys, "unpack", child_ref, "-d", str(tmp_path / "out"))
+    code, _, err = kitlab(capsys, "unpack", child_ref, "-d", str(tmp_path / "out"))
     assert code == 0, err
     assert (tmp_path / "out/base.bin").read_text() == "base weights"

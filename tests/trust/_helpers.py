@@ -7,10 +7,6 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from kitlab.cli import main
-
 PASSWORD = "correct horse battery staple"
 
 
@@ -52,6 +48,12 @@ class Cosign:
         """``cosign verify --key`` offline: no transparency log, no TUF, plain HTTP to the test registry."""
         return self.run("verify", "--key", str(pub), *self.offline(), *extra, ref)
 
+    def download_attestation(self, ref: str, predicate_type: str) -> subprocess.CompletedProcess:
+        """``cosign download attestation`` of one predicate type, from the plain-HTTP test registry."""
+        return self.run(
+            "download", "attestation", "--predicate-type", predicate_type, "--allow-http-registry", ref
+        )
+
     def sign(
         self, ref: str, key: Path, *extra: str, experimental: bool = False
     ) -> subprocess.CompletedProcess:
@@ -67,7 +69,22 @@ class Cosign:
         )
 
 
-def kitlab(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+def tiny_project(folder: Path, weights: str = "weights", name: str = "tiny") -> Path:
+    """A workspace of one model file and the Kitfile that packs it; returns the folder."""
+    folder.mkdir(parents=True)
+    (folder / "model.bin").write_text(weights)
+    (folder / "Kitfile").write_text(
+        f"manifestVersion: 1.0.0\npackage:\n  name: {name}\nmodel:\n  name: {name}\n  path: model.bin\n"
+    )
+    return folder
+
+
+def child_project(folder: Path, parent: str) -> Path:
+    """A workspace whose Kitfile takes its model from the ``parent`` kit, with a README of its own."""
+    folder.mkdir(parents=True)
+    (folder / "README.md").write_text("fine-tuned elsewhere\n")
+    (folder / "Kitfile").write_text(
+        f"manifestVersion: 1.0.0\npackage:\n  name: child\nmodel:\n  name: child\n  path: {parent}\n"
+        "docs:\n  - path: README.md\n"
+    )
+    return folder

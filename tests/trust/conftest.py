@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import kitlab
 from tests.support.registry import RunningRegistry
-from tests.trust._helpers import Cosign, kitlab
+from tests.trust._helpers import Cosign, tiny_project
 
 
 @pytest.fixture
@@ -49,12 +50,7 @@ def push_kit(
     """Pack a tiny kit straight to the registry (nothing in the local store); returns the reference."""
 
     def push(repository: str, content: str = "weights", host: str | None = None) -> str:
-        project = tmp_path / f"project-{repository.replace('/', '-')}-{len(content)}"
-        project.mkdir()
-        (project / "model.bin").write_text(content)
-        (project / "Kitfile").write_text(
-            "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-        )
+        project = tiny_project(tmp_path / f"project-{repository.replace('/', '-')}-{len(content)}", content)
         ref = f"{host or plain_registry.host}/{repository}:v1"
         code, _, err = kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")
         assert code == 0, err

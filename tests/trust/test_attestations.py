@@ -16,8 +16,9 @@ import pytest
 
 from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
+from tests.support.cli import kitlab
 from tests.support.registry import RunningRegistry
-from tests.trust._helpers import PASSWORD, Cosign, kitlab
+from tests.trust._helpers import PASSWORD, Cosign
 
 
 @pytest.fixture
@@ -160,14 +161,7 @@ def test_sbom_and_provenance_attestations_pass_cosign_verify_attestation(
     assert provenance["runDetails"]["metadata"]["startedOn"].endswith("Z")
 
     # cosign downloads the SBOM by its predicate type.
-    done = cosign.run(
-        "download",
-        "attestation",
-        "--predicate-type",
-        "https://cyclonedx.org/bom",
-        "--allow-http-registry",
-        ref,
-    )
+    done = cosign.download_attestation(ref, "https://cyclonedx.org/bom")
     assert done.returncode == 0, done.stderr
     assert envelope_predicate(done.stdout)["predicate"]["serialNumber"] == bom["serialNumber"]
 
@@ -285,14 +279,7 @@ def test_attestations_as_referrers_pass_cosign_verify_attestation_and_kitlab_rea
         assert statement["subject"][0]["digest"] == {"sha256": digest.split(":")[1]}
 
     # `cosign download attestation` gives the bundle; the SBOM is inside its DSSE envelope.
-    done = cosign.run(
-        "download",
-        "attestation",
-        "--predicate-type",
-        "https://cyclonedx.org/bom",
-        "--allow-http-registry",
-        ref,
-    )
+    done = cosign.download_attestation(ref, "https://cyclonedx.org/bom")
     assert done.returncode == 0, done.stderr
     assert len(done.stdout.strip().splitlines()) == 1  # the replaced SBOM is gone
     assert "dsseEnvelope" in json.loads(done.stdout.splitlines()[0])  # a bundle, not an envelope

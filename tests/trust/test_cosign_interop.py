@@ -14,7 +14,8 @@ import pytest
 from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.trust import BadKey, load_private_key
-from tests.trust._helpers import PASSWORD, Cosign, kitlab
+from tests.support.cli import kitlab
+from tests.trust._helpers import PASSWORD, Cosign, child_project
 
 
 @pytest.fixture
@@ -243,13 +244,7 @@ def test_pull_verify_checks_every_parent_kit_before_downloading(
     """A child kit takes its model from the parent its Kitfile names by tag, which the child's signature
     does not cover: the parent must be signed by the trusted key too."""
     parent = push_kit("trust/parent")
-    child_dir = tmp_path / "child"
-    child_dir.mkdir()
-    (child_dir / "README.md").write_text("fine-tuned elsewhere\n")
-    (child_dir / "Kitfile").write_text(
-        f"manifestVersion: 1.0.0\npackage:\n  name: child\nmodel:\n  name: child\n  path: {parent}\n"
-        "docs:\n  - path: README.md\n"
-    )
+    child_dir = child_project(tmp_path / "child", parent)
     child = f"{plain_registry.host}/trust/child:v1"
     # Packing a child needs its parent in the store: pack in a scratch home, pull into a fresh one.
     monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "packing-home"))

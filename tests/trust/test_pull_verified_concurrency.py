@@ -14,8 +14,9 @@ from kitlab.modelkit.store import LocalStore
 from kitlab.progress import ProgressEvent
 from kitlab.trust import load_public_key
 from kitlab.trust.pull import pull_verified
+from tests.support.cli import kitlab
 from tests.support.registry import RunningRegistry
-from tests.trust._helpers import PASSWORD, kitlab
+from tests.trust._helpers import PASSWORD
 
 LAYERS = 4
 

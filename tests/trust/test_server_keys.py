@@ -17,9 +17,10 @@ from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.trust import generate_key_pair, load_private_key, sign
 from kitlab.trust.summary import key_fingerprint
+from tests.support.cli import kitlab
+from tests.support.jobs import call, run_job, wait_job
 from tests.support.registry import RunningRegistry
-from tests.test_server_jobs import call
-from tests.trust._helpers import PASSWORD, Cosign, kitlab
+from tests.trust._helpers import PASSWORD, Cosign, tiny_project
 
 
 async def refused(jp_fetch, *parts: str, method: str = "POST", body: dict | None = None) -> dict:
@@ -94,12 +95,7 @@ async def test_a_kits_verdict_names_the_key_and_carries_its_sbom_and_provenance(
     capsys,
     monkeypatch,
 ):
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
+    project = tiny_project(jp_root_dir / "project")
     ref = f"{plain_registry.host}/trust/verdict:v1"
     assert kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")[0] == 0
     with Remote(plain_http=True).client(parse_reference(ref)) as client:
@@ -158,15 +154,8 @@ async def test_a_push_signs_with_the_users_key_and_its_password_is_never_kept(
     tmp_path: Path,
     monkeypatch,
 ):
-    from tests.test_server_jobs import wait_job
-
     monkeypatch.delenv("COSIGN_PASSWORD", raising=False)  # the server's own key is not used
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
+    tiny_project(jp_root_dir / "project")
     _, mine = await call(jp_fetch, "keys", method="POST", body={"name": "mine", "password": PASSWORD})
     ref = f"{plain_registry.host}/trust/user-key:v1"
     params = {"path": "project", "reference": ref, "plainHttp": True, "sign": True, "signingKey": "mine"}
@@ -196,7 +185,6 @@ async def test_a_push_signs_with_the_users_key_and_its_password_is_never_kept(
     assert "both are needed" in error["message"]
     token_only = {k: v for k, v in done["params"].items() if k != "signingKey"}
     token_only["reference"] = f"{plain_registry.host}/trust/user-key-replayed:v1"
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": token_only})
-    failed = await wait_job(jp_fetch, job["id"])
+    failed = await run_job(jp_fetch, "pack-push", token_only)
     assert failed["state"] == "failed"
     assert "start the push again with its password" in failed["error"]["message"]

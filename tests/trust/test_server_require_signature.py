@@ -16,9 +16,10 @@ from kitlab.modelkit.reference import parse_reference
 from kitlab.modelkit.registry import Remote
 from kitlab.server.settings import Kitlab
 from kitlab.trust import generate_key_pair, load_private_key, sign
+from tests.support.cli import kitlab
+from tests.support.jobs import call, run_job, wait_job
 from tests.support.registry import RunningRegistry
-from tests.test_server_jobs import call, wait_job
-from tests.trust._helpers import Cosign, kitlab
+from tests.trust._helpers import Cosign, child_project, tiny_project
 
 KEY_PASSWORD = b"admin key"
 
@@ -49,12 +50,7 @@ def test_trusted_keys_are_read_when_the_server_starts(tmp_path: Path):
 async def test_pull_and_unpack_jobs_take_only_kits_signed_by_a_trusted_key(
     jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, tmp_path, capsys
 ):
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
+    project = tiny_project(jp_root_dir / "project")
     unsigned = f"{plain_registry.host}/trust/server-unsigned:v1"
     signed = f"{plain_registry.host}/trust/server-signed:v1"
     other = f"{plain_registry.host}/trust/server-other-key:v1"
@@ -68,8 +64,7 @@ async def test_pull_and_unpack_jobs_take_only_kits_signed_by_a_trusted_key(
     for ref, message in ((unsigned, "is not signed"), (other, "none verifies with the given public key")):
         for kind, extra in (("pull", {}), ("unpack", {"path": "out"})):
             params = {"reference": ref, "plainHttp": True, **extra}
-            _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": kind, "params": params})
-            done = await wait_job(jp_fetch, job["id"])
+            done = await run_job(jp_fetch, kind, params)
             assert done["state"] == "failed"
             assert message in json.dumps(done["error"])
     _, kits = await call(jp_fetch, "kits")
@@ -77,21 +72,18 @@ async def test_pull_and_unpack_jobs_take_only_kits_signed_by_a_trusted_key(
     assert not (jp_root_dir / "out").exists()
 
     params = {"reference": signed, "plainHttp": True}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pull", params)
     assert done["state"] == "succeeded", done["error"]
     # Already in the store: the unpack checks the stored digest's signature on the registry again.
     params = {"reference": signed, "plainHttp": True, "path": "signed"}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "succeeded", done["error"]
     assert (jp_root_dir / "signed" / "model.bin").read_text() == "weights"
 
     # A kit packed here has no signature at all: refused.
     assert kitlab(capsys, "pack", str(project), "-t", "local/tiny:v1")[0] == 0
     params = {"reference": "local/tiny:v1", "path": "local"}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "failed"
     assert "was packed locally and carries no signature" in json.dumps(done["error"])
     assert not (jp_root_dir / "local").exists()
@@ -100,19 +92,13 @@ async def test_pull_and_unpack_jobs_take_only_kits_signed_by_a_trusted_key(
 async def test_push_jobs_sign_with_the_servers_key_when_asked(
     jp_fetch, jp_root_dir: Path, trusted: Path, plain_registry: RunningRegistry, cosign: Cosign, monkeypatch
 ):
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
+    tiny_project(jp_root_dir / "project")
     ref = f"{plain_registry.host}/trust/server-signs:v1"
     params = {"path": "project", "reference": ref, "plainHttp": True, "sign": True}
 
     # Without the key's password in the server's environment: refused before anything is pushed.
     monkeypatch.delenv("COSIGN_PASSWORD", raising=False)
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pack-push", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pack-push", params)
     assert done["state"] == "failed"
     assert "COSIGN_PASSWORD" in done["error"]["message"]
     with Remote(plain_http=True).client(parse_reference(ref)) as client, pytest.raises(NotFound):
@@ -148,13 +134,8 @@ async def test_a_verified_unpack_notebook_names_the_signer_and_the_provenance(
     from kitlab.trust.attest import PREDICATE_SLSA_PROVENANCE_V1, attest
     from kitlab.trust.provenance import provenance
 
-    project = jp_root_dir / "project"
-    project.mkdir()
-    (project / "model.bin").write_text("weights")
+    project = tiny_project(jp_root_dir / "project")
     (project / "train.py").write_text("print('train')\n")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: tiny\nmodel:\n  name: tiny\n  path: model.bin\n"
-    )
     ref = f"{plain_registry.host}/trust/server-notebook:v1"
     assert kitlab(capsys, "pack", str(project), "-t", ref, "--push", "--plain-http")[0] == 0
     remote = Remote(plain_http=True)
@@ -163,8 +144,7 @@ async def test_a_verified_unpack_notebook_names_the_signer_and_the_provenance(
     attest(ref, key, PREDICATE_SLSA_PROVENANCE_V1, provenance(project, ref), remote=remote)
 
     params = {"reference": ref, "plainHttp": True, "path": "pulled", "notebook": True}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "succeeded", done["error"]
     notebook = json.loads((jp_root_dir / done["result"]["notebook"]).read_text())
     first = "".join(notebook["cells"][0]["source"])
@@ -182,8 +162,7 @@ async def test_jobs_report_the_verified_signer_in_their_result(jp_fetch, trusted
     sign(ref, load_private_key(trusted / "cosign.key", KEY_PASSWORD), remote=Remote(plain_http=True))
 
     params = {"reference": ref, "plainHttp": True, "verify": True, "path": "out"}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "succeeded", done["error"]
     signature = done["result"]["signature"]
     assert signature["verified"] is True
@@ -199,21 +178,10 @@ async def test_an_unpack_from_the_store_checks_each_parent_kit_too(
     unpack checks the parent's stored digest against its registry as well, not only the child's."""
     remote = Remote(plain_http=True)
     key = load_private_key(trusted / "cosign.key", KEY_PASSWORD)
-    project = jp_root_dir / "parent-project"
-    project.mkdir()
-    (project / "model.bin").write_text("parent weights")
-    (project / "Kitfile").write_text(
-        "manifestVersion: 1.0.0\npackage:\n  name: base\nmodel:\n  name: base\n  path: model.bin\n"
-    )
+    project = tiny_project(jp_root_dir / "parent-project", "parent weights", name="base")
     parent = f"{plain_registry.host}/trust/server-parent:v1"
     assert kitlab(capsys, "pack", str(project), "-t", parent, "--push", "--plain-http")[0] == 0
-    child_dir = jp_root_dir / "child-project"
-    child_dir.mkdir()
-    (child_dir / "README.md").write_text("fine-tuned elsewhere\n")
-    (child_dir / "Kitfile").write_text(
-        f"manifestVersion: 1.0.0\npackage:\n  name: child\nmodel:\n  name: child\n  path: {parent}\n"
-        "docs:\n  - path: README.md\n"
-    )
+    child_dir = child_project(jp_root_dir / "child-project", parent)
     child = f"{plain_registry.host}/trust/server-child:v1"
     # Packing a child needs its parent in the store; pulled without a check, as `kit pull` would.
     assert kitlab(capsys, "pull", parent, "--plain-http")[0] == 0
@@ -224,8 +192,7 @@ async def test_an_unpack_from_the_store_checks_each_parent_kit_too(
     assert {k["repository"].rsplit("/", 1)[1] for k in kits["kits"]} >= {"server-parent", "server-child"}
 
     params = {"reference": child, "plainHttp": True, "path": "chain"}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "failed"
     message = done["error"]["message"]
     assert f"parent kit of {parse_reference(child).display()}" in message
@@ -235,13 +202,11 @@ async def test_an_unpack_from_the_store_checks_each_parent_kit_too(
     # A parent signed by a stranger is no better.
     stranger = generate_key_pair(jp_root_dir.parent / "stranger", b"x")
     sign(parent, load_private_key(stranger.private_path, b"x"), remote=remote)
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "failed"
     assert "none verifies" in done["error"]["message"]
 
     sign(parent, key, remote=remote)
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "unpack", "params": params})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "unpack", params)
     assert done["state"] == "succeeded", done["error"]
     assert (jp_root_dir / "chain" / "model.bin").read_text() == "parent weights"

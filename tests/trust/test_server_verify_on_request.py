@@ -8,7 +8,7 @@ import json
 import pytest
 
 from kitlab.trust import generate_key_pair
-from tests.test_server_jobs import call, wait_job
+from tests.support.jobs import call, run_job
 
 
 @pytest.fixture
@@ -21,15 +21,13 @@ async def test_an_unsigned_kit_pulls_unless_the_job_asks_to_verify(jp_fetch, pus
     ref = push_kit("trust/verify-on-request")
 
     asked = {"reference": ref, "plainHttp": True, "verify": True}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": asked})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pull", asked)
     assert done["state"] == "failed"
     assert "is not signed" in json.dumps(done["error"])
     _, kits = await call(jp_fetch, "kits")
     assert kits["kits"] == []
 
     plain = {"reference": ref, "plainHttp": True}
-    _, job = await call(jp_fetch, "jobs", method="POST", body={"kind": "pull", "params": plain})
-    done = await wait_job(jp_fetch, job["id"])
+    done = await run_job(jp_fetch, "pull", plain)
     assert done["state"] == "succeeded", done["error"]
     assert done["result"]["signature"] is None  # not checked, so nothing is claimed
