@@ -6,11 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.home import isolate_home
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
-    monkeypatch.setenv("JUPYTER_DATA_DIR", str(home / "jupyter-data"))
-    return home
+    return isolate_home(tmp_path_factory, monkeypatch)
