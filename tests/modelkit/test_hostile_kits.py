@@ -34,8 +34,8 @@ from tests.support.hostile import (
     make_tar,
     nested,
     put_kit,
-    sha,
 )
+from tests.support.wire import sha256_of
 
 
 def _listing(root: Path) -> dict[str, bytes | None]:
@@ -384,7 +384,7 @@ def test_a_tampered_raw_layer_leaves_nothing(tmp_path: Path, store: LocalStore) 
     bundle = b"PK\x03\x04bundle"
     entries = {"mcpServers": [{"name": "srv", **entry("bundles/srv.mcpb", bundle)}]}
     put_kit(store, "raw", entries, [("application/vnd.kitops.modelkit.mcpb.v1.raw", bundle)])
-    blob = store.blob_path(sha(bundle))
+    blob = store.blob_path(sha256_of(bundle))
     blob.chmod(0o600)
     blob.write_bytes(b"PK\x03\x04BUNDLE")  # same size, other bytes
     dest = tmp_path / "out"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import os
 import signal
@@ -25,6 +24,7 @@ from kitlab.modelkit.statcache import RACY_WINDOW_NS
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import parse_filter, unpack
 from kitlab.progress import CancelToken, ProgressEvent
+from tests.support.wire import sha256_of
 from tests.support.workspace import write_context
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -55,10 +55,6 @@ FILES = {
     "README.md": b"# demo\n",
 }
 PACKED = sorted(set(FILES) - {"models/other.bin"})
-
-
-def _sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def make_context(root: Path, kitfile: str = KITFILE, files: dict[str, bytes] = FILES) -> Path:
@@ -196,13 +192,13 @@ def test_compression_media_types_and_diff_id(tmp_path: Path, store: LocalStore, 
         assert c_layer.diff_id == p_layer.digest  # diffId = sha256 of the uncompressed tar
         assert c_layer.digest != p_layer.digest
         blob = store.blob_path(c_layer.digest).read_bytes()
-        assert _sha(blob) == c_layer.digest
+        assert sha256_of(blob) == c_layer.digest
         raw = (
             gzip.decompress(blob)
             if compression == "gzip"
             else zstandard.ZstdDecompressor().decompressobj().decompress(blob)
         )
-        assert _sha(raw) == c_layer.diff_id
+        assert sha256_of(raw) == c_layer.diff_id
     if compression == "gzip":
         first = store.blob_path(comp.layers[0].digest).read_bytes()
         assert first[:10] == bytes.fromhex("1f8b0800000000000" + "0ff")  # mtime 0, no name, OS 255
@@ -529,7 +525,7 @@ def test_unpack_refuses_hostile_layer_in_store(tmp_path: Path, store: LocalStore
     layer = buf.getvalue()
     config = {
         "package": {"name": "evil"},
-        "code": [{"path": ".", "digest": _sha(layer), "diffId": _sha(layer)}],
+        "code": [{"path": ".", "digest": sha256_of(layer), "diffId": sha256_of(layer)}],
     }
     _put_kit(store, "localhost/evil", config, [("application/vnd.kitops.modelkit.code.v1.tar", layer)], "v1")
     with pytest.raises(KitlabError, match="leaves the target"):

@@ -19,14 +19,11 @@ import pytest
 from kitlab.errors import InvalidInput, NotFound
 from kitlab.modelkit.manifest import Descriptor, build_manifest, parse_manifest
 from kitlab.modelkit.store import BlobCorrupt, LocalStore, decode_repo, encode_repo
+from tests.support.wire import sha256_of
 
 CONFIG_MT = "application/vnd.kitops.modelkit.config.v1+json"
 MANIFEST_MT = "application/vnd.oci.image.manifest.v1+json"
 LAYER_MT = "application/vnd.kitops.modelkit.model.v1.tar"
-
-
-def _sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def _kit(store: LocalStore, name: str, layer_data: bytes = b"layer-bytes") -> bytes:
@@ -90,7 +87,11 @@ def test_parse_modelpack_and_foreign_manifests() -> None:
         "schemaVersion": 2,
         "mediaType": MANIFEST_MT,
         "artifactType": "application/vnd.cncf.model.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.cncf.model.config.v1+json", "digest": _sha(b"c"), "size": 1},
+        "config": {
+            "mediaType": "application/vnd.cncf.model.config.v1+json",
+            "digest": sha256_of(b"c"),
+            "size": 1,
+        },
         "layers": [],
     }
     assert parse_manifest(json.dumps(mp).encode()).format == "modelpack"
@@ -110,7 +111,7 @@ def test_store_layout_bytes(tmp_path: Path) -> None:
     s = tmp_path / "storage"
     assert (s / "oci-layout").read_bytes() == b'{"imageLayoutVersion":"1.0.0"}'
     dj = f'{{"mediaType":"{MANIFEST_MT}","digest":"{desc.digest}","size":{len(manifest)}}}'
-    assert desc.digest == _sha(manifest)
+    assert desc.digest == sha256_of(manifest)
     assert (s / "index.json").read_text() == (
         '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[' + dj + "]}"
     )
@@ -182,11 +183,11 @@ def test_tag_and_remove_with_gc(tmp_path: Path) -> None:
     assert store.has_blob(a.digest)
     store.remove("c:copy")
     assert not store.has_blob(a.digest)  # manifest collected
-    assert store.has_blob(_sha(shared))  # still used by b
+    assert store.has_blob(sha256_of(shared))  # still used by b
     root = json.loads((tmp_path / "storage/index.json").read_text())
     assert [m["digest"] for m in root["manifests"]] == [b.digest]
     store.remove(f"b@{b.digest}")
-    assert not store.has_blob(_sha(shared))
+    assert not store.has_blob(sha256_of(shared))
     assert store.list_kits() == []
     with pytest.raises(NotFound):
         store.remove("b:v1")
@@ -214,11 +215,11 @@ def test_blob_writer_abort_and_verify(tmp_path: Path) -> None:
         write_then_fail()
     assert os.listdir(store.tmp_dir) == []
     with pytest.raises(BlobCorrupt):
-        store.put_blob_stream([b"abc"], expected_digest=_sha(b"abd"))
-    assert not store.has_blob(_sha(b"abc"))
+        store.put_blob_stream([b"abc"], expected_digest=sha256_of(b"abd"))
+    assert not store.has_blob(sha256_of(b"abc"))
     assert os.listdir(store.tmp_dir) == []
-    d = store.put_blob_stream([b"a", b"bc"], expected_digest=_sha(b"abc"), expected_size=3)
-    assert d.digest == _sha(b"abc")
+    d = store.put_blob_stream([b"a", b"bc"], expected_digest=sha256_of(b"abc"), expected_size=3)
+    assert d.digest == sha256_of(b"abc")
     assert store.blob_path(d.digest).read_bytes() == b"abc"
     assert store.blob_path(d.digest).stat().st_mode & 0o777 == 0o600
 

@@ -4,13 +4,13 @@ valid."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import tarfile
 
 from kitlab.modelkit.manifest import Descriptor, build_manifest
 from kitlab.modelkit.store import LocalStore, encode_repo
+from tests.support.wire import sha256_of
 
 SECRET = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW"
 KEY = f"-----BEGIN OPENSSH PRIVATE KEY-----\n{SECRET}\n-----END OPENSSH PRIVATE KEY-----\n"
@@ -19,10 +19,6 @@ MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 MODEL_TAR = "application/vnd.kitops.modelkit.model.v1.tar"
 CODE_TAR = "application/vnd.kitops.modelkit.code.v1.tar"
 DOCS_TAR = "application/vnd.kitops.modelkit.docs.v1.tar"
-
-
-def sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def make_tar(entries: list[tuple[str, bytes | None]]) -> bytes:
@@ -42,7 +38,7 @@ def make_tar(entries: list[tuple[str, bytes | None]]) -> bytes:
 
 def entry(path: str, layer: bytes) -> dict:
     """A Kitfile entry recording its layer's digest, as kit ≥ 1.0 writes it into the config."""
-    return {"path": path, "digest": sha(layer), "diffId": sha(layer)}
+    return {"path": path, "digest": sha256_of(layer), "diffId": sha256_of(layer)}
 
 
 def put_kit(

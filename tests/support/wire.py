@@ -1,8 +1,9 @@
-"""Byte encodings the hand-written model files of the tests share: protobuf's wire format (ONNX
-ModelProto, TensorFlow's LevelDB tables) and GGUF's length-prefixed strings."""
+"""Byte encodings the hand-written files of the tests share: protobuf's wire format (ONNX ModelProto,
+TensorFlow's LevelDB tables), GGUF's length-prefixed strings and OCI content digests."""
 
 from __future__ import annotations
 
+import hashlib
 import struct
 
 
@@ -28,3 +29,8 @@ def gguf_string(text: str) -> bytes:
     """A GGUF string: its UTF-8 length as a little-endian uint64, then the bytes."""
     data = text.encode()
     return struct.pack("<Q", len(data)) + data
+
+
+def sha256_of(data: bytes) -> str:
+    """The OCI digest of ``data``: ``sha256:`` and the hex SHA-256."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()

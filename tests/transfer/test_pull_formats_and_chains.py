@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import tarfile
@@ -21,6 +20,7 @@ from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.unpack import unpack
 from tests.registry._helpers import make_client
 from tests.support.registry import RunningRegistry
+from tests.support.wire import sha256_of
 from tests.support.workspace import tree
 from tests.transfer._helpers import remote_kw, temp_files
 
@@ -30,13 +30,9 @@ MODELPACK_ARTIFACT = "application/vnd.cncf.model.manifest.v1+json"
 KIT_CONFIG = "application/vnd.kitops.modelkit.config.v1+json"
 
 
-def _sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
 def _put_blob(client: RegistryClient, data: bytes) -> dict:
-    client.upload_blob(_sha(data), len(data), lambda offset: io.BytesIO(data[offset:]))
-    return {"digest": _sha(data), "size": len(data)}
+    client.upload_blob(sha256_of(data), len(data), lambda offset: io.BytesIO(data[offset:]))
+    return {"digest": sha256_of(data), "size": len(data)}
 
 
 def _tar(files: dict[str, bytes]) -> bytes:
