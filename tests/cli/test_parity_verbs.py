@@ -14,14 +14,11 @@ import pytest
 
 from kitlab.cli import main
 from tests.support.cli import kitlab
+from tests.support.workspace import write_context
 
 
 def _tree(root: Path, kitfile: str, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
-    (root / "Kitfile").write_text(kitfile)
-    return root
+    return write_context(root, {rel: text.encode() for rel, text in files.items()}, kitfile)
 
 
 def _listed(capsys: pytest.CaptureFixture[str]) -> list[dict]:

@@ -19,6 +19,7 @@ from kitlab.modelkit.push import push
 from kitlab.modelkit.store import LocalStore
 from tests.support.kit import KitCLI
 from tests.support.registry import RunningRegistry
+from tests.support.workspace import write_context
 from tests.transfer._helpers import remote_kw
 
 KITFILE_V1 = """\
@@ -54,21 +55,13 @@ docs:
 """
 
 
-def _write(ctx: Path, files: dict[str, bytes], kitfile: str) -> Path:
-    for name, data in files.items():
-        (ctx / name).parent.mkdir(parents=True, exist_ok=True)
-        (ctx / name).write_bytes(data)
-    (ctx / "Kitfile").write_text(kitfile)
-    return ctx
-
-
 def _two_versions(tmp_path: Path, store: LocalStore) -> None:
-    v1 = _write(
+    v1 = write_context(
         tmp_path / "v1",
         {"models/w.bin": b"weights-1" * 100, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"},
         KITFILE_V1,
     )
-    v2 = _write(
+    v2 = write_context(
         tmp_path / "v2",
         {"models/w.bin": b"weights-2" * 100, "src/a.py": b"print(1)\n", "README.md": b"# demo\n"},
         KITFILE_V2,
@@ -132,7 +125,7 @@ def test_local_kits_layers_and_kitfile_fields(tmp_path: Path) -> None:
 def test_kit_packed_by_kit_and_modelpack_of_the_same_tree(tmp_path: Path, kit: KitCLI) -> None:
     """kit v1.7 writes no file-path annotations: the Kitfile's digests name the layers. A ModelPack of
     the same tree has the same layer bytes, so every layer is unchanged; only format and config differ."""
-    ctx = _write(
+    ctx = write_context(
         tmp_path / "ctx",
         {"models/w.bin": b"w" * 1000, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"},
         KITFILE_V1,
@@ -191,7 +184,7 @@ def test_workspace_against_its_last_pack(
     monkeypatch.setattr(statcache, "now_ns", lambda: time.time_ns() + 2 * statcache.RACY_WINDOW_NS)
     home = tmp_path / "home"
     store = LocalStore(home)
-    ctx = _write(
+    ctx = write_context(
         tmp_path / "ws",
         {"models/w.bin": b"weights-1" * 100, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"},
         KITFILE_V1,
