@@ -268,9 +268,8 @@ def main() -> None:
                 if peer and tool != peers[case.split()[0]]
                 else "-"
             )
-            nbytes = kits[
-                BIG if "1 layer" in case or "1 file" in case else SMALL if "files" in case else SIX
-            ].bytes
+            kit = kits[BIG if "1 layer" in case or "1 file" in case else SMALL if "files" in case else SIX]
+            nbytes = kit.layer_size if tool == "curl (largest blob)" else kit.bytes
             rows.append(
                 [
                     case,
