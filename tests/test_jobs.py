@@ -1,5 +1,6 @@
 """The job manager with real worker threads and real state files."""
 
+import contextlib
 import json
 import logging
 import os
@@ -50,11 +51,20 @@ def events():
     return []
 
 
+@contextlib.contextmanager
+def job_manager(directory, runners, **options):
+    """A JobManager over ``directory``, shut down (its worker threads joined) on exit."""
+    manager = JobManager(directory, runners, **options)
+    try:
+        yield manager
+    finally:
+        manager.shutdown()
+
+
 @pytest.fixture
 def manager(tmp_path, events):
-    m = JobManager(tmp_path / "jobs", RUNNERS, max_concurrent=1, on_change=events.append)
-    yield m
-    m.shutdown()
+    with job_manager(tmp_path / "jobs", RUNNERS, max_concurrent=1, on_change=events.append) as m:
+        yield m
 
 
 def test_job_runs_off_thread_reports_progress_and_succeeds(manager, events):
@@ -175,23 +185,19 @@ def test_job_threads_run_nicer_than_the_server_and_so_do_their_helpers(tmp_path)
         return {"job": own, **seen}
 
     server = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    m = JobManager(tmp_path / "jobs", {"prio": priorities}, niceness=7)
-    try:
+    with job_manager(tmp_path / "jobs", {"prio": priorities}, niceness=7) as m:
         job = m.create("prio", {})
         wait_for(lambda: m.get(job.id).state == "succeeded")
         assert m.get(job.id).result == {"job": min(19, server + 7), "helper": min(19, server + 7)}
         # The server's own thread (the event loop's, in Jupyter) keeps its priority.
         assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == server
-    finally:
-        m.shutdown()
 
 
 # ------------------------------------------------------------------------------------ bounded history
 
 
 def test_history_keeps_the_newest_ended_jobs_and_their_records_only(tmp_path):
-    m = JobManager(tmp_path / "jobs", RUNNERS, max_history=2)
-    try:
+    with job_manager(tmp_path / "jobs", RUNNERS, max_history=2) as m:
         ids = []
         for _ in range(4):
             job = m.create("chunked", {"chunks": 1})
@@ -202,8 +208,6 @@ def test_history_keeps_the_newest_ended_jobs_and_their_records_only(tmp_path):
         page, total = m.page(1, 5)
         assert [j.id for j in page] == [ids[2]]
         assert total == 2
-    finally:
-        m.shutdown()
 
 
 def test_jobs_ended_longer_ago_than_max_age_are_forgotten_at_start(tmp_path):
@@ -216,12 +220,9 @@ def test_jobs_ended_longer_ago_than_max_age_are_forgotten_at_start(tmp_path):
     data = json.loads(record.read_text())
     data["createdAt"] = data["finishedAt"] = time.time() - 3 * 86400  # the record's own clock, not mtimes
     record.write_text(json.dumps(data))
-    restarted = JobManager(directory, RUNNERS, max_age=2 * 86400)
-    try:
+    with job_manager(directory, RUNNERS, max_age=2 * 86400) as restarted:
         assert [j.id for j in restarted.list()] == [recent.id]
         assert not record.exists()
-    finally:
-        restarted.shutdown()
 
 
 def test_an_oversized_record_from_before_the_limits_is_dropped(tmp_path):
@@ -235,12 +236,9 @@ def test_an_oversized_record_from_before_the_limits_is_dropped(tmp_path):
         "createdAt": 1.0,
     }
     (directory / "huge.json").write_text(json.dumps(huge))
-    m = JobManager(directory, RUNNERS)
-    try:
+    with job_manager(directory, RUNNERS) as m:
         assert m.list() == []
         assert not (directory / "huge.json").exists()
-    finally:
-        m.shutdown()
 
 
 def test_remove_forgets_an_ended_job_and_refuses_a_running_one(manager, tmp_path):
@@ -261,15 +259,12 @@ def test_a_validator_refuses_a_job_before_it_has_a_record(tmp_path, events):
         if params.get("chunks", 0) > 10:
             raise InvalidInput("params.chunks: at most 10")
 
-    m = JobManager(tmp_path / "jobs", RUNNERS, on_change=events.append, validate=validate)
-    try:
+    with job_manager(tmp_path / "jobs", RUNNERS, on_change=events.append, validate=validate) as m:
         with pytest.raises(InvalidInput, match="at most 10"):
             m.create("chunked", {"chunks": 11})
         assert m.list() == []
         assert events == []
         assert list((tmp_path / "jobs").iterdir()) == []
-    finally:
-        m.shutdown()
 
 
 def test_log_lines_are_bounded(manager):
@@ -278,15 +273,12 @@ def test_log_lines_are_bounded(manager):
             reporter.log("y" * 5000)
         return {}
 
-    m = JobManager(manager._dir, {"chatty": chatty})
-    try:
+    with job_manager(manager._dir, {"chatty": chatty}) as m:
         job = m.create("chatty", {})
         wait_for(lambda: m.get(job.id).state == "succeeded")
         log = m.get(job.id).log
         assert len(log) == 200
         assert all(len(line) == 1001 for line in log)
-    finally:
-        m.shutdown()
 
 
 def test_failures_are_logged_a_bug_with_its_traceback_a_refusal_in_one_line(manager, caplog):
@@ -310,8 +302,7 @@ def test_a_huge_result_is_cut_and_says_so(manager):
     def noisy(params, reporter):
         return {"reference": "m:v1", "warnings": [f"warning {i}: " + "w" * 200 for i in range(10_000)]}
 
-    m = JobManager(manager._dir, {"noisy": noisy})
-    try:
+    with job_manager(manager._dir, {"noisy": noisy}) as m:
         job = m.create("noisy", {})
         wait_for(lambda: m.get(job.id).state == "succeeded")
         result = m.get(job.id).result
@@ -319,8 +310,6 @@ def test_a_huge_result_is_cut_and_says_so(manager):
         assert result["truncated"] is True
         assert result["warnings"][-1].startswith("warning 99: ")
         assert len(json.dumps(m.get(job.id).to_dict())) < 64 << 10
-    finally:
-        m.shutdown()
 
 
 def test_progress_of_thousands_of_items_keeps_one_entry_each(manager):
@@ -330,15 +319,12 @@ def test_progress_of_thousands_of_items_keeps_one_entry_each(manager):
                 reporter.progress(ProgressEvent("upload", f"layer-{i}", i, 3_000, rounds, 2))
         return {}
 
-    m = JobManager(manager._dir, {"many": many})
-    try:
+    with job_manager(manager._dir, {"many": many}) as m:
         job = m.create("many", {})
         wait_for(lambda: m.get(job.id).state == "succeeded", timeout=20)
         items = m.get(job.id).items
         assert len(items) == 3_000
         assert {i.done for i in items} == {2}
-    finally:
-        m.shutdown()
 
 
 def test_the_queue_is_bounded(tmp_path):
