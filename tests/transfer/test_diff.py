@@ -53,12 +53,13 @@ docs:
   - path: README.md
     description: what it is
 """
+FILES_V1 = {"models/w.bin": b"weights-1" * 100, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"}
 
 
 def _two_versions(tmp_path: Path, store: LocalStore) -> None:
     v1 = write_context(
         tmp_path / "v1",
-        {"models/w.bin": b"weights-1" * 100, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"},
+        FILES_V1,
         KITFILE_V1,
     )
     v2 = write_context(
@@ -186,7 +187,7 @@ def test_workspace_against_its_last_pack(
     store = LocalStore(home)
     ctx = write_context(
         tmp_path / "ws",
-        {"models/w.bin": b"weights-1" * 100, "src/a.py": b"print(1)\n", "data/t.csv": b"x\n1\n"},
+        FILES_V1,
         KITFILE_V1,
     )
     pack(ctx, tags=["demo/w:v1"], store=store)
