@@ -14,6 +14,9 @@ from tests.modelkit.test_pack_secrets import KITFILE, SECRET_TEXTS, leaky_folder
 from tests.support.jobs import call, run_job
 from tests.support.registry import run_registry
 
+# The files of leaky_folder that hold a secret, in the order kitlab names them.
+SECRET_FILES = [".env", "keys/id_ed25519", "train.ipynb"]
+
 
 def assert_no_secret_text(payload: object) -> None:
     text = json.dumps(payload)
@@ -51,11 +54,7 @@ async def test_save_validate_and_plan_name_each_file_and_why(jp_fetch, leaky):
         "keys/id_ed25519": ["SSH private key", "private key"],
         "train.ipynb": ["AWS access key id", "Hugging Face token"],
     }
-    assert {w["path"] for w in plan["warnings"] if "secret" in w["message"]} == {
-        ".env",
-        "keys/id_ed25519",
-        "train.ipynb",
-    }
+    assert {w["path"] for w in plan["warnings"] if "secret" in w["message"]} == set(SECRET_FILES)
     assert_no_secret_text(plan)
 
     # What "Write .kitignore" would write: the existing file kept, each secret's file added.
@@ -63,7 +62,7 @@ async def test_save_validate_and_plan_name_each_file_and_why(jp_fetch, leaky):
     _, plan = await call(jp_fetch, "plan", params={"path": "project"})
     suggested = plan["suggestedKitignore"]
     assert suggested.startswith("# mine\n*.tmp\n")
-    assert {".env", "keys/id_ed25519", "train.ipynb"} <= set(suggested.splitlines())
+    assert set(SECRET_FILES) <= set(suggested.splitlines())
     (leaky / ".kitignore").write_text(suggested)
     _, plan = await call(jp_fetch, "plan", params={"path": "project"})
     assert plan["secrets"] == []
@@ -142,11 +141,7 @@ async def test_a_pack_job_stops_and_allow_secrets_packs(jp_fetch, leaky):
     done = await run_job(jp_fetch, "pack", params)
     assert done["state"] == "failed"
     assert done["error"]["code"] == "invalid"
-    assert [s["path"] for s in done["error"]["details"]["secrets"]] == [
-        ".env",
-        "keys/id_ed25519",
-        "train.ipynb",
-    ]
+    assert [s["path"] for s in done["error"]["details"]["secrets"]] == SECRET_FILES
     assert_no_secret_text(done)
     _, kits = await call(jp_fetch, "kits")
     assert kits["kits"] == []
@@ -194,11 +189,7 @@ async def test_a_push_job_of_a_stored_kit_with_secrets_needs_allow_secrets(jp_fe
         push = {"reference": "leaky:v1", "destination": f"{registry.host}/team/leaky:v1", "plainHttp": True}
         done = await run_job(jp_fetch, "push", push)
         assert done["state"] == "failed"
-        assert [s["path"] for s in done["error"]["details"]["secrets"]] == [
-            ".env",
-            "keys/id_ed25519",
-            "train.ipynb",
-        ]
+        assert [s["path"] for s in done["error"]["details"]["secrets"]] == SECRET_FILES
         assert_no_secret_text(done)
         done = await run_job(jp_fetch, "push", {**push, "allowSecrets": True})
         assert done["state"] == "succeeded", done["error"]
