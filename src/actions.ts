@@ -953,7 +953,8 @@ export class KitlabActions {
     values.plainHttp = this._policy.plainHttpByDefault(values.registry);
     // The saved Kitfile's plan names the files of secrets a pack would stop on (null if unknown).
     const plan = await getPlan(folder).catch(() => null);
-    let showProblems = false;
+    // Start waits until the reference is valid; Enter in a field the user has not typed in yet can
+    // still press it, so the same check runs again here.
     for (;;) {
       const asked = await this._askForm(
         push
@@ -962,7 +963,7 @@ export class KitlabActions {
         this._trans.__('Start'),
         values,
         PackFormView,
-        { showProblems, savesKitfile: session.dirty, plan, notebook }
+        { savesKitfile: session.dirty, plan, notebook }
       );
       if (asked === null) {
         return null;
@@ -971,7 +972,6 @@ export class KitlabActions {
       if (packValuesValid(values)) {
         break;
       }
-      showProblems = true;
     }
     await this._host.state?.save(STATE_PREFIX + folder, {
       registry: values.registry.trim(),

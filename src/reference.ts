@@ -111,6 +111,23 @@ export function referenceProblems(
   return problems;
 }
 
+/**
+ * What is wrong with where a kit is packed (or, with `push`, pushed) to, by field: `referenceProblems`,
+ * and a push needs a registry. The one check the Pack and Push dialogs show while the user types and
+ * apply to Start; English keys for `trans.__`.
+ */
+export function targetProblems(
+  parts: IReferenceParts,
+  push: boolean
+): Partial<Record<keyof IReferenceParts, string>> {
+  const problems = referenceProblems(parts);
+  if (push && isLocalRegistry(parts.registry.trim())) {
+    problems.registry =
+      'Pushing needs a registry, e.g. ghcr.io or localhost:5000.';
+  }
+  return problems;
+}
+
 /** A registry host the way the registries endpoint keys it: host[:port], no scheme, no path. */
 export function registryHost(reference: string): string {
   return parseReference(reference).registry;

@@ -491,7 +491,7 @@ export interface IKitSummary {
   error?: string;
 }
 
-/** GET /kitlab/remote */
+/** A repository's tags: the pages of GET /kitlab/remote/tags, joined (src/api.ts `remoteTags`). */
 export interface IRemoteTags {
   repository: string;
   tags: string[];

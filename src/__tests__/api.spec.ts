@@ -8,13 +8,13 @@ import * as path from 'path';
 import { PageConfig } from '@jupyterlab/coreutils';
 
 import * as api from '../api';
-import { KitlabRequestError } from '../request';
 import { IJob } from '../tokens';
 import {
   safetensors,
   useJupyterServer,
   writeTree
 } from './support/jupyterServer';
+import { rejection } from './support/rejection';
 
 const server = useJupyterServer({
   'iris/model.safetensors': safetensors([0.5, 1.5, 2.5, 3.5]),
@@ -34,19 +34,6 @@ datasets:
   - name: train
     path: data/train.csv
 `;
-
-/** What a rejected call threw, as the client's error type. */
-async function rejection(
-  promise: Promise<unknown>
-): Promise<KitlabRequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KitlabRequestError);
-    return error as KitlabRequestError;
-  }
-  throw new Error('the call succeeded');
-}
 
 async function finished(job: IJob): Promise<IJob> {
   let current = job;

@@ -5,7 +5,8 @@ import {
   kitReference,
   parseReference,
   referenceProblems,
-  repositoryFromName
+  repositoryFromName,
+  targetProblems
 } from '../reference';
 
 describe('buildReference', () => {
@@ -93,6 +94,42 @@ describe('referenceProblems', () => {
     });
     expect(problems.repository).toContain('required');
     expect(problems.tag).toContain('required');
+  });
+});
+
+describe('targetProblems', () => {
+  it('packs into the local store without a registry, but a push needs one', () => {
+    const local = { registry: '', repository: 'churn', tag: 'v1' };
+    expect(targetProblems(local, false)).toEqual({});
+    expect(targetProblems(local, true).registry).toContain('needs a registry');
+    expect(
+      targetProblems({ ...local, registry: 'localhost' }, true).registry
+    ).toContain('needs a registry');
+    expect(
+      targetProblems({ ...local, registry: '127.0.0.1:5000' }, true)
+    ).toEqual({});
+  });
+
+  it('reports what referenceProblems does, field by field', () => {
+    const parts = { registry: 'http://x', repository: 'Churn', tag: '' };
+    expect(targetProblems(parts, false)).toEqual(referenceProblems(parts));
+    expect(Object.keys(targetProblems(parts, true)).sort()).toEqual([
+      'registry',
+      'repository',
+      'tag'
+    ]);
+    expect(targetProblems(parts, true).registry).toContain('host name');
+  });
+
+  it('checks a typed reference once split into its parts', () => {
+    expect(
+      targetProblems(parseReference('ghcr.io/org/churn:v1'), true)
+    ).toEqual({});
+    const untagged = targetProblems(parseReference('ghcr.io/org/churn'), true);
+    expect(Object.keys(untagged)).toEqual(['tag']);
+    expect(
+      targetProblems(parseReference('org/churn:v1'), true).registry
+    ).toContain('needs a registry');
   });
 });
 

@@ -3,22 +3,10 @@
  * made in kit's home and only their public halves come back; trusted keys are added and removed.
  */
 import * as trust from '../trustApi';
-import { KitlabRequestError } from '../request';
 import { useJupyterServer } from './support/jupyterServer';
+import { rejection } from './support/rejection';
 
 useJupyterServer({ 'notes.key': 'not a key\n' });
-
-async function rejection(
-  promise: Promise<unknown>
-): Promise<KitlabRequestError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(KitlabRequestError);
-    return error as KitlabRequestError;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('the key management client', () => {
   it('generates a key pair and lists only its public half', async () => {

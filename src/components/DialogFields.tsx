@@ -132,7 +132,31 @@ export function useRegistryForm<T extends { plainHttp?: boolean }>(
   };
 }
 
-/** A labelled text input (dialogs and the panel's own forms); `error` is shown under it. */
+/**
+ * Keep the accept button of the dialog around the returned ref's element (Start, Push) disabled
+ * while `enabled` is false. JupyterLab's Dialog also disables it as the user types whenever a field
+ * is marked `jp-mod-error` (TextField marks one with an error); this covers the values the dialog
+ * opens with and changes made without typing.
+ */
+export function useAcceptEnabled(
+  enabled: boolean
+): React.RefObject<HTMLDivElement> {
+  const node = React.useRef<HTMLDivElement>(null);
+  React.useLayoutEffect(() => {
+    node.current
+      ?.closest('.jp-Dialog')
+      ?.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer .jp-mod-accept')
+      .forEach(button => {
+        button.disabled = !enabled;
+      });
+  });
+  return node;
+}
+
+/**
+ * A labelled text input (dialogs and the panel's own forms); `error` is shown under it, and marks the
+ * input for JupyterLab's Dialog, which then keeps its accept button disabled.
+ */
 export function TextField(props: {
   name: string;
   label: string;
@@ -156,7 +180,9 @@ export function TextField(props: {
     >
       <span>{props.label}</span>
       <input
-        className="jp-mod-styled"
+        className={
+          error !== null ? 'jp-mod-styled jp-mod-error' : 'jp-mod-styled'
+        }
         name={props.name}
         type={props.type ?? 'text'}
         autoComplete={props.autoComplete}
@@ -167,6 +193,51 @@ export function TextField(props: {
       />
       {error !== null && <span className="jp-kitlab-field-error">{error}</span>}
     </label>
+  );
+}
+
+/**
+ * A form of one text field and its button (Enter submits too): `onSubmit` gets the trimmed text,
+ * never ''. `children` follow the button (what the form brought up).
+ */
+export function OneFieldForm(props: {
+  className?: string;
+  name: string;
+  label: string;
+  placeholder: string;
+  button: string;
+  /** The button waits while the last submit is busy. */
+  busy?: boolean;
+  onSubmit: (text: string) => void;
+  children?: React.ReactNode;
+}): JSX.Element {
+  const [value, setValue] = React.useState('');
+  return (
+    <form
+      className={props.className}
+      onSubmit={event => {
+        event.preventDefault();
+        if (value.trim()) {
+          props.onSubmit(value.trim());
+        }
+      }}
+    >
+      <TextField
+        name={props.name}
+        label={props.label}
+        value={value}
+        placeholder={props.placeholder}
+        onChange={setValue}
+      />
+      <button
+        type="submit"
+        className="jp-mod-styled jp-kitlab-button"
+        disabled={props.busy}
+      >
+        {props.button}
+      </button>
+      {props.children}
+    </form>
   );
 }
 

@@ -39,9 +39,6 @@ export function SecretsNotice(props: {
 }): JSX.Element | null {
   const { trans, secrets } = props;
   const [state, setState] = React.useState<WriteState>({ status: 'idle' });
-  if (secrets.length === 0) {
-    return null;
-  }
   const write = async (): Promise<void> => {
     setState({ status: 'writing' });
     try {
@@ -59,30 +56,25 @@ export function SecretsNotice(props: {
     }
   };
   return (
-    <div
-      className="jp-kitlab-note jp-kitlab-warning"
-      data-testid="kitlab-secrets-warning"
+    <PathsNote
+      testId="kitlab-secrets-warning"
       role="status"
+      heading={trans._n(
+        '%1 file looks like it holds secrets:',
+        '%1 files look like they hold secrets:',
+        secrets.length
+      )}
+      items={secrets}
+      note={secret => (
+        <>
+          {' — '}
+          {secret.kinds.join(', ')}
+          {secret.where && (
+            <span className="jp-kitlab-muted"> ({secret.where})</span>
+          )}
+        </>
+      )}
     >
-      <strong>
-        {trans._n(
-          '%1 file looks like it holds secrets:',
-          '%1 files look like they hold secrets:',
-          secrets.length
-        )}
-      </strong>
-      <ul>
-        {secrets.map(secret => (
-          <li key={secret.path} data-path={secret.path}>
-            <span className="jp-kitlab-entry-path">{secret.path}</span>
-            {' — '}
-            {secret.kinds.join(', ')}
-            {secret.where && (
-              <span className="jp-kitlab-muted"> ({secret.where})</span>
-            )}
-          </li>
-        ))}
-      </ul>
       <p>{props.consequence}</p>
       {props.preview && (
         <details>
@@ -120,6 +112,55 @@ export function SecretsNotice(props: {
           {trans.__('.kitignore was not written: %1', state.message)}
         </p>
       )}
+    </PathsNote>
+  );
+}
+
+/**
+ * A note about some paths: its heading, then each path with what is said of it, then `children`.
+ * A warning is shown open; a `folded` note (for the curious) opens from its heading. Nothing is shown
+ * when there are no paths.
+ */
+function PathsNote<T extends { path: string }>(props: {
+  testId: string;
+  role?: string;
+  folded?: boolean;
+  heading: string;
+  items: readonly T[];
+  /** The list key, where one path may come more than once. */
+  keyOf?: (item: T) => string;
+  /** What follows the path in its line. */
+  note: (item: T) => React.ReactNode;
+  children?: React.ReactNode;
+}): JSX.Element | null {
+  if (props.items.length === 0) {
+    return null;
+  }
+  const list = (
+    <ul>
+      {props.items.map(item => (
+        <li key={props.keyOf?.(item) ?? item.path} data-path={item.path}>
+          <span className="jp-kitlab-entry-path">{item.path}</span>
+          {props.note(item)}
+        </li>
+      ))}
+    </ul>
+  );
+  return props.folded ? (
+    <details className="jp-kitlab-note" data-testid={props.testId}>
+      <summary>{props.heading}</summary>
+      {list}
+      {props.children}
+    </details>
+  ) : (
+    <div
+      className="jp-kitlab-note jp-kitlab-warning"
+      data-testid={props.testId}
+      role={props.role}
+    >
+      <strong>{props.heading}</strong>
+      {list}
+      {props.children}
     </div>
   );
 }
@@ -201,39 +242,34 @@ export function ExternalIONotice(props: {
   items: IExternalIO[];
   trans: TranslationBundle;
 }): JSX.Element | null {
-  const { trans, items } = props;
-  if (items.length === 0) {
-    return null;
-  }
+  const { trans } = props;
   return (
-    <div
-      className="jp-kitlab-note jp-kitlab-warning"
-      data-testid="kitlab-external"
-    >
-      <strong>
-        {trans.__('Used by the code but outside this folder (not packed):')}
-      </strong>
-      <ul>
-        {items.map(item => (
-          <li key={`${item.op}:${item.path}:${item.by}`}>
-            <span className="jp-kitlab-entry-path">{item.path}</span>{' '}
-            <span className="jp-kitlab-muted">
-              {item.op === 'read'
-                ? trans.__(
-                    '(%1, read by %2)',
-                    externalKind(item.kind, trans),
-                    item.by
-                  )
-                : trans.__(
-                    '(%1, written by %2)',
-                    externalKind(item.kind, trans),
-                    item.by
-                  )}
-            </span>
-          </li>
-        ))}
-      </ul>
-    </div>
+    <PathsNote
+      testId="kitlab-external"
+      heading={trans.__(
+        'Used by the code but outside this folder (not packed):'
+      )}
+      items={props.items}
+      keyOf={item => `${item.op}:${item.path}:${item.by}`}
+      note={item => (
+        <>
+          {' '}
+          <span className="jp-kitlab-muted">
+            {item.op === 'read'
+              ? trans.__(
+                  '(%1, read by %2)',
+                  externalKind(item.kind, trans),
+                  item.by
+                )
+              : trans.__(
+                  '(%1, written by %2)',
+                  externalKind(item.kind, trans),
+                  item.by
+                )}
+          </span>
+        </>
+      )}
+    />
   );
 }
 
@@ -255,29 +291,23 @@ export function ExcludedNotice(props: {
   items: { path: string; reason: string }[];
   trans: TranslationBundle;
 }): JSX.Element | null {
-  const { trans, items } = props;
-  if (items.length === 0) {
-    return null;
-  }
   return (
-    <details className="jp-kitlab-note" data-testid="kitlab-excluded">
-      <summary>
-        {trans._n(
-          '%1 path left out of the draft',
-          '%1 paths left out of the draft',
-          items.length
-        )}
-      </summary>
-      <ul>
-        {items.map(item => (
-          <li key={item.path}>
-            <span className="jp-kitlab-entry-path">{item.path}</span>
-            {' — '}
-            <span className="jp-kitlab-muted">{item.reason}</span>
-          </li>
-        ))}
-      </ul>
-    </details>
+    <PathsNote
+      testId="kitlab-excluded"
+      folded
+      heading={props.trans._n(
+        '%1 path left out of the draft',
+        '%1 paths left out of the draft',
+        props.items.length
+      )}
+      items={props.items}
+      note={item => (
+        <>
+          {' — '}
+          <span className="jp-kitlab-muted">{item.reason}</span>
+        </>
+      )}
+    />
   );
 }
 

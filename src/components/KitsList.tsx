@@ -16,7 +16,7 @@ import { formatBytes, shortDigest } from '../format';
 import { kitReference, storeRepository } from '../reference';
 import { IKitSummary } from '../tokens';
 import { compareKit } from './CompareDialog';
-import { TextField } from './DialogFields';
+import { OneFieldForm } from './DialogFields';
 import { TrustBadge } from './TrustView';
 
 /** kit's display form of a repository: without the `localhost/` default registry. */
@@ -217,56 +217,43 @@ export function RemoteBrowser(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { actions, trans } = props;
-  const [repository, setRepository] = React.useState('');
-  const [tags, setTags] = React.useState<string[] | null>(null);
+  const [listed, setListed] = React.useState<{
+    repository: string;
+    tags: string[];
+  } | null>(null);
   const [busy, setBusy] = React.useState(false);
-  const list = async (): Promise<void> => {
-    const name = repository.trim();
-    if (!name) {
-      return;
-    }
+  const list = async (repository: string): Promise<void> => {
     setBusy(true);
     try {
-      setTags(await actions.remoteTags(name));
+      const tags = await actions.remoteTags(repository);
+      setListed(tags === null ? null : { repository, tags });
     } finally {
       setBusy(false);
     }
   };
   return (
-    <form
+    <OneFieldForm
       className="jp-kitlab-remote"
-      onSubmit={event => {
-        event.preventDefault();
-        void list();
-      }}
+      name="repository"
+      label={trans.__('Remote repository')}
+      placeholder={trans.__('e.g. %1', 'ghcr.io/org/model')}
+      button={busy ? trans.__('Listing…') : trans.__('List tags')}
+      busy={busy}
+      onSubmit={repository => void list(repository)}
     >
-      <TextField
-        name="repository"
-        label={trans.__('Remote repository')}
-        value={repository}
-        placeholder={trans.__('e.g. %1', 'ghcr.io/org/model')}
-        onChange={setRepository}
-      />
-      <button
-        type="submit"
-        className="jp-mod-styled jp-kitlab-button"
-        disabled={busy}
-      >
-        {busy ? trans.__('Listing…') : trans.__('List tags')}
-      </button>
-      {tags !== null && tags.length === 0 && (
+      {listed !== null && listed.tags.length === 0 && (
         <p className="jp-kitlab-muted">{trans.__('No tags.')}</p>
       )}
-      {tags !== null && tags.length > 0 && (
+      {listed !== null && listed.tags.length > 0 && (
         <ul className="jp-kitlab-remote-tags">
-          {tags.map(tag => (
+          {listed.tags.map(tag => (
             <li key={tag}>
               <span className="jp-kitlab-chip">{tag}</span>
               <button
                 type="button"
                 className="jp-mod-styled jp-kitlab-button"
                 onClick={() =>
-                  void actions.showKit(`${repository.trim()}:${tag}`, true)
+                  void actions.showKit(`${listed.repository}:${tag}`, true)
                 }
               >
                 {trans.__('Inspect')}
@@ -274,7 +261,7 @@ export function RemoteBrowser(props: {
               <button
                 type="button"
                 className="jp-mod-styled jp-kitlab-button"
-                onClick={() => void actions.pull(`${repository.trim()}:${tag}`)}
+                onClick={() => void actions.pull(`${listed.repository}:${tag}`)}
               >
                 {trans.__('Pull…')}
               </button>
@@ -282,6 +269,6 @@ export function RemoteBrowser(props: {
           ))}
         </ul>
       )}
-    </form>
+    </OneFieldForm>
   );
 }

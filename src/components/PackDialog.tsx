@@ -1,17 +1,12 @@
-import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import {
-  buildReference,
-  IReferenceParts,
-  isLocalRegistry,
-  referenceProblems
-} from '../reference';
+import { buildReference, IReferenceParts, targetProblems } from '../reference';
 import { Compression, IPackPlan } from '../tokens';
 import {
   CheckField,
   IFormViewProps,
   IRegistryFormProps,
+  useAcceptEnabled,
   useRegistryForm
 } from './DialogFields';
 import { SecretsNotice } from './Hygiene';
@@ -28,33 +23,12 @@ export interface IPackValues extends IReferenceParts, ISigningValues {
   modelPack: boolean;
 }
 
-/** English messages for `referenceProblems`, translated when shown. */
-function problemMessages(
-  values: IPackValues,
-  trans: TranslationBundle
-): Partial<Record<keyof IReferenceParts, string>> {
-  const problems = referenceProblems(values);
-  if (values.push && isLocalRegistry(values.registry.trim())) {
-    problems.registry =
-      'Pushing needs a registry, e.g. ghcr.io or localhost:5000.';
-  }
-  const translated: Partial<Record<keyof IReferenceParts, string>> = {};
-  for (const [key, message] of Object.entries(problems)) {
-    translated[key as keyof IReferenceParts] = trans.__(message);
-  }
-  return translated;
-}
-
-/** True when the values can be packed (and pushed, if asked). */
+/** True when the values can be packed (and pushed, if asked): `targetProblems` finds nothing. */
 export function packValuesValid(values: IPackValues): boolean {
-  return (
-    Object.keys(referenceProblems(values)).length === 0 &&
-    !(values.push && isLocalRegistry(values.registry.trim()))
-  );
+  return Object.keys(targetProblems(values, values.push)).length === 0;
 }
 
 export interface IPackFormProps extends IRegistryFormProps {
-  showProblems: boolean;
   /** The Kitfile has unsaved edits, which Start saves first. */
   savesKitfile: boolean;
   /** The saved Kitfile's plan, for the files of secrets it would carry (null: not known). */
@@ -70,9 +44,15 @@ export function PackFormView(
   const { trans } = props;
   const form = useRegistryForm(props, change => change.registry);
   const { values, update } = form;
-  const problems = props.showProblems ? problemMessages(values, trans) : {};
+  // Shown while typing, and Start waits until there are none (Start checks the same again).
+  const problems = targetProblems(values, values.push);
+  const node = useAcceptEnabled(Object.keys(problems).length === 0);
+  const problem = (field: keyof IReferenceParts): string | undefined => {
+    const message = problems[field];
+    return message && trans.__(message);
+  };
   return (
-    <div className="jp-kitlab-dialog-form">
+    <div className="jp-kitlab-dialog-form" ref={node}>
       {props.plan && (
         <SecretsNotice
           folder={props.plan.folder}
@@ -104,15 +84,15 @@ export function PackFormView(
         placeholder: values.push
           ? trans.__('e.g. %1', 'ghcr.io')
           : trans.__('(local store only)'),
-        error: problems.registry
+        error: problem('registry')
       })}
       {form.text('repository', trans.__('Repository'), {
         placeholder: trans.__('e.g. %1', 'org/my-model'),
-        error: problems.repository
+        error: problem('repository')
       })}
       {form.text('tag', trans.__('Tag'), {
         placeholder: trans.__('e.g. %1', 'v1'),
-        error: problems.tag
+        error: problem('tag')
       })}
       <label className="jp-kitlab-field">
         <span>{trans.__('Layer compression')}</span>

@@ -1,6 +1,12 @@
 import * as React from 'react';
 
-import { IFormViewProps, IRegistryFormProps, TextField } from './DialogFields';
+import { parseReference, targetProblems } from '../reference';
+import {
+  IFormViewProps,
+  IRegistryFormProps,
+  TextField,
+  useAcceptEnabled
+} from './DialogFields';
 import { ISigningValues, SigningFields } from './KeysView';
 
 /** What the Kits tab's Push dialog asks: where the stored kit goes, and whether it is signed. */
@@ -25,13 +31,19 @@ export function PushFormView(
     setValues(next);
     props.onChange(next);
   };
+  // The same check as Pack & push's fields, on the parts of the one reference typed here (the
+  // first problem, in the order of those fields).
+  const problems = targetProblems(parseReference(values.destination), true);
+  const problem = problems.registry ?? problems.repository ?? problems.tag;
+  const node = useAcceptEnabled(problem === undefined);
   return (
-    <div className="jp-kitlab-dialog-form">
+    <div className="jp-kitlab-dialog-form" ref={node}>
       <TextField
         name="destination"
         label={trans.__('Push to (registry/repository:tag)')}
         value={values.destination}
         placeholder={props.placeholder}
+        error={problem && trans.__(problem)}
         onChange={destination => update({ destination })}
       />
       <SigningFields values={values} onChange={update} trans={trans} />

@@ -3,7 +3,7 @@ import * as React from 'react';
 
 import type { KitlabActions } from '../actions';
 import { IRegistryStatus } from '../tokens';
-import { TextField } from './DialogFields';
+import { OneFieldForm } from './DialogFields';
 import { KeysView } from './KeysView';
 
 /** Registries with stored credentials (never the secrets), with log in and log out. */
@@ -71,27 +71,14 @@ function BrowseForm(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { actions, trans } = props;
-  const [host, setHost] = React.useState('');
   return (
-    <form
+    <OneFieldForm
       className="jp-kitlab-browse-registry"
-      onSubmit={event => {
-        event.preventDefault();
-        if (host.trim()) {
-          void actions.browseRegistry(host.trim());
-        }
-      }}
-    >
-      <TextField
-        name="browse-host"
-        label={trans.__('Browse a registry')}
-        value={host}
-        placeholder={trans.__('e.g. %1', 'registry.example.com')}
-        onChange={setHost}
-      />
-      <button type="submit" className="jp-mod-styled jp-kitlab-button">
-        {trans.__('Browse')}
-      </button>
-    </form>
+      name="browse-host"
+      label={trans.__('Browse a registry')}
+      placeholder={trans.__('e.g. %1', 'registry.example.com')}
+      button={trans.__('Browse')}
+      onSubmit={host => void actions.browseRegistry(host)}
+    />
   );
 }

@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { TextField } from './DialogFields';
+import { OneFieldForm } from './DialogFields';
 
 /** A page of names and where the next one starts (null: no more). */
 export interface INamePage {
@@ -74,7 +74,6 @@ export function RegistryBrowser(props: {
 }): JSX.Element {
   const { host, handlers, trans } = props;
   const [repository, setRepository] = React.useState('');
-  const [typed, setTyped] = React.useState('');
   const catalog = usePages(handlers.catalog);
   const readTags = React.useMemo(
     () =>
@@ -126,23 +125,13 @@ export function RegistryBrowser(props: {
               {trans.__('More repositories')}
             </button>
           )}
-          <form
-            onSubmit={event => {
-              event.preventDefault();
-              setRepository(typed.trim().replace(`${host}/`, ''));
-            }}
-          >
-            <TextField
-              name="browse-repository"
-              label={trans.__('Repository')}
-              value={typed}
-              placeholder={trans.__('e.g. %1', 'team/model')}
-              onChange={setTyped}
-            />
-            <button type="submit" className="jp-mod-styled jp-kitlab-button">
-              {trans.__('Show tags')}
-            </button>
-          </form>
+          <OneFieldForm
+            name="browse-repository"
+            label={trans.__('Repository')}
+            placeholder={trans.__('e.g. %1', 'team/model')}
+            button={trans.__('Show tags')}
+            onSubmit={typed => setRepository(typed.replace(`${host}/`, ''))}
+          />
         </section>
         <section aria-label={trans.__('Tags')}>
           <h3>

@@ -14,6 +14,7 @@ import { PlanView } from '../components/PlanView';
 import { ScanReport } from '../components/ScanReport';
 import { ProblemList, YamlEditor } from '../components/YamlEditor';
 import { hasErrors, splitProblemPath } from '../problems';
+import { IKitfile, IKitfileSchema } from '../tokens';
 import { KitfileSession } from './session';
 
 /** What the editor's buttons do beyond the session (dialogs live in the actions). */
@@ -80,6 +81,32 @@ export function KitfileEditorView(props: {
       showFirstProblem();
     }
   };
+
+  /** Both parts of the form edit the same Kitfile, with the same problems and Browse… buttons. */
+  const formProps = (schema: IKitfileSchema, kitfile: IKitfile) => ({
+    schema,
+    kitfile,
+    problems: session.problems,
+    trans,
+    browse: commands.browse,
+    onChange: (edited: IKitfile) => session.setDraft(edited)
+  });
+
+  /** A button that works from the saved Kitfile, so waits for unsaved edits to be saved. */
+  const savedKitfileButton = (
+    label: string,
+    hint: string,
+    onClick: () => void
+  ): JSX.Element => (
+    <button
+      className="jp-mod-styled jp-kitlab-button"
+      disabled={session.dirty}
+      title={session.dirty ? trans.__('Save the Kitfile first') : hint}
+      onClick={onClick}
+    >
+      {label}
+    </button>
+  );
 
   const blockedReason =
     draft === null
@@ -149,14 +176,11 @@ export function KitfileEditorView(props: {
         </div>
       )}
       <div className="jp-kitlab-editor-columns">
-        <section
-          className="jp-kitlab-editor-column jp-kitlab-editor-scan"
-          aria-labelledby="kitlab-editor-scan-title"
-        >
-          <div className="jp-kitlab-row">
-            <h3 id="kitlab-editor-scan-title" className="jp-kitlab-grow">
-              {trans.__('What was found')}
-            </h3>
+        <EditorSection
+          name="scan"
+          className="jp-kitlab-editor-column"
+          title={trans.__('What was found')}
+          actions={
             <button
               className="jp-mod-styled jp-kitlab-button"
               onClick={() => void session.scanFolder()}
@@ -165,7 +189,8 @@ export function KitfileEditorView(props: {
                 ? trans.__('Scan %1', session.folder || '/')
                 : trans.__('Scan again')}
             </button>
-          </div>
+          }
+        >
           <LoadableView
             value={session.scan}
             trans={trans}
@@ -197,40 +222,37 @@ export function KitfileEditorView(props: {
               </>
             )}
           </LoadableView>
-        </section>
-        <section
-          className="jp-kitlab-editor-column jp-kitlab-editor-kitfile"
-          aria-labelledby="kitlab-editor-kitfile-title"
-        >
-          <div className="jp-kitlab-row">
-            <h3 id="kitlab-editor-kitfile-title" className="jp-kitlab-grow">
-              {trans.__('Kitfile')}
-            </h3>
+        </EditorSection>
+        <EditorSection
+          name="kitfile"
+          className="jp-kitlab-editor-column"
+          title={trans.__('Kitfile')}
+          actions={
             <div
               className="jp-kitlab-segmented"
               role="group"
               aria-label={trans.__('Editor')}
             >
-              <button
-                className="jp-kitlab-tab"
-                aria-pressed={mode === 'form'}
-                onClick={() => {
-                  void session.flush().then(() => session.setMode('form'));
-                }}
-              >
-                {trans.__('Form')}
-              </button>
-              <button
-                className="jp-kitlab-tab"
-                aria-pressed={mode === 'yaml'}
-                onClick={() => {
-                  void session.flush().then(() => session.setMode('yaml'));
-                }}
-              >
-                {trans.__('YAML')}
-              </button>
+              {(
+                [
+                  ['form', trans.__('Form')],
+                  ['yaml', trans.__('YAML')]
+                ] as const
+              ).map(([value, label]) => (
+                <button
+                  key={value}
+                  className="jp-kitlab-tab"
+                  aria-pressed={mode === value}
+                  onClick={() => {
+                    void session.flush().then(() => session.setMode(value));
+                  }}
+                >
+                  {label}
+                </button>
+              ))}
             </div>
-          </div>
+          }
+        >
           {!session.checked ? (
             <div className="jp-kitlab-muted">{trans.__('Loading…')}</div>
           ) : mode === 'yaml' ? (
@@ -264,15 +286,7 @@ export function KitfileEditorView(props: {
                     quiet
                     trans={trans}
                   />
-                  <KitfileForm
-                    part="main"
-                    schema={schema}
-                    kitfile={draft}
-                    problems={session.problems}
-                    trans={trans}
-                    browse={commands.browse}
-                    onChange={kitfile => session.setDraft(kitfile)}
-                  />
+                  <KitfileForm part="main" {...formProps(schema, draft)} />
                   <details
                     className="jp-kitlab-more"
                     open={moreOpen}
@@ -286,54 +300,35 @@ export function KitfileEditorView(props: {
                       )}
                     </summary>
                     {moreOpen && (
-                      <KitfileForm
-                        part="more"
-                        schema={schema}
-                        kitfile={draft}
-                        problems={session.problems}
-                        trans={trans}
-                        browse={commands.browse}
-                        onChange={kitfile => session.setDraft(kitfile)}
-                      />
+                      <KitfileForm part="more" {...formProps(schema, draft)} />
                     )}
                   </details>
                 </>
               )}
             </LoadableView>
           )}
-        </section>
+        </EditorSection>
       </div>
-      <section
-        className="jp-kitlab-editor-plan"
-        aria-labelledby="kitlab-editor-plan-title"
+      <EditorSection
+        name="plan"
+        title={trans.__('Layers')}
+        actions={
+          <>
+            {savedKitfileButton(
+              trans.__('Show what will be packed'),
+              '',
+              () => void session.loadPlan()
+            )}
+            {savedKitfileButton(
+              trans.__('Compare with a kit…'),
+              trans.__(
+                'What would change if this folder were packed now, against a kit'
+              ),
+              () => commands.compareWithKit()
+            )}
+          </>
+        }
       >
-        <div className="jp-kitlab-row">
-          <h3 id="kitlab-editor-plan-title" className="jp-kitlab-grow">
-            {trans.__('Layers')}
-          </h3>
-          <button
-            className="jp-mod-styled jp-kitlab-button"
-            disabled={session.dirty}
-            title={session.dirty ? trans.__('Save the Kitfile first') : ''}
-            onClick={() => void session.loadPlan()}
-          >
-            {trans.__('Show what will be packed')}
-          </button>
-          <button
-            className="jp-mod-styled jp-kitlab-button"
-            disabled={session.dirty}
-            title={
-              session.dirty
-                ? trans.__('Save the Kitfile first')
-                : trans.__(
-                    'What would change if this folder were packed now, against a kit'
-                  )
-            }
-            onClick={() => commands.compareWithKit()}
-          >
-            {trans.__('Compare with a kit…')}
-          </button>
-        </div>
         {session.dirty && (
           <p className="jp-kitlab-muted">
             {trans.__('The layers are planned from the saved Kitfile.')}
@@ -346,7 +341,36 @@ export function KitfileEditorView(props: {
         >
           {plan => <PlanView plan={plan} trans={trans} />}
         </LoadableView>
-      </section>
+      </EditorSection>
     </div>
+  );
+}
+
+/** A titled part of the editor: its heading with the buttons beside it, then its content. */
+function EditorSection(props: {
+  /** Names the section's class (`jp-kitlab-editor-<name>`) and its heading's id. */
+  name: string;
+  /** One of the two columns side by side (the layers span both, below them). */
+  className?: string;
+  title: string;
+  actions: React.ReactNode;
+  children: React.ReactNode;
+}): JSX.Element {
+  const titleId = `kitlab-editor-${props.name}-title`;
+  return (
+    <section
+      className={[props.className, `jp-kitlab-editor-${props.name}`]
+        .filter(Boolean)
+        .join(' ')}
+      aria-labelledby={titleId}
+    >
+      <div className="jp-kitlab-row">
+        <h3 id={titleId} className="jp-kitlab-grow">
+          {props.title}
+        </h3>
+        {props.actions}
+      </div>
+      {props.children}
+    </section>
   );
 }

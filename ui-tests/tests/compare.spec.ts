@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
 
-import { KitlabPanel } from './kitlab-panel';
+import { KitlabPanel, runJob } from './kitlab-panel';
 
 /*
  * Pack a CNCF ModelPack from the Pack dialog, then "Compare with…" on the Kits tab: what changed from
@@ -56,39 +56,19 @@ test('pack a ModelPack, then compare it with the kit packed before', async ({
 }, testInfo) => {
   test.setTimeout(180000);
   await writeProject(request, 'weights v1', '1.0.0');
-  const created = await request.post('/kitlab/jobs', {
-    data: { kind: 'pack', params: { path: FOLDER, reference: 'compare:v1' } }
-  });
-  expect(created.status(), await created.text()).toBe(202);
-  const { id } = (await created.json()) as { id: string };
-  await expect
-    .poll(
-      async () =>
-        (
-          (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
-            state: string;
-          }
-        ).state,
-      { timeout: 60000 }
-    )
-    .toBe('succeeded');
+  await runJob(request, 'pack', { path: FOLDER, reference: 'compare:v1' });
   await writeProject(request, 'weights v2, retrained', '2.0.0');
 
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
+  const panel = await KitlabPanel.load(page, testInfo);
   await panel.packageFolder(FOLDER);
-  await panel.editor
-    .getByRole('button', { name: 'Pack…', exact: true })
-    .click();
-  const dialog = page.locator('.jp-Dialog');
-  await dialog.locator('input[name="registry"]').fill('');
-  await dialog.locator('input[name="repository"]').fill('compare');
-  await dialog.locator('input[name="tag"]').fill('v2');
+  const dialog = await panel.openPackDialog(false, {
+    registry: '',
+    repository: 'compare',
+    tag: 'v2'
+  });
   await dialog.getByLabel(/CNCF ModelPack format/).check();
   await panel.screenshot('pack-dialog-modelpack');
-  await dialog.getByRole('button', { name: 'Start' }).click();
-  await expect(dialog).toHaveCount(0);
+  await panel.start(dialog);
   await panel.showTab('Jobs');
   await panel.expectJobSucceeded(panel.latestJob);
   const detail = (await (

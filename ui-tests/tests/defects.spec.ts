@@ -4,13 +4,16 @@ import * as path from 'path';
 import { APIRequestContext } from '@playwright/test';
 
 import {
+  DANGEROUS_PICKLE,
   KitlabPanel,
+  notebookJson,
   readText,
   runJob,
   serverRoot,
+  setTheme,
   writeWorkspace
 } from './kitlab-panel';
-import { IRegistryServer, startRegistry } from './registry-server';
+import { useRegistry } from './registry-server';
 
 /*
  * The defects of issue 20 that a user meets in the browser, each on a workspace of its own:
@@ -28,38 +31,9 @@ import { IRegistryServer, startRegistry } from './registry-server';
  */
 test.use({ autoGoto: false });
 
-// Hand-written pickle opcodes calling posix.system: never unpickled, only scanned.
-const DANGEROUS_PICKLE = Buffer.from("cposix\nsystem\n(S'true'\ntR.", 'latin1');
 // Shaped like tokens, valid for nothing.
 const DOTENV =
   'HF_TOKEN=hf_aBcDeFgHiJkLmNoPqRsTuVwXyZ01234567\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n';
-
-function notebookJson(cells: [string, string][]): string {
-  let count = 0;
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      }
-    },
-    cells: cells.map(([type, source], index) =>
-      type === 'markdown'
-        ? { id: `c${index}`, cell_type: 'markdown', metadata: {}, source }
-        : {
-            id: `c${index}`,
-            cell_type: 'code',
-            metadata: {},
-            source,
-            outputs: [],
-            execution_count: ++count
-          }
-    )
-  });
-}
 
 for (const theme of ['light', 'dark'] as const) {
   test(`secrets, a script's pickle, layer files and what the scan computes (${theme})`, async ({
@@ -87,11 +61,7 @@ for (const theme of ['light', 'dark'] as const) {
     const root = path.join(await serverRoot(page), folder);
     fs.writeFileSync(path.join(root, '.env'), DOTENV);
     fs.writeFileSync(path.join(root, '.kitignore'), '# mine\n*.tmp\n');
-    if (theme === 'dark') {
-      await page.theme.setDarkTheme();
-    } else {
-      await page.theme.setLightTheme();
-    }
+    await setTheme(page, theme);
     const panel = new KitlabPanel(page, testInfo);
     await panel.open();
     await panel.scanFolder(folder);
@@ -223,16 +193,7 @@ test('a pull goes into kits/, asks before an existing folder, and scans leave it
   const panel = new KitlabPanel(page, testInfo);
   await panel.open();
   const pull = async (): Promise<void> => {
-    await page.evaluate(() => {
-      const app = (
-        window as unknown as {
-          jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
-        }
-      ).jupyterapp;
-      void app.commands.execute('kitlab:pull');
-    });
-    const dialog = page.locator('.jp-Dialog');
-    await dialog.locator('input[name="reference"]').fill('defects-pulled:v1');
+    const dialog = await panel.openPullDialog('defects-pulled:v1');
     await expect(dialog.locator('input[name="destination"]')).toHaveValue(
       'defects-pull/kits/defects-pulled'
     );
@@ -302,15 +263,7 @@ test('a pull goes into kits/, asks before an existing folder, and scans leave it
 });
 
 test.describe('with a registry', () => {
-  let registry: IRegistryServer | null = null;
-
-  test.beforeAll(async () => {
-    registry = await startRegistry({});
-  });
-
-  test.afterAll(() => {
-    registry?.stop();
-  });
+  const registry = useRegistry();
 
   /** A notebook's file as the server has it, as text. */
   async function notebookOnDisk(
@@ -328,7 +281,7 @@ test.describe('with a registry', () => {
     request
   }, testInfo) => {
     test.setTimeout(180000);
-    const host = registry!.host;
+    const host = registry.host;
     await writeWorkspace(request, 'defects-lineage', {
       'data/rows.csv': 'a,b\n1,2\n',
       'train.ipynb': notebookJson([
@@ -376,16 +329,9 @@ test.describe('with a registry', () => {
     await panel.screenshot('tabs-default-width');
 
     // Lineage: the notebook whose toolbar "Package" was pressed records the pushed kit.
-    await page.evaluate(path => {
-      const app = (
-        window as unknown as {
-          jupyterapp: {
-            commands: { execute(id: string, args: unknown): Promise<unknown> };
-          };
-        }
-      ).jupyterapp;
-      return app.commands.execute('docmanager:open', { path });
-    }, 'defects-lineage/train.ipynb');
+    await panel.command('docmanager:open', {
+      path: 'defects-lineage/train.ipynb'
+    });
     await expect(page.locator('.jp-NotebookPanel:visible')).toBeVisible();
     // Opening upgrades the notebook (cell ids) and the kernel's start writes its language_info:
     // once the kernel is idle, save, so that the push finds no unsaved edits.
@@ -400,23 +346,19 @@ test.describe('with a registry', () => {
       .locator('.jp-NotebookPanel:visible .jp-kitlab-toolbar-package')
       .click();
     await expect(panel.editor).toBeVisible({ timeout: 30000 });
-    await panel.editor
-      .getByRole('button', { name: 'Pack & push…', exact: true })
-      .click();
-    const dialog = page.locator('.jp-Dialog');
-    await dialog.locator('input[name="registry"]').fill(host);
-    await dialog.locator('input[name="repository"]').fill('org/lineage');
-    await dialog.locator('input[name="tag"]').fill('v1');
-    await expect(dialog.getByTestId('kitlab-pack-lineage')).toContainText(
-      'defects-lineage/train.ipynb'
-    );
-    await panel.screenshot('pack-push-lineage');
-    await dialog.getByRole('button', { name: 'Start' }).click();
     const reference = `${host}/org/lineage:v1`;
-    const job = panel.root.locator('.jp-kitlab-job', { hasText: reference });
-    await panel.expectJobSucceeded(job.first(), 90000);
+    const job = await panel.packPush(
+      { registry: host, repository: 'org/lineage', tag: 'v1' },
+      async dialog => {
+        await expect(dialog.getByTestId('kitlab-pack-lineage')).toContainText(
+          'defects-lineage/train.ipynb'
+        );
+        await panel.screenshot('pack-push-lineage');
+      }
+    );
+    await panel.expectJobSucceeded(job, 90000);
     // At the default width the job's long reference wraps: its Details button stays in the panel.
-    const details = job.first().getByRole('button', { name: 'Details' });
+    const details = job.getByRole('button', { name: 'Details' });
     await expect(details).toBeVisible();
     const detailsBox = await details.boundingBox();
     expect(detailsBox!.x + detailsBox!.width).toBeLessThanOrEqual(
@@ -458,17 +400,12 @@ test.describe('with a registry', () => {
     await page
       .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Kitfile' })
       .click();
-    await panel.editor
-      .getByRole('button', { name: 'Pack & push…', exact: true })
-      .click();
-    await dialog.locator('input[name="registry"]').fill(host);
-    await dialog.locator('input[name="repository"]').fill('org/lineage');
-    await dialog.locator('input[name="tag"]').fill('v2');
-    await dialog.getByRole('button', { name: 'Start' }).click();
-    const second = panel.root.locator('.jp-kitlab-job', {
-      hasText: `${host}/org/lineage:v2`
+    const second = await panel.packPush({
+      registry: host,
+      repository: 'org/lineage',
+      tag: 'v2'
     });
-    await panel.expectJobSucceeded(second.first(), 90000);
+    await panel.expectJobSucceeded(second, 90000);
     expect(
       await notebookOnDisk(request, 'defects-lineage/train.ipynb')
     ).not.toContain('lineage:v2');

@@ -1,8 +1,14 @@
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
 
-import { KitlabPanel } from './kitlab-panel';
-import { IRegistryServer, startRegistry } from './registry-server';
+import {
+  DANGEROUS_PICKLE,
+  KitlabPanel,
+  notebookJson,
+  runJob,
+  writeWorkspace
+} from './kitlab-panel';
+import { useRegistry } from './registry-server';
 
 /*
  * The detail views (a job, a kit, a registry) and running jobs outside the panel.
@@ -12,55 +18,14 @@ import { IRegistryServer, startRegistry } from './registry-server';
  */
 test.use({ autoGoto: false });
 
-// A pickle whose only import is posix.system: the pack job warns (and packs it: it may be the user's).
-const DANGEROUS_PICKLE = Buffer.from("cposix\nsystem\n(S'true'\ntR.").toString(
-  'base64'
-);
-
-async function put(
-  request: APIRequestContext,
-  path: string,
-  body: Record<string, unknown>
-): Promise<void> {
-  const response = await request.put(`/api/contents/${path}`, { data: body });
-  expect(response.ok(), await response.text()).toBe(true);
-}
-
 /** `folder/` with a Kitfile, a dangerous pickle as the model and a notebook. */
 async function makeWorkspace(
   request: APIRequestContext,
   folder: string
 ): Promise<void> {
-  await put(request, folder, { type: 'directory' });
-  await put(request, `${folder}/models`, { type: 'directory' });
-  await put(request, `${folder}/models/model.pkl`, {
-    type: 'file',
-    format: 'base64',
-    content: DANGEROUS_PICKLE
-  });
-  await put(request, `${folder}/train.ipynb`, {
-    type: 'notebook',
-    content: {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: {
-        kernelspec: {
-          name: 'python3',
-          display_name: 'Python 3',
-          language: 'python'
-        }
-      },
-      cells: [
-        {
-          cell_type: 'code',
-          id: 'c1',
-          source: 'print(1)',
-          metadata: {},
-          outputs: [],
-          execution_count: null
-        }
-      ]
-    }
+  await writeWorkspace(request, folder, {
+    'models/model.pkl': DANGEROUS_PICKLE,
+    'train.ipynb': notebookJson([['code', 'print(1)']])
   });
   const saved = await request.put(`/kitlab/kitfile?path=${folder}`, {
     data: {
@@ -73,46 +38,6 @@ async function makeWorkspace(
     }
   });
   expect(saved.ok(), await saved.text()).toBe(true);
-}
-
-async function runJob(
-  request: APIRequestContext,
-  kind: string,
-  params: Record<string, unknown>
-): Promise<string> {
-  const created = await request.post('/kitlab/jobs', {
-    data: { kind, params }
-  });
-  expect(created.status(), await created.text()).toBe(202);
-  const { id } = (await created.json()) as { id: string };
-  await expect
-    .poll(
-      async () =>
-        (
-          (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
-            state: string;
-          }
-        ).state,
-      { timeout: 60000 }
-    )
-    .toMatch(/succeeded|failed/);
-  const job = (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
-    state: string;
-    error: unknown;
-  };
-  expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
-  return id;
-}
-
-async function setTheme(
-  page: IJupyterLabPageFixture,
-  theme: 'light' | 'dark'
-): Promise<void> {
-  if (theme === 'dark') {
-    await page.theme.setDarkTheme();
-  } else {
-    await page.theme.setLightTheme();
-  }
 }
 
 /** The main-area widget the detail commands open (the active one). */
@@ -128,16 +53,15 @@ for (const theme of ['light', 'dark'] as const) {
     test.setTimeout(120000);
     const folder = `job-details-${theme}`;
     await makeWorkspace(request, folder);
-    const id = await runJob(request, 'pack', {
+    const { id } = await runJob(request, 'pack', {
       path: folder,
       reference: `${folder}:v1`
     });
 
-    await page.goto();
-    await setTheme(page, theme);
-    const panel = new KitlabPanel(page, testInfo);
-    await panel.open();
-    await panel.showTab('Jobs');
+    const panel = await KitlabPanel.load(page, testInfo, {
+      theme,
+      tab: 'Jobs'
+    });
     const row = panel.root.locator(`.jp-kitlab-job[data-job-id="${id}"]`);
     await expect(row.getByTestId('kitlab-job-warnings')).toHaveText(
       '1 warning'
@@ -190,15 +114,7 @@ for (const theme of ['light', 'dark'] as const) {
 }
 
 test.describe('with a registry', () => {
-  let registry: IRegistryServer;
-
-  test.beforeAll(async () => {
-    registry = await startRegistry();
-  });
-
-  test.afterAll(() => {
-    registry?.stop();
-  });
+  const registry = useRegistry();
 
   for (const theme of ['light', 'dark'] as const) {
     test(`a kit's details, push under several tags, browse the registry and inspect without pulling (${theme})`, async ({
@@ -213,11 +129,10 @@ test.describe('with a registry', () => {
         reference: `${folder}:v1`
       });
 
-      await page.goto();
-      await setTheme(page, theme);
-      const panel = new KitlabPanel(page, testInfo);
-      await panel.open();
-      await panel.showTab('Kits');
+      const panel = await KitlabPanel.load(page, testInfo, {
+        theme,
+        tab: 'Kits'
+      });
       const kitRow = panel.kit(`localhost/${folder}`);
       const listedSize =
         (await kitRow
@@ -380,13 +295,7 @@ test('running jobs show in the status bar and on the sidebar tab; the Launcher o
   const panel = new KitlabPanel(page, testInfo);
 
   // The Launcher card.
-  await page.evaluate(() =>
-    (
-      window as unknown as {
-        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
-      }
-    ).jupyterapp.commands.execute('launcher:create')
-  );
+  await panel.command('launcher:create');
   const card = page
     .locator('.jp-LauncherCard:visible')
     .filter({ hasText: /^ModelKit$/ });

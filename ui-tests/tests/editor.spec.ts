@@ -1,7 +1,13 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { APIRequestContext, TestInfo } from '@playwright/test';
+import { expect, test } from '@jupyterlab/galata';
+import { APIRequestContext } from '@playwright/test';
 
-import { KitlabPanel } from './kitlab-panel';
+import {
+  DEMO_KITFILE,
+  KitlabPanel,
+  readText,
+  setTheme,
+  writeWorkspace
+} from './kitlab-panel';
 
 /*
  * The main-area Kitfile editor (issue 20): a Kitfile opens like any document, its text is JupyterLab's
@@ -12,81 +18,20 @@ import { KitlabPanel } from './kitlab-panel';
  */
 test.use({ autoGoto: false, viewport: { width: 1440, height: 900 } });
 
-const KITFILE = `# Kept by kitlab: a comment the user wrote
-manifestVersion: 1.0.0
-package:
-  name: churn
-model:
-  name: churn
-  path: models/churn.joblib
-`;
-
 type App = {
-  commands: { execute(id: string, args?: unknown): Promise<unknown> };
   docRegistry: {
     preferredWidgetFactories(path: string): { name: string }[];
   };
 };
-
-async function writeKitfile(
-  request: APIRequestContext,
-  text: string
-): Promise<void> {
-  const written = await request.put('/api/contents/demo/Kitfile', {
-    data: { type: 'file', format: 'text', content: text }
-  });
-  expect(written.ok(), await written.text()).toBe(true);
-}
-
-async function readKitfile(request: APIRequestContext): Promise<string> {
-  const read = await request.get('/api/contents/demo/Kitfile?content=1');
-  return ((await read.json()) as { content: string }).content;
-}
-
-/** Write `text` as demo/Kitfile and open it in the Kitfile editor. */
-async function openEditor(
-  page: IJupyterLabPageFixture,
-  request: APIRequestContext,
-  testInfo: TestInfo,
-  text = KITFILE
-): Promise<KitlabPanel> {
-  await writeKitfile(request, text);
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.closeEditors();
-  await panel.packageFolder('demo');
-  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
-  return panel;
-}
-
-function execute(
-  page: IJupyterLabPageFixture,
-  id: string,
-  args: unknown
-): Promise<unknown> {
-  return page.evaluate(
-    async ([command, commandArgs]) => {
-      // The command's result (a widget) is not sent back to the test.
-      await (
-        window as unknown as { jupyterapp: App }
-      ).jupyterapp.commands.execute(command as string, commandArgs);
-    },
-    [id, args] as const
-  );
-}
 
 for (const theme of ['light', 'dark'] as const) {
   test(`a Kitfile opens in the main area from the file browser (${theme})`, async ({
     page,
     request
   }, testInfo) => {
-    await writeKitfile(request, KITFILE);
+    await writeWorkspace(request, 'demo', { Kitfile: DEMO_KITFILE });
     await page.goto();
-    if (theme === 'dark') {
-      await page.theme.setDarkTheme();
-    } else {
-      await page.theme.setLightTheme();
-    }
+    await setTheme(page, theme);
     const panel = new KitlabPanel(page, testInfo);
     await panel.closeEditors();
     await page.filebrowser.openDirectory('demo');
@@ -154,7 +99,12 @@ test('a Kitfile that does not parse is shown with its line and never replaced (d
   request
 }, testInfo) => {
   const broken = 'manifestVersion: 1.0.0\npackage:\n  name: [churn\n';
-  const panel = await openEditor(page, request, testInfo, broken);
+  const panel = await KitlabPanel.openDemoKitfile(
+    page,
+    request,
+    testInfo,
+    broken
+  );
   // It opens on the YAML tab, with the parser's problem and its line; the text is the user's.
   await expect(
     panel.editor.getByRole('button', { name: 'YAML', exact: true })
@@ -183,14 +133,14 @@ test('a Kitfile that does not parse is shown with its line and never replaced (d
   // The form says where to fix it.
   await panel.editor.getByRole('button', { name: 'Form', exact: true }).click();
   await expect(panel.editor).toContainText('fix it in the YAML tab');
-  expect(await readKitfile(request)).toBe(broken);
+  expect(await readText(request, 'demo/Kitfile')).toBe(broken);
 });
 
 test("the scan's draft replaces the Kitfile only after a diff and a yes, with undo (defect 6)", async ({
   page,
   request
 }, testInfo) => {
-  const panel = await openEditor(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   await expect(panel.entry('models/churn.joblib')).toBeVisible({
     timeout: 30000
   });
@@ -224,7 +174,7 @@ test("the scan's draft replaces the Kitfile only after a diff and a yes, with un
   await expect(dialog).toHaveCount(0);
   await expect(name).toHaveValue('demo', { timeout: 10000 });
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
-  expect(await readKitfile(request)).toBe(KITFILE);
+  expect(await readText(request, 'demo/Kitfile')).toBe(DEMO_KITFILE);
   await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await expect(name).toHaveValue('my-edit', { timeout: 10000 });
 });
@@ -234,20 +184,22 @@ test('the editor shows changes made on disk and in the text editor, and a save a
   request
 }, testInfo) => {
   test.setTimeout(90000);
-  const panel = await openEditor(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   const name = panel.field('root_package_name');
 
   // Changed on disk, no unsaved edits: the editor loads it.
-  await writeKitfile(
-    request,
-    KITFILE.replace('name: churn\nmodel', 'name: from-disk\nmodel')
-  );
+  await writeWorkspace(request, 'demo', {
+    Kitfile: DEMO_KITFILE.replace(
+      'name: churn\nmodel',
+      'name: from-disk\nmodel'
+    )
+  });
   await expect(name).toHaveValue('from-disk', { timeout: 20000 });
   await expect(panel.kitfileStatus).toHaveText('Saved');
 
   // Edited in JupyterLab's text editor: the same document, so the form shows the edit and a save
   // from the Kitfile editor writes it (it used to be reverted).
-  await execute(page, 'docmanager:open', {
+  await panel.command('docmanager:open', {
     path: 'demo/Kitfile',
     factory: 'Editor'
   });
@@ -257,7 +209,7 @@ test('the editor shows changes made on disk and in the text editor, and a save a
   await textEditor.click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('docs:\n- path: README.md\n');
-  await execute(page, 'docmanager:open', {
+  await panel.command('docmanager:open', {
     path: 'demo/Kitfile',
     factory: 'Kitfile Editor'
   });
@@ -269,7 +221,7 @@ test('the editor shows changes made on disk and in the text editor, and a save a
   });
   await panel.field('root_package_version').fill('3.0');
   await panel.save();
-  const saved = await readKitfile(request);
+  const saved = await readText(request, 'demo/Kitfile');
   expect(saved).toContain('path: README.md');
   expect(saved).toContain("version: '3.0'");
   expect(saved).toContain('# Kept by kitlab: a comment the user wrote');
@@ -277,7 +229,9 @@ test('the editor shows changes made on disk and in the text editor, and a save a
   // Unsaved edits while the file changes on disk: the editor says so, and saving asks first.
   await panel.field('root_package_version').fill('4.0');
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
-  await writeKitfile(request, KITFILE.replace('churn\nmodel', 'other\nmodel'));
+  await writeWorkspace(request, 'demo', {
+    Kitfile: DEMO_KITFILE.replace('churn\nmodel', 'other\nmodel')
+  });
   await expect(panel.editor.getByRole('alert')).toContainText(
     'changed on disk',
     { timeout: 20000 }
@@ -287,18 +241,18 @@ test('the editor shows changes made on disk and in the text editor, and a save a
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog).toContainText('File Changed');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
-  expect(await readKitfile(request)).toContain('name: other');
+  expect(await readText(request, 'demo/Kitfile')).toContain('name: other');
 });
 
 test('comments typed in the YAML tab survive the form, and a form edit keeps them (defect 10)', async ({
   page,
   request
 }, testInfo) => {
-  const panel = await openEditor(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   const yaml = panel.editor.getByRole('button', { name: 'YAML', exact: true });
   const form = panel.editor.getByRole('button', { name: 'Form', exact: true });
   await yaml.click();
-  const typed = KITFILE.replace(
+  const typed = DEMO_KITFILE.replace(
     'model:\n',
     'model:  # typed in the YAML tab\n'
   );
@@ -321,7 +275,7 @@ test('Pack jumps to the first problem; the pack dialog never assumes latest; can
   page,
   request
 }, testInfo) => {
-  const panel = await openEditor(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   const path = panel.field('root_model_path');
   await path.fill('models/missing.joblib');
   await expect(panel.fieldErrors('root_model_path').first()).toContainText(
@@ -360,8 +314,31 @@ test('Pack jumps to the first problem; the pack dialog never assumes latest; can
       .locator('input[name="tag"]')
       .evaluate(input => getComputedStyle(input, '::placeholder').fontStyle)
   ).toBe('italic');
+  // The reference is checked as it is typed, with Start's own check: Start waits until it is valid.
+  const start = dialog.getByRole('button', { name: 'Start' });
+  await expect(panel.fieldProblem('tag')).toHaveText('A tag is required.');
+  await expect(start).toBeDisabled();
+  await dialog.locator('input[name="tag"]').fill('-v1');
+  await expect(panel.fieldProblem('tag')).toContainText('not starting with');
+  await dialog.locator('input[name="registry"]').fill('https://ghcr.io');
+  await expect(panel.fieldProblem('registry')).toHaveText(
+    'A registry is a host name with an optional :port.'
+  );
+  await expect(start).toBeDisabled();
+  await panel.screenshot('pack-dialog-problems');
+  await dialog.locator('input[name="registry"]').fill('');
+  await dialog.locator('input[name="tag"]').fill('v1');
+  await expect(panel.fieldProblem('registry')).toHaveCount(0);
+  await expect(panel.fieldProblem('tag')).toHaveCount(0);
+  await expect(start).toBeEnabled();
+  // Pack & push needs a registry: the same field says so at once.
+  await dialog.locator('input[name="push"]').check();
+  await expect(panel.fieldProblem('registry')).toContainText(
+    'Pushing needs a registry'
+  );
+  await expect(start).toBeDisabled();
   await dialog.getByRole('button', { name: 'Cancel' }).click();
-  expect(await readKitfile(request)).toBe(KITFILE);
+  expect(await readText(request, 'demo/Kitfile')).toBe(DEMO_KITFILE);
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
 });
 
@@ -369,7 +346,7 @@ test('the sidebar follows the file browser and comes back on the tab left', asyn
   page,
   request
 }, testInfo) => {
-  await writeKitfile(request, KITFILE);
+  await writeWorkspace(request, 'demo', { Kitfile: DEMO_KITFILE });
   await page.goto();
   const panel = new KitlabPanel(page, testInfo);
   // The Package tab starts at the folder the file browser shows (not the server root).

@@ -82,34 +82,20 @@ test('the pull dialog names the destination after the kit', async ({
   page
 }, testInfo) => {
   await page.goto();
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
-      }
-    ).jupyterapp;
-    void app.commands.execute('kitlab:pull');
-  });
-  const dialog = page.locator('.jp-Dialog');
-  await expect(dialog).toBeVisible();
-  await dialog
-    .locator('input[name="reference"]')
-    .fill('127.0.0.1:5000/org/churn:v1');
+  const panel = new KitlabPanel(page, testInfo);
+  const dialog = await panel.openPullDialog('127.0.0.1:5000/org/churn:v1');
   await expect(dialog.locator('input[name="destination"]')).toHaveValue(
     'kits/churn'
   );
   await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
-  await new KitlabPanel(page, testInfo).screenshot('pull-dialog');
+  await panel.screenshot('pull-dialog');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
 });
 
 test('the registries tab lists logins and offers a login without echoing passwords', async ({
   page
 }, testInfo) => {
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await panel.showTab('Registries');
+  const panel = await KitlabPanel.load(page, testInfo, { tab: 'Registries' });
   await expect(
     panel.root.getByText('Not logged in to any registry.')
   ).toBeVisible({ timeout: 10000 });

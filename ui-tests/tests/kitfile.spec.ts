@@ -1,7 +1,6 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import { APIRequestContext, TestInfo } from '@playwright/test';
+import { expect, test } from '@jupyterlab/galata';
 
-import { KitlabPanel } from './kitlab-panel';
+import { DEMO_KITFILE, KitlabPanel, setTheme } from './kitlab-panel';
 
 /*
  * The Kitfile editor's two views (in the main area): the YAML tab (live validation while typing,
@@ -10,49 +9,22 @@ import { KitlabPanel } from './kitlab-panel';
  */
 test.use({ autoGoto: false });
 
-const KITFILE = `# Kept by kitlab: a comment the user wrote
-manifestVersion: 1.0.0
-package:
-  name: churn
-model:
-  name: churn
-  path: models/churn.joblib
-`;
-
-/** Write KITFILE into demo/ and open it in the Kitfile editor, as saved. */
-async function openDemoWithKitfile(
-  page: IJupyterLabPageFixture,
-  request: APIRequestContext,
-  testInfo: TestInfo
-): Promise<KitlabPanel> {
-  const saved = await request.put('/kitlab/kitfile?path=demo', {
-    data: { text: KITFILE }
-  });
-  expect(saved.ok(), await saved.text()).toBe(true);
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.closeEditors();
-  await panel.packageFolder('demo');
-  await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
-  return panel;
-}
-
 test('the YAML tab validates while typing and keeps comments on save', async ({
   page,
   request
 }, testInfo) => {
-  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   await expect(panel.field('root_package_name')).toHaveValue('churn');
 
   await panel.editor.getByRole('button', { name: 'YAML', exact: true }).click();
   // JupyterLab's CodeMirror editor, with line numbers.
   await expect(panel.yamlEditor).toBeVisible();
-  await panel.expectYaml(KITFILE);
+  await panel.expectYaml(DEMO_KITFILE);
   await expect(
     panel.editor.locator('.jp-kitlab-yaml-editor .cm-lineNumbers')
   ).toBeVisible();
   await panel.fillYaml(
-    KITFILE.replace(
+    DEMO_KITFILE.replace(
       '  name: churn\nmodel',
       '  name: churn\n  licence: MIT\nmodel'
     )
@@ -72,7 +44,7 @@ test('the YAML tab validates while typing and keeps comments on save', async ({
   await panel.screenshot('yaml-problem');
 
   await panel.fillYaml(
-    KITFILE.replace(
+    DEMO_KITFILE.replace(
       '  name: churn\nmodel',
       '  name: churn\n  license: MIT\nmodel'
     )
@@ -93,7 +65,7 @@ test('form edits carry to the YAML tab, and parameters are edited as JSON', asyn
   page,
   request
 }, testInfo) => {
-  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
 
   // Parameters (under "More fields"): JSON that does not parse is flagged where it is typed and
   // changes nothing.
@@ -133,7 +105,7 @@ test('the form suggests licenses and frameworks, and path fields browse the fold
   page,
   request
 }, testInfo) => {
-  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
 
   // License and framework fields offer their vocabularies (SPDX ids, frameworks) as you type.
   for (const [field, list, value] of [
@@ -176,21 +148,17 @@ test('the YAML tab is a CodeMirror editor in the light and the dark theme', asyn
 }, testInfo) => {
   test.setTimeout(90000);
   const colours: Record<string, string> = {};
-  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   for (const theme of ['light', 'dark'] as const) {
-    if (theme === 'dark') {
-      await page.theme.setDarkTheme();
-    } else {
-      await page.theme.setLightTheme();
-    }
+    await setTheme(page, theme);
     await panel.editor
       .getByRole('button', { name: 'YAML', exact: true })
       .click();
-    await panel.fillYaml(KITFILE);
-    await panel.expectYaml(KITFILE);
+    await panel.fillYaml(DEMO_KITFILE);
+    await panel.expectYaml(DEMO_KITFILE);
     // A warning (not an SPDX license) and an error (a missing file), each marked on its line.
     await panel.fillYaml(
-      KITFILE.replace(
+      DEMO_KITFILE.replace(
         '  name: churn\nmodel',
         '  name: churn\n  license: not a license\nmodel'
       ).replace('models/churn.joblib', 'models/missing.joblib')
@@ -225,7 +193,7 @@ test('a warning on a form field is not styled as an error', async ({
   page,
   request
 }, testInfo) => {
-  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   // Not an SPDX license: a warning (packing still works). A missing file: an error.
   await panel.field('root_package_license').fill('not a license');
   await panel.field('root_model_path').fill('models/missing.joblib');
@@ -268,7 +236,7 @@ test('Pack… says it saves unsaved edits, and saves only when started', async (
   request
 }, testInfo) => {
   test.setTimeout(90000);
-  const panel = await openDemoWithKitfile(page, request, testInfo);
+  const panel = await KitlabPanel.openDemoKitfile(page, request, testInfo);
   await panel.field('root_package_version').fill('2.0.0');
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
   const onDisk = async () =>
@@ -288,17 +256,18 @@ test('Pack… says it saves unsaved edits, and saves only when started', async (
   await panel.screenshot('pack-saves-first');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
-  expect(await onDisk()).toBe(KITFILE);
+  expect(await onDisk()).toBe(DEMO_KITFILE);
   await expect(panel.kitfileStatus).toHaveText('Unsaved changes');
 
   // Start: saved, then packed.
-  await pack.click();
-  await dialog.locator('input[name="registry"]').fill('');
   // A repository of its own: package.spec expects one kit named churn in the shared store.
-  await dialog.locator('input[name="repository"]').fill('saved-first');
-  await dialog.locator('input[name="tag"]').fill('v1');
-  await dialog.getByRole('button', { name: 'Start' }).click();
-  await expect(dialog).toHaveCount(0);
+  await panel.start(
+    await panel.openPackDialog(false, {
+      registry: '',
+      repository: 'saved-first',
+      tag: 'v1'
+    })
+  );
   expect(await onDisk()).toContain('version: 2.0.0');
   await panel.expectJobSucceeded(panel.latestJob);
   await expect(panel.kitfileStatus).toHaveText('Saved');

@@ -3,14 +3,99 @@ import { APIRequestContext, Locator, TestInfo } from '@playwright/test';
 
 export type PanelTab = 'Package' | 'Jobs' | 'Kits' | 'Registries';
 
-/** Page object for the kitlab ModelKit sidebar panel. */
+/** Where Pack… or Pack & push… puts a kit: the dialog's three fields (registry '' = the local store). */
+export interface IKitTarget {
+  registry: string;
+  repository: string;
+  tag: string;
+}
+
+/** The Kitfile the editor specs write into demo/ (a comment of the user's, kept on save). */
+export const DEMO_KITFILE = `# Kept by kitlab: a comment the user wrote
+manifestVersion: 1.0.0
+package:
+  name: churn
+model:
+  name: churn
+  path: models/churn.joblib
+`;
+
+// Hand-written pickle opcodes calling posix.system: never unpickled, only scanned (a pack warns).
+export const DANGEROUS_PICKLE = Buffer.from(
+  "cposix\nsystem\n(S'true'\ntR.",
+  'latin1'
+);
+
+/** A notebook's JSON with these cells (code cells numbered as if run in order). */
+export function notebookJson(cells: ['markdown' | 'code', string][]): string {
+  let count = 0;
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    cells: cells.map(([type, source], index) =>
+      type === 'markdown'
+        ? { id: `c${index}`, cell_type: 'markdown', metadata: {}, source }
+        : {
+            id: `c${index}`,
+            cell_type: 'code',
+            metadata: {},
+            source,
+            outputs: [],
+            execution_count: ++count
+          }
+    )
+  });
+}
+
 const DOCS_IMAGES = `${__dirname}/../../docs/images`;
 
+/** Page object for the kitlab ModelKit sidebar panel. */
 export class KitlabPanel {
   constructor(
     private readonly page: IJupyterLabPageFixture,
     private readonly testInfo: TestInfo
   ) {}
+
+  /** Load JupyterLab (in `theme`, if given) and open the panel, on `tab` if given. */
+  static async load(
+    page: IJupyterLabPageFixture,
+    testInfo: TestInfo,
+    options: { theme?: 'light' | 'dark'; tab?: PanelTab } = {}
+  ): Promise<KitlabPanel> {
+    await page.goto();
+    if (options.theme) {
+      await setTheme(page, options.theme);
+    }
+    const panel = new KitlabPanel(page, testInfo);
+    await panel.open();
+    if (options.tab) {
+      await panel.showTab(options.tab);
+    }
+    return panel;
+  }
+
+  /** Write `text` as demo/Kitfile, then open it in the Kitfile editor, saved (no other editor open). */
+  static async openDemoKitfile(
+    page: IJupyterLabPageFixture,
+    request: APIRequestContext,
+    testInfo: TestInfo,
+    text = DEMO_KITFILE
+  ): Promise<KitlabPanel> {
+    await writeWorkspace(request, 'demo', { Kitfile: text });
+    await page.goto();
+    const panel = new KitlabPanel(page, testInfo);
+    await panel.closeEditors();
+    await panel.packageFolder('demo');
+    await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
+    return panel;
+  }
 
   get tab(): Locator {
     return this.page.locator('.lm-TabBar-tab[data-id="kitlab-panel"]');
@@ -60,16 +145,7 @@ export class KitlabPanel {
 
   /** Close every document in the main area without saving (so a spec starts from disk). */
   async closeEditors(): Promise<void> {
-    await this.page.evaluate(() => {
-      const app = (
-        window as unknown as {
-          jupyterapp: {
-            commands: { execute(id: string): Promise<unknown> };
-          };
-        }
-      ).jupyterapp;
-      return app.commands.execute('application:close-all');
-    });
+    await this.command('application:close-all');
     const discard = this.page.locator('.jp-Dialog').getByRole('button', {
       name: /Discard/
     });
@@ -88,17 +164,38 @@ export class KitlabPanel {
    * Kitfile opens in the main-area editor.
    */
   async packageFolder(folder: string): Promise<void> {
-    await this.page.evaluate(path => {
-      const app = (
-        window as unknown as {
-          jupyterapp: {
-            commands: { execute(id: string, args: unknown): Promise<unknown> };
-          };
-        }
-      ).jupyterapp;
-      return app.commands.execute('kitlab:package-folder', { path });
-    }, folder);
+    await this.command('kitlab:package-folder', { path: folder });
     await expect(this.editor).toBeVisible({ timeout: 30000 });
+  }
+
+  /**
+   * Execute a JupyterLab command as a menu or toolbar button does, and wait until it is done;
+   * with `wait` false, only start it (a command that asks in a dialog is done when the dialog closes).
+   */
+  async command(
+    id: string,
+    args: Record<string, string> = {},
+    wait = true
+  ): Promise<void> {
+    await this.page.evaluate(
+      async ([command, commandArgs, untilDone]) => {
+        const app = (
+          window as unknown as {
+            jupyterapp: {
+              commands: {
+                execute(id: string, args: unknown): Promise<unknown>;
+              };
+            };
+          }
+        ).jupyterapp;
+        const done = app.commands.execute(command, commandArgs);
+        if (untilDone) {
+          // The command's result (a widget) is not sent back to the test.
+          await done;
+        }
+      },
+      [id, args, wait] as const
+    );
   }
 
   /** Type a folder into the Package tab and open its Kitfile editor, scanned. */
@@ -168,22 +265,84 @@ export class KitlabPanel {
     await expect(this.kitfileStatus).toHaveText('Saved');
   }
 
+  /** JupyterLab's dialog (one is open at a time). */
+  get dialog(): Locator {
+    return this.page.locator('.jp-Dialog');
+  }
+
+  /**
+   * Open the Kitfile editor's Pack… (or, with `push`, Pack & push…) dialog and fill in where the kit
+   * goes; the dialog, for the caller's other choices before `start`.
+   */
+  async openPackDialog(push: boolean, target: IKitTarget): Promise<Locator> {
+    await this.editor
+      .getByRole('button', {
+        name: push ? 'Pack & push…' : 'Pack…',
+        exact: true
+      })
+      .click();
+    const dialog = this.dialog;
+    await expect(dialog).toBeVisible();
+    await dialog.locator('input[name="registry"]').fill(target.registry);
+    await dialog.locator('input[name="repository"]').fill(target.repository);
+    await dialog.locator('input[name="tag"]').fill(target.tag);
+    return dialog;
+  }
+
+  /** The problem a dialog shows under its field `name` (none when the value is fine). */
+  fieldProblem(name: string): Locator {
+    return this.dialog
+      .locator('.jp-kitlab-field', {
+        has: this.page.locator(`[name="${name}"]`)
+      })
+      .locator('.jp-kitlab-field-error');
+  }
+
+  /** Press the Pack dialog's Start; it closes (the job is started). */
+  async start(dialog: Locator): Promise<void> {
+    await dialog.getByRole('button', { name: 'Start' }).click();
+    await expect(dialog.getByTestId('kitlab-pack-reference')).toHaveCount(0);
+  }
+
   /** Pack from the Kitfile editor into the local store under `repository:tag`. */
   async pack(repository: string, tag: string): Promise<void> {
-    await this.editor
-      .getByRole('button', { name: 'Pack…', exact: true })
-      .click();
-    const dialog = this.page.locator('.jp-Dialog');
-    await expect(dialog).toBeVisible();
-    await dialog.locator('input[name="registry"]').fill('');
-    await dialog.locator('input[name="repository"]').fill(repository);
-    await dialog.locator('input[name="tag"]').fill(tag);
+    const dialog = await this.openPackDialog(false, {
+      registry: '',
+      repository,
+      tag
+    });
     await expect(dialog.getByTestId('kitlab-pack-reference')).toContainText(
       `${repository}:${tag}`
     );
     await this.screenshot('pack-dialog');
-    await dialog.getByRole('button', { name: 'Start' }).click();
-    await expect(dialog).toHaveCount(0);
+    await this.start(dialog);
+  }
+
+  /**
+   * Pack & push from the Kitfile editor to `target`, with `choose` run on the filled-in dialog
+   * before Start (more options, assertions, a screenshot); the job's row, by its reference.
+   */
+  async packPush(
+    target: IKitTarget,
+    choose: (dialog: Locator) => Promise<void> = async () => undefined
+  ): Promise<Locator> {
+    const dialog = await this.openPackDialog(true, target);
+    await choose(dialog);
+    await this.start(dialog);
+    return this.root
+      .locator('.jp-kitlab-job', {
+        hasText: `${target.registry}/${target.repository}:${target.tag}`
+      })
+      .first();
+  }
+
+  /** Open the Pull dialog (the kitlab:pull command) and type `reference`; the dialog. */
+  async openPullDialog(reference: string): Promise<Locator> {
+    await this.command('kitlab:pull', {}, false);
+    const dialog = this.dialog;
+    await expect(dialog).toBeVisible();
+    await dialog.locator('input[name="reference"]').fill(reference);
+    return dialog;
   }
 
   // ------------------------------------------------------------------------------ jobs and kits
@@ -284,19 +443,19 @@ export async function runJob(
   request: APIRequestContext,
   kind: string,
   params: Record<string, unknown>
-): Promise<Record<string, unknown>> {
+): Promise<{ id: string } & Record<string, unknown>> {
   const created = await request.post('/kitlab/jobs', {
     data: { kind, params }
   });
   expect(created.status(), await created.text()).toBe(202);
   const { id } = (await created.json()) as { id: string };
-  let job: Record<string, unknown> = {};
+  let job: { id: string } & Record<string, unknown> = { id };
   await expect
     .poll(
       async () => {
         job = (await (
           await request.get(`/kitlab/jobs/${id}`)
-        ).json()) as Record<string, unknown>;
+        ).json()) as typeof job;
         return job.state;
       },
       { timeout: 60000 }
@@ -333,4 +492,16 @@ export async function serverRoot(
   );
   expect(root).not.toBe('');
   return root.replace(/^~/, process.env.HOME ?? '~');
+}
+
+/** Switch JupyterLab's theme. */
+export async function setTheme(
+  page: IJupyterLabPageFixture,
+  theme: 'light' | 'dark'
+): Promise<void> {
+  if (theme === 'dark') {
+    await page.theme.setDarkTheme();
+  } else {
+    await page.theme.setLightTheme();
+  }
 }

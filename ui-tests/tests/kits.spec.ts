@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
 
-import { KitlabPanel } from './kitlab-panel';
+import { KitlabPanel, runJob, setTheme } from './kitlab-panel';
 
 /*
  * A kit in the local store, opened in a new notebook from the Kits list.
@@ -32,22 +32,7 @@ async function packDemo(
     }
   });
   expect(saved.ok(), await saved.text()).toBe(true);
-  const created = await request.post('/kitlab/jobs', {
-    data: { kind: 'pack', params: { path: 'demo', reference } }
-  });
-  expect(created.status(), await created.text()).toBe(202);
-  const { id } = (await created.json()) as { id: string };
-  await expect
-    .poll(
-      async () =>
-        (
-          (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
-            state: string;
-          }
-        ).state,
-      { timeout: 60000 }
-    )
-    .toBe('succeeded');
+  await runJob(request, 'pack', { path: 'demo', reference });
 }
 
 test('open a kit from the Kits list in a new notebook', async ({
@@ -56,10 +41,7 @@ test('open a kit from the Kits list in a new notebook', async ({
 }, testInfo) => {
   test.setTimeout(120000);
   await packDemo(request, 'notebook-demo:v1');
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await panel.showTab('Kits');
+  const panel = await KitlabPanel.load(page, testInfo, { tab: 'Kits' });
   const kit = panel.kit('localhost/notebook-demo');
   await expect(kit).toBeVisible({ timeout: 10000 });
   // Dated by when it came into the store (kit writes no creation date).
@@ -97,10 +79,7 @@ test('tag a kit, then remove the new tag', async ({
 }, testInfo) => {
   test.setTimeout(120000);
   await packDemo(request, 'tag-demo:v1');
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await panel.showTab('Kits');
+  const panel = await KitlabPanel.load(page, testInfo, { tab: 'Kits' });
   const kit = panel.kit('localhost/tag-demo');
   await expect(kit).toBeVisible({ timeout: 10000 });
 
@@ -134,10 +113,7 @@ test('the Push dialog shows an example registry as a placeholder, not as a value
 }, testInfo) => {
   test.setTimeout(120000);
   await packDemo(request, 'push-demo:v1');
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await panel.showTab('Kits');
+  const panel = await KitlabPanel.load(page, testInfo, { tab: 'Kits' });
   const kit = panel.kit('localhost/push-demo');
   await expect(kit).toBeVisible({ timeout: 10000 });
 
@@ -151,6 +127,21 @@ test('the Push dialog shows an example registry as a placeholder, not as a value
     'e.g. ghcr.io/push-demo:v1'
   );
   await panel.screenshot('push-placeholder');
+  // The destination is checked as it is typed (as Pack & push's fields are): Push waits for a valid one.
+  const push = dialog.getByRole('button', { name: 'Push', exact: true });
+  await expect(push).toBeDisabled();
+  await input.fill('org/push-demo:v1');
+  await expect(panel.fieldProblem('destination')).toContainText(
+    'Pushing needs a registry'
+  );
+  await input.fill('ghcr.io/org/Push-Demo:v1');
+  await expect(panel.fieldProblem('destination')).toHaveText(
+    'A repository must be lower-case.'
+  );
+  await expect(push).toBeDisabled();
+  await input.fill('ghcr.io/org/push-demo:v1');
+  await expect(panel.fieldProblem('destination')).toHaveCount(0);
+  await expect(push).toBeEnabled();
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);
   // Cancel started nothing (other specs' pushes share this server's job list).
@@ -163,3 +154,34 @@ test('the Push dialog shows an example registry as a placeholder, not as a value
     )
   ).toHaveLength(0);
 });
+
+for (const theme of ['light', 'dark'] as const) {
+  test(`kit cards line up at the panel's default width (${theme})`, async ({
+    page,
+    request
+  }, testInfo) => {
+    test.setTimeout(120000);
+    // Names of differing lengths, one longer than the panel is wide and without a place to break.
+    for (const name of [
+      'cards-a',
+      'cards-churn-model',
+      'cards-customer-lifetime-value-regression-with-a-long-name',
+      'cards-x'
+    ]) {
+      await packDemo(request, `${name}:v1`);
+    }
+    await page.goto();
+    await setTheme(page, theme);
+    const panel = new KitlabPanel(page, testInfo);
+    // The panel at its default width (open() widens it).
+    await panel.tab.click();
+    await expect(panel.root).toBeVisible();
+    await panel.showTab('Kits');
+    const cards = panel.root.locator(
+      '.jp-kitlab-kit[data-repository^="localhost/cards-"]'
+    );
+    await expect(cards).toHaveCount(4, { timeout: 10000 });
+    await cards.first().scrollIntoViewIfNeeded();
+    await panel.screenshot(`kits-cards-${theme}`);
+  });
+}

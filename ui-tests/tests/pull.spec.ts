@@ -4,8 +4,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { KitlabPanel } from './kitlab-panel';
-import { IRegistryServer, startRegistry } from './registry-server';
+import { KitlabPanel, runJob } from './kitlab-panel';
+import { useRegistry } from './registry-server';
 
 /*
  * The way back: a kit packed by the kit CLI is pulled from a registry into a new notebook. The real
@@ -17,17 +17,7 @@ import { IRegistryServer, startRegistry } from './registry-server';
 test.use({ autoGoto: false });
 
 const KITREF = path.resolve(__dirname, '..', '..', '.bin', 'kitref');
-let registry: IRegistryServer | null = null;
-let host = '';
-
-test.beforeAll(async () => {
-  registry = await startRegistry();
-  host = registry.host;
-});
-
-test.afterAll(() => {
-  registry?.stop();
-});
+const registry = useRegistry();
 
 test('a kit packed by kit is pulled from a registry into a new notebook', async ({
   page,
@@ -61,43 +51,16 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
   });
 
   // kitlab pushes it to the registry, then the local copy goes: the pull must really fetch it.
-  const reference = `${host}/team/iris:v1`;
-  const pushed = await request.post('/kitlab/jobs', {
-    data: {
-      kind: 'push',
-      params: {
-        reference: 'kit-made:v1',
-        destination: reference,
-        plainHttp: true
-      }
-    }
+  const reference = `${registry.host}/team/iris:v1`;
+  await runJob(request, 'push', {
+    reference: 'kit-made:v1',
+    destination: reference,
+    plainHttp: true
   });
-  const { id } = (await pushed.json()) as { id: string };
-  await expect
-    .poll(
-      async () =>
-        (
-          (await (await request.get(`/kitlab/jobs/${id}`)).json()) as {
-            state: string;
-          }
-        ).state
-    )
-    .toBe('succeeded');
   expect((await request.delete('/kitlab/kits/kit-made:v1')).status()).toBe(204);
 
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
-      }
-    ).jupyterapp;
-    void app.commands.execute('kitlab:pull');
-  });
-  const dialog = page.locator('.jp-Dialog');
-  await dialog.locator('input[name="reference"]').fill(reference);
+  const panel = await KitlabPanel.load(page, testInfo);
+  const dialog = await panel.openPullDialog(reference);
   await expect(dialog.locator('input[name="destination"]')).toHaveValue(
     'kits/iris'
   );

@@ -1,4 +1,4 @@
-import { expect } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
 import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -113,6 +113,28 @@ export async function startRegistry(
     host,
     stop: () => {
       registry.kill();
+    }
+  };
+}
+
+/**
+ * A registry for the tests of this file (or of the `describe` block it is called in): started before
+ * the first of them, stopped after the last. Its host is known once started.
+ */
+export function useRegistry(options: IRegistryOptions = {}): {
+  readonly host: string;
+} {
+  let registry: IRegistryServer | null = null;
+  test.beforeAll(async () => {
+    registry = await startRegistry(options);
+  });
+  test.afterAll(() => {
+    registry?.stop();
+  });
+  return {
+    get host(): string {
+      expect(registry, 'the registry is started in beforeAll').not.toBeNull();
+      return registry!.host;
     }
   };
 }

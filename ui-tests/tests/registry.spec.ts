@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import { KitlabPanel } from './kitlab-panel';
-import { IRegistryServer, startRegistry } from './registry-server';
+import { useRegistry } from './registry-server';
 
 /*
  * Pack & push to a real registry that wants a login (Debian's docker-registry with htpasswd, started
@@ -15,38 +15,26 @@ test.use({ autoGoto: false });
 const USER = 'kitlab';
 const PASSWORD = 'ui-test-secret-9f3a';
 
-let registry: IRegistryServer | null = null;
-let host = '';
-
-test.beforeAll(async () => {
-  registry = await startRegistry({ login: { user: USER, password: PASSWORD } });
-  host = registry.host;
-});
-
-test.afterAll(() => {
-  registry?.stop();
-});
+const registry = useRegistry({ login: { user: USER, password: PASSWORD } });
 
 test('pack & push asks for a login, then pushes; tags and logout work', async ({
   page
 }, testInfo) => {
   test.setTimeout(120000);
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
+  const host = registry.host;
+  const panel = await KitlabPanel.load(page, testInfo);
   await panel.scanFolder('demo');
   await expect(panel.form).toBeVisible();
 
   // Pack & push (unsaved drafts are saved first).
-  await panel.editor.getByRole('button', { name: 'Pack & push…' }).click();
-  const dialog = page.locator('.jp-Dialog');
-  await expect(dialog.locator('input[name="push"]')).toBeChecked();
-  await dialog.locator('input[name="registry"]').fill(host);
-  await dialog.locator('input[name="repository"]').fill('org/churn');
-  await dialog.locator('input[name="tag"]').fill('v1');
-  await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
-  await panel.screenshot('push-dialog');
-  await dialog.getByRole('button', { name: 'Start' }).click();
+  await panel.packPush(
+    { registry: host, repository: 'org/churn', tag: 'v1' },
+    async dialog => {
+      await expect(dialog.locator('input[name="push"]')).toBeChecked();
+      await expect(dialog.locator('input[name="plainHttp"]')).toBeChecked();
+      await panel.screenshot('push-dialog');
+    }
+  );
 
   // The registry answers 401: a login dialog for that host appears.
   const login = page.locator('.jp-Dialog', { hasText: 'Log in to a registry' });
@@ -89,10 +77,8 @@ test('pack & push asks for a login, then pushes; tags and logout work', async ({
 test('a failed login keeps the registry and username, never the password', async ({
   page
 }, testInfo) => {
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await panel.showTab('Registries');
+  const host = registry.host;
+  const panel = await KitlabPanel.load(page, testInfo, { tab: 'Registries' });
   await panel.root.getByRole('button', { name: 'Log in…' }).click();
   const login = page.locator('.jp-Dialog', { hasText: 'Log in to a registry' });
   await login.locator('input[name="host"]').fill(host);

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 import { KitlabPanel, runJob } from './kitlab-panel';
-import { IRegistryServer, startRegistry } from './registry-server';
+import { useRegistry } from './registry-server';
 
 /*
  * Pack & push with "Sign the pushed kit" (docs/trust.md): the server signs the pushed digest with its
@@ -15,44 +15,27 @@ import { IRegistryServer, startRegistry } from './registry-server';
  */
 test.use({ autoGoto: false });
 
-let registry: IRegistryServer | null = null;
-
-test.beforeAll(async () => {
-  registry = await startRegistry({});
-});
-
-test.afterAll(() => {
-  registry?.stop();
-});
+const registry = useRegistry();
 
 test('pack & push signs the kit, and cosign verifies it', async ({
   page
 }, testInfo) => {
   test.setTimeout(120000);
-  const host = registry!.host;
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
+  const host = registry.host;
+  const panel = await KitlabPanel.load(page, testInfo);
   await panel.scanFolder('demo');
   await expect(panel.form).toBeVisible();
 
-  await panel.editor
-    .getByRole('button', { name: 'Pack & push…', exact: true })
-    .click();
-  const dialog = page.locator('.jp-Dialog');
-  await dialog.locator('input[name="registry"]').fill(host);
-  await dialog.locator('input[name="repository"]').fill('org/signed');
-  await dialog.locator('input[name="tag"]').fill('v1');
-  const sign = dialog.locator('input[name="sign"]');
-  await expect(sign).not.toBeChecked(); // the signOnPush setting is off by default
-  await sign.check();
-  await panel.screenshot('sign-dialog');
-  await dialog.getByRole('button', { name: 'Start' }).click();
-
-  const job = panel.root.locator('.jp-kitlab-job', {
-    hasText: `${host}/org/signed:v1`
-  });
-  await panel.expectJobSucceeded(job.first(), 90000);
+  const job = await panel.packPush(
+    { registry: host, repository: 'org/signed', tag: 'v1' },
+    async dialog => {
+      const sign = dialog.locator('input[name="sign"]');
+      await expect(sign).not.toBeChecked(); // the signOnPush setting is off by default
+      await sign.check();
+      await panel.screenshot('sign-dialog');
+    }
+  );
+  await panel.expectJobSucceeded(job, 90000);
   await panel.screenshot('sign-succeeded');
 
   // The real cosign accepts the signature with the public key only (no transparency log).
@@ -93,16 +76,7 @@ test('pack & push signs the kit, and cosign verifies it', async ({
   }
 
   // Pull it back with "Verify the signature": the job and the notebook say who signed it.
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
-      }
-    ).jupyterapp;
-    void app.commands.execute('kitlab:pull');
-  });
-  const pull = page.locator('.jp-Dialog');
-  await pull.locator('input[name="reference"]').fill(`${host}/org/signed:v1`);
+  const pull = await panel.openPullDialog(`${host}/org/signed:v1`);
   await pull.locator('input[name="verify"]').check();
   await panel.screenshot('verify-dialog');
   await pull.getByRole('button', { name: 'Pull and open' }).click();
@@ -120,7 +94,7 @@ test('pack & push signs the kit, and cosign verifies it', async ({
   await panel.screenshot('verified-pull');
 
   // The Kits tab: verify the kit on demand, then read its signed SBOM and provenance (light, dark).
-  await panel.showTab('kits');
+  await panel.showTab('Kits');
   const row = panel.root.locator(
     `.jp-kitlab-kit[data-repository="${host}/org/signed"]`
   );
@@ -152,7 +126,7 @@ test('pack & push signs the kit, and cosign verifies it', async ({
     .click();
 
   // Keys in the Registries tab: the administrator's trusted key is listed, and a pair is generated.
-  await panel.showTab('registries');
+  await panel.showTab('Registries');
   const keysView = panel.root.getByRole('region', { name: 'Signing keys' });
   await keysView.getByRole('button', { name: 'Generate key pair…' }).click();
   const generate = keysView.getByRole('form', { name: 'Generate a key pair' });
@@ -176,23 +150,17 @@ test('pack & push signs the kit, and cosign verifies it', async ({
     .locator('#jp-main-dock-panel .lm-TabBar-tab', { hasText: 'Kitfile' })
     .first()
     .click();
-  await panel.editor
-    .getByRole('button', { name: 'Pack & push…', exact: true })
-    .click();
-  const own = page.locator('.jp-Dialog');
-  await own.locator('input[name="registry"]').fill(host);
-  await own.locator('input[name="repository"]').fill('org/signed-by-me');
-  await own.locator('input[name="tag"]').fill('v1');
-  await own.locator('input[name="sign"]').check();
-  await own.locator('select[name="signingKey"]').selectOption('ui-team');
-  await own.locator('input[name="keyPassword"]').fill('ui password');
-  await panel.screenshot('sign-with-own-key');
-  await own.getByRole('button', { name: 'Start' }).click();
-  await panel.showTab('jobs');
-  const ownJob = panel.root.locator('.jp-kitlab-job', {
-    hasText: `${host}/org/signed-by-me:v1`
-  });
-  await panel.expectJobSucceeded(ownJob.first(), 90000);
+  const ownJob = await panel.packPush(
+    { registry: host, repository: 'org/signed-by-me', tag: 'v1' },
+    async own => {
+      await own.locator('input[name="sign"]').check();
+      await own.locator('select[name="signingKey"]').selectOption('ui-team');
+      await own.locator('input[name="keyPassword"]').fill('ui password');
+      await panel.screenshot('sign-with-own-key');
+    }
+  );
+  await panel.showTab('Jobs');
+  await panel.expectJobSucceeded(ownJob, 90000);
   const store = await panel.root.getByTestId('kitlab-store').innerText();
   const kitHome = path.dirname(store.trim().split(/\s+/).pop()!);
   const ownVerified = spawnSync(
@@ -247,7 +215,7 @@ test('the Kits tab pushes a stored kit signed, and cosign verifies it', async ({
   request
 }, testInfo) => {
   test.setTimeout(120000);
-  const host = registry!.host;
+  const host = registry.host;
   const saved = await request.put('/kitlab/kitfile?path=demo', {
     data: {
       kitfile: {
@@ -260,10 +228,7 @@ test('the Kits tab pushes a stored kit signed, and cosign verifies it', async ({
   expect(saved.ok(), await saved.text()).toBe(true);
   await runJob(request, 'pack', { path: 'demo', reference: 'kits-signed:v1' });
 
-  await page.goto();
-  const panel = new KitlabPanel(page, testInfo);
-  await panel.open();
-  await panel.showTab('Kits');
+  const panel = await KitlabPanel.load(page, testInfo, { tab: 'Kits' });
   const kit = panel.kit('localhost/kits-signed');
   await expect(kit).toBeVisible({ timeout: 10000 });
   await kit.getByRole('button', { name: 'Push', exact: true }).click();

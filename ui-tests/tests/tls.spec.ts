@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 
 import { KitlabPanel } from './kitlab-panel';
-import { IRegistryServer, startRegistry } from './registry-server';
+import { useRegistry } from './registry-server';
 
 /*
  * A registry with a self-signed certificate (Debian's docker-registry serving HTTPS with a
@@ -11,23 +11,14 @@ import { IRegistryServer, startRegistry } from './registry-server';
  */
 test.use({ autoGoto: false });
 
-let registry: IRegistryServer | null = null;
-let host = '';
-
-test.beforeAll(async () => {
-  registry = await startRegistry({ selfSignedTls: true });
-  host = registry.host;
-});
-
-test.afterAll(() => {
-  registry?.stop();
-});
+const registry = useRegistry({ selfSignedTls: true });
 
 test('a registry listed as insecure is pushed to and browsed without verifying its certificate', async ({
   page,
   request
 }, testInfo) => {
   test.setTimeout(120000);
+  const host = registry.host;
   const saved = await request.put('/kitlab/kitfile?path=demo', {
     data: {
       text: 'manifestVersion: 1.0.0\npackage:\n  name: churn\nmodel:\n  path: models/churn.joblib\n'
@@ -57,34 +48,20 @@ test('a registry listed as insecure is pushed to and browsed without verifying i
   await panel.packageFolder('demo');
   await expect(panel.kitfileStatus).toHaveText('Saved', { timeout: 15000 });
 
-  await panel.editor.getByRole('button', { name: 'Pack & push…' }).click();
-  const dialog = page.locator('.jp-Dialog');
-  await dialog.locator('input[name="registry"]').fill(host);
-  await dialog.locator('input[name="repository"]').fill('org/churn');
-  await dialog.locator('input[name="tag"]').fill('tls');
-  // A loopback registry is taken to be plain HTTP, unless the settings list it as self-signed.
-  await expect(dialog.locator('input[name="plainHttp"]')).not.toBeChecked();
-  await dialog.getByRole('button', { name: 'Start' }).click();
-  await expect(dialog).toHaveCount(0);
-  const job = panel.root.locator('.jp-kitlab-job', {
-    hasText: `${host}/org/churn:tls`
-  });
-  await panel.expectJobSucceeded(job.first());
+  const job = await panel.packPush(
+    { registry: host, repository: 'org/churn', tag: 'tls' },
+    async dialog => {
+      // A loopback registry is taken to be plain HTTP, unless the settings list it as self-signed.
+      await expect(dialog.locator('input[name="plainHttp"]')).not.toBeChecked();
+    }
+  );
+  await panel.expectJobSucceeded(job);
 
   await panel.expectRemoteTag(`${host}/org/churn`, 'tls');
   await panel.screenshot('insecure-registry-tags');
 
   // Pulling it back: the Pull dialog does not assume plain HTTP for it either.
-  await page.evaluate(() => {
-    const app = (
-      window as unknown as {
-        jupyterapp: { commands: { execute(id: string): Promise<unknown> } };
-      }
-    ).jupyterapp;
-    void app.commands.execute('kitlab:pull');
-  });
-  const pull = page.locator('.jp-Dialog');
-  await pull.locator('input[name="reference"]').fill(`${host}/org/churn:tls`);
+  const pull = await panel.openPullDialog(`${host}/org/churn:tls`);
   await expect(pull.locator('input[name="plainHttp"]')).not.toBeChecked();
   await pull.getByRole('button', { name: 'Pull and open' }).click();
   await expect(
