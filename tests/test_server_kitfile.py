@@ -116,6 +116,14 @@ async def test_validate_reports_missing_paths_without_writing(jp_fetch, project)
     assert not (project / "Kitfile").exists()
 
 
+async def test_validate_names_the_kit_version_a_field_needs_once(jp_fetch, project):
+    (project / "p.md").write_text("Be brief.")
+    text = "manifestVersion: 1.0.0\npackage:\n  name: x\nprompts:\n  - path: p.md\n"
+    body = await validate(jp_fetch, {"text": text})
+    assert [(p["path"], p["severity"]) for p in body["problems"]] == [("prompts", "warning")]
+    assert "kit ≥ 1.15" in body["problems"][0]["message"]
+
+
 async def test_validate_shows_the_text_a_save_of_form_edits_would_write(jp_fetch, project):
     (project / "Kitfile").write_text(COMMENTED)
     form = (await fetch_json(jp_fetch, "kitfile", params={"path": "project"}))["kitfile"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,23 +246,35 @@ class _Checker:
                     self.warn(field, f"not a valid SPDX license expression: {note}")
 
     def check_on_disk(self, context_dir: Path) -> None:
-        root = context_dir.resolve()
+        root = os.path.realpath(context_dir)
+        inside = root.rstrip("/") + "/"
+        # Strings, and each folder resolved once: 20,000 files in one folder cost 20,000 lstats, not
+        # 20,000 walks of the whole path (each a few lstats) and 40,000 Path objects.
+        resolved_dirs: dict[str, str] = {}
         for layer in self.layers:
             if layer.field in self.remote_fields or layer_path_type(layer) is not PathType.LOCAL:
                 continue
             clean = go_clean(layer.path)
             if clean.startswith("/") or clean.split("/")[0] == "..":
                 continue  # already reported
-            target = root / clean
-            if not os.path.lexists(target):
+            target = os.path.join(root, clean)
+            try:
+                is_link = stat.S_ISLNK(os.lstat(target).st_mode)
+            except OSError:
                 self.error(layer.field, f"{layer.path!r} does not exist in the context directory")
                 continue
-            resolved = target.resolve()
-            if resolved != root and root not in resolved.parents:
+            parent, _, name = clean.rpartition("/")
+            if is_link or clean == ".":
+                resolved = os.path.realpath(target)
+            else:
+                if parent not in resolved_dirs:
+                    resolved_dirs[parent] = os.path.realpath(os.path.join(root, parent))
+                resolved = os.path.join(resolved_dirs[parent], name)
+            if resolved != root and not resolved.startswith(inside):
                 self.error(
                     layer.field, f"{layer.path!r} leads outside the context directory through a symbolic link"
                 )
-            elif layer.section == "mcpServers" and resolved.is_dir():
+            elif layer.section == "mcpServers" and os.path.isdir(resolved):
                 self.error(layer.field, "path must point to a single .mcpb file, not a folder")
 
 

@@ -1,6 +1,6 @@
-"""Plain YAML in and out, with ruamel.yaml: the project's one YAML library (the Kitfile parser in
-``yamlnodes.py`` needs its YAML 1.2 semantics and source positions; everything else uses these two
-functions, so no second library is needed).
+"""Plain YAML in and out, with ruamel.yaml, the library that writes YAML and reads workspace YAML with
+YAML 1.2 rules (the Kitfile parser in ``yamlnodes.py`` reads only libyaml's events, for speed and
+because kit's yaml.v3 is a port of libyaml; everything else uses these two functions).
 
 ``safe_load`` is for YAML files found in a workspace (``dvc.yaml``, MLflow's ``MLmodel``): it builds
 plain Python values only, and checks the Kitfile's size and nesting limits before parsing, because the

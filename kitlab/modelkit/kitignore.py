@@ -116,6 +116,10 @@ class _Pattern:
         return self.regex.search(path) is not None
 
 
+# Paths whose answer ``KitIgnore.matches`` keeps (a few MB at most).
+MAX_REMEMBERED_ANSWERS = 4096
+
+
 class KitIgnore:
     """The ignore-file half of kit's ``ignore.Paths`` (layer cross-exclusion lives in ``layers``)."""
 
@@ -128,6 +132,9 @@ class KitIgnore:
         self.patterns: tuple[str, ...] = (*patterns, *ALWAYS_IGNORED)
         self._compiled = tuple(_compile_all(self.patterns, lines))
         self.has_exclusions = any(p.exclusion for p in self._compiled)
+        # Answers for recent paths: a walk asks again for each layer's path and the folders above it
+        # (a 20,000-entry Kitfile asked for "src" 20,000 times). Cleared when full, so it stays small.
+        self._answers: dict[str, bool] = {}
 
     @classmethod
     def from_context(cls, context_dir: Path) -> KitIgnore:
@@ -156,6 +163,14 @@ class KitIgnore:
 
         Like kit, the path is trimmed and cleaned first, then it or any of its parents must match.
         """
+        answer = self._answers.get(relpath)
+        if answer is None:
+            if len(self._answers) >= MAX_REMEMBERED_ANSWERS:
+                self._answers.clear()
+            answer = self._answers[relpath] = self._matches(relpath)
+        return answer
+
+    def _matches(self, relpath: str) -> bool:
         path = go_clean(go_trim_space(relpath))
         parent = go_dir(path)
         parents = parent.split("/")

@@ -321,6 +321,7 @@ class _LayerWalk:
         allow_kitlab_only_names: bool = False,
     ) -> None:
         self.context = context
+        self.root = os.fspath(context)  # string joins: a Path per lstat cost more than the lstat
         self.allow_kitlab_only_names = allow_kitlab_only_names
         self.layer = layer
         self.ignore = ignore
@@ -345,7 +346,7 @@ class _LayerWalk:
         if clean == ".." or clean.startswith("../"):
             self.problem(f"path {self.layer.path!r} leaves the context directory", clean, "error")
             return
-        if not os.path.lexists(self.context / clean):
+        if not os.path.lexists(f"{self.root}/{clean}"):
             self.problem(f"path {self.layer.path!r} does not exist in the context", clean, "error")
             return
         if self.ignore.matches(clean):
@@ -359,7 +360,7 @@ class _LayerWalk:
         self._summarise()
 
     def _plan_raw(self, clean: str) -> None:
-        st = os.lstat(self.context / clean)
+        st = os.lstat(f"{self.root}/{clean}")
         if not stat.S_ISREG(st.st_mode):
             self.problem(f"{clean!r} must be a single regular file (an .mcpb bundle)", clean, "error")
             return
@@ -396,7 +397,7 @@ class _LayerWalk:
     def _lstat(self, name: str, entry: os.DirEntry[str] | None = None) -> os.stat_result | None:
         """lstat ``name`` (through scandir's cache when we have its entry); None if it cannot be."""
         try:
-            return entry.stat(follow_symlinks=False) if entry is not None else os.lstat(self.context / name)
+            return entry.stat(follow_symlinks=False) if entry is not None else os.lstat(f"{self.root}/{name}")
         except FileNotFoundError:
             self.problem(f"{name!r} disappeared while the context was being scanned", name)
         except OSError as err:
@@ -405,7 +406,7 @@ class _LayerWalk:
 
     def _push(self, stack: list[tuple[Iterator[os.DirEntry[str]], str, bool]], name: str, kd: bool) -> None:
         try:
-            with os.scandir(self.context / name) as it:
+            with os.scandir(f"{self.root}/{name}") as it:
                 entries = sorted(it, key=lambda e: os.fsencode(e.name))  # Go sorts names byte-wise
         except OSError as err:
             self.problem(f"cannot read directory {name!r}: {err.strerror}", name, "error")
@@ -453,7 +454,7 @@ class _LayerWalk:
 
     def _readable(self, name: str) -> bool:
         try:
-            os.close(os.open(self.context / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)))
+            os.close(os.open(f"{self.root}/{name}", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)))
         except OSError as err:
             self.problem(f"cannot read {name!r}: {err.strerror}", name, "error")
             return False

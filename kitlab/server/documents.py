@@ -18,7 +18,6 @@ from kitlab.kitfile import (
     Kitfile,
     KitfileError,
     Problem,
-    compatibility_warnings,
     find_kitfile,
     kitfile_from_dict,
     kitfile_to_dict,
@@ -55,7 +54,7 @@ def check(folder: Path, payload: dict[str, Any]) -> tuple[Kitfile | None, list[P
             raise InvalidInput('expected {"text": "<yaml>"} or {"kitfile": {...}}')
     except KitfileError as exc:
         return None, [Problem(**p) for p in exc.details["problems"]]
-    problems = validate_kitfile(kf, folder) + compatibility_warnings(kf)
+    problems = validate_kitfile(kf, folder)  # kit's rules, what kit misses, the kit version needed
     if not any(p.severity == "error" for p in problems):
         # The walk needs paths that exist inside the folder, which validation has just confirmed.
         problems += _layer_problems(kf, folder)

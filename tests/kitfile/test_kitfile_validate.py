@@ -192,3 +192,54 @@ def test_locate_problems_points_at_the_key():
     assert located["datasets[0].license"] == (4, 5)
     assert located["mcpServers[0].name"] == (6, 5)  # missing key: the entry itself
     assert located["mcpServers"] == (5, 1)
+
+
+def test_a_20000_entry_kitfile_gets_every_problem_in_its_entry(tmp_path):
+    """Large Kitfiles validate in time linear in their entries (docs/hardening.md); the answer is the
+    same as for a small one: each problem at its own entry, none elsewhere."""
+    from pathlib import Path
+
+    from kitlab.server.documents import validate
+
+    count = 20_000
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(count):
+        (src / f"f{i}.py").write_bytes(b"x")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (src / "escape").symlink_to(outside)
+    paths = [f"src/f{i}.py" for i in range(count)]
+    paths[7] = "src/missing.py"
+    paths[9_999] = "src/f3.py"  # the path of entry 3 again
+    paths[12_345] = "src/escape"
+    paths[15_000] = "/etc/passwd"
+    paths[19_999] = "../x"
+    lines = ["manifestVersion: 1.0.0", "package:", "  name: many", "code:"]
+    lines += [f"  - path: {p}\n    license: MIT" for p in paths]
+    text = "\n".join(lines) + "\n"
+
+    problems = validate_kitfile(load_kitfile(text), tmp_path)
+    assert sorted((p.path, p.severity, p.message) for p in problems) == [
+        (
+            "code[12345].path",
+            "error",
+            "'src/escape' leads outside the context directory through a symbolic link",
+        ),
+        ("code[15000].path", "error", "absolute paths are not supported in a Kitfile"),
+        ("code[19999].path", "error", "'../x' leaves the context directory"),
+        ("code[7].path", "error", "'src/missing.py' does not exist in the context directory"),
+        (
+            "code[9999].path",
+            "error",
+            "code[3].path uses the same path 'src/f3.py'; every layer needs its own path",
+        ),
+    ]
+
+    # Without the mistakes the folder's form validates clean, the layer walk of 20,000 layers included.
+    paths = [f"src/f{i}.py" for i in range(count)]
+    lines = ["manifestVersion: 1.0.0", "package:", "  name: many", "code:"]
+    lines += [f"  - path: {p}" for p in paths]
+    answer = validate(Path(tmp_path), {"text": "\n".join(lines) + "\n"})
+    assert answer["problems"] == []
+    assert len(answer["kitfile"]["code"]) == count
