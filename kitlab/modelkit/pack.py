@@ -398,6 +398,36 @@ def plan_pack(
     return Plan(kf, plan, warnings, planned, find_layer_secrets(plan), keys, hits)
 
 
+def plan_to_write(
+    context_dir: str | os.PathLike[str],
+    *,
+    kitfile_path: str | os.PathLike[str] | None,
+    kitfile_text: str | None,
+    compression: str,
+    store: LocalStore,
+    stat_cache: StatCache,
+    allow_secrets: bool,
+    allow_kitlab_only_names: bool,
+    use_model_pack: bool,
+) -> tuple[Plan, list[str]]:
+    """``plan_pack`` for pack and pack-and-push, which write what it plans: files that look like
+    secrets stop it (``SecretsInLayers``) unless ``allow_secrets``, and a ModelPack's layers must suit
+    one. Returns the plan and its warnings, each allowed secret among them."""
+    planned = plan_pack(
+        context_dir,
+        kitfile_path=kitfile_path,
+        kitfile_text=kitfile_text,
+        compression=compression,
+        store=store,
+        stat_cache=stat_cache,
+        allow_kitlab_only_names=allow_kitlab_only_names,
+    )
+    allowed = refuse_secrets(planned.secrets, allow=allow_secrets)
+    if use_model_pack:
+        check_modelpack(planned.kitfile, planned.layers.layers)
+    return planned, planned.warnings + allowed
+
+
 def pack(
     context_dir: str | os.PathLike[str],
     *,
@@ -442,20 +472,19 @@ def pack(
             validate_tag(tag)
     store = store or LocalStore()
     cache = stat_cache or StatCache.for_home(store.home)
-    planned = plan_pack(
+    planned, warnings = plan_to_write(
         context_dir,
         kitfile_path=kitfile_path,
         kitfile_text=kitfile_text,
         compression=compression,
         store=store,
         stat_cache=cache,
+        allow_secrets=allow_secrets,
         allow_kitlab_only_names=allow_kitlab_only_names,
+        use_model_pack=use_model_pack,
     )
-    allowed = refuse_secrets(planned.secrets, allow=allow_secrets)
-    kf, plan, warnings = planned.kitfile, planned.layers, planned.warnings + allowed
+    kf, plan = planned.kitfile, planned.layers
     keys, hits = planned.cache_keys, planned.cache_hits
-    if use_model_pack:
-        check_modelpack(kf, plan.layers)
     artifact_format: ArtifactFormat = "modelpack" if use_model_pack else "kit"
 
     count = len(plan.layers)

@@ -24,17 +24,16 @@ from kitlab.errors import InvalidInput
 from kitlab.modelkit.layers import LayerPlan
 from kitlab.modelkit.layerstream import LayerStream
 from kitlab.modelkit.mediatypes import OCI_MANIFEST
-from kitlab.modelkit.modelpack import ModelFacts, check_modelpack
+from kitlab.modelkit.modelpack import ModelFacts
 from kitlab.modelkit.pack import (
     DEFAULT_CLI_VERSION,
     build_kit,
-    plan_pack,
+    plan_to_write,
     record_layer,
     stream_layer,
 )
 from kitlab.modelkit.reference import Reference, validate_tag
 from kitlab.modelkit.registry import RegistryClient, Remote
-from kitlab.modelkit.secrets import refuse_secrets
 from kitlab.modelkit.statcache import CachedLayer, StatCache
 from kitlab.modelkit.store import LocalStore
 from kitlab.modelkit.tarwriter import Sink
@@ -101,20 +100,18 @@ def pack_and_push(
     remote.check_allowed(target.registry)  # before any file is read
     store = store or LocalStore()
     cache = stat_cache or StatCache.for_home(store.home)
-    planned = plan_pack(
+    planned, warnings = plan_to_write(  # secrets refused before anything is sent
         context_dir,
         kitfile_path=kitfile_path,
         kitfile_text=kitfile_text,
         compression=compression,
         store=store,
         stat_cache=cache,
+        allow_secrets=allow_secrets,
         allow_kitlab_only_names=allow_kitlab_only_names,
+        use_model_pack=use_model_pack,
     )
-    allowed = refuse_secrets(planned.secrets, allow=allow_secrets)  # before anything is sent
     kf, plan, keys = planned.kitfile, planned.layers, planned.cache_keys
-    if use_model_pack:
-        check_modelpack(kf, plan.layers)
-    warnings = planned.warnings + allowed
     budget = remote.budget()  # one retry budget for the whole pack-and-push
     locations = BlobLocations.for_home(store.home)
     count = len(plan.layers)
