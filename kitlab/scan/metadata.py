@@ -91,25 +91,18 @@ def git_author(folder: Path, root: Path) -> str:
             break
         current = current.parent
     try:
-        name = subprocess.run(
-            ["git", "config", "--get", "user.name"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            cwd=folder,
-            check=False,
-        ).stdout.strip()
-        email = subprocess.run(
-            ["git", "config", "--get", "user.email"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            cwd=folder,
-            check=False,
-        ).stdout.strip()
+        name, email = _git_config("user.name", folder), _git_config("user.email", folder)
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return _author(name, email) if name else ""
+
+
+def _git_config(key: str, folder: Path) -> str:
+    """``git config --get KEY`` as git sees it from ``folder`` ("" when unset)."""
+    run = subprocess.run(
+        ["git", "config", "--get", key], capture_output=True, text=True, timeout=5, cwd=folder, check=False
+    )
+    return run.stdout.strip()
 
 
 def _author(name: str, email: str) -> str:

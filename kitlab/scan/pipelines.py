@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from kitlab.kitfile.yamlio import YAMLError, safe_load
 from kitlab.scan.notebooks import IOEvent, SourceInfo
@@ -14,14 +15,22 @@ from kitlab.scan.notebooks import IOEvent, SourceInfo
 DVC_FILES = ("dvc.yaml", "dvc.yml")
 
 
-def read_dvc(path: Path, rel: str) -> SourceInfo:
-    info = SourceInfo(rel, notebook=False)
+def _read_yaml(path: Path, info: SourceInfo) -> tuple[str, Any] | None:
+    """The file's text and its YAML; None (and one syntax error counted) when it cannot be read."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
-        spec = safe_load(text) or {}
+        return text, safe_load(text) or {}
     except (OSError, YAMLError):
         info.syntax_errors += 1
+        return None
+
+
+def read_dvc(path: Path, rel: str) -> SourceInfo:
+    info = SourceInfo(rel, notebook=False)
+    read = _read_yaml(path, info)
+    if read is None:
         return info
+    text, spec = read
     info.texts.append((None, "source", text))
     stages = spec.get("stages") if isinstance(spec, dict) else None
     if not isinstance(stages, dict):
@@ -45,12 +54,10 @@ def read_dvc(path: Path, rel: str) -> SourceInfo:
 def read_dvc_pointer(path: Path, rel: str) -> SourceInfo:
     """A ``<file>.dvc`` pointer: its ``outs`` paths (relative to the pointer's folder) are outputs."""
     info = SourceInfo(rel, notebook=False)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        spec = safe_load(text) or {}
-    except (OSError, YAMLError):
-        info.syntax_errors += 1
+    read = _read_yaml(path, info)
+    if read is None:
         return info
+    text, spec = read
     outs = spec.get("outs") if isinstance(spec, dict) else None
     for item in outs if isinstance(outs, list) else []:
         target = item.get("path") if isinstance(item, dict) else None
