@@ -891,13 +891,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("sign", cmd_sign, "Sign a kit on its registry as cosign does (no transparency log).")
     p.add_argument("reference")
     p.add_argument("--key", dest="signing_key", required=True, help="cosign private key file")
-    p.add_argument(
-        "--registry-referrers-mode",
-        default="auto",
-        choices=["auto", "legacy", "oci-1-1"],
-        help="legacy: cosign's .sig tag; oci-1-1: a referrer; auto: the tag, and a referrer when the "
-        "registry has the referrers API",
-    )
+    referrers_mode_flag(p, ".sig tag", "a referrer")
     trust_network_flags(p)
 
     p = add("attest", cmd_attest, "Attach a signed SBOM or provenance attestation, as cosign attest does.")
@@ -914,13 +908,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the workspace the kit was packed from: provenance describes it (default: the current "
         "directory); the SBOM adds its pinned requirements",
     )
-    p.add_argument(
-        "--registry-referrers-mode",
-        default="auto",
-        choices=["auto", "legacy", "oci-1-1"],
-        help="legacy: cosign's .att tag; oci-1-1: a Sigstore bundle referrer (cosign attest "
-        "--new-bundle-format); auto: the tag, and a referrer when the registry has the referrers API",
-    )
+    referrers_mode_flag(p, ".att tag", "a Sigstore bundle referrer (cosign attest --new-bundle-format)")
     trust_network_flags(p)
 
     p = add("verify", cmd_verify, "Verify a kit's cosign signature with a public key.")
@@ -951,6 +939,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("scan-pickle", cmd_scan_pickle, "Report what pickle files would import, without loading them.")
     p.add_argument("paths", nargs="+", help="files or directories")
     return parser
+
+
+def referrers_mode_flag(p: argparse.ArgumentParser, legacy: str, referrer: str) -> None:
+    """cosign's ``--registry-referrers-mode`` for ``sign`` and ``attest``: where the signature goes."""
+    p.add_argument(
+        "--registry-referrers-mode",
+        default="auto",
+        choices=["auto", "legacy", "oci-1-1"],
+        help=f"legacy: cosign's {legacy}; oci-1-1: {referrer}; auto: the tag, and a referrer when the "
+        "registry has the referrers API",
+    )
 
 
 def trust_network_flags(p: argparse.ArgumentParser) -> None:
