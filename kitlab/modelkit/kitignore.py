@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kitlab.errors import InvalidInput, PathOutsideRoot
+from kitlab.kitfile import go_clean
 from kitlab.kitfile.files import read_workspace_file
 
 IGNORE_FILE_NAME = ".kitignore"
@@ -37,28 +38,6 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 
 def go_trim_space(text: str) -> str:
     return text.strip(GO_WHITESPACE)
-
-
-def go_clean(path: str) -> str:
-    """Go's ``filepath.Clean`` on a slash-separated path (lexical; ``""`` → ``"."``)."""
-    if not path:
-        return "."
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append(part)
-            continue
-        parts.append(part)
-    cleaned = "/".join(parts)
-    if rooted:
-        return "/" + cleaned
-    return cleaned or "."
 
 
 def go_dir(path: str) -> str:

@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from kitlab.errors import InvalidInput
+from kitlab.kitfile import go_clean
 from kitlab.kitfile.model import HasPath, Kitfile
-from kitlab.modelkit.kitignore import IGNORE_FILE_NAME, KitIgnore, go_clean, go_trim_space
+from kitlab.modelkit.kitignore import IGNORE_FILE_NAME, KitIgnore, go_trim_space
 from kitlab.modelkit.tarwriter import FileChangedWhilePacking, Sink, TarWriter
 from kitlab.progress import CancelToken
 
