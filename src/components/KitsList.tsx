@@ -123,6 +123,7 @@ function KitRow(props: {
           {trans.__('Cannot read this kit: %1', kit.error)}
         </p>
       ) : null}
+      {/* Two columns, the short labels in the second: every card's buttons line up (style/base.css). */}
       <div className="jp-kitlab-kit-actions">
         <ToolbarButtonComponent
           icon={listIcon}
@@ -134,6 +135,12 @@ function KitRow(props: {
           onClick={() => void actions.showKit(reference)}
         />
         <ToolbarButtonComponent
+          icon={fileUploadIcon}
+          label={trans.__('Push')}
+          tooltip={trans.__('Push %1 to a registry', reference)}
+          onClick={() => void actions.push(kit, tag)}
+        />
+        <ToolbarButtonComponent
           icon={notebookIcon}
           label={trans.__('Open in notebook')}
           tooltip={trans.__(
@@ -141,12 +148,6 @@ function KitRow(props: {
             reference
           )}
           onClick={() => void actions.pull(reference)}
-        />
-        <ToolbarButtonComponent
-          icon={fileUploadIcon}
-          label={trans.__('Push')}
-          tooltip={trans.__('Push %1 to a registry', reference)}
-          onClick={() => void actions.push(kit, tag)}
         />
         <ToolbarButtonComponent
           icon={tagIcon}

@@ -275,6 +275,11 @@ export class KitlabPanel {
    * goes; the dialog, for the caller's other choices before `start`.
    */
   async openPackDialog(push: boolean, target: IKitTarget): Promise<Locator> {
+    // As a user would: once the editor says the Kitfile is checked (a press during the check once
+    // opened no dialog in defects.spec, cause not found).
+    await expect(this.kitfileStatus).not.toHaveText('Checking…', {
+      timeout: 15000
+    });
     await this.editor
       .getByRole('button', {
         name: push ? 'Pack & push…' : 'Pack…',
@@ -282,7 +287,8 @@ export class KitlabPanel {
       })
       .click();
     const dialog = this.dialog;
-    await expect(dialog).toBeVisible();
+    // The dialog opens once the Kitfile is saved and its plan read (the secrets it would carry).
+    await expect(dialog).toBeVisible({ timeout: 30000 });
     await dialog.locator('input[name="registry"]').fill(target.registry);
     await dialog.locator('input[name="repository"]').fill(target.repository);
     await dialog.locator('input[name="tag"]').fill(target.tag);

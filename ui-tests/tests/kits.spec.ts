@@ -170,6 +170,8 @@ for (const theme of ['light', 'dark'] as const) {
     ]) {
       await packDemo(request, `${name}:v1`);
     }
+    // Tall enough to show every card at once.
+    await page.setViewportSize({ width: 1024, height: 1300 });
     await page.goto();
     await setTheme(page, theme);
     const panel = new KitlabPanel(page, testInfo);
@@ -181,7 +183,40 @@ for (const theme of ['light', 'dark'] as const) {
       '.jp-kitlab-kit[data-repository^="localhost/cards-"]'
     );
     await expect(cards).toHaveCount(4, { timeout: 10000 });
-    await cards.first().scrollIntoViewIfNeeded();
+    // Every card lays out its actions the same way, in three rows of two, inside the card; the size
+    // stays on one line beside any name.
+    const layouts = await cards.evaluateAll(nodes =>
+      nodes.map(card => {
+        const box = card.getBoundingClientRect();
+        const actions = card.querySelector('.jp-kitlab-kit-actions')!;
+        const top = actions.getBoundingClientRect().top;
+        return {
+          buttons: Array.from(actions.children).map(button => {
+            const edge = button.getBoundingClientRect();
+            return {
+              left: Math.round(edge.left - box.left),
+              top: Math.round(edge.top - top),
+              inside: edge.right <= box.right
+            };
+          }),
+          size: Math.round(
+            card
+              .querySelector('.jp-kitlab-kit-head > .jp-kitlab-muted')!
+              .getBoundingClientRect().height
+          )
+        };
+      })
+    );
+    for (const layout of layouts) {
+      expect(layout).toEqual(layouts[0]);
+    }
+    expect(layouts[0].buttons).toHaveLength(6);
+    expect(new Set(layouts[0].buttons.map(button => button.top)).size).toBe(3);
+    expect(new Set(layouts[0].buttons.map(button => button.left)).size).toBe(2);
+    expect(layouts[0].buttons.every(button => button.inside)).toBe(true);
+    expect(
+      await panel.root.evaluate(root => root.scrollWidth - root.clientWidth)
+    ).toBe(0);
     await panel.screenshot(`kits-cards-${theme}`);
   });
 }
