@@ -75,6 +75,7 @@ import {
   IKitSummary,
   ILoginRequest,
   IRemoteParams,
+  IRemoteTags,
   JobRequest
 } from './tokens';
 import {
@@ -695,14 +696,13 @@ export class KitlabActions {
    * Tags of a remote repository; asks for a login when the registry wants one. A loopback registry
    * is spoken to over plain HTTP unless the settings list it as a TLS registry not to verify.
    */
-  async remoteTags(repository: string): Promise<string[] | null> {
+  async remoteTags(repository: string): Promise<IRemoteTags | null> {
     const host = registryHost(repository);
     try {
-      const tags = await this._model.remoteTags(
+      return await this._model.remoteTags(
         repository,
         this._policy.remoteOptions(host)
       );
-      return tags.tags;
     } catch (error) {
       if (
         error instanceof KitlabRequestError &&
@@ -953,8 +953,8 @@ export class KitlabActions {
     values.plainHttp = this._policy.plainHttpByDefault(values.registry);
     // The saved Kitfile's plan names the files of secrets a pack would stop on (null if unknown).
     const plan = await getPlan(folder).catch(() => null);
-    // Start waits until the reference is valid; Enter in a field the user has not typed in yet can
-    // still press it, so the same check runs again here.
+    // Start is disabled while the dialog shows a problem (targetProblems); what it returns is checked
+    // again with the same function, so an invalid reference never becomes a job.
     for (;;) {
       const asked = await this._askForm(
         push

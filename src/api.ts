@@ -141,7 +141,7 @@ export const MAX_TAG_PAGES = 10;
 export async function remoteTags(
   repository: string,
   options: IRemoteParams
-): Promise<IRemoteTags & IRemotePage> {
+): Promise<IRemoteTags> {
   const tags: string[] = [];
   let next: string | null = '';
   for (let pages = 0; next !== null && pages < MAX_TAG_PAGES; pages++) {

@@ -491,8 +491,11 @@ export interface IKitSummary {
   error?: string;
 }
 
-/** A repository's tags: the pages of GET /kitlab/remote/tags, joined (src/api.ts `remoteTags`). */
-export interface IRemoteTags {
+/**
+ * A repository's tags: the pages of GET /kitlab/remote/tags, joined (src/api.ts `remoteTags`); `next`
+ * is not null when the registry has more than were read.
+ */
+export interface IRemoteTags extends IRemotePage {
   repository: string;
   tags: string[];
 }

@@ -133,22 +133,16 @@ export function useRegistryForm<T extends { plainHttp?: boolean }>(
 }
 
 /**
- * Keep the accept button of the dialog around the returned ref's element (Start, Push) disabled
- * while `enabled` is false. JupyterLab's Dialog also disables it as the user types whenever a field
- * is marked `jp-mod-error` (TextField marks one with an error); this covers the values the dialog
- * opens with and changes made without typing.
+ * JupyterLab's Dialog keeps its accept button (Start, Push) disabled while a field in it is marked
+ * `jp-mod-error` (TextField marks one with an error), but it checks on the document's input events,
+ * before React has shown the problems of what was just typed, and not for the values the dialog opens
+ * with. After every render of the element the returned ref is given to, the Dialog is asked to check
+ * again, so the button and the problems shown always agree.
  */
-export function useAcceptEnabled(
-  enabled: boolean
-): React.RefObject<HTMLDivElement> {
+export function useDialogCheck(): React.RefObject<HTMLDivElement> {
   const node = React.useRef<HTMLDivElement>(null);
   React.useLayoutEffect(() => {
-    node.current
-      ?.closest('.jp-Dialog')
-      ?.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer .jp-mod-accept')
-      .forEach(button => {
-        button.disabled = !enabled;
-      });
+    node.current?.dispatchEvent(new Event('input', { bubbles: true }));
   });
   return node;
 }

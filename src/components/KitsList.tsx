@@ -14,7 +14,7 @@ import * as React from 'react';
 import type { KitlabActions } from '../actions';
 import { formatBytes, shortDigest } from '../format';
 import { kitReference, storeRepository } from '../reference';
-import { IKitSummary } from '../tokens';
+import { IKitSummary, IRemoteTags } from '../tokens';
 import { compareKit } from './CompareDialog';
 import { OneFieldForm } from './DialogFields';
 import { TrustBadge } from './TrustView';
@@ -218,16 +218,12 @@ export function RemoteBrowser(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { actions, trans } = props;
-  const [listed, setListed] = React.useState<{
-    repository: string;
-    tags: string[];
-  } | null>(null);
+  const [listed, setListed] = React.useState<IRemoteTags | null>(null);
   const [busy, setBusy] = React.useState(false);
   const list = async (repository: string): Promise<void> => {
     setBusy(true);
     try {
-      const tags = await actions.remoteTags(repository);
-      setListed(tags === null ? null : { repository, tags });
+      setListed(await actions.remoteTags(repository));
     } finally {
       setBusy(false);
     }
@@ -269,6 +265,14 @@ export function RemoteBrowser(props: {
             </li>
           ))}
         </ul>
+      )}
+      {listed !== null && listed.next !== null && (
+        <p className="jp-kitlab-muted" data-testid="kitlab-remote-tags-more">
+          {trans.__(
+            'The first %1 tags; the registry has more. Browse it from the Registries tab to page through them all.',
+            listed.tags.length
+          )}
+        </p>
       )}
     </OneFieldForm>
   );

@@ -6,7 +6,7 @@ import {
   CheckField,
   IFormViewProps,
   IRegistryFormProps,
-  useAcceptEnabled,
+  useDialogCheck,
   useRegistryForm
 } from './DialogFields';
 import { SecretsNotice } from './Hygiene';
@@ -46,7 +46,7 @@ export function PackFormView(
   const { values, update } = form;
   // Shown while typing, and Start waits until there are none (Start checks the same again).
   const problems = targetProblems(values, values.push);
-  const node = useAcceptEnabled(Object.keys(problems).length === 0);
+  const node = useDialogCheck();
   const problem = (field: keyof IReferenceParts): string | undefined => {
     const message = problems[field];
     return message && trans.__(message);

@@ -5,7 +5,7 @@ import {
   IFormViewProps,
   IRegistryFormProps,
   TextField,
-  useAcceptEnabled
+  useDialogCheck
 } from './DialogFields';
 import { ISigningValues, SigningFields } from './KeysView';
 
@@ -35,7 +35,7 @@ export function PushFormView(
   // first problem, in the order of those fields).
   const problems = targetProblems(parseReference(values.destination), true);
   const problem = problems.registry ?? problems.repository ?? problems.tag;
-  const node = useAcceptEnabled(problem === undefined);
+  const node = useDialogCheck();
   return (
     <div className="jp-kitlab-dialog-form" ref={node}>
       <TextField
