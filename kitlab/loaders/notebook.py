@@ -43,6 +43,46 @@ def _md(text: str) -> str:
     return text.translate(MD_ESCAPES).strip()
 
 
+# Markdown that must stay literal inside inline HTML (Markdown still applies between the tags).
+CODE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": " ", "\n": " "} | {c: "\\" + c for c in "\\`*_[]{}()#+!|~"}
+)
+WRAP_AFTER = "/:@"
+WRAP_RUN = 16
+
+
+def _wrapping_code(text: str) -> str:
+    """``text`` as inline code that wraps in a narrow notebook. A digest or a reference is one long word,
+    which a backtick code span never breaks, so it would overflow the cell: ``<wbr>`` (kept by
+    JupyterLab's sanitizer, invisible when copied) marks where it may break, after ``/ : @`` and every
+    ``WRAP_RUN`` characters of a longer run. Text that short stays a plain code span."""
+    text = text.strip()
+    if len(text) <= WRAP_RUN and not any(c in text for c in "`\r\n"):
+        return f"`{text}`"
+    pieces, run = [], 0
+    for char in text:
+        if run == WRAP_RUN:
+            pieces.append("<wbr>")
+            run = 0
+        pieces.append(char.translate(CODE_ESCAPES))
+        run += 1
+        if char in WRAP_AFTER:
+            pieces.append("<wbr>")
+            run = 0
+    return "<code>" + "".join(pieces).removesuffix("<wbr>") + "</code>"
+
+
+# A long dotted name in prose (``sklearn.linear_model._logistic.LogisticRegression``), not part of an
+# address or a path: it may break after its dots.
+DOTTED_NAME = re.compile(r"(?<![\w.@/-])[A-Za-z_]\w*(?:\.\w+)+(?![\w@/-])")
+
+
+def _md_wrapping(text: str) -> str:
+    """``_md(text)`` whose long dotted names may wrap after their dots (``<wbr>``, as in
+    ``_wrapping_code``)."""
+    return DOTTED_NAME.sub(lambda m: m[0].replace(".", ".<wbr>") if len(m[0]) > WRAP_RUN else m[0], _md(text))
+
+
 class _Names:
     """Python identifiers for the loaded objects, unique within the notebook."""
 
@@ -205,35 +245,38 @@ class _Builder:
         self.cells.append(cell)
 
     def header(self, reference: str, digest: str, safety: list[PickleReport]) -> None:
+        """The kit's facts as lists, not tables: a list wraps to any width of the main area, where a
+        table's columns overflow a narrow one (docs/user-guide.md, "Pulling a kit into a notebook")."""
         pkg = self.kf.package
         title = _md(pkg.name or self.kit_dir.name) + (f" {_md(pkg.version)}" if pkg.version else "")
         lines = [f"# {title}", ""]
-        if reference:
-            lines.append(f"**ModelKit:** `{_md(reference)}`  ")
-        if digest:
-            lines.append(f"**Digest:** `{_md(digest)}`  ")
         if pkg.description:
-            lines += ["", _md(pkg.description)]
-        lines += ["", "| | |", "|---|---|"]
+            lines += [_md(pkg.description), ""]
+        facts = []
+        if reference:
+            facts.append(f"- **ModelKit:** {_wrapping_code(reference)}")
+        if digest:
+            facts.append(f"- **Digest:** {_wrapping_code(digest)}")
         if pkg.authors:
-            lines.append(f"| Authors | {_md(', '.join(pkg.authors))} |")
+            facts.append(f"- **Authors:** {_md(', '.join(pkg.authors))}")
         if pkg.license:
-            lines.append(f"| License | {_md(pkg.license)} |")
+            facts.append(f"- **License:** {_md(pkg.license)}")
         model = self.kf.model
         if model is not None:
             what = ", ".join(x for x in (model.framework, model.format) if x) or "not stated in the Kitfile"
-            lines.append(f"| Model | {_md(model.name or model.path)} — {_md(what)} |")
+            facts.append(f"- **Model:** {_md(model.name or model.path)} — {_md(what)}")
+            for art, _ in self.models + self.parts:
+                detected = art.summary or art.family or "unrecognised"
+                facts.append(f"  - {_wrapping_code(art.rel)} — {_md_wrapping(detected)}")
             if model.license and model.license != pkg.license:
-                lines.append(f"| Model license | {_md(model.license)} |")
-        for art, _ in self.models + self.parts:
-            detected = art.summary or art.family or "unrecognised"
-            lines.append(f"| `{_md(art.rel)}` | {_md(detected)} |")
+                facts.append(f"- **Model license:** {_md(model.license)}")
+        lines += facts
         if self.datasets:
-            lines += ["", "## Datasets", "", "| name | path | description | license |", "|---|---|---|---|"]
+            lines += ["", "## Datasets", ""]
             for art, _ in self.datasets:
-                lines.append(
-                    f"| {_md(art.name)} | `{_md(art.rel)}` | {_md(art.description)} | {_md(art.license)} |"
-                )
+                about = f" — {_md(art.description)}" if art.description else ""
+                license = f" (license: {_md(art.license)})" if art.license else ""
+                lines.append(f"- **{_md(art.name or art.rel)}:** {_wrapping_code(art.rel)}{about}{license}")
         lines += ["", "## Pickle safety", ""]
         if safety:
             lines += [
@@ -242,17 +285,17 @@ class _Builder:
                 "allowlist are **safe** and get a live loader cell; the loaders of **unknown** and "
                 "**dangerous** files are commented out below, with the reason.",
                 "",
-                "| file | format | verdict | globals of note |",
-                "|---|---|---|---|",
             ]
             for report in safety:
-                rel = self._rel(report.path)
                 noted = report.named(DANGEROUS) + report.named(UNKNOWN)
-                shown = ", ".join(f"`{_md(n)}`" for n in noted[:5]) + (" …" if len(noted) > 5 else "")
+                shown = ", ".join(_wrapping_code(n) for n in noted[:5]) + (" …" if len(noted) > 5 else "")
                 if not shown and report.verdict != SAFE:
                     shown = _md("; ".join((report.errors + report.notes)[:1]))
                 verdict = f"**{report.verdict}**" if report.verdict != SAFE else report.verdict
-                lines.append(f"| `{_md(rel)}` | {_md(report.format)} | {verdict} | {shown or '—'} |")
+                lines.append(
+                    f"- {_wrapping_code(self._rel(report.path))} ({_md(report.format)}): {verdict}"
+                    + (f" — {shown}" if shown else "")
+                )
             blocked = [r for r in safety if r.verdict != SAFE]
             if blocked:
                 worst = "dangerous" if any(r.verdict == DANGEROUS_VERDICT for r in blocked) else "unknown"

@@ -3,8 +3,10 @@ gated by the safety scan — and the scikit-learn + CSV notebook really runs in 
 
 from __future__ import annotations
 
+import html
 import json
 import pickle
+import re
 import textwrap
 from pathlib import Path
 
@@ -59,6 +61,12 @@ def execute(nb: nbformat.NotebookNode, kit: Path) -> nbformat.NotebookNode:
     )
     client.execute()
     return nb
+
+
+def visible(markdown: str) -> str:
+    """Markdown's text as the notebook shows it: no markup, escapes or break opportunities (<wbr>)."""
+    text = re.sub(r"</?code>|<wbr>|`|\*\*", "", markdown)
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
 
 
 def outputs_text(cell: nbformat.NotebookNode) -> str:
@@ -123,18 +131,19 @@ def sklearn_kit(tmp_path: Path) -> Path:
 
 def test_sklearn_csv_notebook_content(sklearn_kit: Path):
     nb = build(sklearn_kit)
-    header = nb.cells[0].source
+    header = visible(nb.cells[0].source)
     for expected in (
-        "churn-demo 1.2.0",
-        "registry.local/acme/demo:v1",
-        "sha256:abab",
+        "# churn-demo 1.2.0",
+        "ModelKit: registry.local/acme/demo:v1",
+        "Digest: sha256:" + "ab" * 32,
         "Predicts who buys.",
-        "Ada Lovelace, Grace Hopper",
-        "Apache-2.0",
-        "scikit-learn, joblib",
-        "Training rows",
-        "CC-BY-4.0",
-        "| `model/model.joblib` | joblib | safe |",
+        "Authors: Ada Lovelace, Grace Hopper",
+        "License: Apache-2.0",
+        "Model: buyer-classifier — scikit-learn, joblib",
+        "model/model.joblib — joblib of sklearn.ensemble._forest.RandomForestClassifier",
+        "train: data/train.csv — Training rows",
+        "(license: CC-BY-4.0)",
+        "model/model.joblib (joblib): safe",
     ):
         assert expected in header, expected
     (model,) = cells(nb, "model")
@@ -149,6 +158,31 @@ def test_sklearn_csv_notebook_content(sklearn_kit: Path):
     assert "model.feature_names_in_" in try_it
     assert "[README.md](README.md)" in nb.cells[-1].source
     assert not any("/" + str(sklearn_kit) in c.source for c in nb.cells), "paths must be relative"
+
+
+def test_header_reads_at_any_width(sklearn_kit: Path):
+    """The header's facts are lists, not tables (whose columns overflow a narrow main area), and its long
+    words (reference, digest, paths) can break at least every 17 characters, so it wraps in a notebook of
+    any width. The Galata pull spec measures the rendered cell at a narrow width."""
+    reference = "registry.example.com:5000/a_team/a-rather-long-repository-name*v2:release-candidate-1"
+    digest = "sha256:" + "0123456789abcdef" * 4
+    nb = build_notebook(sklearn_kit, reference=reference, digest=digest, safety=scan_tree(sklearn_kit))
+    source = nb.cells[0].source
+    assert [line for line in source.splitlines() if line.lstrip().startswith("|")] == []
+    text = visible(source)
+    assert f"ModelKit: {reference}" in text
+    assert f"Digest: {digest}" in text
+    spans = re.findall(r"<code>(.*?)</code>|`([^`]*)`", source)
+    assert len(spans) >= 5
+    for span in ("".join(groups) for groups in spans):
+        assert max(len(visible(piece)) for piece in span.split("<wbr>")) <= 17, span
+    # Prose too: the model's class name may break after its dots.
+    assert "sklearn.<wbr>ensemble.<wbr>_forest.<wbr>RandomForestClassifier" in source
+    words = visible(source.replace("<wbr>", " ")).split()
+    assert max(len(word) for word in words) <= 24, max(words, key=len)
+    # A reference's markup characters stay literal: the escaped '*' and '_' start no emphasis.
+    assert "a\\_team" in source
+    assert "name\\*v2" in source
 
 
 def test_sklearn_csv_notebook_executes_and_predicts(sklearn_kit: Path):

@@ -76,4 +76,17 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
   await expect(page.locator('.jp-Notebook')).toContainText(reference);
   await expect(page.locator('.jp-Notebook')).toContainText('Iris measurements');
   await panel.screenshot('pulled-from-registry');
+
+  // The header reads in a narrow main area (about 480 px): its facts wrap, the full digest included
+  // (it copies as one word), and nothing overflows the cell.
+  await page.setViewportSize({ width: 800, height: 720 });
+  await page.sidebar.setWidth(250, 'left');
+  const header = page.locator('.jp-Notebook .jp-RenderedMarkdown').first();
+  await expect(header.locator('code').nth(1)).toHaveText(
+    /^sha256:[0-9a-f]{64}$/
+  );
+  await expect
+    .poll(() => header.evaluate(cell => cell.scrollWidth - cell.clientWidth))
+    .toBeLessThanOrEqual(0);
+  await panel.screenshot('pulled-notebook-narrow');
 });
