@@ -342,20 +342,12 @@ class _Builder:
         for role, items in (("Model", self.models), ("Model part", self.parts)):
             for art, var in items:
                 label = f"## {role}: {_md(art.name or art.rel)}"
-                details = [f"`{_md(art.rel)}`" + (f" — {_md(art.summary)}" if art.summary else "")]
-                if art.part_type:
-                    details.append(f"Type: {_md(art.part_type)}")
-                if art.description:
-                    details.append(_md(art.description))
-                self.md(label + "\n\n" + "  \n".join(details), "heading")
+                self.md(label + "\n\n" + "  \n".join(_details(art)), "heading")
                 source, packages = model_cell(art, var)
                 self.packages += packages
                 self.code(source, "model" if art.role == "model" else "part", art.rel)
         for art, var in self.datasets:
-            details = [f"`{_md(art.rel)}`" + (f" — {_md(art.summary)}" if art.summary else "")]
-            if art.description:
-                details.append(_md(art.description))
-            self.md(f"## Dataset: {_md(art.name or art.rel)}\n\n" + "  \n".join(details), "heading")
+            self.md(f"## Dataset: {_md(art.name or art.rel)}\n\n" + "  \n".join(_details(art)), "heading")
             source, packages = dataset_cell(art, var)
             self.packages += packages
             self.code(source, "dataset", art.rel)
@@ -410,6 +402,21 @@ class _Builder:
                 )
         if items:
             self.md("## Documentation\n\n" + "\n".join(items), "docs")
+
+
+def _details(art: Artifact) -> list[str]:
+    """The lines under an artifact's heading: its path with what kitlab detected, its part type, the
+    Kitfile's description. A description that starts with the detection (a Kitfile kitlab drafted says
+    what the scan found, and more) is shown instead of it, not below it again."""
+    summary, description = art.summary, art.description
+    if summary and description.lower().startswith(summary.lower()):
+        summary, description = description, ""
+    details = [_wrapping_code(art.rel) + (f" — {_md_wrapping(summary)}" if summary else "")]
+    if art.part_type:
+        details.append(f"Type: {_md(art.part_type)}")
+    if description:
+        details.append(_md_wrapping(description))
+    return details
 
 
 def _loadable(art: Artifact) -> bool:

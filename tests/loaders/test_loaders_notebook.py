@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from kitlab.errors import InvalidInput, NotFound
+from kitlab.loaders.artifacts import describe
 from kitlab.loaders.notebook import build_notebook, write_notebook
 from kitlab.loaders.pickle_safety import scan_tree
 
@@ -183,6 +184,21 @@ def test_header_reads_at_any_width(sklearn_kit: Path):
     # A reference's markup characters stay literal: the escaped '*' and '_' start no emphasis.
     assert "a\\_team" in source
     assert "name\\*v2" in source
+
+
+def test_a_description_that_repeats_the_detection_is_shown_once(tmp_path: Path):
+    """A Kitfile kitlab drafted describes each entry by what the scan found (and more); the notebook
+    shows that description in place of its own detection, not the same words twice."""
+    kit = make_kit(
+        tmp_path / "kit", "package: {name: d}\n", {"rows.csv": training_frame().to_csv(index=False)}
+    )
+    summary = describe(kit.resolve(), "dataset", "rows", "rows.csv", {}).summary
+    assert summary
+    dataset = f"{{name: rows, path: rows.csv, description: '{summary} (drafted)'}}"
+    lf.write_kitfile(kit, f"package: {{name: d}}\ndatasets: [{dataset}]\n")
+    heading = next(c.source for c in build(kit).cells if c.source.startswith("## Dataset: rows"))
+    assert visible(heading).count(summary) == 1, heading
+    assert f"rows.csv — {summary} (drafted)" in visible(heading)
 
 
 def test_sklearn_csv_notebook_executes_and_predicts(sklearn_kit: Path):
