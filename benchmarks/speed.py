@@ -179,14 +179,16 @@ def main() -> None:
             sys.exit(f"{program} is required")
     compile_bytecode()
     work = Path(tempfile.mkdtemp(prefix="kitlab-speed-", dir=args.workdir))
-    # Room for the kits, the pulls, and the many-files unpacks kept until the end (see the docstring).
+    refs = {BIG, SMALL} if "unpack" in only else set()
+    refs |= {BIG, SIX} if transfers else set()
+    refs |= {SIX} if "parallel-link" in only else set()
+    # Room for the data, the store and one copy more (a pull or an unpack) of each kit the cases use,
+    # and for the many-files unpacks kept until the end (see the docstring).
+    sizes = {BIG: args.gib, SMALL: args.gib, SIX: args.layers * args.layer_mib / 1024}
     kept = args.gib * 2 * args.runs if "unpack" in only else 0
-    check_disk(work, int(((args.gib * 2 + args.layers * args.layer_mib / 1024) * 3 + kept) * GIB))
+    check_disk(work, int((sum(sizes[ref] for ref in refs) * 3 + kept) * GIB))
     try:
         data = Path(args.data) if args.data else work / "data"
-        refs = {BIG, SMALL} if "unpack" in only else set()
-        refs |= {BIG, SIX} if transfers else set()
-        refs |= {SIX} if "parallel-link" in only else set()
         contexts = make_data(data, refs, args.gib, args.files, args.layers, args.layer_mib)
         home = work / "home"
         env = {"KITOPS_HOME": str(home)}
