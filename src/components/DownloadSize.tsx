@@ -1,7 +1,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { inspectRemote } from '../api';
+import { getKit, inspectRemote } from '../api';
 import { kitSize } from '../details';
 import { formatBytes } from '../format';
 import { isLocalRegistry, parseReference, registryHost } from '../reference';
@@ -12,7 +12,9 @@ const INSPECT_DELAY_MS = 600;
 
 /**
  * What a pull will download, read from the registry's manifest before anything is pulled: the kit's
- * size (the sum of its layers, as everywhere in kitlab). Nothing for a kit of the local store.
+ * size (the sum of its layers, as everywhere in kitlab). A kit already in the local store is unpacked
+ * from there (Kits tab → Open in notebook, or a kit pulled before): nothing to download, and the
+ * registry is not asked.
  */
 export function DownloadSize(props: {
   reference: string;
@@ -23,50 +25,66 @@ export function DownloadSize(props: {
   const { trans, policy, plainHttp } = props;
   const reference = props.reference.trim();
   const parsed = parseReference(reference);
-  const remote =
-    !isLocalRegistry(registryHost(reference)) &&
-    parsed.repository !== '' &&
-    (parsed.tag !== '' || parsed.digest !== '');
+  const named =
+    parsed.repository !== '' && (parsed.tag !== '' || parsed.digest !== '');
+  const remote = named && !isLocalRegistry(registryHost(reference));
   const [text, setText] = React.useState('');
   React.useEffect(() => {
     setText('');
-    if (!remote) {
+    if (!named) {
       return;
     }
     let current = true;
-    const timer = window.setTimeout(() => {
-      setText(trans.__('Reading the kit’s size…'));
+    const show = (shown: string): void => {
+      if (current) {
+        setText(shown);
+      }
+    };
+    const askRegistry = (): void => {
+      if (!remote) {
+        show('');
+        return;
+      }
       inspectRemote(reference, policy.forReference(reference, plainHttp)).then(
         detail => {
-          if (current) {
-            const layers = detail.manifest.layers?.length ?? 0;
-            setText(
-              trans._n(
-                'Download: %2 (%1 layer)',
-                'Download: %2 (%1 layers)',
-                layers,
-                formatBytes(kitSize(detail.manifest))
-              )
-            );
-          }
+          const layers = detail.manifest.layers?.length ?? 0;
+          show(
+            trans._n(
+              'Download: %2 (%1 layer)',
+              'Download: %2 (%1 layers)',
+              layers,
+              formatBytes(kitSize(detail.manifest))
+            )
+          );
         },
         (error: unknown) => {
-          if (current) {
-            setText(
-              trans.__(
-                'Size not known yet: %1',
-                error instanceof Error ? error.message : String(error)
-              )
-            );
-          }
+          show(
+            trans.__(
+              'Size not known yet: %1',
+              error instanceof Error ? error.message : String(error)
+            )
+          );
         }
+      );
+    };
+    const timer = window.setTimeout(() => {
+      show(trans.__('Reading the kit’s size…'));
+      getKit(reference).then(
+        detail =>
+          show(
+            trans.__(
+              'In the local store: nothing to download (%1)',
+              formatBytes(kitSize(detail.manifest))
+            )
+          ),
+        askRegistry
       );
     }, INSPECT_DELAY_MS);
     return () => {
       current = false;
       window.clearTimeout(timer);
     };
-  }, [reference, plainHttp, remote, policy, trans]);
+  }, [reference, plainHttp, named, remote, policy, trans]);
   return text ? (
     <p className="jp-kitlab-muted" data-testid="kitlab-pull-size">
       {text}

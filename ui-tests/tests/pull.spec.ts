@@ -89,4 +89,12 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
     .poll(() => header.evaluate(cell => cell.scrollWidth - cell.clientWidth))
     .toBeLessThanOrEqual(0);
   await panel.screenshot('pulled-notebook-narrow');
+
+  // The pull kept the kit in the local store: opening it again (Kits tab → Open in notebook opens this
+  // dialog too) unpacks it from there, and the dialog says so instead of a download size.
+  const again = await panel.openPullDialog(reference);
+  await expect(again.getByTestId('kitlab-pull-size')).toHaveText(
+    /^In the local store: nothing to download \(\d/
+  );
+  await again.getByRole('button', { name: 'Cancel' }).click();
 });
