@@ -16,7 +16,7 @@ import {
   jobVerb
 } from '../jobs';
 import { IJob, JobKind, JobState } from '../tokens';
-import { ProgressBar } from './common';
+import { Breakable, ProgressBar } from './common';
 
 function stateLabel(state: JobState, trans: TranslationBundle): string {
   switch (state) {
@@ -123,7 +123,8 @@ function JobRow(props: {
     <li className="jp-kitlab-job" data-job-id={job.id} data-state={job.state}>
       <div className="jp-kitlab-job-head">
         <span className="jp-kitlab-job-title">
-          <strong>{jobKindLabel(jobVerb(job), trans)}</strong> {jobSubject(job)}
+          <strong>{jobKindLabel(jobVerb(job), trans)}</strong>{' '}
+          <Breakable text={jobSubject(job)} />
         </span>
         {active && (
           <ToolbarButtonComponent

@@ -11,7 +11,7 @@ import {
 } from '../details';
 import { formatBytes, shortDigest } from '../format';
 import { IJob, IKitDetail, IKitfile } from '../tokens';
-import { ErrorNote } from './common';
+import { Breakable, ErrorNote } from './common';
 import { TextField } from './DialogFields';
 import { CopyValue, FactsTable } from './JobDetail';
 import { ISigningValues, SigningFields } from './KeysView';
@@ -186,12 +186,14 @@ export function KitDetail(props: {
           <tbody>
             {layers.map(layer => (
               <tr key={`${layer.digest}:${layerPath(layer, paths)}`}>
-                <td>{layerKind(layer)}</td>
+                <td className="jp-kitlab-nowrap">{layerKind(layer)}</td>
                 <td>
-                  <code>{layerPath(layer, paths) || '–'}</code>
+                  <code>
+                    <Breakable text={layerPath(layer, paths) || '–'} />
+                  </code>
                 </td>
-                <td>{formatBytes(layer.size)}</td>
-                <td title={layer.digest}>
+                <td className="jp-kitlab-nowrap">{formatBytes(layer.size)}</td>
+                <td className="jp-kitlab-nowrap" title={layer.digest}>
                   <code>{shortDigest(layer.digest)}</code>
                 </td>
               </tr>

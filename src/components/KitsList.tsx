@@ -15,6 +15,7 @@ import type { KitlabActions } from '../actions';
 import { formatBytes, shortDigest } from '../format';
 import { kitReference, storeRepository } from '../reference';
 import { IKitSummary, IRemoteTags } from '../tokens';
+import { Breakable } from './common';
 import { compareKit } from './CompareDialog';
 import { OneFieldForm } from './DialogFields';
 import { TrustBadge } from './TrustView';
@@ -84,7 +85,9 @@ function KitRow(props: {
   return (
     <li className="jp-kitlab-kit" data-repository={kit.repository}>
       <div className="jp-kitlab-kit-head">
-        <span className="jp-kitlab-kit-name">{displayName(kit)}</span>
+        <span className="jp-kitlab-kit-name">
+          <Breakable text={displayName(kit)} />
+        </span>
         <span className="jp-kitlab-muted">{formatBytes(kit.size)}</span>
       </div>
       <div

@@ -27,6 +27,26 @@ export function ProgressBar(props: {
   );
 }
 
+/**
+ * A reference or path that may wrap between its parts: a line break is allowed after each `/`, `:`
+ * and `@` (a <wbr>, so the text copies unchanged). A browser breaks such a string nowhere by itself,
+ * and `overflow-wrap: anywhere` alone split it at the edge, inside a word ("te am"); it now applies
+ * only to a part longer than the line, such as a digest.
+ */
+export function Breakable(props: { text: string }): JSX.Element {
+  const parts = props.text.split(/(?<=[/:@])/);
+  return (
+    <>
+      {parts.map((part, index) => (
+        <React.Fragment key={index}>
+          {index > 0 && <wbr />}
+          {part}
+        </React.Fragment>
+      ))}
+    </>
+  );
+}
+
 /** A server error shown where the data would be, with a retry. */
 export function ErrorNote(props: {
   message: string;

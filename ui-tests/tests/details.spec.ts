@@ -4,6 +4,7 @@ import { APIRequestContext } from '@playwright/test';
 import {
   DANGEROUS_PICKLE,
   KitlabPanel,
+  lineBreaks,
   notebookJson,
   runJob,
   writeWorkspace
@@ -18,13 +19,20 @@ import { useRegistry } from './registry-server';
  */
 test.use({ autoGoto: false });
 
-/** `folder/` with a Kitfile, a dangerous pickle as the model and a notebook. */
+const PART =
+  'models/tokenizer/vocabulary/a-tokenizer-vocabulary-with-a-file-name-longer-than-the-table-is-wide.json';
+
+/**
+ * `folder/` with a Kitfile, a dangerous pickle as the model, a model part with a long path (wider
+ * than the Layers table has room for) and a notebook.
+ */
 async function makeWorkspace(
   request: APIRequestContext,
   folder: string
 ): Promise<void> {
   await writeWorkspace(request, folder, {
     'models/model.pkl': DANGEROUS_PICKLE,
+    [PART]: '{}',
     'train.ipynb': notebookJson([['code', 'print(1)']])
   });
   const saved = await request.put(`/kitlab/kitfile?path=${folder}`, {
@@ -32,7 +40,11 @@ async function makeWorkspace(
       kitfile: {
         manifestVersion: '1.0.0',
         package: { name: 'details-demo', version: '1.0.0' },
-        model: { name: 'model', path: 'models/model.pkl' },
+        model: {
+          name: 'model',
+          path: 'models/model.pkl',
+          parts: [{ path: PART }]
+        },
         code: [{ path: 'train.ipynb' }]
       }
     }
@@ -149,6 +161,22 @@ test.describe('with a registry', () => {
         'models/model.pkl'
       );
       await expect(local.locator('.jp-kitlab-layers')).toContainText('model');
+      // A kind stays one word on one line beside a long path, which wraps between its words.
+      const kind = local.locator('.jp-kitlab-layers td', {
+        hasText: /^modelpart$/
+      });
+      await expect(kind).toHaveCount(1);
+      expect(await lineBreaks(kind)).toEqual([]);
+      const path = local.locator('.jp-kitlab-layers td code', {
+        hasText: PART
+      });
+      const pathBreaks = await lineBreaks(path);
+      expect(pathBreaks.length).toBeGreaterThan(0);
+      for (const { before } of pathBreaks) {
+        expect(['/', '-']).toContain(before);
+      }
+      await kind.scrollIntoViewIfNeeded();
+      await panel.screenshot(`kit-layers-${theme}`);
       await expect(
         local.getByRole('table', { name: 'Kitfile summary' })
       ).toContainText('details-demo 1.0.0');
@@ -230,7 +258,7 @@ test.describe('with a registry', () => {
       await remote.getByRole('button', { name: 'Pull…' }).click();
       const dialog = page.locator('.jp-Dialog');
       await expect(dialog.getByTestId('kitlab-pull-size')).toHaveText(
-        `Download: ${listedSize} (2 layers)`
+        `Download: ${listedSize} (3 layers)`
       );
       await panel.screenshot(`pull-size-${theme}`);
       await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -511,3 +511,36 @@ export async function setTheme(
     await page.theme.setLightTheme();
   }
 }
+
+/**
+ * The characters of `element`'s text that start a new line as rendered, each with the one before
+ * it: a reference should only break after one of `/ : @ -` while its path segments fit the width.
+ */
+export async function lineBreaks(
+  element: Locator
+): Promise<{ before: string; after: string }[]> {
+  return element.evaluate(node => {
+    const breaks: { before: string; after: string }[] = [];
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    let top: number | null = null;
+    let previous = '';
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      const value = text.textContent ?? '';
+      for (let i = 0; i < value.length; i++) {
+        range.setStart(text, i);
+        range.setEnd(text, i + 1);
+        const rect = range.getBoundingClientRect();
+        if (rect.width === 0 && value[i].trim() === '') {
+          continue;
+        }
+        if (top !== null && rect.top > top + rect.height / 2) {
+          breaks.push({ before: previous, after: value[i] });
+        }
+        top = top === null ? rect.top : Math.max(top, rect.top);
+        previous = value[i];
+      }
+    }
+    return breaks;
+  });
+}

@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { APIRequestContext } from '@playwright/test';
 
-import { KitlabPanel, runJob, setTheme } from './kitlab-panel';
+import { KitlabPanel, lineBreaks, runJob, setTheme } from './kitlab-panel';
 
 /*
  * A kit in the local store, opened in a new notebook from the Kits list.
@@ -161,11 +161,13 @@ for (const theme of ['light', 'dark'] as const) {
     request
   }, testInfo) => {
     test.setTimeout(120000);
-    // Names of differing lengths, one longer than the panel is wide and without a place to break.
+    // Names of differing lengths, one longer than the panel is wide and without a place to break,
+    // one of several short path segments (as a registry's team/project/name).
     for (const name of [
       'cards-a',
       'cards-churn-model',
       'cards-customer-lifetime-value-regression-with-a-long-name',
+      'cards-team/churnmodels/customerlifetime/regressions',
       'cards-x'
     ]) {
       await packDemo(request, `${name}:v1`);
@@ -182,7 +184,7 @@ for (const theme of ['light', 'dark'] as const) {
     const cards = panel.root.locator(
       '.jp-kitlab-kit[data-repository^="localhost/cards-"]'
     );
-    await expect(cards).toHaveCount(4, { timeout: 10000 });
+    await expect(cards).toHaveCount(5, { timeout: 10000 });
     // Every card lays out its actions the same way, in three rows of two, inside the card; the size
     // stays on one line beside any name.
     const layouts = await cards.evaluateAll(nodes =>
@@ -218,5 +220,14 @@ for (const theme of ['light', 'dark'] as const) {
       await panel.root.evaluate(root => root.scrollWidth - root.clientWidth)
     ).toBe(0);
     await panel.screenshot(`kits-cards-${theme}`);
+    // The long reference wraps between its path segments, never inside one: each fits the width.
+    const segmented = panel
+      .kit('localhost/cards-team/churnmodels/customerlifetime/regressions')
+      .locator('.jp-kitlab-kit-name');
+    const breaks = await lineBreaks(segmented);
+    expect(breaks.length).toBeGreaterThan(0);
+    for (const { before } of breaks) {
+      expect(['/', ':', '@', '-']).toContain(before);
+    }
   });
 }
