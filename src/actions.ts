@@ -502,8 +502,16 @@ export class KitlabActions {
 
   // ---------------------------------------------------------------------------------- kits
 
-  /** Ask what to pull and where; unpack it with a new notebook that loads it. */
-  async pull(initialReference = ''): Promise<void> {
+  /**
+   * Ask what to pull and where; unpack it with a new notebook that loads it. `from: 'store'` opens the
+   * dialog on a kit of the local store (Kits tab → Open in notebook): nothing is downloaded, and the
+   * dialog is named for what it does.
+   */
+  async pull(
+    initialReference = '',
+    from: 'registry' | 'store' = 'registry'
+  ): Promise<void> {
+    const inStore = from === 'store';
     const cwd = this._host.cwd();
     let values: IPullValues = {
       reference: initialReference,
@@ -519,11 +527,15 @@ export class KitlabActions {
     let problem: string | null = null;
     for (;;) {
       const asked = await this._askForm(
-        this._trans.__('Pull ModelKit'),
-        this._trans.__('Pull and open'),
+        inStore
+          ? this._trans.__('Open ModelKit in a notebook')
+          : this._trans.__('Pull ModelKit'),
+        inStore
+          ? this._trans.__('Open in notebook')
+          : this._trans.__('Pull and open'),
         values,
         PullFormView,
-        { cwd, problem }
+        { cwd, problem, inStore }
       );
       if (asked === null) {
         return;

@@ -14,15 +14,17 @@ const INSPECT_DELAY_MS = 600;
  * What a pull will download, read from the registry's manifest before anything is pulled: the kit's
  * size (the sum of its layers, as everywhere in kitlab). A kit already in the local store is unpacked
  * from there (Kits tab → Open in notebook, or a kit pulled before): nothing to download, and the
- * registry is not asked.
+ * registry is not asked. `onStored` learns which of the two it is (the dialog hides what only
+ * matters for a download).
  */
 export function DownloadSize(props: {
   reference: string;
   plainHttp: boolean;
   policy: RegistryPolicy;
   trans: TranslationBundle;
+  onStored: (stored: boolean) => void;
 }): JSX.Element | null {
-  const { trans, policy, plainHttp } = props;
+  const { trans, policy, plainHttp, onStored } = props;
   const reference = props.reference.trim();
   const parsed = parseReference(reference);
   const named =
@@ -32,6 +34,7 @@ export function DownloadSize(props: {
   React.useEffect(() => {
     setText('');
     if (!named) {
+      onStored(false);
       return;
     }
     let current = true;
@@ -41,6 +44,9 @@ export function DownloadSize(props: {
       }
     };
     const askRegistry = (): void => {
+      if (current) {
+        onStored(false);
+      }
       if (!remote) {
         show('');
         return;
@@ -69,22 +75,23 @@ export function DownloadSize(props: {
     };
     const timer = window.setTimeout(() => {
       show(trans.__('Reading the kit’s size…'));
-      getKit(reference).then(
-        detail =>
-          show(
-            trans.__(
-              'In the local store: nothing to download (%1)',
-              formatBytes(kitSize(detail.manifest))
-            )
-          ),
-        askRegistry
-      );
+      getKit(reference).then(detail => {
+        if (current) {
+          onStored(true);
+        }
+        show(
+          trans.__(
+            'In the local store: nothing to download (%1)',
+            formatBytes(kitSize(detail.manifest))
+          )
+        );
+      }, askRegistry);
     }, INSPECT_DELAY_MS);
     return () => {
       current = false;
       window.clearTimeout(timer);
     };
-  }, [reference, plainHttp, named, remote, policy, trans]);
+  }, [reference, plainHttp, named, remote, policy, trans, onStored]);
   return text ? (
     <p className="jp-kitlab-muted" data-testid="kitlab-pull-size">
       {text}

@@ -150,7 +150,7 @@ function KitRow(props: {
             'Unpack %1 into a new folder and open a notebook that loads it',
             reference
           )}
-          onClick={() => void actions.pull(reference)}
+          onClick={() => void actions.pull(reference, 'store')}
         />
         <ToolbarButtonComponent
           icon={tagIcon}

@@ -42,6 +42,8 @@ export function pullProblem(values: IPullValues): string | null {
 export interface IPullFormProps extends IRegistryFormProps {
   cwd: string;
   problem: string | null;
+  /** The dialog opens on a kit of the local store (Kits tab → Open in notebook). */
+  inStore: boolean;
 }
 
 /** The Pull dialog's form: which kit, where to, which parts. */
@@ -70,6 +72,8 @@ export function PullFormView(
         : next
   );
   const { values, update } = form;
+  // Whether the kit named is in the local store, as DownloadSize last found: then nothing is pulled.
+  const [stored, setStored] = React.useState(props.inStore);
   const parts: [keyof IUnpackSelection, string][] = [
     ['model', trans.__('Model')],
     ['datasets', trans.__('Datasets')],
@@ -86,6 +90,7 @@ export function PullFormView(
         plainHttp={values.plainHttp}
         policy={props.policy}
         trans={trans}
+        onStored={setStored}
       />
       {form.text('destination', trans.__('Destination folder'), {
         onChange: () => setDestinationEdited(true)
@@ -111,7 +116,11 @@ export function PullFormView(
           />
         ))}
       </fieldset>
-      {!isLocalRegistry(registryHost(values.reference)) && form.plainHttp()}
+      {/* Plain HTTP only matters when the registry is reached: to download the kit, or to read the
+          signature of a kit in the store that came from a registry. */}
+      {!isLocalRegistry(registryHost(values.reference)) &&
+        (!stored || values.verify) &&
+        form.plainHttp()}
       <CheckField
         name="verify"
         label={trans.__("Verify the signature with the server's trusted keys")}

@@ -148,7 +148,7 @@ export function registerDetailViews(
           }
         : {
             load: () => api.getKit(reference),
-            pull: () => void actions.pull(reference),
+            pull: () => void actions.pull(reference, 'store'),
             pushTags: (repository, tags, signing) =>
               actions.pushTags(reference, repository, tags, signing)
           };

@@ -59,7 +59,11 @@ test('open a kit from the Kits list in a new notebook', async ({
     /notebook-demo$/
   );
   await panel.screenshot('open-in-notebook-dialog');
-  await dialog.getByRole('button', { name: 'Pull and open' }).click();
+  // Named for what it does: the kit is in the store, nothing is pulled.
+  await expect(dialog.locator('.jp-Dialog-header')).toHaveText(
+    'Open ModelKit in a notebook'
+  );
+  await dialog.getByRole('button', { name: 'Open in notebook' }).click();
 
   await panel.expectJobSucceeded(panel.latestJob);
   // The unpacked kit's new notebook opens in the main area.

@@ -90,11 +90,40 @@ test('a kit packed by kit is pulled from a registry into a new notebook', async 
     .toBeLessThanOrEqual(0);
   await panel.screenshot('pulled-notebook-narrow');
 
-  // The pull kept the kit in the local store: opening it again (Kits tab → Open in notebook opens this
-  // dialog too) unpacks it from there, and the dialog says so instead of a download size.
+  // The pull kept the kit in the local store: pulling it again unpacks it from there, and the dialog
+  // says so instead of a download size. Plain HTTP is left out, as nothing reaches the registry...
   const again = await panel.openPullDialog(reference);
   await expect(again.getByTestId('kitlab-pull-size')).toHaveText(
     /^In the local store: nothing to download \(\d/
   );
+  await expect(again.locator('input[name="plainHttp"]')).toHaveCount(0);
+  // ...unless the kit's signature is to be checked: the registry holds it.
+  await again.locator('input[name="verify"]').check();
+  await expect(again.locator('input[name="plainHttp"]')).toBeChecked();
   await again.getByRole('button', { name: 'Cancel' }).click();
+  await expect(again).toHaveCount(0);
+
+  // Kits tab → Open in notebook opens the same dialog, named for what it does.
+  await panel.showTab('Kits');
+  await panel
+    .kit(`${registry.host}/team/iris`)
+    .getByRole('button', { name: 'Open in notebook' })
+    .click();
+  const open = page.locator('.jp-Dialog');
+  await expect(open.locator('.jp-Dialog-header')).toHaveText(
+    'Open ModelKit in a notebook'
+  );
+  await expect(open.getByTestId('kitlab-pull-size')).toHaveText(
+    /^In the local store: nothing to download \(\d/
+  );
+  await expect(open.locator('input[name="reference"]')).toHaveValue(reference);
+  await expect(open.locator('input[name="plainHttp"]')).toHaveCount(0);
+  await expect(
+    open.getByRole('button', { name: 'Open in notebook' })
+  ).toBeVisible();
+  await expect(
+    open.getByRole('button', { name: 'Pull and open' })
+  ).toHaveCount(0);
+  await panel.screenshot('open-stored-kit-dialog');
+  await open.getByRole('button', { name: 'Cancel' }).click();
 });
