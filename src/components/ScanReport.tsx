@@ -134,7 +134,7 @@ export function ScanReport(props: {
                     <option value={NOT_PACKED}>{trans.__('Not packed')}</option>
                   </select>
                   {[entry.framework, entry.format].filter(Boolean).map(tag => (
-                    <span key={tag} className="jp-kitlab-chip">
+                    <span key={tag} className="jp-kitlab-chip" title={tag}>
                       {tag}
                     </span>
                   ))}

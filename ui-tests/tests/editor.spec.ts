@@ -64,8 +64,36 @@ for (const theme of ['light', 'dark'] as const) {
     }
     expect([...tops]).toHaveLength(1);
     await panel.screenshot(`editor-${theme}-narrow`);
+    // A found file's controls stay on one row, its × (leave it out) at the end: the chips (framework,
+    // format, pickle verdict) shrink rather than push the × or a chip onto a line of its own.
+    const controlsRow = () =>
+      panel
+        .entry('models/churn.joblib')
+        .locator('.jp-kitlab-entry-controls')
+        .evaluate(controls => {
+          const middle = (node: Element) => {
+            const box = node.getBoundingClientRect();
+            return box.top + box.height / 2;
+          };
+          const row = middle(controls.querySelector('select')!);
+          const remove = controls.lastElementChild!;
+          return {
+            offRow: Array.from(controls.children).filter(
+              child => Math.abs(middle(child) - row) > 2
+            ).length,
+            removeAtEnd:
+              remove.classList.contains('jp-ToolbarButtonComponent') &&
+              Math.abs(
+                controls.getBoundingClientRect().right -
+                  remove.getBoundingClientRect().right -
+                  parseFloat(getComputedStyle(remove).marginRight)
+              ) < 2
+          };
+        });
+    expect(await controlsRow()).toEqual({ offRow: 0, removeAtEnd: true });
     await page.sidebar.setWidth(250, 'left');
     await panel.screenshot(`editor-${theme}`);
+    expect(await controlsRow()).toEqual({ offRow: 0, removeAtEnd: true });
     if (theme === 'light') {
       await panel.docsScreenshot('kitfile-editor');
     }
