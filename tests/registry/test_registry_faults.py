@@ -14,7 +14,7 @@ from kitlab.modelkit.registry import (
     RetryPolicy,
 )
 from kitlab.modelkit.registry.transport import retry_after_seconds
-from kitlab.progress import CancelToken
+from kitlab.progress import CancelToken, ProgressEvent
 from tests.registry._helpers import FAST_RETRY, MiB, client_for, file_sha256, make_client
 from tests.support.registry import free_port
 
@@ -125,6 +125,28 @@ def test_interrupted_fetch_resumes_from_the_part_file(registry, proxy_for, store
     assert file_sha256(dest) == blob.digest
     assert not (tmp_path / "pulled.bin.part").exists()
     assert proxy.bytes_down < blob.size + 2 * MiB  # a restart would have cost 17 MiB
+
+
+def test_a_drop_inside_a_piece_keeps_every_byte_received(registry, proxy_for, stored_blob, tmp_path):
+    """Reads shorter than a piece are gathered before they are written and hashed; a drop in the middle
+    of a piece still keeps them: the resume asks only for the rest, progress never goes back, and the
+    blob verifies."""
+    blob = stored_blob("faults/gather", 6 * MiB)
+    proxy = proxy_for(registry)
+    events: list[ProgressEvent] = []
+    with make_client(registry, "faults/gather", host=proxy.host) as client:
+        client.blob_exists(blob.digest)
+        drop_at = 3 * MiB + 12_345  # counts the response head too; the drop falls inside a piece
+        proxy.drop_response_after(drop_at)
+        dest = client.fetch_blob(blob.digest, tmp_path / "pulled.bin", size=blob.size, progress=events.append)
+    assert file_sha256(dest) == blob.digest
+    [asked] = proxy.ranges  # one resume, from the first byte not received (the head is < 12,345 bytes)
+    assert asked.startswith("bytes=")
+    assert asked.endswith("-")
+    assert drop_at - 12_345 < int(asked[6:-1]) < drop_at
+    done = [event.done for event in events]
+    assert done == sorted(done)
+    assert done[-1] == blob.size
 
 
 def test_existing_part_is_resumed_with_a_range_request(registry, proxy_for, stored_blob, tmp_path):

@@ -480,7 +480,8 @@ class FaultProxy:
       * ``stall_next(seconds)``: hold the next response for ``seconds`` before relaying it;
       * ``drop_response_after(n)``: close both sides after ``n`` more bytes came back downstream;
       * ``corrupt_response_at(n)``: flip the bit pattern of the ``n``-th next downstream byte.
-    ``requests`` logs ``(method, path)`` of every request seen; ``bytes_up``/``bytes_down`` count traffic.
+    ``requests`` logs ``(method, path)`` of every request seen, ``ranges`` the ``Range`` header of those
+    that had one; ``bytes_up``/``bytes_down`` count traffic.
     """
 
     def __init__(self, upstream: str):
@@ -492,6 +493,7 @@ class FaultProxy:
         self.host = f"127.0.0.1:{self.port}"
         self.url = f"http://{self.host}"
         self.requests: list[tuple[str, str]] = []
+        self.ranges: list[str] = []
         self.bytes_up = 0
         self.bytes_down = 0
         self._drop_up_at: int | None = None
@@ -589,6 +591,8 @@ class FaultProxy:
             }
             with self._lock:
                 self.requests.append((method, path))
+                if "range" in headers:
+                    self.ranges.append(headers["range"])
                 fail_k, fail_status, retry_after = self._fail
                 if fail_k:
                     self._fail = (fail_k - 1, fail_status, retry_after)

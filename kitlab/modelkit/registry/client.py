@@ -71,6 +71,12 @@ PIECE = 8 * MiB  # largest unit of reads and writes
 # absorbs the helper thread being scheduled late on a busy machine.
 FETCH_PIECE = 2 * MiB
 HASH_QUEUE = 2
+# On loopback a read brings about a whole piece; over a real link it brings what one round of packets
+# held (about 256 KiB through benchmarks/linkproxy.py). Such reads are gathered until a piece holds half
+# of FETCH_PIECE before it is written and handed to the hashing thread: a hand-off per read cost more
+# CPU than the bytes it moved (benchmarks/README.md, issue 16). Half, so that a read never has to be cut
+# short to fit a piece; and at most GATHER_READS reads, so a trickle of tiny reads cannot pile up objects.
+GATHER_READS = 32
 SEND_PIECE = 1 * MiB  # upload body pieces: progress and cancel checks between them
 MAX_MANIFEST_BYTES = 8 * MiB
 MAX_TAG_PAGES = 1000  # a registry's tag list pages: a loop of "next" links ends here
@@ -711,29 +717,31 @@ class RegistryClient:
     ) -> None:
         with partial.path.open("ab" if partial.have else "wb") as out, _PieceSink(out, partial) as sink:
             while True:
-                # read1: whatever arrived (≤ a piece), so progress moves with the bytes on a slow link.
-                piece = resp.raw.read1(FETCH_PIECE, decode_content=False)
-                if not piece:
+                # read1: whatever arrived (≤ the rest of a piece), so progress moves with the bytes on a
+                # slow link.
+                data = resp.raw.read1(sink.room, decode_content=False)
+                if not data:
                     break
                 cancel.check()
-                if size is not None and sink.received + len(piece) > size:
+                if size is not None and sink.received + len(data) > size:
                     sink.close()
                     out.close()
                     partial.discard()
                     raise DigestMismatch(
                         f"blob {digest} from {self.host} is larger than the expected {size} bytes; discarded"
                     )
-                sink.put(piece)
+                sink.add(data)
                 reporter.set(sink.received)
-                self._t.budget.moved(len(piece))
+                self._t.budget.moved(len(data))
 
 
 class _PieceSink:
-    """Writes each downloaded piece and hands it to a helper thread to hash while the caller receives
-    and writes the next one: socket reads, file writes and ``hashlib`` all release the GIL, so on two
-    cores the hash (the costliest step) costs no download time. At most ``HASH_QUEUE`` pieces wait
-    for the helper. ``partial.have`` counts what is written and hashed; writeback
-    starts every ``WRITEBACK_WINDOW`` so the fsync when the blob is stored waits for the last window."""
+    """Writes the downloaded bytes and hands them to a helper thread to hash while the caller receives
+    the next: socket reads, file writes and ``hashlib`` all release the GIL, so on two cores the hash
+    (the costliest step) costs no download time. Reads shorter than a piece are gathered first
+    (``GATHER_READS``). At most ``HASH_QUEUE`` pieces wait for the helper. ``partial.have`` counts
+    what is written and hashed; writeback starts every ``WRITEBACK_WINDOW`` so the fsync when the blob
+    is stored waits for the last window."""
 
     def __init__(self, out: BinaryIO, partial: _Partial) -> None:
         self._out = out
@@ -742,6 +750,8 @@ class _PieceSink:
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         # Hashes submitted in order, each with the byte count held once it is done.
         self._pending: collections.deque[tuple[concurrent.futures.Future[None], int]] = collections.deque()
+        self._gathered: list[bytes] = []
+        self._gathered_bytes = 0
 
     def __enter__(self) -> _PieceSink:
         return self
@@ -756,12 +766,27 @@ class _PieceSink:
             hashed.result()
             self._partial.have = held
 
-    def put(self, piece: bytes) -> None:
-        self._out.write(piece)
-        self.received += len(piece)
+    @property
+    def room(self) -> int:
+        """How much the next read may bring: the rest of the piece being gathered."""
+        return FETCH_PIECE - self._gathered_bytes
+
+    def add(self, data: bytes) -> None:
+        """Take received bytes (at most ``room``); the piece is written and handed on once it holds
+        half of ``FETCH_PIECE`` or ``GATHER_READS`` reads."""
+        self.received += len(data)
+        self._gathered.append(data)
+        self._gathered_bytes += len(data)
+        if self._gathered_bytes >= FETCH_PIECE // 2 or len(self._gathered) == GATHER_READS:
+            self._put()
+
+    def _put(self) -> None:
+        pieces, self._gathered, self._gathered_bytes = self._gathered, [], 0
+        self._out.writelines(pieces)
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kitlab-fetch")
-        self._pending.append((self._pool.submit(self._partial.hasher.update, piece), self.received))
+        hashed = self._pool.submit(_hash_all, self._partial.hasher.update, pieces)
+        self._pending.append((hashed, self.received))
         self._wait(HASH_QUEUE)
         if self.received - self._flushed_to >= WRITEBACK_WINDOW:
             self._out.flush()
@@ -769,13 +794,21 @@ class _PieceSink:
             self._flushed_to = self.received
 
     def close(self) -> None:
-        """Wait for the last piece (``partial`` then holds everything received); a failed write raises."""
+        """Write what is gathered and wait for the last hash (``partial`` then holds everything
+        received, also after a failed read); a failed write raises."""
         try:
+            if self._gathered:
+                self._put()
             self._wait(0)
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
                 self._pool = None
+
+
+def _hash_all(update: Callable[[bytes], None], pieces: list[bytes]) -> None:
+    for piece in pieces:
+        update(piece)
 
 
 class _Partial:
