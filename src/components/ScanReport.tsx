@@ -134,7 +134,11 @@ export function ScanReport(props: {
                     <option value={NOT_PACKED}>{trans.__('Not packed')}</option>
                   </select>
                   {[entry.framework, entry.format].filter(Boolean).map(tag => (
-                    <span key={tag} className="jp-kitlab-chip" title={tag}>
+                    <span
+                      key={tag}
+                      className="jp-kitlab-chip jp-kitlab-chip-shrink"
+                      title={tag}
+                    >
                       {tag}
                     </span>
                   ))}
