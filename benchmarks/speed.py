@@ -88,6 +88,11 @@ COPY = (
 )
 
 
+def short_name(ref: str) -> str:
+    """``big`` for ``bench/big:1``: a folder name for the kit's scratch files."""
+    return ref.split("/")[1].split(":")[0]
+
+
 def kitfile(name: str, model: str, datasets: list[str]) -> str:
     lines = ["manifestVersion: 1.0.0", "package:", f"  name: {name}"]
     if model:
@@ -194,7 +199,7 @@ def main() -> None:
         env = {"KITOPS_HOME": str(home)}
         for ref, ctx in contexts.items():
             timed([kitref, "pack", ctx, "-t", ref], env=env)
-        kits = {ref: Kit(home, ref, work / f"layout-{ref.split('/')[1].split(':')[0]}") for ref in contexts}
+        kits = {ref: Kit(home, ref, work / f"layout-{short_name(ref)}") for ref in contexts}
         results: dict[str, list[Run]] = {}
         proxy_cpu: dict[str, list[float]] = {}
         loads: list[str] = []
@@ -233,7 +238,7 @@ def main() -> None:
             if "unpack" in only:
                 for ref, label in ((BIG, "1 file"), (SMALL, f"{args.files} files")):
                     for name, binary in (("kitref", kitref), ("kitlab", KITLAB_CLI)):
-                        out = work / f"unpacked-{round_}-{name}-{ref.split('/')[1].split(':')[0]}"
+                        out = work / f"unpacked-{round_}-{name}-{short_name(ref)}"
                         unpacked = timed([binary, "unpack", ref, "-d", out], env=env, sync=True)
                         add(f"unpack {label}|{name}", unpacked)
                         check_tree(out, contexts[ref])
